@@ -1,0 +1,175 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Group is a group's row: who it is and how it is joined.
+type Group struct {
+	ID               int64
+	Slug             string
+	Name             string
+	DateCreated      time.Time
+	TimeModified     time.Time
+	GestaltCreatedID sql.Null[int64]
+	Score            int
+	Address          string
+	AvatarColor      string
+	DateFounded      time.Time
+	Description      string
+	URL              string
+	Closed           bool
+}
+
+// Membership is a member of a group, with who added them and when.
+type Membership struct {
+	ID          int64
+	GroupID     int64
+	MemberID    int64
+	CreatedByID sql.Null[int64]
+	DateJoined  time.Time
+}
+
+const groupColumns = `gr.id, gr.slug, gr.name, gr.date_created, gr.time_modified, gr.gestalt_created_id,
+	gr.score, gr.address, gr.avatar_color, gr.date_founded, gr.description, gr.url, gr.closed`
+
+// fields are the scan destinations matching groupColumns.
+func (g *Group) fields() []any {
+	return []any{&g.ID, &g.Slug, &g.Name, &g.DateCreated, &g.TimeModified, &g.GestaltCreatedID,
+		&g.Score, &g.Address, &g.AvatarColor, &g.DateFounded, &g.Description, &g.URL, &g.Closed}
+}
+
+func scanGroup(row interface{ Scan(...any) error }) (*Group, error) {
+	var g Group
+	if err := row.Scan(g.fields()...); err != nil {
+		return nil, classify(err)
+	}
+	return &g, nil
+}
+
+// CreateGroup inserts a group and claims its slug in the namespace shared with people.
+// Run it inside Tx: the two rows belong together.
+func (q *Queries) CreateGroup(ctx context.Context, g *Group) (int64, error) {
+	id, err := q.insert(ctx, `INSERT INTO groups (slug, name, date_created, time_modified, gestalt_created_id,
+		address, avatar_color, date_founded, description, url, closed)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		g.Slug, g.Name, g.DateCreated, g.TimeModified, g.GestaltCreatedID, g.Address, g.AvatarColor,
+		g.DateFounded, g.Description, g.URL, g.Closed)
+	if err != nil {
+		return 0, fmt.Errorf("store: create group %s: %w", g.Slug, err)
+	}
+	if _, err := q.exec(ctx, `INSERT INTO entity_slugs (slug_key, group_id) VALUES (?, ?)`, Fold(g.Slug), id); err != nil {
+		return 0, fmt.Errorf("store: claim slug %s: %w", g.Slug, err)
+	}
+	g.ID = id
+	return id, nil
+}
+
+// GroupBySlug finds a group by slug, ignoring case.
+func (q *Queries) GroupBySlug(ctx context.Context, slug string) (*Group, error) {
+	g, err := scanGroup(q.queryRow(ctx, `SELECT `+groupColumns+` FROM entity_slugs s
+		JOIN groups gr ON gr.id = s.group_id WHERE s.slug_key = ?`, Fold(slug)))
+	if err != nil {
+		return nil, fmt.Errorf("store: group %q: %w", slug, err)
+	}
+	return g, nil
+}
+
+// GroupByID returns the group with that id.
+func (q *Queries) GroupByID(ctx context.Context, id int64) (*Group, error) {
+	g, err := scanGroup(q.queryRow(ctx, `SELECT `+groupColumns+` FROM groups gr WHERE gr.id = ?`, id))
+	if err != nil {
+		return nil, fmt.Errorf("store: group %d: %w", id, err)
+	}
+	return g, nil
+}
+
+// GroupSummary is a group with its number of members, for listings.
+type GroupSummary struct {
+	Group
+	Members int
+}
+
+// Groups lists all groups, the most active first.
+func (q *Queries) Groups(ctx context.Context) ([]*GroupSummary, error) {
+	rows, err := q.query(ctx, `SELECT `+groupColumns+`,
+		(SELECT COUNT(*) FROM memberships m WHERE m.group_id = gr.id)
+		FROM groups gr ORDER BY gr.score DESC, gr.name, gr.id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: list groups: %w", err)
+	}
+	return collect(rows, func(r interface{ Scan(...any) error }) (*GroupSummary, error) {
+		var s GroupSummary
+		return &s, r.Scan(append(s.fields(), &s.Members)...)
+	})
+}
+
+// AddMembership makes a person a member of a group; ErrConflict if they already are.
+func (q *Queries) AddMembership(ctx context.Context, m *Membership) (int64, error) {
+	id, err := q.insert(ctx, `INSERT INTO memberships (group_id, member_id, created_by_id, date_joined)
+		VALUES (?, ?, ?, ?)`, m.GroupID, m.MemberID, m.CreatedByID, m.DateJoined)
+	if err != nil {
+		return 0, fmt.Errorf("store: add member %d to group %d: %w", m.MemberID, m.GroupID, err)
+	}
+	m.ID = id
+	return id, nil
+}
+
+// RemoveMembership ends a membership; ErrNotFound if there was none.
+func (q *Queries) RemoveMembership(ctx context.Context, groupID, memberID int64) error {
+	return q.updateOne(ctx, "remove membership", `DELETE FROM memberships WHERE group_id = ? AND member_id = ?`,
+		groupID, memberID)
+}
+
+// IsMember tells whether a person is a member of a group.
+func (q *Queries) IsMember(ctx context.Context, groupID, gestaltID int64) (bool, error) {
+	var member bool
+	err := q.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM memberships WHERE group_id = ? AND member_id = ?)`,
+		groupID, gestaltID).Scan(&member)
+	if err != nil {
+		return false, fmt.Errorf("store: membership: %w", classify(err))
+	}
+	return member, nil
+}
+
+// Members lists the members of a group by username.
+func (q *Queries) Members(ctx context.Context, groupID int64) ([]*Gestalt, error) {
+	rows, err := q.query(ctx, `SELECT `+gestaltColumns+` FROM memberships m
+		JOIN gestalten g ON g.id = m.member_id WHERE m.group_id = ? ORDER BY g.username`, groupID)
+	if err != nil {
+		return nil, fmt.Errorf("store: members of group %d: %w", groupID, err)
+	}
+	return collect(rows, scanGestalt)
+}
+
+// Subscribe makes a person follow a group; subscribing twice changes nothing.
+func (q *Queries) Subscribe(ctx context.Context, groupID, gestaltID int64) error {
+	_, err := q.exec(ctx, `INSERT INTO subscriptions (group_id, subscriber_id) VALUES (?, ?)
+		ON CONFLICT (group_id, subscriber_id) DO NOTHING`, groupID, gestaltID)
+	if err != nil {
+		return fmt.Errorf("store: subscribe %d to group %d: %w", gestaltID, groupID, err)
+	}
+	return nil
+}
+
+// Unsubscribe ends a subscription; there may have been none.
+func (q *Queries) Unsubscribe(ctx context.Context, groupID, gestaltID int64) error {
+	if _, err := q.exec(ctx, `DELETE FROM subscriptions WHERE group_id = ? AND subscriber_id = ?`,
+		groupID, gestaltID); err != nil {
+		return fmt.Errorf("store: unsubscribe %d from group %d: %w", gestaltID, groupID, err)
+	}
+	return nil
+}
+
+// Subscribers lists the people following a group by username.
+func (q *Queries) Subscribers(ctx context.Context, groupID int64) ([]*Gestalt, error) {
+	rows, err := q.query(ctx, `SELECT `+gestaltColumns+` FROM subscriptions s
+		JOIN gestalten g ON g.id = s.subscriber_id WHERE s.group_id = ? ORDER BY g.username`, groupID)
+	if err != nil {
+		return nil, fmt.Errorf("store: subscribers of group %d: %w", groupID, err)
+	}
+	return collect(rows, scanGestalt)
+}

@@ -1,0 +1,155 @@
+// Package storetest gives tests a fresh, migrated store on SQLite and on PostgreSQL. Without
+// GROUPRISE_TEST_POSTGRES_URL it starts a throwaway PostgreSQL cluster from Debian's binaries.
+package storetest
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"grouprise.org/grouprise/internal/config"
+	"grouprise.org/grouprise/internal/store"
+)
+
+// Main runs the tests of a package and stops the PostgreSQL cluster that they started.
+// Use it from TestMain: func TestMain(m *testing.M) { storetest.Main(m) }.
+func Main(m *testing.M) {
+	code := m.Run()
+	stopCluster()
+	os.Exit(code)
+}
+
+// Each runs fn as a subtest named "sqlite" and one named "postgres", each with its own fresh,
+// migrated database. The PostgreSQL half is skipped when no server can be had, unless
+// GROUPRISE_TEST_REQUIRE_POSTGRES=1, which turns that into a failure.
+func Each(t *testing.T, fn func(t *testing.T, db *store.DB)) {
+	t.Helper()
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(d.String(), func(t *testing.T) {
+			fn(t, Open(t, d))
+		})
+	}
+}
+
+// Open returns a fresh, migrated database of dialect d, closed and removed when t ends.
+func Open(t testing.TB, d store.Dialect) *store.DB {
+	t.Helper()
+	cfg := Config(t, d)
+	ctx := context.Background()
+	db, err := store.Open(ctx, cfg, store.OpenOptions{Create: true})
+	if err != nil {
+		t.Fatalf("storetest: open: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if d == store.SQLite {
+		if _, err := db.Migrate(ctx, nil); err != nil {
+			t.Fatalf("storetest: migrate: %v", err)
+		}
+	}
+	return db
+}
+
+// Config returns the database settings of a fresh database of dialect d: an empty SQLite file
+// name, or a PostgreSQL database created from the migrated template.
+func Config(t testing.TB, d store.Dialect) config.Database {
+	t.Helper()
+	if d == store.SQLite {
+		return config.Database{Engine: "sqlite", Name: filepath.Join(t.TempDir(), "grouprise.sqlite3")}
+	}
+	return config.Database{Engine: "postgresql", Name: newPostgresDatabase(t, true)}
+}
+
+// EmptyPostgres returns the settings of a new PostgreSQL database without any schema.
+func EmptyPostgres(t testing.TB) config.Database {
+	t.Helper()
+	return config.Database{Engine: "postgresql", Name: newPostgresDatabase(t, false)}
+}
+
+var (
+	pgOnce     sync.Once
+	pgAdminURL string // connection URL of the maintenance database
+	pgTemplate string // database with the current schema, copied for every test
+	pgErr      error
+	dbCounter  atomic.Int64
+)
+
+// newPostgresDatabase creates a database for one test and drops it when the test ends.
+func newPostgresDatabase(t testing.TB, migrated bool) string {
+	t.Helper()
+	pgOnce.Do(setupPostgres)
+	if pgErr != nil {
+		if os.Getenv("GROUPRISE_TEST_REQUIRE_POSTGRES") == "1" {
+			t.Fatalf("storetest: PostgreSQL required but unavailable: %v", pgErr)
+		}
+		t.Skipf("storetest: no PostgreSQL (%v); set GROUPRISE_TEST_POSTGRES_URL or install postgresql", pgErr)
+	}
+	name := fmt.Sprintf("t%d_%d", os.Getpid(), dbCounter.Add(1))
+	create := "CREATE DATABASE " + name
+	if migrated {
+		create += " TEMPLATE " + pgTemplate
+	}
+	if err := adminExec(create); err != nil {
+		t.Fatalf("storetest: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := adminExec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
+			t.Errorf("storetest: %v", err)
+		}
+	})
+	return withDatabase(pgAdminURL, name)
+}
+
+func setupPostgres() {
+	pgAdminURL = os.Getenv("GROUPRISE_TEST_POSTGRES_URL")
+	if pgAdminURL == "" {
+		if pgAdminURL, pgErr = startCluster(); pgErr != nil {
+			return
+		}
+	}
+	pgTemplate = fmt.Sprintf("tmpl%d", os.Getpid())
+	if pgErr = adminExec("CREATE DATABASE " + pgTemplate); pgErr != nil {
+		return
+	}
+	ctx := context.Background()
+	db, err := store.Open(ctx, config.Database{Engine: "postgresql", Name: withDatabase(pgAdminURL, pgTemplate)},
+		store.OpenOptions{})
+	if err != nil {
+		pgErr = err
+		return
+	}
+	defer db.Close() // no connection may stay open on a template
+	if _, err := db.Migrate(ctx, nil); err != nil {
+		pgErr = err
+	}
+}
+
+func adminExec(query string) error {
+	db, err := sql.Open("pgx", pgAdminURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.Exec(query); err != nil {
+		return fmt.Errorf("%s: %w", query, err)
+	}
+	return nil
+}
+
+// withDatabase replaces the database name in a postgres:// URL.
+func withDatabase(url, name string) string {
+	base, query, _ := strings.Cut(url, "?")
+	if i := strings.LastIndex(base, "/"); i >= len("postgres://") {
+		base = base[:i]
+	}
+	out := base + "/" + name
+	if query != "" {
+		out += "?" + query
+	}
+	return out
+}
