@@ -42,7 +42,7 @@ var (
 	// ErrConflict is returned when a write would break a unique constraint.
 	ErrConflict = errors.New("already exists")
 	// ErrNoDatabase is returned by Open when the SQLite file does not exist yet.
-	ErrNoDatabase = errors.New("the database does not exist yet")
+	ErrNoDatabase = errors.New("the database does not exist yet; run `grouprise migrate`")
 )
 
 // DB is an open store. Its embedded Queries run outside a transaction; Tx runs them inside one.

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"grouprise.org/grouprise/internal/check"
+)
+
+func runCheck(ctx context.Context, e *env, args []string) error {
+	if _, err := parse(e.flags("check", ""), args, 0, 0); err != nil {
+		return err
+	}
+	cfg, _, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	if err := dropPrivileges(cfg.DataPath); err != nil {
+		return err
+	}
+	problems := 0
+	for _, r := range check.Run(ctx, cfg) {
+		status := "ok"
+		if r.Problem {
+			status = "PROBLEM"
+			problems++
+		}
+		fmt.Fprintf(e.stdout, "%-7s %s: %s\n", status, r.Name, r.Detail)
+	}
+	if problems > 0 {
+		fmt.Fprintf(e.stdout, "%d problem(s) found\n", problems)
+		return errProblems
+	}
+	fmt.Fprintln(e.stdout, "all checks passed")
+	return nil
+}
+
+func runMigrate(ctx context.Context, e *env, args []string) error {
+	if _, err := parse(e.flags("migrate", ""), args, 0, 0); err != nil {
+		return err
+	}
+	cfg, log, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	db, err := e.openStore(ctx, cfg, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	applied, err := db.Migrate(ctx, log)
+	if err != nil {
+		return err
+	}
+	state, err := db.Schema(ctx)
+	if err != nil {
+		return err
+	}
+	if len(applied) == 0 {
+		fmt.Fprintf(e.stdout, "%s: schema version %d is current; nothing to do\n", db.Location, state.Current)
+		return nil
+	}
+	versions := make([]string, len(applied))
+	for i, v := range applied {
+		versions[i] = fmt.Sprint(v)
+	}
+	fmt.Fprintf(e.stdout, "%s: applied migration(s) %s; schema version %d\n", db.Location,
+		strings.Join(versions, ", "), state.Current)
+	return nil
+}

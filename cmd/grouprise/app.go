@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/coreos/go-systemd/v22/journal"
+
+	"grouprise.org/grouprise/internal/config"
+	"grouprise.org/grouprise/internal/logging"
+	"grouprise.org/grouprise/internal/store"
+)
+
+// options are where e looks for configuration.
+func (e *env) options() config.Options {
+	return config.Options{Env: e.environ, WorkDir: e.workDir, HomeDir: e.homeDir, SystemDir: e.systemConfigDir}
+}
+
+// loadConfig reads the configuration and returns it with a logger at its level. Unknown keys
+// are logged as warnings; keys of the Django grouprise without effect only in debug mode.
+func (e *env) loadConfig() (*config.Config, *slog.Logger, error) {
+	cfg, err := config.Load(e.options())
+	if err != nil {
+		return nil, nil, err
+	}
+	level := slog.LevelInfo
+	if cfg.Debug {
+		level = slog.LevelDebug
+	}
+	log := logging.New(e.stderr, level, e.stderr == os.Stderr && underJournal())
+	for _, w := range cfg.Warnings {
+		l := slog.LevelWarn
+		if w.Obsolete {
+			l = slog.LevelDebug
+		}
+		log.Log(context.Background(), l, "configuration: "+w.Message, "file", w.File, "key", w.Key)
+	}
+	return cfg, log, nil
+}
+
+// underJournal tells whether stderr goes to journald (a systemd unit's output).
+func underJournal() bool {
+	ok, err := journal.StderrIsJournalStream()
+	return ok && err == nil
+}
+
+// openStore opens the configured database. Started as root, the command first becomes the
+// owner of data_path (the service user), so that files it creates belong to the daemons and
+// PostgreSQL's peer authentication sees the service user.
+func (e *env) openStore(ctx context.Context, cfg *config.Config, create bool) (*store.DB, error) {
+	if err := dropPrivileges(cfg.DataPath); err != nil {
+		return nil, err
+	}
+	return store.Open(ctx, cfg.Database, store.OpenOptions{Create: create})
+}
+
+// openCurrentStore opens the database and refuses an outdated schema.
+func (e *env) openCurrentStore(ctx context.Context, cfg *config.Config) (*store.DB, error) {
+	db, err := e.openStore(ctx, cfg, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.CheckSchema(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// dropPrivileges switches a root process to the owner of dir, unless that is root too.
+func dropPrivileges(dir string) error {
+	if os.Geteuid() != 0 {
+		return nil
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return nil // nothing to protect yet; `grouprise check` reports the missing directory
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok || st.Uid == 0 {
+		return nil
+	}
+	if err := syscall.Setgroups([]int{int(st.Gid)}); err != nil {
+		return fmt.Errorf("become the owner of %s: %w", dir, err)
+	}
+	if err := syscall.Setgid(int(st.Gid)); err != nil {
+		return fmt.Errorf("become the owner of %s: %w", dir, err)
+	}
+	if err := syscall.Setuid(int(st.Uid)); err != nil {
+		return fmt.Errorf("become the owner of %s: %w", dir, err)
+	}
+	return nil
+}
+
+func runVersion(_ context.Context, e *env, args []string) error {
+	fs := e.flags("version", "")
+	if _, err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "grouprise %s\n", version)
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		fmt.Fprintf(e.stdout, "built with %s\n", bi.GoVersion)
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" || s.Key == "vcs.time" || s.Key == "-tags" {
+				fmt.Fprintf(e.stdout, "%s %s\n", s.Key, s.Value)
+			}
+		}
+	}
+	return nil
+}

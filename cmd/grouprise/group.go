@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"text/tabwriter"
+
+	"grouprise.org/grouprise/internal/accounts"
+	"grouprise.org/grouprise/internal/groups"
+	"grouprise.org/grouprise/internal/store"
+)
+
+func runGroup(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 {
+		return usagef("usage: grouprise group create|list|add-member|remove-member …")
+	}
+	sub := map[string]func(context.Context, *env, []string) error{
+		"create": groupCreate, "list": groupList, "add-member": groupAddMember, "remove-member": groupRemoveMember,
+	}[args[0]]
+	if sub == nil {
+		return usagef("unknown group command %q; expected create, list, add-member or remove-member", args[0])
+	}
+	return sub(ctx, e, args[1:])
+}
+
+// services are what the account and group commands work with.
+type services struct {
+	db       *store.DB
+	accounts *accounts.Accounts
+	groups   *groups.Groups
+}
+
+// withServices loads the configuration, opens a store with a current schema and runs fn.
+func withServices(ctx context.Context, e *env, fn func(s services) error) error {
+	cfg, _, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	db, err := e.openCurrentStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return fn(services{db, accounts.New(db, cfg.SlugReserved), groups.New(db, cfg.SlugReserved)})
+}
+
+func groupCreate(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("group create", "--name NAME [--slug SLUG] [--closed] [--creator USERNAME]")
+	name := fs.String("name", "", "the group's name (required)")
+	slug := fs.String("slug", "", "the short name in addresses /SLUG/ (default: made from the name)")
+	closed := fs.Bool("closed", false, "a closed group: only members add members")
+	creator := fs.String("creator", "", "an account that becomes the first member")
+	if _, err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	if *name == "" {
+		fs.Usage()
+		return usagef("--name is required")
+	}
+	return withServices(ctx, e, func(s services) error {
+		n := groups.NewGroup{Name: *name, Slug: *slug, Closed: *closed}
+		if *creator != "" {
+			g, err := s.db.GestaltByUsername(ctx, *creator)
+			if err != nil {
+				return noSuchAccount(*creator, err)
+			}
+			n.Creator = g
+		}
+		g, err := s.groups.Create(ctx, n)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "created group %s (id %d)\n", g.Slug, g.ID)
+		return nil
+	})
+}
+
+func groupList(ctx context.Context, e *env, args []string) error {
+	if _, err := parse(e.flags("group list", ""), args, 0, 0); err != nil {
+		return err
+	}
+	return withServices(ctx, e, func(s services) error {
+		list, err := s.db.Groups(ctx)
+		if err != nil {
+			return err
+		}
+		w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "ID\tSLUG\tNAME\tMEMBERS\tCLOSED")
+		for _, g := range list {
+			fmt.Fprintf(w, "%d\t%s\t%s\t%d\t%s\n", g.ID, g.Slug, g.Name, g.Members, yesNo(g.Closed))
+		}
+		return w.Flush()
+	})
+}
+
+// memberFlags are the flags that name a group and a person.
+type memberFlags struct {
+	slug, user, email *string
+}
+
+func newMemberFlags(e *env, name string) (*memberFlags, func([]string) error) {
+	fs := e.flags(name, "--slug GROUP (--user USERNAME | --email ADDRESS)")
+	m := &memberFlags{
+		slug:  fs.String("slug", "", "the group (required)"),
+		user:  fs.String("user", "", "the person's username"),
+		email: fs.String("email", "", "the person's e-mail address"),
+	}
+	return m, func(args []string) error {
+		if _, err := parse(fs, args, 0, 0); err != nil {
+			return err
+		}
+		if *m.slug == "" || (*m.user == "") == (*m.email == "") {
+			fs.Usage()
+			return usagef("--slug and one of --user or --email are required")
+		}
+		return nil
+	}
+}
+
+func (m *memberFlags) group(ctx context.Context, s services) (*store.Group, error) {
+	g, err := s.db.GroupBySlug(ctx, *m.slug)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("no group %q", *m.slug)
+	}
+	return g, err
+}
+
+func groupAddMember(ctx context.Context, e *env, args []string) error {
+	m, parseArgs := newMemberFlags(e, "group add-member")
+	if err := parseArgs(args); err != nil {
+		return err
+	}
+	return withServices(ctx, e, func(s services) error {
+		g, err := m.group(ctx, s)
+		if err != nil {
+			return err
+		}
+		var person *store.Gestalt
+		if *m.user != "" {
+			if person, err = s.db.GestaltByUsername(ctx, *m.user); err != nil {
+				return noSuchAccount(*m.user, err)
+			}
+		} else {
+			// An unknown address gets a shadow account, claimed when its owner signs up.
+			err = s.db.Tx(ctx, func(q *store.Queries) error {
+				var created bool
+				person, created, err = s.accounts.ShadowAccount(ctx, q, *m.email)
+				if err == nil && created {
+					fmt.Fprintf(e.stdout, "created shadow account %s for %s\n", person.Username, *m.email)
+				}
+				return err
+			})
+			if err != nil {
+				return err
+			}
+		}
+		if err := s.groups.AddMember(ctx, g.ID, person.ID, person.ID); err != nil {
+			return fmt.Errorf("%s: %w", person.Username, err)
+		}
+		fmt.Fprintf(e.stdout, "%s is a member of %s now\n", person.Username, g.Slug)
+		return nil
+	})
+}
+
+func groupRemoveMember(ctx context.Context, e *env, args []string) error {
+	m, parseArgs := newMemberFlags(e, "group remove-member")
+	if err := parseArgs(args); err != nil {
+		return err
+	}
+	return withServices(ctx, e, func(s services) error {
+		g, err := m.group(ctx, s)
+		if err != nil {
+			return err
+		}
+		var person *store.Gestalt
+		if *m.user != "" {
+			person, err = s.db.GestaltByUsername(ctx, *m.user)
+		} else {
+			person, err = s.db.GestaltByEmail(ctx, *m.email)
+		}
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("no account %s%s", *m.user, *m.email)
+		} else if err != nil {
+			return err
+		}
+		if err := s.groups.RemoveMember(ctx, g.ID, person.ID); err != nil {
+			return fmt.Errorf("%s: %w", person.Username, err)
+		}
+		fmt.Fprintf(e.stdout, "%s is no longer a member of %s\n", person.Username, g.Slug)
+		return nil
+	})
+}
