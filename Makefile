@@ -1,0 +1,61 @@
+# grouprise — build, run and test. `make run` and `make test` work on a fresh Debian 12:
+# as root they install the Debian packages they need; Go modules come from the module proxy.
+
+GO        ?= go
+export GOTOOLCHAIN := local
+TAGS      := sqlite_fts5
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -X main.version=$(VERSION)
+BIN       := bin/grouprise
+VAR       := $(CURDIR)/var
+DEV_ENV   := GROUPRISE_CONFIG=$(VAR)/conf.d
+
+# Debian packages the tests need: a C compiler for SQLite (cgo) and PostgreSQL's server.
+TEST_PACKAGES := gcc libc6-dev postgresql
+
+.PHONY: build run test lint clean test-deps
+
+build:
+	$(GO) build -tags $(TAGS) -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/grouprise
+
+# A local site on SQLite under ./var (configuration in ./var/conf.d).
+run: build $(VAR)/conf.d/100-local.yaml
+	$(DEV_ENV) $(BIN) migrate
+	$(DEV_ENV) $(BIN) check
+
+$(VAR)/conf.d/100-local.yaml:
+	mkdir -p $(VAR)/conf.d $(VAR)/media $(VAR)/backups
+	{ echo "# Written once by 'make run' for a local development site."; \
+	  echo "domain: localhost"; \
+	  echo "secret_key: '$$(head -c 32 /dev/urandom | base64 | tr -d '/+=')'"; \
+	  echo "data_path: $(VAR)"; \
+	  echo "backup_path: $(VAR)/backups"; \
+	  echo "transport_security: disabled"; \
+	  echo "email_submission: {backend: console}"; \
+	  echo "web: {listen: '127.0.0.1:8080'}"; \
+	  echo "lmtp: {listen: '127.0.0.1:8025'}"; } > $@.tmp
+	mv $@.tmp $@
+
+# Every test runs on SQLite and on PostgreSQL (a throwaway cluster the tests start themselves).
+test: test-deps lint
+	$(GO) test -race -tags $(TAGS) -count=1 ./...
+
+test-deps:
+	@missing=""; \
+	for p in $(TEST_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	  else \
+	    echo "missing Debian packages:$$missing (run 'make test' as root to install them)"; \
+	  fi; \
+	fi
+
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+	$(GO) vet -tags $(TAGS) ./...
+
+clean:
+	rm -rf bin
