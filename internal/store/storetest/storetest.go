@@ -40,14 +40,20 @@ func Each(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 // Open returns a fresh, migrated database of dialect d, closed and removed when t ends.
 func Open(t testing.TB, d store.Dialect) *store.DB {
 	t.Helper()
-	cfg := Config(t, d)
+	return OpenConfig(t, Config(t, d), d == store.SQLite)
+}
+
+// OpenConfig opens another connection pool to a database from Config, as a second process
+// would; migrate applies the migrations first (needed once for SQLite).
+func OpenConfig(t testing.TB, cfg config.Database, migrate bool) *store.DB {
+	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, cfg, store.OpenOptions{Create: true})
 	if err != nil {
 		t.Fatalf("storetest: open: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if d == store.SQLite {
+	if migrate {
 		if _, err := db.Migrate(ctx, nil); err != nil {
 			t.Fatalf("storetest: migrate: %v", err)
 		}
