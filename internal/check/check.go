@@ -126,8 +126,33 @@ func database(ctx context.Context, cfg *config.Config) []Result {
 		results = append(results, problem("schema", "version %d is newer than this grouprise (%d)", s.Current, s.Latest))
 	default:
 		results = append(results, ok("schema", "version %d, current", s.Current))
+		results = append(results, queue(ctx, db))
 	}
 	return results
+}
+
+// StaleAfter is how long a due job may wait before the runner counts as stuck or missing.
+const StaleAfter = 10 * time.Minute
+
+// queue reports parked jobs and due jobs that wait too long.
+func queue(ctx context.Context, db *store.DB) Result {
+	now := time.Now()
+	st, err := db.QueueStats(ctx, now)
+	if err != nil {
+		return problem("jobs", "%v", err)
+	}
+	age := time.Duration(0)
+	if !st.OldestDue.IsZero() {
+		age = now.Sub(st.OldestDue).Round(time.Second)
+	}
+	summary := fmt.Sprintf("%d waiting (the oldest due for %s), %d running, %d parked", st.Waiting, age, st.Running, st.Parked)
+	switch {
+	case st.Parked > 0:
+		return problem("jobs", "%s; `grouprise jobs` shows why", summary)
+	case age > StaleAfter:
+		return problem("jobs", "%s; is `grouprise tasks` running?", summary)
+	}
+	return ok("jobs", "%s", summary)
 }
 
 // mail checks that outgoing mail has somewhere to go.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	netmail "net/mail"
+	"os"
 	"strings"
 	"time"
 
@@ -38,11 +39,13 @@ type Message struct {
 // Field is one header field.
 type Field struct{ Name, Value string }
 
-// Attachment is a file sent along with the text.
+// Attachment is a file sent along with the text: Data, or the file at Path read when the
+// message is encoded (so that queued messages do not carry copies of their files).
 type Attachment struct {
 	Filename    string
 	ContentType string
-	Data        []byte
+	Data        []byte `json:",omitempty"`
+	Path        string `json:",omitempty"`
 }
 
 // Bytes encodes the message as MIME: a quoted-printable UTF-8 text, multipart/mixed when there
@@ -116,7 +119,13 @@ func (m *Message) Bytes() ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("mail: %w", err)
 		}
-		aw.Write(a.Data)
+		data := a.Data
+		if data == nil && a.Path != "" {
+			if data, err = os.ReadFile(a.Path); err != nil {
+				return nil, fmt.Errorf("mail: attachment: %w", err)
+			}
+		}
+		aw.Write(data)
 		if err := aw.Close(); err != nil {
 			return nil, fmt.Errorf("mail: %w", err)
 		}

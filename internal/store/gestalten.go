@@ -201,3 +201,18 @@ func collect[T any](rows *sql.Rows, scan func(interface{ Scan(...any) error }) (
 	}
 	return out, nil
 }
+
+// Preferences are how a person wants to be notified and in which language.
+type Preferences struct {
+	Language string // "" for the site's language
+	ByEmail  bool
+	ByInbox  bool
+	ByMatrix bool
+}
+
+// SetPreferences stores a person's notification channels and language.
+func (q *Queries) SetPreferences(ctx context.Context, id int64, p Preferences) error {
+	return q.updateOne(ctx, "set preferences", `UPDATE gestalten SET language = ?, receives_email_notifications = ?,
+		receives_builtin_inbox_notifications = ?, receives_matrix_notifications = ? WHERE id = ?`,
+		p.Language, p.ByEmail, p.ByInbox, p.ByMatrix, id)
+}

@@ -173,3 +173,21 @@ func (q *Queries) Subscribers(ctx context.Context, groupID int64) ([]*Gestalt, e
 	}
 	return collect(rows, scanGestalt)
 }
+
+// MemberIDs returns the ids of a group's members.
+func (q *Queries) MemberIDs(ctx context.Context, groupID int64) (map[int64]bool, error) {
+	rows, err := q.query(ctx, `SELECT member_id FROM memberships WHERE group_id = ?`, groupID)
+	if err != nil {
+		return nil, fmt.Errorf("store: members of group %d: %w", groupID, err)
+	}
+	defer rows.Close()
+	ids := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("store: members of group %d: %w", groupID, err)
+		}
+		ids[id] = true
+	}
+	return ids, rows.Err()
+}

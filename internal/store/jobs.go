@@ -3,7 +3,6 @@ package store
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,6 +40,23 @@ func (q *Queries) Enqueue(ctx context.Context, kind string, payload any, runAt t
 		return 0, fmt.Errorf("store: enqueue %s: %w", kind, err)
 	}
 	return id, nil
+}
+
+// EnqueueUnique adds a job unless one with the same key waits or runs; it reports whether it
+// added one. Runners use it to schedule periodic work once per slot.
+func (q *Queries) EnqueueUnique(ctx context.Context, key, kind string, payload any, runAt time.Time) (bool, error) {
+	data, err := json.Marshal(payload)
+	if err != nil {
+		return false, fmt.Errorf("store: enqueue %s: %w", kind, err)
+	}
+	now := time.Now()
+	res, err := q.exec(ctx, `INSERT INTO jobs (kind, payload, state, run_at, unique_key, created_at, updated_at)
+		VALUES (?, ?, 'waiting', ?, ?, ?, ?) ON CONFLICT (unique_key) DO NOTHING`, kind, string(data), runAt, key, now, now)
+	if err != nil {
+		return false, fmt.Errorf("store: enqueue %s: %w", key, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // ClaimJobs leases up to n due jobs to worker until leaseUntil: waiting jobs whose time has
@@ -144,17 +160,20 @@ type QueueStats struct {
 // QueueStats counts the jobs by state as of now.
 func (q *Queries) QueueStats(ctx context.Context, now time.Time) (QueueStats, error) {
 	var s QueueStats
-	var oldest sql.Null[time.Time]
 	err := q.queryRow(ctx, `SELECT
 		COUNT(CASE WHEN state = 'waiting' THEN 1 END),
 		COUNT(CASE WHEN state = 'running' THEN 1 END),
-		COUNT(CASE WHEN state = 'parked' THEN 1 END),
-		MIN(CASE WHEN state = 'waiting' AND run_at <= ? THEN run_at END)
-		FROM jobs`, now).Scan(&s.Waiting, &s.Running, &s.Parked, &oldest)
+		COUNT(CASE WHEN state = 'parked' THEN 1 END)
+		FROM jobs`).Scan(&s.Waiting, &s.Running, &s.Parked)
 	if err != nil {
 		return s, fmt.Errorf("store: queue stats: %w", classify(err))
 	}
-	s.OldestDue = oldest.V
+	// A plain column keeps its type in SQLite, where MIN(…) would return text.
+	err = q.queryRow(ctx, `SELECT run_at FROM jobs WHERE state = 'waiting' AND run_at <= ?
+		ORDER BY run_at LIMIT 1`, now).Scan(&s.OldestDue)
+	if err = classify(err); err != nil && !errors.Is(err, ErrNotFound) {
+		return s, fmt.Errorf("store: queue stats: %w", err)
+	}
 	return s, nil
 }
 

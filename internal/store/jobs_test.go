@@ -171,3 +171,24 @@ func TestConcurrentClaimsNeverOverlap(t *testing.T) {
 		})
 	}
 }
+
+func TestEnqueueUnique(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Now()
+		for i, want := range []bool{true, false} {
+			added, err := db.EnqueueUnique(ctx, "scores@2026-11-23T03:23", "scores", nil, now)
+			if err != nil || added != want {
+				t.Errorf("attempt %d: added %v, %v; want %v", i, added, err, want)
+			}
+		}
+		if added, _ := db.EnqueueUnique(ctx, "scores@2026-11-23T06:23", "scores", nil, now); !added {
+			t.Error("the next slot was not added")
+		}
+		db.Enqueue(ctx, "mail", nil, now)
+		db.Enqueue(ctx, "mail", nil, now)
+		if n := count(t, db, "jobs"); n != 4 {
+			t.Errorf("%d jobs, want 4 (jobs without a key never conflict)", n)
+		}
+	})
+}

@@ -354,7 +354,8 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_expiry ON sessions (expiry);
 
--- The job queue: a job is inserted in the transaction of the data it announces.
+-- The job queue: a job is inserted in the transaction of the data it announces. A unique_key
+-- makes periodic work run once per time slot, however many runners schedule it.
 CREATE TABLE jobs (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     kind        TEXT NOT NULL,
@@ -365,6 +366,7 @@ CREATE TABLE jobs (
     lease_until TIMESTAMP,
     locked_by   TEXT NOT NULL DEFAULT '',
     last_error  TEXT NOT NULL DEFAULT '',
+    unique_key  TEXT UNIQUE,
     created_at  TIMESTAMP NOT NULL,
     updated_at  TIMESTAMP NOT NULL
 );

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"grouprise.org/grouprise/internal/i18n"
+	"grouprise.org/grouprise/internal/mail"
+	"grouprise.org/grouprise/internal/systemd"
+	"grouprise.org/grouprise/internal/tasks"
+	"grouprise.org/grouprise/internal/wakeup"
+)
+
+// runTasks is the task runner daemon: the job queue and the periodic work.
+func runTasks(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("tasks", "[--once] [--workers N]")
+	once := fs.Bool("once", false, "run the jobs that are due, then exit")
+	workers := fs.Int("workers", 4, "jobs that run at the same time")
+	if _, err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	cfg, log, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	db, err := e.openCurrentStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	catalog, err := i18n.Load()
+	if err != nil {
+		return err
+	}
+	hostname, _ := os.Hostname()
+	transport := mail.NewTransport(cfg.EmailSubmission, nil, log, hostname)
+	if c, ok := transport.(*mail.Console); ok && cfg.EmailSubmission.Backend == "console" {
+		c.Out = e.stderr
+	}
+	defer transport.Close()
+	runner := tasks.New(db, log, tasks.Options{Workers: *workers})
+	periodic, err := tasks.Register(runner, cfg, catalog, transport)
+	if err != nil {
+		return err
+	}
+	if *once {
+		n, err := runner.RunOnce(ctx)
+		fmt.Fprintf(e.stdout, "ran %d job(s)\n", n)
+		return err
+	}
+
+	sockets, err := systemd.Passed()
+	if err != nil {
+		return err
+	}
+	l, err := sockets.Listener("tasks", cfg.Tasks.Listen)
+	if err != nil {
+		return err
+	}
+	if l != nil {
+		defer l.Close()
+		go wakeup.Serve(l, runner.Wake)
+	}
+	c, err := runner.Schedule(ctx, periodic)
+	if err != nil {
+		return err
+	}
+	systemd.Ready()
+	go systemd.Watchdog(ctx, db.Ping)
+	wake := "none (polling)"
+	if l != nil {
+		wake = l.Addr().String()
+	}
+	log.Info("task runner started", "database", db.Location, "workers", *workers, "wakeup", wake)
+	err = runner.Run(ctx)
+	systemd.Stopping()
+	<-c.Stop().Done()
+	log.Info("task runner stopped")
+	return err
+}
+
+// runJobs shows the queue and puts parked jobs back into it.
+func runJobs(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("jobs", "[retry [ID…]]")
+	pos, err := parse(fs, args, 0, 1000)
+	if err != nil {
+		return err
+	}
+	return withServices(ctx, e, func(s services) error {
+		if len(pos) > 0 && pos[0] == "retry" {
+			var ids []int64
+			for _, a := range pos[1:] {
+				var id int64
+				if _, err := fmt.Sscan(a, &id); err != nil {
+					return usagef("not a job id: %q", a)
+				}
+				ids = append(ids, id)
+			}
+			n, err := s.db.RetryParkedJobs(ctx, time.Now(), ids...)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "%d parked job(s) queued again\n", n)
+			if cfg, _, err := e.loadConfig(); err == nil {
+				wakeup.Send(cfg.Tasks.Listen)
+			}
+			return nil
+		} else if len(pos) > 0 {
+			return usagef("unknown jobs command %q; expected retry", pos[0])
+		}
+		stats, err := s.db.QueueStats(ctx, time.Now())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "%d waiting, %d running, %d parked\n", stats.Waiting, stats.Running, stats.Parked)
+		if !stats.OldestDue.IsZero() {
+			fmt.Fprintf(e.stdout, "the oldest due job waits since %s\n", stats.OldestDue.UTC().Format(time.RFC3339))
+		}
+		parked, err := s.db.ParkedJobs(ctx)
+		if err != nil || len(parked) == 0 {
+			return err
+		}
+		w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "\nPARKED\tKIND\tATTEMPTS\tSINCE\tLAST ERROR")
+		for _, j := range parked {
+			fmt.Fprintf(w, "%d\t%s\t%d\t%s\t%s\n", j.ID, j.Kind, j.Attempts, j.CreatedAt.UTC().Format(time.RFC3339),
+				strings.ReplaceAll(firstLine(j.LastError), "\t", " "))
+		}
+		fmt.Fprintln(w, "\n`grouprise jobs retry [ID…]` queues parked jobs again.")
+		return w.Flush()
+	})
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}

@@ -1,0 +1,283 @@
+// Package notify tells people about new contents, comments and conversation messages: by
+// mail (one per recipient, with a reply address and threading headers) and in their activity
+// inbox. The work is a job, enqueued in the transaction that created the item.
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"text/template"
+	"time"
+
+	"grouprise.org/grouprise/internal/config"
+	"grouprise.org/grouprise/internal/i18n"
+	"grouprise.org/grouprise/internal/mail"
+	"grouprise.org/grouprise/internal/store"
+	"grouprise.org/grouprise/templates"
+)
+
+// JobKind is the kind of the jobs that compute and send one item's notifications.
+const JobKind = "notify"
+
+// Event names the new item: a content or a contribution.
+type Event struct {
+	ContentID      int64 `json:"content_id,omitempty"`
+	ContributionID int64 `json:"contribution_id,omitempty"`
+}
+
+// ContentCreated announces a new content; call it in the transaction that created it.
+func ContentCreated(ctx context.Context, q *store.Queries, contentID int64, now time.Time) error {
+	_, err := q.Enqueue(ctx, JobKind, Event{ContentID: contentID}, now)
+	return err
+}
+
+// ContributionCreated announces a new comment or message; call it in the transaction that
+// created it.
+func ContributionCreated(ctx context.Context, q *store.Queries, contributionID int64, now time.Time) error {
+	_, err := q.Enqueue(ctx, JobKind, Event{ContributionID: contributionID}, now)
+	return err
+}
+
+// Notifier computes audiences and writes the mails and inbox rows.
+type Notifier struct {
+	cfg     *config.Config
+	catalog *i18n.Catalog
+	bodies  map[string]*template.Template // per language
+	now     func() time.Time
+}
+
+// New parses the mail templates once per language.
+func New(cfg *config.Config, catalog *i18n.Catalog) (*Notifier, error) {
+	n := &Notifier{cfg: cfg, catalog: catalog, bodies: map[string]*template.Template{}, now: time.Now}
+	fsys := templates.FS(cfg.TemplateDirectories)
+	for _, lang := range i18n.Languages {
+		p := catalog.Printer(lang)
+		t, err := template.New("notification.txt").Funcs(template.FuncMap{"t": p.T}).
+			ParseFS(fsys, "mail/notification.txt")
+		if err != nil {
+			return nil, fmt.Errorf("notify: templates: %w", err)
+		}
+		n.bodies[lang] = t
+	}
+	return n, nil
+}
+
+// Fanout is the handler of notify jobs. It runs in the transaction that completes the job, so
+// the mail jobs, reply tokens and inbox rows it writes exist exactly once.
+func (n *Notifier) Fanout(ctx context.Context, q *store.Queries, j *store.Job) error {
+	var ev Event
+	if err := json.Unmarshal(j.Payload, &ev); err != nil {
+		return fmt.Errorf("notify: job %d: %w", j.ID, err)
+	}
+	it, err := n.load(ctx, q, ev)
+	if errors.Is(err, errGone) {
+		return nil // deleted before its notifications went out
+	}
+	if err != nil {
+		return err
+	}
+	audience, err := n.audience(ctx, q, it)
+	if err != nil {
+		return err
+	}
+	site, err := q.SiteSetting(ctx, "name", n.cfg.Domain)
+	if err != nil {
+		return err
+	}
+	now := n.now()
+	for _, r := range audience {
+		if r.ByInbox && r.ID != it.author.ID {
+			if err := q.AddInboxNotification(ctx, r.ID, ev.ContentID, ev.ContributionID, now); err != nil {
+				return err
+			}
+		}
+		if r.ByEmail && r.Email != "" {
+			if err := n.queueMail(ctx, q, it, r, site, now); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// errGone means the item or its association was deleted.
+var errGone = errors.New("the item is gone")
+
+// recipient is a person in an audience, with how they were reached.
+type recipient struct {
+	*store.Recipient
+	subscriber bool // through their subscription: the mail offers to unsubscribe
+}
+
+// audience is who hears of it (reference: the Django grouprise's e-mail backend): in a public
+// group context the group's subscribers, in an internal one its subscribed members; the owner
+// of personal items; and the outsider who started the thread. The author gets a copy too;
+// the feed importer account never gets anything.
+func (n *Notifier) audience(ctx context.Context, q *store.Queries, it *item) ([]recipient, error) {
+	var out []recipient
+	seen := map[int64]bool{}
+	add := func(list []*store.Recipient, subscriber bool) {
+		for _, r := range list {
+			if seen[r.ID] || r.ID == n.cfg.FeedImporterGestaltID {
+				continue
+			}
+			seen[r.ID] = true
+			out = append(out, recipient{r, subscriber})
+		}
+	}
+	if g := it.group; g != nil {
+		var list []*store.Recipient
+		var err error
+		if it.public {
+			list, err = q.SubscriberRecipients(ctx, g.ID)
+		} else {
+			list, err = q.SubscribedMemberRecipients(ctx, g.ID)
+		}
+		if err != nil {
+			return nil, err
+		}
+		add(list, true)
+	} else {
+		owner, err := q.RecipientByID(ctx, it.assoc.GestaltID)
+		if err != nil {
+			return nil, err
+		}
+		add([]*store.Recipient{owner}, false)
+	}
+	first, err := q.FirstContribution(ctx, it.assoc.ContentID, it.assoc.ConversationID)
+	if errors.Is(err, store.ErrNotFound) {
+		return out, nil
+	} else if err != nil {
+		return nil, err
+	}
+	outsider := first.AuthorID != it.assoc.GestaltID
+	if it.group != nil {
+		outsider = !it.members[first.AuthorID]
+	}
+	if outsider && !seen[first.AuthorID] {
+		r, err := q.RecipientByID(ctx, first.AuthorID)
+		if err != nil {
+			return nil, err
+		}
+		add([]*store.Recipient{r}, false)
+	}
+	return out, nil
+}
+
+// baseURL is the site's address for links in mails.
+func (n *Notifier) baseURL() string {
+	if n.cfg.TransportSecurity == "disabled" {
+		return "http://" + n.cfg.Domain
+	}
+	return "https://" + n.cfg.Domain
+}
+
+// queueMail writes one recipient's mail: a reply token for it, and the mail job.
+func (n *Notifier) queueMail(ctx context.Context, q *store.Queries, it *item, r recipient, site string, now time.Time) error {
+	p := n.catalog.Printer(n.language(r.Recipient))
+	reply := &store.Token{GestaltID: r.ID, Feature: store.FeatureReply, Created: now}
+	if it.contribution != nil {
+		reply.ContributionID = it.contribution.ID
+	} else {
+		reply.ContentID = it.content.ID
+	}
+	if err := q.CreateToken(ctx, reply); err != nil {
+		return err
+	}
+	domain := n.cfg.Domain
+	base := n.baseURL()
+
+	// The sender of a content is its author, or the group for those who may not see who its
+	// members are.
+	senderName, senderSlug := it.author.Name(), it.author.Username
+	if it.contribution == nil && it.group != nil && !it.members[r.ID] {
+		senderName, senderSlug = it.group.Name, it.group.Slug
+	}
+	subject := it.title
+	if it.group != nil {
+		subject = "[" + it.group.Slug + "] " + subject
+	}
+	if it.reply {
+		subject = p.T("mail.reply_prefix") + " " + subject
+	}
+	msg := &mail.Message{
+		From: mail.Address{Name: p.T("mail.via", "Sender", senderName, "Site", site),
+			Address: mail.Expand(n.cfg.DefaultDistinctFromEmail, "slug", senderSlug)},
+		To:        []mail.Address{{Name: r.Name(), Address: r.Email}},
+		ReplyTo:   []mail.Address{{Address: mail.Expand(n.cfg.DefaultReplyToEmail, "reply_key", reply.Secret)}},
+		Subject:   subject,
+		Date:      it.date,
+		MessageID: mail.ThreadID(it.uid, r.Email, domain),
+		Headers: []mail.Field{
+			{Name: "Archived-At", Value: "<" + base + it.path + ">"},
+			{Name: "Auto-Submitted", Value: "auto-generated"},
+		},
+	}
+	if it.parentUID != "" {
+		parent := mail.ThreadID(it.parentUID, r.Email, domain)
+		msg.InReplyTo = []string{parent}
+		if it.threadUID != it.parentUID {
+			msg.References = []string{mail.ThreadID(it.threadUID, r.Email, domain)}
+		}
+		msg.References = append(msg.References, parent)
+	}
+	body := bodyData{
+		Kind: it.kind, URL: base + it.path, Text: it.text, When: it.when(p, n.cfg.Location()), Place: it.place,
+		GalleryCount: it.galleryCount, FileName: it.fileName, PollOptions: it.pollOptions,
+		Internal: !it.public, SettingsURL: base + "/stadt/settings/notifications/",
+	}
+	if it.applicant != "" {
+		body.Application = p.T("mail.conversation.application", "Name", it.applicant, "Group", it.group.Name)
+	}
+	if it.group != nil {
+		msg.Headers = append(msg.Headers, mail.Field{Name: "List-Id", Value: "<" + it.group.Slug + "." + domain + ">"})
+		body.GroupName = it.group.Name
+		if r.subscriber {
+			tok, err := q.GroupToken(ctx, r.ID, it.group.ID, store.FeatureUnsubscribe, now)
+			if err != nil {
+				return err
+			}
+			body.UnsubscribeURL = base + "/stadt/unsubscribe/confirm/" + tok.Secret + "/"
+			msg.Headers = append(msg.Headers,
+				mail.Field{Name: "List-Unsubscribe", Value: "<" + body.UnsubscribeURL + ">"},
+				mail.Field{Name: "List-Unsubscribe-Post", Value: "List-Unsubscribe=One-Click"})
+		}
+	}
+	var text strings.Builder
+	if err := n.bodies[p.Lang].Execute(&text, body); err != nil {
+		return fmt.Errorf("notify: render mail: %w", err)
+	}
+	msg.Text = text.String()
+	for _, f := range it.attachments {
+		msg.Attachments = append(msg.Attachments, f)
+	}
+	env := mail.Envelope{From: n.cfg.DefaultFromEmail, To: []string{r.Email}}
+	return mail.Queue(ctx, q, env, msg, now)
+}
+
+// language is the recipient's language, or the site's.
+func (n *Notifier) language(r *store.Recipient) string {
+	if r.Language != "" {
+		return r.Language
+	}
+	return n.cfg.LanguageCode
+}
+
+// bodyData is what the mail template sees.
+type bodyData struct {
+	Kind           string // article, event, gallery, file, poll, comment, message
+	URL            string
+	Text           string
+	When, Place    string
+	GalleryCount   int
+	FileName       string
+	PollOptions    []string
+	Application    string
+	Internal       bool
+	GroupName      string
+	UnsubscribeURL string
+	SettingsURL    string
+}

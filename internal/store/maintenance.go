@@ -1,0 +1,33 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Cleanup removes what has expired: sessions, tokens with an expiry, unconfirmed e-mail
+// confirmations older than a week, and the memory of incoming mails older than 30 days.
+// It returns the number of rows removed per table.
+func (q *Queries) Cleanup(ctx context.Context, now time.Time) (map[string]int64, error) {
+	steps := []struct {
+		table, query string
+		arg          time.Time
+	}{
+		{"sessions", `DELETE FROM sessions WHERE expiry < ?`, now},
+		{"permission_tokens", `DELETE FROM permission_tokens WHERE expires_at IS NOT NULL AND expires_at < ?`, now},
+		{"email_confirmations", `DELETE FROM email_confirmations WHERE created_at < ?`, now.Add(-7 * 24 * time.Hour)},
+		{"incoming_mails", `DELETE FROM incoming_mails WHERE received_at < ?`, now.Add(-30 * 24 * time.Hour)},
+	}
+	removed := map[string]int64{}
+	for _, s := range steps {
+		res, err := q.exec(ctx, s.query, s.arg)
+		if err != nil {
+			return removed, fmt.Errorf("store: clean up %s: %w", s.table, err)
+		}
+		if removed[s.table], err = res.RowsAffected(); err != nil {
+			return removed, fmt.Errorf("store: clean up %s: %w", s.table, err)
+		}
+	}
+	return removed, nil
+}

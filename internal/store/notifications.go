@@ -1,0 +1,213 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Recipient is a person as a notification sees them: name, address and preferences.
+type Recipient struct {
+	ID          int64
+	Username    string
+	FirstName   string
+	LastName    string
+	Email       string // the primary address; "" if none
+	Language    string
+	ByEmail     bool
+	ByInbox     bool
+	ByMatrix    bool
+}
+
+// Name is the display name.
+func (r *Recipient) Name() string {
+	g := Gestalt{Username: r.Username, FirstName: r.FirstName, LastName: r.LastName}
+	return g.Name()
+}
+
+const recipientColumns = `g.id, g.username, g.first_name, g.last_name, COALESCE(e.email, ''), g.language,
+	g.receives_email_notifications, g.receives_builtin_inbox_notifications, g.receives_matrix_notifications`
+
+const recipientFrom = ` FROM gestalten g LEFT JOIN email_addresses e ON e.gestalt_id = g.id AND e.is_primary`
+
+func (q *Queries) recipients(ctx context.Context, query string, args ...any) ([]*Recipient, error) {
+	rows, err := q.query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: recipients: %w", err)
+	}
+	return collect(rows, func(r interface{ Scan(...any) error }) (*Recipient, error) {
+		var p Recipient
+		return &p, r.Scan(&p.ID, &p.Username, &p.FirstName, &p.LastName, &p.Email, &p.Language,
+			&p.ByEmail, &p.ByInbox, &p.ByMatrix)
+	})
+}
+
+// SubscriberRecipients are the people following a group.
+func (q *Queries) SubscriberRecipients(ctx context.Context, groupID int64) ([]*Recipient, error) {
+	return q.recipients(ctx, `SELECT `+recipientColumns+recipientFrom+`
+		JOIN subscriptions s ON s.subscriber_id = g.id WHERE s.group_id = ? AND g.is_active ORDER BY g.id`, groupID)
+}
+
+// SubscribedMemberRecipients are the members of a group who also follow it.
+func (q *Queries) SubscribedMemberRecipients(ctx context.Context, groupID int64) ([]*Recipient, error) {
+	return q.recipients(ctx, `SELECT `+recipientColumns+recipientFrom+`
+		JOIN memberships m ON m.member_id = g.id
+		JOIN subscriptions s ON s.subscriber_id = g.id AND s.group_id = m.group_id
+		WHERE m.group_id = ? AND g.is_active ORDER BY g.id`, groupID)
+}
+
+// MemberRecipients are all members of a group.
+func (q *Queries) MemberRecipients(ctx context.Context, groupID int64) ([]*Recipient, error) {
+	return q.recipients(ctx, `SELECT `+recipientColumns+recipientFrom+`
+		JOIN memberships m ON m.member_id = g.id WHERE m.group_id = ? AND g.is_active ORDER BY g.id`, groupID)
+}
+
+// RecipientByID is one person as a recipient.
+func (q *Queries) RecipientByID(ctx context.Context, id int64) (*Recipient, error) {
+	list, err := q.recipients(ctx, `SELECT `+recipientColumns+recipientFrom+` WHERE g.id = ?`, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, fmt.Errorf("store: recipient %d: %w", id, ErrNotFound)
+	}
+	return list[0], nil
+}
+
+// Token is a secret that stands for a person in a link or address (reply-by-mail, calendar
+// feeds, confirmations). Its target is at most one of the *ID fields.
+type Token struct {
+	ID             int64
+	GestaltID      int64
+	Secret         string
+	Feature        string
+	Created        time.Time
+	ExpiresAt      time.Time // zero: never
+	GroupID        int64
+	ContentID      int64
+	ContributionID int64
+	ConversationID int64
+}
+
+// Token features, as the Django grouprise named them.
+const (
+	FeatureReply       = "notification-reply"
+	FeatureCalendar    = "calendar"
+	FeatureJoin        = "group-join"
+	FeatureResign      = "group-resign"
+	FeatureUnsubscribe = "group-unsubscribe"
+)
+
+// NewSecret is 15 random characters of [a-z0-9], the form of the original's tokens.
+func NewSecret() string {
+	const letters = "abcdefghijklmnopqrstuvwxyz0123456789"
+	out := make([]byte, 0, 15)
+	buf := make([]byte, 32)
+	for len(out) < 15 {
+		rand.Read(buf)
+		for _, b := range buf {
+			// 252 = 7 × 36: larger bytes are dropped, so every letter is equally likely.
+			if b < 252 && len(out) < 15 {
+				out = append(out, letters[b%36])
+			}
+		}
+	}
+	return string(out)
+}
+
+// CreateToken stores a token with a new secret (unless one is set).
+func (q *Queries) CreateToken(ctx context.Context, t *Token) error {
+	if t.Secret == "" {
+		t.Secret = NewSecret()
+	}
+	var expires any
+	if !t.ExpiresAt.IsZero() {
+		expires = t.ExpiresAt
+	}
+	id, err := q.insert(ctx, `INSERT INTO permission_tokens (gestalt_id, secret_key, feature_key, time_created, expires_at,
+		group_id, content_id, contribution_id, conversation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.GestaltID, t.Secret, t.Feature, t.Created, expires, nullID(t.GroupID), nullID(t.ContentID),
+		nullID(t.ContributionID), nullID(t.ConversationID))
+	if err != nil {
+		return fmt.Errorf("store: create token: %w", err)
+	}
+	t.ID = id
+	return nil
+}
+
+const tokenColumns = `id, gestalt_id, secret_key, feature_key, time_created, expires_at, COALESCE(group_id, 0),
+	COALESCE(content_id, 0), COALESCE(contribution_id, 0), COALESCE(conversation_id, 0)`
+
+func scanToken(r interface{ Scan(...any) error }) (*Token, error) {
+	var t Token
+	var expires *time.Time
+	err := r.Scan(&t.ID, &t.GestaltID, &t.Secret, &t.Feature, &t.Created, &expires, &t.GroupID, &t.ContentID,
+		&t.ContributionID, &t.ConversationID)
+	if err != nil {
+		return nil, classify(err)
+	}
+	if expires != nil {
+		t.ExpiresAt = *expires
+	}
+	return &t, nil
+}
+
+// TokenBySecret finds a token of a feature by its secret; expired tokens are not found.
+func (q *Queries) TokenBySecret(ctx context.Context, feature, secret string, now time.Time) (*Token, error) {
+	t, err := scanToken(q.queryRow(ctx, `SELECT `+tokenColumns+` FROM permission_tokens
+		WHERE secret_key = ? AND feature_key = ? AND (expires_at IS NULL OR expires_at > ?)`, secret, feature, now))
+	if err != nil {
+		return nil, fmt.Errorf("store: token: %w", err)
+	}
+	return t, nil
+}
+
+// GroupToken returns the person's token of a feature for a group, made on first use (one
+// unsubscribe link per person and group serves every mail).
+func (q *Queries) GroupToken(ctx context.Context, gestaltID, groupID int64, feature string, now time.Time) (*Token, error) {
+	t, err := scanToken(q.queryRow(ctx, `SELECT `+tokenColumns+` FROM permission_tokens
+		WHERE gestalt_id = ? AND group_id = ? AND feature_key = ? AND expires_at IS NULL ORDER BY id LIMIT 1`,
+		gestaltID, groupID, feature))
+	if err == nil {
+		return t, nil
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("store: token: %w", err)
+	}
+	t = &Token{GestaltID: gestaltID, GroupID: groupID, Feature: feature, Created: now}
+	return t, q.CreateToken(ctx, t)
+}
+
+// AddInboxNotification adds a row to a person's activity inbox.
+func (q *Queries) AddInboxNotification(ctx context.Context, receiverID, contentID, contributionID int64, now time.Time) error {
+	_, err := q.exec(ctx, `INSERT INTO inbox_notifications (receiver_id, content_id, contribution_id, created_on, is_read)
+		VALUES (?, ?, ?, ?, FALSE)`, receiverID, nullID(contentID), nullID(contributionID), now)
+	if err != nil {
+		return fmt.Errorf("store: inbox notification: %w", err)
+	}
+	return nil
+}
+
+// SiteSetting returns a value stored for the whole site, or fallback.
+func (q *Queries) SiteSetting(ctx context.Context, key, fallback string) (string, error) {
+	var v string
+	err := q.queryRow(ctx, `SELECT value FROM site_settings WHERE key = ?`, key).Scan(&v)
+	if err = classify(err); errors.Is(err, ErrNotFound) {
+		return fallback, nil
+	} else if err != nil {
+		return "", fmt.Errorf("store: site setting %s: %w", key, err)
+	}
+	return v, nil
+}
+
+// SetSiteSetting stores a value for the whole site.
+func (q *Queries) SetSiteSetting(ctx context.Context, key, value string) error {
+	_, err := q.exec(ctx, `INSERT INTO site_settings (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	if err != nil {
+		return fmt.Errorf("store: site setting %s: %w", key, err)
+	}
+	return nil
+}
