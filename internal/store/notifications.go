@@ -10,15 +10,15 @@ import (
 
 // Recipient is a person as a notification sees them: name, address and preferences.
 type Recipient struct {
-	ID          int64
-	Username    string
-	FirstName   string
-	LastName    string
-	Email       string // the primary address; "" if none
-	Language    string
-	ByEmail     bool
-	ByInbox     bool
-	ByMatrix    bool
+	ID        int64
+	Username  string
+	FirstName string
+	LastName  string
+	Email     string // the primary address; "" if none
+	Language  string
+	ByEmail   bool
+	ByInbox   bool
+	ByMatrix  bool
 }
 
 // Name is the display name.
