@@ -227,7 +227,8 @@ func (n *Notifier) queueMail(ctx context.Context, q *store.Queries, it *item, r 
 	body := bodyData{
 		Kind: it.kind, URL: base + it.path, Text: it.text, When: it.when(p, n.cfg.Location()), Place: it.place,
 		GalleryCount: it.galleryCount, FileName: it.fileName, PollOptions: it.pollOptions,
-		Internal: !it.public, SettingsURL: base + "/stadt/settings/notifications/",
+		// Replies to internal content stay internal; conversations include their participants.
+		Internal: !it.public && it.assoc.ContentID != 0, SettingsURL: base + "/stadt/settings/notifications/",
 	}
 	if it.applicant != "" {
 		body.Application = p.T("mail.conversation.application", "Name", it.applicant, "Group", it.group.Name)
@@ -235,6 +236,7 @@ func (n *Notifier) queueMail(ctx context.Context, q *store.Queries, it *item, r 
 	if it.group != nil {
 		msg.Headers = append(msg.Headers, mail.Field{Name: "List-Id", Value: "<" + it.group.Slug + "." + domain + ">"})
 		body.GroupName = it.group.Name
+		body.Member = it.members[r.ID]
 		if r.subscriber {
 			tok, err := q.GroupToken(ctx, r.ID, it.group.ID, store.FeatureUnsubscribe, now)
 			if err != nil {
@@ -278,6 +280,7 @@ type bodyData struct {
 	Application    string
 	Internal       bool
 	GroupName      string
+	Member         bool
 	UnsubscribeURL string
 	SettingsURL    string
 }

@@ -324,3 +324,8 @@ func (q *Queries) HasApplication(ctx context.Context, contributionID int64) (boo
 	}
 	return ok, nil
 }
+
+// DeleteContribution hides a contribution (soft delete: the row stays for threads and imports).
+func (q *Queries) DeleteContribution(ctx context.Context, id int64, now time.Time) error {
+	return q.updateOne(ctx, "delete contribution", `UPDATE contributions SET deleted = ? WHERE id = ? AND deleted IS NULL`, now, id)
+}
