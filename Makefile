@@ -13,7 +13,7 @@ DEV_ENV   := GROUPRISE_CONFIG=$(VAR)/conf.d
 # Debian packages the tests need: a C compiler for SQLite (cgo) and PostgreSQL's server.
 TEST_PACKAGES := gcc libc6-dev postgresql
 
-.PHONY: build run test lint clean test-deps
+.PHONY: build run test bench lint clean test-deps
 
 build:
 	$(GO) build -tags $(TAGS) -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/grouprise
@@ -39,6 +39,10 @@ $(VAR)/conf.d/100-local.yaml:
 # Every test runs on SQLite and on PostgreSQL (a throwaway cluster the tests start themselves).
 test: test-deps lint
 	$(GO) test -race -tags $(TAGS) -count=1 ./...
+
+# Benchmarks (no timing is asserted by tests): notification fan-out to 1,000 subscribers, …
+bench: test-deps
+	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 3x ./...
 
 test-deps:
 	@missing=""; \

@@ -264,3 +264,21 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// The server closes an idle connection (a timeout); the next message goes over a new one.
+func TestSMTPRedialsAfterIdleTimeout(t *testing.T) {
+	sink := mailtest.Start(t)
+	sink.Server().ReadTimeout = 100 * time.Millisecond
+	tr := &SMTP{Addr: sink.Addr}
+	defer tr.Close()
+	if err := send(t, tr, "a@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := send(t, tr, "b@example.org"); err != nil {
+		t.Fatalf("after the server closed the idle connection: %v", err)
+	}
+	if n := len(sink.Messages()); n != 2 || sink.Connections() != 2 {
+		t.Errorf("%d messages over %d connections, want 2 over 2", n, sink.Connections())
+	}
+}

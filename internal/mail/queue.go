@@ -33,6 +33,22 @@ func Queue(ctx context.Context, q *store.Queries, env Envelope, m *Message, at t
 	return nil
 }
 
+// QueueAll puts many messages into the job queue at once (a fan-out), in the caller's
+// transaction.
+func QueueAll(ctx context.Context, q *store.Queries, jobs []Job, at time.Time) error {
+	payloads := make([]any, len(jobs))
+	for i := range jobs {
+		if len(jobs[i].Envelope.To) == 0 || jobs[i].Envelope.From == "" {
+			return fmt.Errorf("mail: queue %q: sender and recipient are required", jobs[i].Message.Subject)
+		}
+		payloads[i] = &jobs[i]
+	}
+	if err := q.EnqueueMany(ctx, JobKind, payloads, at); err != nil {
+		return fmt.Errorf("mail: queue: %w", err)
+	}
+	return nil
+}
+
 // Sender is the handler of mail jobs.
 type Sender struct {
 	Transport Transport

@@ -75,13 +75,23 @@ type SMTP struct {
 	idle []*smtp.Client
 }
 
-// Send submits msg, reusing an idle connection when the server still answers on it.
+// Send submits msg, reusing an idle connection. A reused connection that the server has
+// closed in the meantime fails at MAIL, before anything was handed over; then the message
+// goes once more over a new connection.
 func (s *SMTP) Send(ctx context.Context, env Envelope, msg []byte) error {
-	c, err := s.client(ctx)
+	c, reused, err := s.client(ctx)
 	if err != nil {
 		return err
 	}
-	if err := s.transact(c, env, msg); err != nil {
+	err = s.transact(c, env, msg)
+	if err != nil && reused && errors.Is(err, errStale) {
+		c.Close()
+		if c, err = s.dial(ctx); err != nil {
+			return err
+		}
+		err = s.transact(c, env, msg)
+	}
+	if err != nil {
 		c.Close()
 		return classifySMTP(err)
 	}
@@ -89,8 +99,16 @@ func (s *SMTP) Send(ctx context.Context, env Envelope, msg []byte) error {
 	return nil
 }
 
+// errStale marks a connection that failed before the server accepted MAIL FROM.
+var errStale = errors.New("connection closed by the server")
+
 func (s *SMTP) transact(c *smtp.Client, env Envelope, msg []byte) error {
 	if err := c.Mail(env.From, nil); err != nil {
+		// No reply, or 421 (the server closes the channel, e.g. after an idle timeout).
+		var se *smtp.SMTPError
+		if !errors.As(err, &se) || se.Code == 421 {
+			return fmt.Errorf("%w: %w", errStale, err)
+		}
 		return err
 	}
 	for _, to := range env.To {
@@ -109,23 +127,19 @@ func (s *SMTP) transact(c *smtp.Client, env Envelope, msg []byte) error {
 	return w.Close()
 }
 
-// client returns an idle connection that answers RSET, or a new one.
-func (s *SMTP) client(ctx context.Context) (*smtp.Client, error) {
-	for {
-		s.mu.Lock()
-		if len(s.idle) == 0 {
-			s.mu.Unlock()
-			break
-		}
-		c := s.idle[len(s.idle)-1]
-		s.idle = s.idle[:len(s.idle)-1]
-		s.mu.Unlock()
-		if err := c.Reset(); err == nil {
-			return c, nil
-		}
-		c.Close()
+// client returns an idle connection, or a new one.
+func (s *SMTP) client(ctx context.Context) (c *smtp.Client, reused bool, err error) {
+	s.mu.Lock()
+	if n := len(s.idle); n > 0 {
+		c = s.idle[n-1]
+		s.idle = s.idle[:n-1]
 	}
-	return s.dial(ctx)
+	s.mu.Unlock()
+	if c != nil {
+		return c, true, nil
+	}
+	c, err = s.dial(ctx)
+	return c, false, err
 }
 
 func (s *SMTP) dial(ctx context.Context) (*smtp.Client, error) {

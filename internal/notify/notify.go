@@ -88,19 +88,53 @@ func (n *Notifier) Fanout(ctx context.Context, q *store.Queries, j *store.Job) e
 		return err
 	}
 	now := n.now()
+	var inbox []store.InboxRow
+	var mailed []recipient
 	for _, r := range audience {
 		if r.ByInbox && r.ID != it.author.ID {
-			if err := q.AddInboxNotification(ctx, r.ID, ev.ContentID, ev.ContributionID, now); err != nil {
-				return err
-			}
+			inbox = append(inbox, store.InboxRow{ReceiverID: r.ID, ContentID: ev.ContentID, ContributionID: ev.ContributionID})
 		}
 		if r.ByEmail && r.Email != "" {
-			if err := n.queueMail(ctx, q, it, r, site, now); err != nil {
-				return err
-			}
+			mailed = append(mailed, r)
 		}
 	}
-	return nil
+	if err := q.AddInboxNotifications(ctx, inbox, now); err != nil {
+		return err
+	}
+	// Every mail gets a reply address of its own; subscribers get their unsubscribe link.
+	replies := make([]*store.Token, len(mailed))
+	var subscribers []int64
+	for i, r := range mailed {
+		replies[i] = &store.Token{GestaltID: r.ID, Feature: store.FeatureReply, Created: now}
+		if it.contribution != nil {
+			replies[i].ContributionID = it.contribution.ID
+		} else {
+			replies[i].ContentID = it.content.ID
+		}
+		if r.subscriber && it.group != nil {
+			subscribers = append(subscribers, r.ID)
+		}
+	}
+	if err := q.CreateTokens(ctx, replies); err != nil {
+		return err
+	}
+	unsubscribe := map[int64]*store.Token{}
+	if len(subscribers) > 0 {
+		if unsubscribe, err = q.GroupTokens(ctx, it.group.ID, store.FeatureUnsubscribe, subscribers, now); err != nil {
+			return err
+		}
+	}
+	jobs := make([]mail.Job, len(mailed))
+	for i, r := range mailed {
+		unsub := ""
+		if t := unsubscribe[r.ID]; t != nil && r.subscriber {
+			unsub = t.Secret
+		}
+		if jobs[i], err = n.compose(it, r, replies[i].Secret, unsub, site); err != nil {
+			return err
+		}
+	}
+	return mail.QueueAll(ctx, q, jobs, now)
 }
 
 // errGone means the item or its association was deleted.
@@ -175,21 +209,11 @@ func (n *Notifier) baseURL() string {
 	return "https://" + n.cfg.Domain
 }
 
-// queueMail writes one recipient's mail: a reply token for it, and the mail job.
-func (n *Notifier) queueMail(ctx context.Context, q *store.Queries, it *item, r recipient, site string, now time.Time) error {
+// compose writes one recipient's mail, with its reply address and unsubscribe link (if any).
+func (n *Notifier) compose(it *item, r recipient, replySecret, unsubscribeSecret, site string) (mail.Job, error) {
 	p := n.catalog.Printer(n.language(r.Recipient))
-	reply := &store.Token{GestaltID: r.ID, Feature: store.FeatureReply, Created: now}
-	if it.contribution != nil {
-		reply.ContributionID = it.contribution.ID
-	} else {
-		reply.ContentID = it.content.ID
-	}
-	if err := q.CreateToken(ctx, reply); err != nil {
-		return err
-	}
 	domain := n.cfg.Domain
 	base := n.baseURL()
-
 	// The sender of a content is its author, or the group for those who may not see who its
 	// members are.
 	senderName, senderSlug := it.author.Name(), it.author.Username
@@ -207,7 +231,7 @@ func (n *Notifier) queueMail(ctx context.Context, q *store.Queries, it *item, r 
 		From: mail.Address{Name: p.T("mail.via", "Sender", senderName, "Site", site),
 			Address: mail.Expand(n.cfg.DefaultDistinctFromEmail, "slug", senderSlug)},
 		To:        []mail.Address{{Name: r.Name(), Address: r.Email}},
-		ReplyTo:   []mail.Address{{Address: mail.Expand(n.cfg.DefaultReplyToEmail, "reply_key", reply.Secret)}},
+		ReplyTo:   []mail.Address{{Address: mail.Expand(n.cfg.DefaultReplyToEmail, "reply_key", replySecret)}},
 		Subject:   subject,
 		Date:      it.date,
 		MessageID: mail.ThreadID(it.uid, r.Email, domain),
@@ -237,12 +261,8 @@ func (n *Notifier) queueMail(ctx context.Context, q *store.Queries, it *item, r 
 		msg.Headers = append(msg.Headers, mail.Field{Name: "List-Id", Value: "<" + it.group.Slug + "." + domain + ">"})
 		body.GroupName = it.group.Name
 		body.Member = it.members[r.ID]
-		if r.subscriber {
-			tok, err := q.GroupToken(ctx, r.ID, it.group.ID, store.FeatureUnsubscribe, now)
-			if err != nil {
-				return err
-			}
-			body.UnsubscribeURL = base + "/stadt/unsubscribe/confirm/" + tok.Secret + "/"
+		if unsubscribeSecret != "" {
+			body.UnsubscribeURL = base + "/stadt/unsubscribe/confirm/" + unsubscribeSecret + "/"
 			msg.Headers = append(msg.Headers,
 				mail.Field{Name: "List-Unsubscribe", Value: "<" + body.UnsubscribeURL + ">"},
 				mail.Field{Name: "List-Unsubscribe-Post", Value: "List-Unsubscribe=One-Click"})
@@ -250,14 +270,11 @@ func (n *Notifier) queueMail(ctx context.Context, q *store.Queries, it *item, r 
 	}
 	var text strings.Builder
 	if err := n.bodies[p.Lang].Execute(&text, body); err != nil {
-		return fmt.Errorf("notify: render mail: %w", err)
+		return mail.Job{}, fmt.Errorf("notify: render mail: %w", err)
 	}
 	msg.Text = text.String()
-	for _, f := range it.attachments {
-		msg.Attachments = append(msg.Attachments, f)
-	}
-	env := mail.Envelope{From: n.cfg.DefaultFromEmail, To: []string{r.Email}}
-	return mail.Queue(ctx, q, env, msg, now)
+	msg.Attachments = it.attachments
+	return mail.Job{Envelope: mail.Envelope{From: n.cfg.DefaultFromEmail, To: []string{r.Email}}, Message: *msg}, nil
 }
 
 // language is the recipient's language, or the site's.

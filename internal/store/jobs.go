@@ -42,6 +42,20 @@ func (q *Queries) Enqueue(ctx context.Context, kind string, payload any, runAt t
 	return id, nil
 }
 
+// EnqueueMany adds jobs of one kind, one per payload, in few statements (a fan-out).
+func (q *Queries) EnqueueMany(ctx context.Context, kind string, payloads []any, runAt time.Time) error {
+	now := time.Now()
+	rows := make([][]any, len(payloads))
+	for i, p := range payloads {
+		data, err := json.Marshal(p)
+		if err != nil {
+			return fmt.Errorf("store: enqueue %s: %w", kind, err)
+		}
+		rows[i] = []any{kind, string(data), "waiting", runAt, now, now}
+	}
+	return q.insertMany(ctx, "jobs", []string{"kind", "payload", "state", "run_at", "created_at", "updated_at"}, rows)
+}
+
 // EnqueueUnique adds a job unless one with the same key waits or runs; it reports whether it
 // added one. Runners use it to schedule periodic work once per slot.
 func (q *Queries) EnqueueUnique(ctx context.Context, key, kind string, payload any, runAt time.Time) (bool, error) {

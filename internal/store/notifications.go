@@ -137,6 +137,25 @@ func (q *Queries) CreateToken(ctx context.Context, t *Token) error {
 	return nil
 }
 
+// CreateTokens stores many tokens at once (the reply addresses of a fan-out), giving each a
+// new secret unless it has one.
+func (q *Queries) CreateTokens(ctx context.Context, tokens []*Token) error {
+	rows := make([][]any, len(tokens))
+	for i, t := range tokens {
+		if t.Secret == "" {
+			t.Secret = NewSecret()
+		}
+		var expires any
+		if !t.ExpiresAt.IsZero() {
+			expires = t.ExpiresAt
+		}
+		rows[i] = []any{t.GestaltID, t.Secret, t.Feature, t.Created, expires, nullID(t.GroupID), nullID(t.ContentID),
+			nullID(t.ContributionID), nullID(t.ConversationID)}
+	}
+	return q.insertMany(ctx, "permission_tokens", []string{"gestalt_id", "secret_key", "feature_key", "time_created",
+		"expires_at", "group_id", "content_id", "contribution_id", "conversation_id"}, rows)
+}
+
 const tokenColumns = `id, gestalt_id, secret_key, feature_key, time_created, expires_at, COALESCE(group_id, 0),
 	COALESCE(content_id, 0), COALESCE(contribution_id, 0), COALESCE(conversation_id, 0)`
 
@@ -164,30 +183,51 @@ func (q *Queries) TokenBySecret(ctx context.Context, feature, secret string, now
 	return t, nil
 }
 
-// GroupToken returns the person's token of a feature for a group, made on first use (one
-// unsubscribe link per person and group serves every mail).
-func (q *Queries) GroupToken(ctx context.Context, gestaltID, groupID int64, feature string, now time.Time) (*Token, error) {
-	t, err := scanToken(q.queryRow(ctx, `SELECT `+tokenColumns+` FROM permission_tokens
-		WHERE gestalt_id = ? AND group_id = ? AND feature_key = ? AND expires_at IS NULL ORDER BY id LIMIT 1`,
-		gestaltID, groupID, feature))
-	if err == nil {
-		return t, nil
+// GroupTokens returns, for each of the people, their token of a feature for a group, making
+// the missing ones (one unsubscribe link per person and group serves every mail).
+func (q *Queries) GroupTokens(ctx context.Context, groupID int64, feature string, gestaltIDs []int64, now time.Time) (map[int64]*Token, error) {
+	rows, err := q.query(ctx, `SELECT `+tokenColumns+` FROM permission_tokens
+		WHERE group_id = ? AND feature_key = ? AND expires_at IS NULL ORDER BY id`, groupID, feature)
+	if err != nil {
+		return nil, fmt.Errorf("store: tokens: %w", err)
 	}
-	if !errors.Is(err, ErrNotFound) {
-		return nil, fmt.Errorf("store: token: %w", err)
+	existing, err := collect(rows, scanToken)
+	if err != nil {
+		return nil, err
 	}
-	t = &Token{GestaltID: gestaltID, GroupID: groupID, Feature: feature, Created: now}
-	return t, q.CreateToken(ctx, t)
+	out := make(map[int64]*Token, len(gestaltIDs))
+	for _, t := range existing {
+		if _, ok := out[t.GestaltID]; !ok {
+			out[t.GestaltID] = t
+		}
+	}
+	var missing []*Token
+	for _, id := range gestaltIDs {
+		if _, ok := out[id]; !ok {
+			t := &Token{GestaltID: id, GroupID: groupID, Feature: feature, Created: now}
+			out[id] = t
+			missing = append(missing, t)
+		}
+	}
+	if err := q.CreateTokens(ctx, missing); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
-// AddInboxNotification adds a row to a person's activity inbox.
-func (q *Queries) AddInboxNotification(ctx context.Context, receiverID, contentID, contributionID int64, now time.Time) error {
-	_, err := q.exec(ctx, `INSERT INTO inbox_notifications (receiver_id, content_id, contribution_id, created_on, is_read)
-		VALUES (?, ?, ?, ?, FALSE)`, receiverID, nullID(contentID), nullID(contributionID), now)
-	if err != nil {
-		return fmt.Errorf("store: inbox notification: %w", err)
+// InboxRow is one entry of a person's activity inbox: a new content or contribution.
+type InboxRow struct {
+	ReceiverID, ContentID, ContributionID int64
+}
+
+// AddInboxNotifications adds rows to people's activity inboxes.
+func (q *Queries) AddInboxNotifications(ctx context.Context, list []InboxRow, now time.Time) error {
+	rows := make([][]any, len(list))
+	for i, r := range list {
+		rows[i] = []any{r.ReceiverID, nullID(r.ContentID), nullID(r.ContributionID), now, false}
 	}
-	return nil
+	return q.insertMany(ctx, "inbox_notifications", []string{"receiver_id", "content_id", "contribution_id",
+		"created_on", "is_read"}, rows)
 }
 
 // SiteSetting returns a value stored for the whole site, or fallback.

@@ -291,12 +291,16 @@ func (r *Runner) call(ctx context.Context, h handler, j *store.Job) (err error) 
 		}
 	}()
 	if h.runTx != nil {
-		return r.db.Tx(ctx, func(q *store.Queries) error {
+		err := r.db.Tx(ctx, func(q *store.Queries) error {
 			if err := h.runTx(ctx, q, j); err != nil {
 				return err
 			}
 			return q.CompleteJob(ctx, j)
 		})
+		if err == nil {
+			r.Wake() // the handler may have enqueued jobs of its own (a fan-out)
+		}
+		return err
 	}
 	if err := h.run(ctx, j); err != nil {
 		return err
