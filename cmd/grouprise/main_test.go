@@ -177,7 +177,7 @@ func TestMigrateCheckAndAdminister(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			a := accounts.New(db, cfg.SlugReserved)
+			a := accounts.New(db, cfg.SlugReserved, nil)
 			for user, password := range map[string]string{"alice": "peer-password", "bob": "bob-password"} {
 				if _, err := a.Authenticate(context.Background(), user, password); err != nil {
 					t.Errorf("login as %s: %v", user, err)

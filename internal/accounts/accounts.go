@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"grouprise.org/grouprise/internal/avatars"
+	"grouprise.org/grouprise/internal/notify"
 	"grouprise.org/grouprise/internal/slugs"
 	"grouprise.org/grouprise/internal/store"
 )
@@ -32,12 +33,19 @@ const MinPasswordLength = 8
 type Accounts struct {
 	db       *store.DB
 	reserved func(string) bool
+	letters  Letters
 	now      func() time.Time
 }
 
-// New returns the account service; reserved tells which slugs nobody may take.
-func New(db *store.DB, reserved func(string) bool) *Accounts {
-	return &Accounts{db: db, reserved: reserved, now: time.Now}
+// Letters queues the mails of accounts (a *notify.Notifier).
+type Letters interface {
+	Queue(ctx context.Context, q *store.Queries, l notify.Letter) error
+}
+
+// New returns the account service; reserved tells which slugs nobody may take. letters may be
+// nil where no mail is sent (the command line).
+func New(db *store.DB, reserved func(string) bool, letters Letters) *Accounts {
+	return &Accounts{db: db, reserved: reserved, letters: letters, now: time.Now}
 }
 
 // NewAccount describes an account to create. Without a password the account cannot log in

@@ -51,7 +51,7 @@ func TestCheckPassword(t *testing.T) {
 }
 
 func newAccounts(db *store.DB) *Accounts {
-	return New(db, func(s string) bool { return slices.Contains([]string{"stadt", "reply"}, s) })
+	return New(db, func(s string) bool { return slices.Contains([]string{"stadt", "reply"}, s) }, nil)
 }
 
 func TestCreate(t *testing.T) {

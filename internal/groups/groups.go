@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"grouprise.org/grouprise/internal/avatars"
+	"grouprise.org/grouprise/internal/notify"
 	"grouprise.org/grouprise/internal/slugs"
 	"grouprise.org/grouprise/internal/store"
 )
@@ -125,13 +126,21 @@ func (g *Groups) AddMember(ctx context.Context, groupID, memberID, createdByID i
 	return nil
 }
 
+// join adds the membership and its subscription; when someone else added the member, all
+// members hear of it.
 func join(ctx context.Context, q *store.Queries, groupID, memberID, createdByID int64, day time.Time) error {
 	m := &store.Membership{GroupID: groupID, MemberID: memberID,
 		CreatedByID: sql.Null[int64]{V: createdByID, Valid: true}, DateJoined: day}
 	if _, err := q.AddMembership(ctx, m); err != nil {
 		return err
 	}
-	return q.Subscribe(ctx, groupID, memberID)
+	if err := q.Subscribe(ctx, groupID, memberID); err != nil {
+		return err
+	}
+	if createdByID != memberID {
+		return notify.MembershipCreated(ctx, q, m.ID, time.Now())
+	}
+	return nil
 }
 
 // RemoveMember ends a membership and the subscription that came with it.

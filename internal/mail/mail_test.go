@@ -282,3 +282,16 @@ func TestSMTPRedialsAfterIdleTimeout(t *testing.T) {
 		t.Errorf("%d messages over %d connections, want 2 over 2", n, sink.Connections())
 	}
 }
+
+func TestSMTPImplicitTLS(t *testing.T) {
+	cert, pool := selfSigned(t)
+	sink := mailtest.StartTLS(t, &tls.Config{Certificates: []tls.Certificate{cert}})
+	tr := &SMTP{Addr: sink.Addr, Encryption: "ssl", TLSConfig: &tls.Config{RootCAs: pool, ServerName: "localhost"}}
+	defer tr.Close()
+	if err := send(t, tr, "a@example.org"); err != nil {
+		t.Fatalf("implicit TLS: %v", err)
+	}
+	if n := len(sink.Messages()); n != 1 {
+		t.Errorf("sink accepted %d messages, want 1", n)
+	}
+}

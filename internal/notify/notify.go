@@ -22,10 +22,12 @@ import (
 // JobKind is the kind of the jobs that compute and send one item's notifications.
 const JobKind = "notify"
 
-// Event names the new item: a content or a contribution.
+// Event names the new item: a content, a contribution, or a membership that someone else
+// created (members hear of it).
 type Event struct {
 	ContentID      int64 `json:"content_id,omitempty"`
 	ContributionID int64 `json:"contribution_id,omitempty"`
+	MembershipID   int64 `json:"membership_id,omitempty"`
 }
 
 // ContentCreated announces a new content; call it in the transaction that created it.
@@ -38,6 +40,13 @@ func ContentCreated(ctx context.Context, q *store.Queries, contentID int64, now 
 // created it.
 func ContributionCreated(ctx context.Context, q *store.Queries, contributionID int64, now time.Time) error {
 	_, err := q.Enqueue(ctx, JobKind, Event{ContributionID: contributionID}, now)
+	return err
+}
+
+// MembershipCreated announces that someone was admitted to a group by another member; call it
+// in the transaction that created the membership.
+func MembershipCreated(ctx context.Context, q *store.Queries, membershipID int64, now time.Time) error {
+	_, err := q.Enqueue(ctx, JobKind, Event{MembershipID: membershipID}, now)
 	return err
 }
 
@@ -55,8 +64,7 @@ func New(cfg *config.Config, catalog *i18n.Catalog) (*Notifier, error) {
 	fsys := templates.FS(cfg.TemplateDirectories)
 	for _, lang := range i18n.Languages {
 		p := catalog.Printer(lang)
-		t, err := template.New("notification.txt").Funcs(template.FuncMap{"t": p.T}).
-			ParseFS(fsys, "mail/notification.txt")
+		t, err := template.New("").Funcs(template.FuncMap{"t": p.T}).ParseFS(fsys, "mail/*.txt")
 		if err != nil {
 			return nil, fmt.Errorf("notify: templates: %w", err)
 		}
@@ -71,6 +79,9 @@ func (n *Notifier) Fanout(ctx context.Context, q *store.Queries, j *store.Job) e
 	var ev Event
 	if err := json.Unmarshal(j.Payload, &ev); err != nil {
 		return fmt.Errorf("notify: job %d: %w", j.ID, err)
+	}
+	if ev.MembershipID != 0 {
+		return n.membershipCreated(ctx, q, ev.MembershipID)
 	}
 	it, err := n.load(ctx, q, ev)
 	if errors.Is(err, errGone) {
@@ -269,7 +280,7 @@ func (n *Notifier) compose(it *item, r recipient, replySecret, unsubscribeSecret
 		}
 	}
 	var text strings.Builder
-	if err := n.bodies[p.Lang].Execute(&text, body); err != nil {
+	if err := n.bodies[p.Lang].ExecuteTemplate(&text, "notification.txt", body); err != nil {
 		return mail.Job{}, fmt.Errorf("notify: render mail: %w", err)
 	}
 	msg.Text = text.String()

@@ -191,3 +191,14 @@ func (q *Queries) MemberIDs(ctx context.Context, groupID int64) (map[int64]bool,
 	}
 	return ids, rows.Err()
 }
+
+// MembershipByID returns a membership.
+func (q *Queries) MembershipByID(ctx context.Context, id int64) (*Membership, error) {
+	var m Membership
+	err := q.queryRow(ctx, `SELECT id, group_id, member_id, created_by_id, date_joined FROM memberships WHERE id = ?`, id).
+		Scan(&m.ID, &m.GroupID, &m.MemberID, &m.CreatedByID, &m.DateJoined)
+	if err != nil {
+		return nil, fmt.Errorf("store: membership %d: %w", id, classify(err))
+	}
+	return &m, nil
+}

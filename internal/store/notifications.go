@@ -19,6 +19,8 @@ type Recipient struct {
 	ByEmail   bool
 	ByInbox   bool
 	ByMatrix  bool
+	// CanLogIn is false for shadow accounts (no usable password).
+	CanLogIn bool
 }
 
 // Name is the display name.
@@ -28,7 +30,8 @@ func (r *Recipient) Name() string {
 }
 
 const recipientColumns = `g.id, g.username, g.first_name, g.last_name, COALESCE(e.email, ''), g.language,
-	g.receives_email_notifications, g.receives_builtin_inbox_notifications, g.receives_matrix_notifications`
+	g.receives_email_notifications, g.receives_builtin_inbox_notifications, g.receives_matrix_notifications,
+	CASE WHEN g.password = '' OR g.password LIKE '!%' THEN 0 ELSE 1 END`
 
 const recipientFrom = ` FROM gestalten g LEFT JOIN email_addresses e ON e.gestalt_id = g.id AND e.is_primary`
 
@@ -40,7 +43,7 @@ func (q *Queries) recipients(ctx context.Context, query string, args ...any) ([]
 	return collect(rows, func(r interface{ Scan(...any) error }) (*Recipient, error) {
 		var p Recipient
 		return &p, r.Scan(&p.ID, &p.Username, &p.FirstName, &p.LastName, &p.Email, &p.Language,
-			&p.ByEmail, &p.ByInbox, &p.ByMatrix)
+			&p.ByEmail, &p.ByInbox, &p.ByMatrix, &p.CanLogIn)
 	})
 }
 
@@ -98,6 +101,8 @@ const (
 	FeatureJoin        = "group-join"
 	FeatureResign      = "group-resign"
 	FeatureUnsubscribe = "group-unsubscribe"
+	// FeaturePasswordReset is new: the Django grouprise made reset links without a table.
+	FeaturePasswordReset = "password-reset"
 )
 
 // NewSecret is 15 random characters of [a-z0-9], the form of the original's tokens.
@@ -250,4 +255,42 @@ func (q *Queries) SetSiteSetting(ctx context.Context, key, value string) error {
 		return fmt.Errorf("store: site setting %s: %w", key, err)
 	}
 	return nil
+}
+
+// DeleteTokens removes a person's tokens of a feature.
+func (q *Queries) DeleteTokens(ctx context.Context, gestaltID int64, feature string) error {
+	if _, err := q.exec(ctx, `DELETE FROM permission_tokens WHERE gestalt_id = ? AND feature_key = ?`, gestaltID, feature); err != nil {
+		return fmt.Errorf("store: delete tokens: %w", err)
+	}
+	return nil
+}
+
+// CreateEmailConfirmation stores the key of a link that confirms an address.
+func (q *Queries) CreateEmailConfirmation(ctx context.Context, addressID int64, key string, now time.Time) error {
+	_, err := q.exec(ctx, `INSERT INTO email_confirmations (email_address_id, key, created_at, sent_at) VALUES (?, ?, ?, ?)`,
+		addressID, key, now, now)
+	if err != nil {
+		return fmt.Errorf("store: email confirmation: %w", err)
+	}
+	return nil
+}
+
+// ConfirmEmail marks the address of a confirmation key created after notBefore as verified and
+// removes the address's confirmation keys; ErrNotFound for an unknown or expired key.
+func (q *Queries) ConfirmEmail(ctx context.Context, key string, notBefore time.Time) (*EmailAddress, error) {
+	var a EmailAddress
+	err := q.queryRow(ctx, `SELECT e.id, e.gestalt_id, e.email, e.verified, e.is_primary FROM email_confirmations c
+		JOIN email_addresses e ON e.id = c.email_address_id WHERE c.key = ? AND c.created_at >= ?`, key, notBefore).
+		Scan(&a.ID, &a.GestaltID, &a.Email, &a.Verified, &a.Primary)
+	if err != nil {
+		return nil, fmt.Errorf("store: confirm e-mail: %w", classify(err))
+	}
+	if _, err := q.exec(ctx, `UPDATE email_addresses SET verified = TRUE WHERE id = ?`, a.ID); err != nil {
+		return nil, fmt.Errorf("store: confirm e-mail: %w", err)
+	}
+	if _, err := q.exec(ctx, `DELETE FROM email_confirmations WHERE email_address_id = ?`, a.ID); err != nil {
+		return nil, fmt.Errorf("store: confirm e-mail: %w", err)
+	}
+	a.Verified = true
+	return &a, nil
 }

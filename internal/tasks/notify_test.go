@@ -57,7 +57,7 @@ func newSite(t *testing.T, db *store.DB) *site {
 	if _, err := Register(s.runner, cfg, catalog, &mail.SMTP{Addr: s.sink.Addr}); err != nil {
 		t.Fatal(err)
 	}
-	acc := accounts.New(db, cfg.SlugReserved)
+	acc := accounts.New(db, cfg.SlugReserved, nil)
 	names := map[string][2]string{"alice": {"Alice", "Amsel"}, "bob": {"Bob", "Biber"}, "carol": {"Carol", "Chamäleon"},
 		"dave": {"Dave", "Dachs"}, "eve": {"Eve", "Eule"}, "gustav": {"Gustav", "Gans"}}
 	for name, n := range names {
@@ -462,6 +462,37 @@ func TestNotificationAttachmentsAndRollback(t *testing.T) {
 		}
 		if n, _ := db.Count(ctx, "jobs"); n != jobs {
 			t.Errorf("a rolled back item left a notification job")
+		}
+	})
+}
+
+// When a member adds someone, every member hears of it, whatever their settings; a new
+// member without a password is told how to get one.
+func TestMembershipNews(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s := newSite(t, db)
+		gr := groups.New(db, s.cfg.SlugReserved)
+		must(t, gr.AddMember(ctx, s.garden.ID, s.people["gustav"].ID, s.people["bob"].ID))
+		mails := s.deliver()
+		want := []string{"alice@example.org", "bob@example.org", "carol@example.org", "eve@example.org", "gustav@example.org"}
+		if got := keys(mails); !slices.Equal(got, want) {
+			t.Fatalf("membership news to %v, want %v", got, want)
+		}
+		g := mails["gustav@example.org"]
+		if g.subject() != "Mitgliedschaft" || g.from() != "grouprise.test <noreply@grouprise.test>" ||
+			!strings.Contains(g.text, "Bob Biber hat dich in die Gruppe „Stadtgarten“ aufgenommen.") ||
+			!strings.Contains(g.text, "https://grouprise.test/stadt/signup/?next=/stadtgarten/") {
+			t.Errorf("to the new member: %s / %s\n%s", g.subject(), g.from(), g.text)
+		}
+		if b := mails["bob@example.org"]; b.subject() != "Membership" ||
+			!strings.Contains(b.text, "Bob Biber made Gustav Gans a member of the group “Stadtgarten”.") || strings.Contains(b.text, "signup") {
+			t.Errorf("to bob (English):\n%s", b.text)
+		}
+		// Joining oneself sends nothing.
+		must(t, gr.AddMember(ctx, s.garden.ID, s.people["dave"].ID, s.people["dave"].ID))
+		if n := len(s.deliver()); n != 0 {
+			t.Errorf("%d mails after dave joined by himself", n)
 		}
 	})
 }

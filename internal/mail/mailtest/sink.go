@@ -4,6 +4,7 @@ package mailtest
 
 import (
 	"bytes"
+	"crypto/tls"
 	"io"
 	"net"
 	"strings"
@@ -41,6 +42,17 @@ type Sink struct {
 // Start starts a sink that is stopped when t ends.
 func Start(t testing.TB) *Sink {
 	t.Helper()
+	return start(t, nil)
+}
+
+// StartTLS starts a sink that speaks TLS from the first byte (submissions port 465).
+func StartTLS(t testing.TB, cfg *tls.Config) *Sink {
+	t.Helper()
+	return start(t, cfg)
+}
+
+func start(t testing.TB, implicitTLS *tls.Config) *Sink {
+	t.Helper()
 	s := &Sink{notify: make(chan struct{}, 1)}
 	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		s.mu.Lock()
@@ -54,6 +66,9 @@ func Start(t testing.TB) *Sink {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if implicitTLS != nil {
+		l = tls.NewListener(l, implicitTLS)
 	}
 	s.Addr, s.server = l.Addr().String(), srv
 	go srv.Serve(l)

@@ -1,0 +1,119 @@
+package accounts
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"grouprise.org/grouprise/internal/mail"
+	"grouprise.org/grouprise/internal/notify"
+	"grouprise.org/grouprise/internal/store"
+)
+
+// How long the links in account mails work.
+const (
+	ConfirmationValid = 3 * 24 * time.Hour
+	ResetValid        = 24 * time.Hour
+)
+
+// Errors of the mailed links.
+var (
+	ErrLinkInvalid = errors.New("the link is invalid or has expired")
+	errNoLetters   = errors.New("accounts: no mail service configured")
+)
+
+// RequestConfirmation mails a link that confirms an address of a person, in the caller's
+// transaction (so that a signup and its mail commit together).
+func (a *Accounts) RequestConfirmation(ctx context.Context, q *store.Queries, g *store.Gestalt, addr *store.EmailAddress, baseURL string) error {
+	if a.letters == nil {
+		return errNoLetters
+	}
+	key := strings.ToLower(rand.Text() + rand.Text())[:40]
+	if err := q.CreateEmailConfirmation(ctx, addr.ID, key, a.now()); err != nil {
+		return err
+	}
+	return a.letters.Queue(ctx, q, notify.Letter{Template: "confirm_email.txt", Subject: "mail.confirm.subject",
+		To: mail.Address{Name: g.Name(), Address: addr.Email}, Language: g.Language,
+		Data: map[string]any{"Email": addr.Email, "URL": baseURL + "/stadt/confirm/" + key + "/"}})
+}
+
+// ConfirmEmail marks the address of a confirmation link as verified and returns its owner.
+func (a *Accounts) ConfirmEmail(ctx context.Context, key string) (*store.Gestalt, error) {
+	var g *store.Gestalt
+	err := a.db.Tx(ctx, func(q *store.Queries) error {
+		addr, err := q.ConfirmEmail(ctx, key, a.now().Add(-ConfirmationValid))
+		if err != nil {
+			return err
+		}
+		g, err = q.GestaltByID(ctx, addr.GestaltID)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrLinkInvalid
+	}
+	if err != nil {
+		return nil, fmt.Errorf("accounts: confirm: %w", err)
+	}
+	return g, nil
+}
+
+// RequestPasswordReset mails a link to set a new password to the owner of an address. For an
+// unknown address nothing is sent, and nothing tells the requester so.
+func (a *Accounts) RequestPasswordReset(ctx context.Context, email, baseURL string) error {
+	if a.letters == nil {
+		return errNoLetters
+	}
+	return a.db.Tx(ctx, func(q *store.Queries) error {
+		g, err := q.GestaltByEmail(ctx, email)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if !g.IsActive {
+			return nil
+		}
+		now := a.now()
+		t := &store.Token{GestaltID: g.ID, Feature: store.FeaturePasswordReset, Created: now, ExpiresAt: now.Add(ResetValid)}
+		if err := q.CreateToken(ctx, t); err != nil {
+			return err
+		}
+		return a.letters.Queue(ctx, q, notify.Letter{Template: "password_reset.txt", Subject: "mail.reset.subject",
+			To: mail.Address{Name: g.Name(), Address: strings.TrimSpace(email)}, Language: g.Language,
+			Data: map[string]any{"Username": g.Username, "URL": baseURL + "/stadt/password/reset/key/" + t.Secret + "/",
+				"Hours": int(ResetValid.Hours())}})
+	})
+}
+
+// ResetPassword sets a new password with a mailed link; the link (and any other reset link of
+// the person) stops working.
+func (a *Accounts) ResetPassword(ctx context.Context, secret, password string) (*store.Gestalt, error) {
+	if len([]rune(password)) < MinPasswordLength {
+		return nil, ErrPasswordShort
+	}
+	var g *store.Gestalt
+	err := a.db.Tx(ctx, func(q *store.Queries) error {
+		t, err := q.TokenBySecret(ctx, store.FeaturePasswordReset, secret, a.now())
+		if err != nil {
+			return err
+		}
+		if err := q.SetPassword(ctx, t.GestaltID, HashPassword(password)); err != nil {
+			return err
+		}
+		if err := q.DeleteTokens(ctx, t.GestaltID, store.FeaturePasswordReset); err != nil {
+			return err
+		}
+		g, err = q.GestaltByID(ctx, t.GestaltID)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrLinkInvalid
+	}
+	if err != nil {
+		return nil, fmt.Errorf("accounts: reset password: %w", err)
+	}
+	return g, nil
+}
