@@ -265,6 +265,10 @@ func (n *Notifier) compose(it *item, r recipient, replySecret, unsubscribeSecret
 		// Replies to internal content stay internal; conversations include their participants.
 		Internal: !it.public && it.assoc.ContentID != 0, SettingsURL: base + "/stadt/settings/notifications/",
 	}
+	if it.contribution != nil && r.ID != it.author.ID {
+		body.ReplyToAuthorURL = fmt.Sprintf("%s/stadt/associations/%d/contributions/%d/reply-to-author/", base, it.assoc.ID, it.contribution.ID)
+		body.Author = it.author.Name()
+	}
 	if it.applicant != "" {
 		body.Application = p.T("mail.conversation.application", "Name", it.applicant, "Group", it.group.Name)
 	}
@@ -298,17 +302,19 @@ func (n *Notifier) language(r *store.Recipient) string {
 
 // bodyData is what the mail template sees.
 type bodyData struct {
-	Kind           string // article, event, gallery, file, poll, comment, message
-	URL            string
-	Text           string
-	When, Place    string
-	GalleryCount   int
-	FileName       string
-	PollOptions    []string
-	Application    string
-	Internal       bool
-	GroupName      string
-	Member         bool
-	UnsubscribeURL string
-	SettingsURL    string
+	Kind             string // article, event, gallery, file, poll, comment, message
+	URL              string
+	Text             string
+	When, Place      string
+	GalleryCount     int
+	FileName         string
+	PollOptions      []string
+	Application      string
+	Internal         bool
+	GroupName        string
+	Member           bool
+	Author           string
+	ReplyToAuthorURL string
+	UnsubscribeURL   string
+	SettingsURL      string
 }

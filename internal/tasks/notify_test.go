@@ -347,6 +347,11 @@ func TestNotificationsOfComments(t *testing.T) {
 		if !strings.Contains(alice.text, "Online lesen und antworten:\n"+wantLink+"\n\nIch bringe Handschuhe mit.") {
 			t.Errorf("comment mail:\n%s", alice.text)
 		}
+		toAuthor := "Nur Bob Biber antworten (eine persönliche Nachricht):\nhttps://grouprise.test/stadt/associations/" +
+			itoa(assocID) + "/contributions/" + itoa(bobsID) + "/reply-to-author/"
+		if !strings.Contains(alice.text, toAuthor) || strings.Contains(mails["bob@example.org"].text, "reply-to-author") {
+			t.Errorf("the reply-to-author link belongs into every mail but the author's:\n%s", alice.text)
+		}
 		// A reply to bob's comment threads under it.
 		daveID := s.contribute(&store.Contribution{ContentID: contentID, AuthorID: s.people["dave"].ID, Text: "Ich auch.",
 			InReplyToID: bobsID, TimeCreated: time.Now(), Public: true})
