@@ -45,6 +45,10 @@ bench: test-deps
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 3x ./...
 
 test-deps:
+	@# PostgreSQL runs as an unprivileged user; a root directory without o+x (seen in minimal
+	@# containers) would hide every path from it.
+	@if [ "$$(id -u)" = 0 ] && [ "$$(stat -c %A / | cut -c10)" != x ]; then \
+	  echo "making / traversable for the PostgreSQL test cluster (chmod o+x /)"; chmod o+x /; fi
 	@missing=""; \
 	for p in $(TEST_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
