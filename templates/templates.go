@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 )
 
-//go:embed mail
+//go:embed mail web
 var builtin embed.FS
 
 // FS returns the templates, files in dirs (checked in order) taking precedence over the

@@ -59,7 +59,7 @@ func commands() map[string]command {
 		"settings":      {"read and change the configuration (get, set, dump)", runSettings},
 		"user":          {"manage accounts (create, list, set-password, promote)", runUser},
 		"group":         {"manage groups (create, list, add-member, remove-member)", runGroup},
-		"web":           {"run the web daemon", notBuilt("web")},
+		"web":           {"run the web daemon", runWeb},
 		"lmtpd":         {"run the LMTP daemon for incoming mail", notBuilt("lmtpd")},
 		"tasks":         {"run the task runner (schedules and the job queue)", runTasks},
 		"jobs":          {"show the job queue; retry parked jobs", runJobs},

@@ -312,3 +312,12 @@ func (c *Config) SlugReserved(slug string) bool {
 func (c *Config) UploadLimit() int64 {
 	return int64(c.UploadMaxFileSize) << 20
 }
+
+// BaseURL is the site's address for absolute links (in mails, feeds): https unless
+// transport_security is disabled.
+func (c *Config) BaseURL() string {
+	if c.TransportSecurity == "disabled" {
+		return "http://" + c.Domain
+	}
+	return "https://" + c.Domain
+}

@@ -213,12 +213,7 @@ func (n *Notifier) audience(ctx context.Context, q *store.Queries, it *item) ([]
 }
 
 // baseURL is the site's address for links in mails.
-func (n *Notifier) baseURL() string {
-	if n.cfg.TransportSecurity == "disabled" {
-		return "http://" + n.cfg.Domain
-	}
-	return "https://" + n.cfg.Domain
-}
+func (n *Notifier) baseURL() string { return n.cfg.BaseURL() }
 
 // compose writes one recipient's mail, with its reply address and unsubscribe link (if any).
 func (n *Notifier) compose(it *item, r recipient, replySecret, unsubscribeSecret, site string) (mail.Job, error) {

@@ -92,8 +92,9 @@ func (q *Queries) CreateAssociation(ctx context.Context, a *Association) (int64,
 
 // CreateContent inserts a content and its first version.
 func (q *Queries) CreateContent(ctx context.Context, c *Content, v *Version) (int64, error) {
-	id, err := q.insert(ctx, `INSERT INTO contents (title, image_id, place, starts_at, ends_at, all_day, poll_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, c.Title, nullID(c.ImageID), c.Place, c.StartsAt, c.EndsAt, c.AllDay, nullID(c.PollID))
+	id, err := q.insert(ctx, `INSERT INTO contents (title, image_id, place, starts_at, ends_at, all_day, time_created, poll_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.Title, nullID(c.ImageID), c.Place, c.StartsAt, c.EndsAt, c.AllDay, v.TimeCreated,
+		nullID(c.PollID))
 	if err != nil {
 		return 0, fmt.Errorf("store: create content: %w", err)
 	}

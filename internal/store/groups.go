@@ -202,3 +202,50 @@ func (q *Queries) MembershipByID(ctx context.Context, id int64) (*Membership, er
 	}
 	return &m, nil
 }
+
+// MembershipDates maps the groups a person belongs to onto the day they joined.
+func (q *Queries) MembershipDates(ctx context.Context, gestaltID int64) (map[int64]time.Time, error) {
+	rows, err := q.query(ctx, `SELECT group_id, date_joined FROM memberships WHERE member_id = ?`, gestaltID)
+	if err != nil {
+		return nil, fmt.Errorf("store: memberships of %d: %w", gestaltID, err)
+	}
+	defer rows.Close()
+	out := map[int64]time.Time{}
+	for rows.Next() {
+		var id int64
+		var day time.Time
+		if err := rows.Scan(&id, &day); err != nil {
+			return nil, fmt.Errorf("store: memberships of %d: %w", gestaltID, err)
+		}
+		out[id] = day
+	}
+	return out, rows.Err()
+}
+
+// Counters are the numbers in the site's header.
+type Counters struct{ Groups, People, Contributions int }
+
+// SiteCounters counts groups, people, and contributions as the original did: all contents
+// plus the public, undeleted comments and messages.
+func (q *Queries) SiteCounters(ctx context.Context) (Counters, error) {
+	var c Counters
+	err := q.queryRow(ctx, `SELECT (SELECT COUNT(*) FROM groups), (SELECT COUNT(*) FROM gestalten WHERE is_active),
+		(SELECT COUNT(*) FROM contents) + (SELECT COUNT(*) FROM contributions WHERE public AND deleted IS NULL)`).
+		Scan(&c.Groups, &c.People, &c.Contributions)
+	if err != nil {
+		return c, fmt.Errorf("store: counters: %w", classify(err))
+	}
+	return c, nil
+}
+
+// TopGroups lists the most active groups.
+func (q *Queries) TopGroups(ctx context.Context, n int) ([]*GroupSummary, error) {
+	rows, err := q.query(ctx, `SELECT `+groupColumns+`, 0 FROM groups gr ORDER BY gr.score DESC, gr.name, gr.id LIMIT ?`, n)
+	if err != nil {
+		return nil, fmt.Errorf("store: top groups: %w", err)
+	}
+	return collect(rows, func(r interface{ Scan(...any) error }) (*GroupSummary, error) {
+		var s GroupSummary
+		return &s, r.Scan(append(s.fields(), &s.Members)...)
+	})
+}

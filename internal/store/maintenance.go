@@ -15,6 +15,7 @@ func (q *Queries) Cleanup(ctx context.Context, now time.Time) (map[string]int64,
 		arg          time.Time
 	}{
 		{"sessions", `DELETE FROM sessions WHERE expiry < ?`, now},
+		{"rate_limits", `DELETE FROM rate_limits WHERE window_start < ?`, now.Add(-24 * time.Hour)},
 		{"permission_tokens", `DELETE FROM permission_tokens WHERE expires_at IS NOT NULL AND expires_at < ?`, now},
 		{"email_confirmations", `DELETE FROM email_confirmations WHERE created_at < ?`, now.Add(-7 * 24 * time.Hour)},
 		{"incoming_mails", `DELETE FROM incoming_mails WHERE received_at < ?`, now.Add(-30 * 24 * time.Hour)},

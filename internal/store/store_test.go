@@ -277,3 +277,42 @@ func TestRebind(t *testing.T) {
 		}
 	}
 }
+
+func TestSessionsAndAttempts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Now()
+		if err := db.CommitSession(ctx, "tok", []byte("one"), now.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.CommitSession(ctx, "tok", []byte("two"), now.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if data, ok, err := db.FindSession(ctx, "tok", now); err != nil || !ok || string(data) != "two" {
+			t.Errorf("find: %q %v %v", data, ok, err)
+		}
+		if _, ok, _ := db.FindSession(ctx, "tok", now.Add(2*time.Hour)); ok {
+			t.Error("an expired session was found")
+		}
+		db.DeleteSession(ctx, "tok")
+		if _, ok, _ := db.FindSession(ctx, "tok", now); ok {
+			t.Error("a deleted session was found")
+		}
+		for i := 1; i <= 3; i++ {
+			if n, err := db.CountAttempt(ctx, "login:alice", now.Add(time.Duration(i)*time.Minute), 15*time.Minute); err != nil || n != i {
+				t.Fatalf("attempt %d counted as %d, %v", i, n, err)
+			}
+		}
+		if n, _ := db.Attempts(ctx, "login:alice", now.Add(5*time.Minute), 15*time.Minute); n != 3 {
+			t.Errorf("attempts %d, want 3", n)
+		}
+		// After the window a new one starts.
+		if n, _ := db.CountAttempt(ctx, "login:alice", now.Add(time.Hour), 15*time.Minute); n != 1 {
+			t.Errorf("after the window: %d, want 1", n)
+		}
+		db.ResetAttempts(ctx, "login:alice")
+		if n, _ := db.Attempts(ctx, "login:alice", now.Add(time.Hour), 15*time.Minute); n != 0 {
+			t.Errorf("after reset: %d", n)
+		}
+	})
+}

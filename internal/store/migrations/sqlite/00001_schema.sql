@@ -126,6 +126,7 @@ CREATE TABLE polls (
 
 -- Articles, events, galleries, files and polls. The kind is derived: poll if poll_id, gallery
 -- if it has gallery images, file if its latest version has a file, event if starts_at.
+-- time_created repeats the first version's time, so that streams sort by an index.
 CREATE TABLE contents (
     id        INTEGER PRIMARY KEY AUTOINCREMENT,
     title     TEXT NOT NULL,
@@ -134,10 +135,13 @@ CREATE TABLE contents (
     starts_at TIMESTAMP,
     ends_at   TIMESTAMP,
     all_day   BOOLEAN NOT NULL DEFAULT FALSE,
+    -- the time of the first version: the order of streams
+    time_created TIMESTAMP NOT NULL,
     poll_id   INTEGER UNIQUE REFERENCES polls (id) ON DELETE CASCADE
 );
 CREATE INDEX contents_starts_at ON contents (starts_at) WHERE starts_at IS NOT NULL;
 CREATE INDEX contents_image ON contents (image_id);
+CREATE INDEX contents_time_created ON contents (time_created);
 
 CREATE TABLE content_versions (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -354,6 +358,14 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_expiry ON sessions (expiry);
 
+-- Counters of attempts (failed logins per account and per address) within a time window.
+CREATE TABLE rate_limits (
+    key          TEXT PRIMARY KEY,
+    window_start TIMESTAMP NOT NULL,
+    attempts     INTEGER NOT NULL
+);
+CREATE INDEX rate_limits_window ON rate_limits (window_start);
+
 -- The job queue: a job is inserted in the transaction of the data it announces. A unique_key
 -- makes periodic work run once per time slot, however many runners schedule it.
 CREATE TABLE jobs (
@@ -374,6 +386,7 @@ CREATE INDEX jobs_due ON jobs (state, run_at);
 
 -- +goose Down
 DROP TABLE jobs;
+DROP TABLE rate_limits;
 DROP TABLE sessions;
 DROP TABLE matrix_room_invitations;
 DROP TABLE matrix_rooms;

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+
+	"grouprise.org/grouprise/internal/config"
+	"grouprise.org/grouprise/internal/i18n"
+	"grouprise.org/grouprise/internal/notify"
+	"grouprise.org/grouprise/internal/systemd"
+	"grouprise.org/grouprise/internal/wakeup"
+	"grouprise.org/grouprise/internal/web"
+)
+
+// runWeb is the web daemon: HTTP on the socket systemd passes (name "web") or on web.listen.
+func runWeb(ctx context.Context, e *env, args []string) error {
+	if _, err := parse(e.flags("web", ""), args, 0, 0); err != nil {
+		return err
+	}
+	cfg, log, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	if cfg.SecretKey == "" {
+		return &config.Error{Key: "secret_key", Msg: "not set; the web daemon needs a random secret of at least 16 characters"}
+	}
+	db, err := e.openCurrentStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	catalog, err := i18n.Load()
+	if err != nil {
+		return err
+	}
+	notifier, err := notify.New(cfg, catalog)
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(web.Deps{Config: cfg, DB: db, Catalog: catalog, Notifier: notifier, Log: log,
+		Wake: func() { wakeup.Send(cfg.Tasks.Listen) }})
+	if err != nil {
+		return err
+	}
+	sockets, err := systemd.Passed()
+	if err != nil {
+		return err
+	}
+	l, err := sockets.Listener("web", cfg.Web.Listen)
+	if err != nil {
+		return err
+	}
+	systemd.Ready()
+	go systemd.Watchdog(ctx, db.Ping)
+	log.Info("web daemon serving", "listen", l.Addr().String(), "database", db.Location)
+	err = srv.Serve(ctx, l)
+	systemd.Stopping()
+	log.Info("web daemon stopped")
+	return err
+}

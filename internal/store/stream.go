@@ -1,0 +1,150 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// EntityRef names the group or person a content is published under.
+type EntityRef struct {
+	ID        int64
+	Slug      string
+	Name      string
+	Color     string
+	IsGroup   bool
+	FirstName string // people only
+	LastName  string
+}
+
+// DisplayName is the name shown for the entity.
+func (e EntityRef) DisplayName() string {
+	if e.IsGroup {
+		return e.Name
+	}
+	g := Gestalt{Username: e.Slug, FirstName: e.FirstName, LastName: e.LastName}
+	return g.Name()
+}
+
+// StreamItem is a content as lists show it.
+type StreamItem struct {
+	AssociationID int64
+	Slug          string
+	Public        bool
+	Pinned        bool
+	Entity        EntityRef
+	ContentID     int64
+	Title         string
+	Kind          string // poll, gallery, file, event, article
+	Place         string
+	StartsAt      sql.Null[time.Time]
+	EndsAt        sql.Null[time.Time]
+	AllDay        bool
+	Created       time.Time
+	Author        EntityRef
+	Text          string // the current version's text
+	Comments      int
+}
+
+// StreamQuery selects the contents a viewer may see.
+type StreamQuery struct {
+	ViewerID  int64   // 0 for anonymous visitors
+	MemberOf  []int64 // the viewer's groups
+	GroupID   int64   // only this group's contents
+	GestaltID int64   // only this person's contents
+	Pinned    *bool   // only pinned (or only unpinned) ones
+	Events    bool    // only events that have not ended by Now
+	Now       time.Time
+	Limit     int
+	Offset    int
+}
+
+// Stream lists contents newest first (events by their start): public ones, those of the
+// viewer's groups, their own, and those they commented on.
+func (q *Queries) Stream(ctx context.Context, sq StreamQuery) ([]*StreamItem, error) {
+	where := []string{"a.deleted IS NULL", "a.content_id IS NOT NULL"}
+	var args []any
+	visible := []string{"a.public"}
+	if sq.ViewerID != 0 {
+		visible = append(visible, "a.gestalt_id = ?",
+			"EXISTS (SELECT 1 FROM contributions x WHERE x.content_id = a.content_id AND x.author_id = ?)")
+		args = append(args, sq.ViewerID, sq.ViewerID)
+		if len(sq.MemberOf) > 0 {
+			visible = append(visible, "a.group_id IN ("+placeholders(len(sq.MemberOf))+")")
+			for _, id := range sq.MemberOf {
+				args = append(args, id)
+			}
+		}
+	}
+	where = append(where, "("+strings.Join(visible, " OR ")+")")
+	if sq.GroupID != 0 {
+		where = append(where, "a.group_id = ?")
+		args = append(args, sq.GroupID)
+	}
+	if sq.GestaltID != 0 {
+		where = append(where, "a.gestalt_id = ?")
+		args = append(args, sq.GestaltID)
+	}
+	if sq.Pinned != nil {
+		where = append(where, "a.pinned = ?")
+		args = append(args, *sq.Pinned)
+	}
+	order := "c.time_created DESC, a.id DESC"
+	if sq.Events {
+		// Upcoming and ongoing events, soonest first.
+		where = append(where, "c.starts_at IS NOT NULL", "((c.ends_at IS NULL AND c.starts_at >= ?) OR c.ends_at >= ?)")
+		args = append(args, sq.Now, sq.Now)
+		order = "c.starts_at, a.id"
+	}
+	limit := sq.Limit
+	if limit <= 0 {
+		limit = 12
+	}
+	args = append(args, limit, sq.Offset)
+	rows, err := q.query(ctx, `WITH page AS (
+			SELECT a.id AS aid, c.id AS cid FROM associations a JOIN contents c ON c.id = a.content_id
+			WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order+` LIMIT ? OFFSET ?)
+		SELECT a.id, COALESCE(a.slug, ''), a.public, a.pinned,
+			COALESCE(gr.id, 0), COALESCE(gr.slug, ''), COALESCE(gr.name, ''), COALESCE(gr.avatar_color, ''),
+			COALESCE(ge.id, 0), COALESCE(ge.username, ''), COALESCE(ge.first_name, ''), COALESCE(ge.last_name, ''),
+			COALESCE(ge.avatar_color, ''),
+			c.id, c.title, c.place, c.starts_at, c.ends_at, c.all_day, c.time_created,
+			au.id, au.username, au.first_name, au.last_name, au.avatar_color, lv.text,
+			CASE WHEN c.poll_id IS NOT NULL THEN 'poll'
+				WHEN EXISTS (SELECT 1 FROM gallery_images gi WHERE gi.content_id = c.id) THEN 'gallery'
+				WHEN EXISTS (SELECT 1 FROM files f WHERE f.version_id = lv.id) THEN 'file'
+				WHEN c.starts_at IS NOT NULL THEN 'event' ELSE 'article' END,
+			(SELECT COUNT(*) FROM contributions x WHERE x.content_id = c.id AND x.public AND x.deleted IS NULL AND x.kind = 'text')
+		FROM page
+		JOIN associations a ON a.id = page.aid
+		JOIN contents c ON c.id = page.cid
+		LEFT JOIN groups gr ON gr.id = a.group_id
+		LEFT JOIN gestalten ge ON ge.id = a.gestalt_id
+		JOIN content_versions fv ON fv.id = (SELECT v.id FROM content_versions v WHERE v.content_id = c.id
+			ORDER BY v.time_created, v.id LIMIT 1)
+		JOIN gestalten au ON au.id = fv.author_id
+		JOIN content_versions lv ON lv.id = (SELECT v.id FROM content_versions v WHERE v.content_id = c.id
+			ORDER BY v.time_created DESC, v.id DESC LIMIT 1)
+		ORDER BY `+order, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: stream: %w", err)
+	}
+	return collect(rows, func(r interface{ Scan(...any) error }) (*StreamItem, error) {
+		var it StreamItem
+		var g, p EntityRef
+		err := r.Scan(&it.AssociationID, &it.Slug, &it.Public, &it.Pinned,
+			&g.ID, &g.Slug, &g.Name, &g.Color, &p.ID, &p.Slug, &p.FirstName, &p.LastName, &p.Color,
+			&it.ContentID, &it.Title, &it.Place, &it.StartsAt, &it.EndsAt, &it.AllDay, &it.Created,
+			&it.Author.ID, &it.Author.Slug, &it.Author.FirstName, &it.Author.LastName, &it.Author.Color, &it.Text,
+			&it.Kind, &it.Comments)
+		if g.ID != 0 {
+			g.IsGroup = true
+			it.Entity = g
+		} else {
+			it.Entity = p
+		}
+		return &it, err
+	})
+}

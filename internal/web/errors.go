@@ -1,0 +1,79 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+
+	"grouprise.org/grouprise/internal/store"
+)
+
+// errorData is what an error page shows.
+type errorData struct {
+	Code    int
+	Message string
+}
+
+// errorPage renders the page for an HTTP error with a translated explanation.
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, code int, msgID string) {
+	if lang(r) == "" {
+		// Refused before the session was read (another origin, an early panic): the browser's
+		// language or the site's.
+		l := s.catalog.Match(r.Header.Get("Accept-Language"))
+		if l == "" {
+			l = s.catalog.Printer(s.cfg.LanguageCode).Lang
+		}
+		r = r.WithContext(context.WithValue(r.Context(), langKey, l))
+	}
+	s.render(w, r, code, "error", http.StatusText(code), errorData{Code: code, Message: s.t(r, msgID)})
+}
+
+// fail answers an unexpected error: logged with its cause, a 500 page for the visitor.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, store.ErrNotFound) {
+		s.notFound(w, r)
+		return
+	}
+	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	s.errorPage(w, r, http.StatusInternalServerError, "error.internal")
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.errorPage(w, r, http.StatusNotFound, "error.not_found")
+}
+
+// forbidden sends anonymous visitors to the login (and back afterwards); a logged-in person
+// gets 403, as the original's permission checks did.
+func (s *Server) forbidden(w http.ResponseWriter, r *http.Request) {
+	if !viewer(r).LoggedIn() {
+		s.redirectToLogin(w, r)
+		return
+	}
+	s.errorPage(w, r, http.StatusForbidden, "error.forbidden")
+}
+
+func (s *Server) redirectToLogin(w http.ResponseWriter, r *http.Request) {
+	next := r.URL.RequestURI()
+	if r.Method != http.MethodGet {
+		next = r.URL.Path
+	}
+	http.Redirect(w, r, "/stadt/login/?next="+url.QueryEscape(next), http.StatusFound)
+}
+
+// redirect answers a form with 303 See Other, so that reloading does not post again.
+func redirect(w http.ResponseWriter, r *http.Request, to string) {
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// safeNext accepts only paths on this site as targets after login.
+func safeNext(next, fallback string) string {
+	if next == "" || next[0] != '/' || len(next) > 1 && (next[1] == '/' || next[1] == '\\') {
+		return fallback
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" {
+		return fallback
+	}
+	return next
+}

@@ -1,0 +1,42 @@
+package web
+
+import (
+	"net/http"
+
+	"grouprise.org/grouprise/internal/store"
+)
+
+// indexData is the start page: the stream of what the viewer may see, upcoming events and
+// the most active groups.
+type indexData struct {
+	Items    []*store.StreamItem
+	Events   []*store.StreamItem
+	Groups   []*store.GroupSummary
+	Page     int
+	NextPage int
+}
+
+func (s *Server) index(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	v := viewer(r)
+	p := pageNumber(r)
+	items, err := s.db.Stream(ctx, store.StreamQuery{ViewerID: v.ID(), MemberOf: v.GroupIDs(), Limit: 13, Offset: (p - 1) * 12})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := indexData{Items: items, Page: p}
+	if len(items) > 12 {
+		d.Items, d.NextPage = items[:12], p+1
+	}
+	if d.Events, err = s.db.Stream(ctx, store.StreamQuery{ViewerID: v.ID(), MemberOf: v.GroupIDs(), Events: true,
+		Now: s.now(), Limit: 5}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if d.Groups, err = s.db.TopGroups(ctx, 8); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "index", "", d)
+}

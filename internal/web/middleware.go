@@ -1,0 +1,158 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"grouprise.org/grouprise/internal/access"
+	"grouprise.org/grouprise/internal/store"
+)
+
+// middleware wraps the routes: panics become 500 pages; headers for security; requests from
+// other origins may not change state; sessions; the viewer and their language.
+func (s *Server) middleware(routes http.Handler) http.Handler {
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.errorPage(w, r, http.StatusForbidden, "error.cross_origin")
+	}))
+	h := s.withViewer(routes)
+	h = s.sessions.LoadAndSave(h)
+	h = csrf.Handler(h)
+	// Static files need no session, no viewer and no language.
+	mux := http.NewServeMux()
+	mux.HandleFunc("/stadt/static/", s.serveStatic)
+	mux.Handle("/", h)
+	h = s.withSecurityHeaders(mux)
+	h = s.withRecovery(h)
+	return s.withLog(h)
+}
+
+// statusWriter remembers the status of a response for the log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// withLog logs server errors always and every request in debug mode.
+func (s *Server) withLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if sw.status >= 500 {
+			s.log.Warn("request failed", "method", r.Method, "path", r.URL.Path, "status", sw.status, "took", time.Since(start))
+		} else {
+			s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "took", time.Since(start))
+		}
+	})
+}
+
+// withRecovery turns a panic into a logged error and a 500 page; the daemon keeps serving.
+func (s *Server) withRecovery(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.log.Error("panic while serving a request", "path", r.URL.Path, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				s.errorPage(w, r, http.StatusInternalServerError, "error.internal")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// withSecurityHeaders sets the content security policy and, unless transport_security is
+// disabled, HSTS.
+func (s *Server) withSecurityHeaders(next http.Handler) http.Handler {
+	csp := "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; " +
+		"object-src 'none'; base-uri 'self'; form-action 'self' https:; frame-ancestors 'self'"
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "SAMEORIGIN")
+		if s.cfg.TransportSecurity != "disabled" && s.secure(r) {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// secure tells whether the visitor reached the site over HTTPS: directly, or (with
+// transport_security: reverse-proxy) as the proxy says in X-Forwarded-Proto.
+func (s *Server) secure(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	return s.cfg.TransportSecurity == "reverse-proxy" && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+}
+
+// withViewer loads the logged-in person (if any) and chooses the language.
+func (s *Server) withViewer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		v := access.Anonymous()
+		if id := s.sessions.GetInt64(ctx, sessionUser); id != 0 {
+			g, err := s.db.GestaltByID(ctx, id)
+			switch {
+			case errors.Is(err, store.ErrNotFound) || (err == nil && !g.IsActive):
+				s.sessions.Remove(ctx, sessionUser) // the account is gone
+			case err != nil:
+				s.fail(w, r, err)
+				return
+			default:
+				if v, err = access.Load(ctx, s.db.Queries, g); err != nil {
+					s.fail(w, r, err)
+					return
+				}
+			}
+		}
+		ctx = context.WithValue(ctx, viewerKey, v)
+		ctx = context.WithValue(ctx, langKey, s.language(r, v))
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// language is the viewer's language: their setting, the one they chose in this session, the
+// browser's preference, or the site's.
+func (s *Server) language(r *http.Request, v *access.Viewer) string {
+	if v.LoggedIn() && v.Gestalt.Language != "" {
+		return s.catalog.Printer(v.Gestalt.Language).Lang
+	}
+	if l := s.sessions.GetString(r.Context(), sessionLanguage); l != "" {
+		return s.catalog.Printer(l).Lang
+	}
+	if l := s.catalog.Match(r.Header.Get("Accept-Language")); l != "" {
+		return l
+	}
+	return s.catalog.Printer(s.cfg.LanguageCode).Lang
+}
+
+func lang(r *http.Request) string {
+	l, _ := r.Context().Value(langKey).(string)
+	return l
+}

@@ -1,0 +1,182 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+	"unicode"
+
+	"grouprise.org/grouprise/internal/access"
+	"grouprise.org/grouprise/internal/config"
+	"grouprise.org/grouprise/internal/i18n"
+	"grouprise.org/grouprise/static"
+	"grouprise.org/grouprise/templates"
+)
+
+// views are the parsed page templates, per language and page name.
+type views struct {
+	pages map[string]map[string]*template.Template
+}
+
+// loadViews parses the layout, the partials and every page once per language, with the
+// translation function bound to that language.
+func loadViews(cfg *config.Config, catalog *i18n.Catalog, assets map[string]*static.Asset) (*views, error) {
+	fsys := templates.FS(cfg.TemplateDirectories)
+	pages, err := fs.Glob(fsys, "web/pages/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: templates: %w", err)
+	}
+	v := &views{pages: map[string]map[string]*template.Template{}}
+	for _, lang := range i18n.Languages {
+		p := catalog.Printer(lang)
+		base, err := template.New("").Funcs(funcs(p, assets, cfg)).ParseFS(fsys, "web/layout.html", "web/partials/*.html")
+		if err != nil {
+			return nil, fmt.Errorf("web: templates: %w", err)
+		}
+		v.pages[lang] = map[string]*template.Template{}
+		for _, file := range pages {
+			t, err := template.Must(base.Clone()).ParseFS(fsys, file)
+			if err != nil {
+				return nil, fmt.Errorf("web: templates: %w", err)
+			}
+			if t.Lookup("content") == nil {
+				return nil, fmt.Errorf("web: template %s defines no \"content\"", file)
+			}
+			v.pages[lang][strings.TrimSuffix(path.Base(file), ".html")] = t
+		}
+	}
+	return v, nil
+}
+
+// funcs are the helpers every template has.
+func funcs(p *i18n.Printer, assets map[string]*static.Asset, cfg *config.Config) template.FuncMap {
+	return template.FuncMap{
+		"t": p.T,
+		"static": func(name string) (string, error) {
+			a, ok := assets[name]
+			if !ok {
+				return "", fmt.Errorf("no static file %q", name)
+			}
+			return "/stadt/static/" + name + "?v=" + a.Hash, nil
+		},
+		"date":     func(t time.Time) string { return p.Date(t.In(cfg.Location())) },
+		"datetime": func(t time.Time) string { return p.DateTime(t.In(cfg.Location())) },
+		"isodate":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"initials": initials,
+		"add":      func(a, b int) int { return a + b },
+		"dict": func(kv ...any) map[string]any {
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[fmt.Sprint(kv[i])] = kv[i+1]
+			}
+			return m
+		},
+		"safeColor": func(c string) template.CSS {
+			if colorPattern(c) {
+				return template.CSS(c)
+			}
+			return template.CSS("#2a62ac")
+		},
+	}
+}
+
+// colorPattern accepts #rrggbb only (values go into style attributes).
+func colorPattern(c string) bool {
+	if len(c) != 7 || c[0] != '#' {
+		return false
+	}
+	for _, r := range c[1:] {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+			return false
+		}
+	}
+	return true
+}
+
+// initials are the first letters of up to two words of a name, skipping German articles and
+// prepositions where that leaves a word, as the original showed them on avatars.
+func initials(name string) string {
+	words := strings.Fields(name)
+	var kept []string
+	for _, w := range words {
+		switch strings.ToLower(w) {
+		case "der", "die", "das", "des", "dem", "den", "an", "am", "um", "im", "in":
+			continue
+		}
+		kept = append(kept, w)
+	}
+	if len(kept) == 0 {
+		kept = words
+	}
+	var out []rune
+	for _, w := range kept {
+		for _, r := range w {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				out = append(out, unicode.ToUpper(r))
+				break
+			}
+		}
+		if len(out) == 2 {
+			break
+		}
+	}
+	return string(out)
+}
+
+// page is what every template sees: the request's common parts and the page's own data.
+type page struct {
+	Title    string
+	Lang     string
+	Viewer   *access.Viewer
+	Messages []message
+	Path     string // the current path with query, for next= links
+	Site     siteInfo
+	Data     any
+}
+
+// siteInfo is what the layout shows of the site.
+type siteInfo struct {
+	Name       string
+	ThemeColor string
+	Claim      string
+	Counters   struct{ Groups, People, Contributions int }
+}
+
+// render writes a page with status code; a template error becomes a 500 page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
+	l := lang(r)
+	t, ok := s.views.pages[l][name]
+	if !ok {
+		s.fail(w, r, fmt.Errorf("web: no page template %q", name))
+		return
+	}
+	p := &page{Title: title, Lang: l, Viewer: viewer(r), Path: r.URL.RequestURI(), Data: data}
+	if r.Context().Value(viewerKey) != nil { // the session was read
+		p.Messages = s.messages(r)
+	}
+	p.Site = s.siteInfo(r)
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		s.log.Error("rendering a page failed", "page", name, "err", err)
+		if status < 500 {
+			s.errorPage(w, r, http.StatusInternalServerError, "error.internal")
+		} else {
+			http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		}
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// t translates for the request's language.
+func (s *Server) t(r *http.Request, id string, args ...any) string {
+	return s.catalog.Printer(lang(r)).T(id, args...)
+}

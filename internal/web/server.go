@@ -1,0 +1,103 @@
+// Package web is grouprise's HTTP front end: routing (one function), sessions, rendering of
+// templates in the visitor's language, and one handler per page and action.
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+
+	"grouprise.org/grouprise/internal/accounts"
+	"grouprise.org/grouprise/internal/config"
+	"grouprise.org/grouprise/internal/groups"
+	"grouprise.org/grouprise/internal/i18n"
+	"grouprise.org/grouprise/internal/notify"
+	"grouprise.org/grouprise/internal/store"
+	"grouprise.org/grouprise/static"
+)
+
+// Deps are what the web front end works with; main wires them.
+type Deps struct {
+	Config   *config.Config
+	DB       *store.DB
+	Catalog  *i18n.Catalog
+	Notifier *notify.Notifier
+	Log      *slog.Logger
+	// Wake tells the task runner that jobs wait (after a commit that queued some).
+	Wake func()
+}
+
+// Server serves the site.
+type Server struct {
+	cfg      *config.Config
+	db       *store.DB
+	catalog  *i18n.Catalog
+	notifier *notify.Notifier
+	log      *slog.Logger
+	wake     func()
+	accounts *accounts.Accounts
+	groups   *groups.Groups
+	sessions *scs.SessionManager
+	views    *views
+	assets   map[string]*static.Asset
+	handler  http.Handler
+	site     siteCache
+	now      func() time.Time
+}
+
+// New parses every template and prepares the routes; a broken template fails here.
+func New(d Deps) (*Server, error) {
+	s := &Server{
+		cfg: d.Config, db: d.DB, catalog: d.Catalog, notifier: d.Notifier, log: d.Log, wake: d.Wake,
+		accounts: accounts.New(d.DB, d.Config.SlugReserved, d.Notifier),
+		groups:   groups.New(d.DB, d.Config.SlugReserved),
+		now:      time.Now,
+	}
+	if s.wake == nil {
+		s.wake = func() {}
+	}
+	var err error
+	if s.assets, err = static.Assets(); err != nil {
+		return nil, err
+	}
+	if s.views, err = loadViews(d.Config, d.Catalog, s.assets); err != nil {
+		return nil, err
+	}
+	s.sessions = newSessions(d.DB, d.Config)
+	s.handler = s.middleware(s.routes())
+	return s, nil
+}
+
+// ServeHTTP serves one request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Serve answers requests on l until ctx ends, then finishes the requests in flight (for at
+// most 30 seconds).
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	srv := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute, // uploads
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	done := make(chan error, 1)
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		done <- srv.Shutdown(shutdown)
+	}()
+	if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("web: %w", err)
+	}
+	return <-done
+}

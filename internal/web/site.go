@@ -1,0 +1,47 @@
+package web
+
+import (
+	"net/http"
+	"sync"
+	"time"
+)
+
+// siteCache keeps the header's counters and the site's name for a minute: they are on every
+// page, and a minute late is soon enough.
+type siteCache struct {
+	mu      sync.Mutex
+	info    siteInfo
+	expires time.Time
+}
+
+func (s *Server) siteInfo(r *http.Request) siteInfo {
+	s.site.mu.Lock()
+	defer s.site.mu.Unlock()
+	now := s.now()
+	if now.Before(s.site.expires) {
+		return s.withClaim(s.site.info)
+	}
+	info := siteInfo{ThemeColor: s.cfg.Branding.ThemeColor}
+	ctx := r.Context()
+	name, err := s.db.SiteSetting(ctx, "name", s.cfg.Domain)
+	if err != nil {
+		s.log.Warn("reading the site's name failed", "err", err)
+		name = s.cfg.Domain
+	}
+	info.Name = name
+	c, err := s.db.SiteCounters(ctx)
+	if err != nil {
+		s.log.Warn("counting for the header failed", "err", err)
+	}
+	info.Counters.Groups, info.Counters.People, info.Counters.Contributions = c.Groups, c.People, c.Contributions
+	s.site.info, s.site.expires = info, now.Add(time.Minute)
+	return s.withClaim(info)
+}
+
+// withClaim picks one of the configured slogans, changing every minute.
+func (s *Server) withClaim(info siteInfo) siteInfo {
+	if n := len(s.cfg.Claims); n > 0 {
+		info.Claim = s.cfg.Claims[int(s.now().Unix()/60)%n]
+	}
+	return info
+}

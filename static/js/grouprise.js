@@ -1,0 +1,20 @@
+// Progressive enhancements only: every page works without this script.
+(function () {
+  "use strict";
+  // Copy buttons: <button data-copy="text">.
+  document.addEventListener("click", function (ev) {
+    var btn = ev.target.closest("[data-copy]");
+    if (!btn || !navigator.clipboard) return;
+    ev.preventDefault();
+    navigator.clipboard.writeText(btn.getAttribute("data-copy")).then(function () {
+      btn.classList.add("copied");
+      setTimeout(function () { btn.classList.remove("copied"); }, 1500);
+    });
+  });
+  // Menus: <details class="menu"> close when another opens or on a click outside.
+  document.addEventListener("click", function (ev) {
+    document.querySelectorAll("details.menu[open]").forEach(function (d) {
+      if (!d.contains(ev.target)) d.removeAttribute("open");
+    });
+  });
+})();
