@@ -42,7 +42,7 @@ func withServices(ctx context.Context, e *env, fn func(s services) error) error 
 		return err
 	}
 	defer db.Close()
-	return fn(services{db, accounts.New(db, cfg.SlugReserved, nil), groups.New(db, cfg.SlugReserved)})
+	return fn(services{db, accounts.New(db, cfg.SlugReserved, nil), groups.New(db, cfg.SlugReserved, nil)})
 }
 
 func groupCreate(ctx context.Context, e *env, args []string) error {

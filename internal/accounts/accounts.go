@@ -203,6 +203,9 @@ func (a *Accounts) Authenticate(ctx context.Context, login, password string) (*s
 		}
 		g.Password = hash
 	}
+	if err := a.db.TouchLogin(ctx, g.ID, a.now()); err != nil {
+		return nil, fmt.Errorf("accounts: %w", err)
+	}
 	return g, nil
 }
 

@@ -7,9 +7,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
+	"grouprise.org/grouprise/internal/accounts"
 	"grouprise.org/grouprise/internal/avatars"
 	"grouprise.org/grouprise/internal/notify"
 	"grouprise.org/grouprise/internal/slugs"
@@ -32,12 +34,15 @@ var (
 type Groups struct {
 	db       *store.DB
 	reserved func(string) bool
+	accounts *accounts.Accounts
+	letters  accounts.Letters
 	now      func() time.Time
 }
 
-// New returns the group service; reserved tells which slugs nobody may take.
-func New(db *store.DB, reserved func(string) bool) *Groups {
-	return &Groups{db: db, reserved: reserved, now: time.Now}
+// New returns the group service; reserved tells which slugs nobody may take. letters may be
+// nil where no mail is sent (the command line).
+func New(db *store.DB, reserved func(string) bool, letters accounts.Letters) *Groups {
+	return &Groups{db: db, reserved: reserved, accounts: accounts.New(db, reserved, letters), letters: letters, now: time.Now}
 }
 
 // NewGroup describes a group to create. Without a slug one is made from the name.
@@ -110,6 +115,57 @@ func (g *Groups) Create(ctx context.Context, n NewGroup) (*store.Group, error) {
 	return group, nil
 }
 
+// MaxDescription is the length of a group's short description, as in the original.
+const MaxDescription = 200
+
+// More errors a person can fix.
+var (
+	ErrDescriptionTooLong = errors.New("the description has at most 200 characters")
+	ErrURLInvalid         = errors.New("the website must be an http or https address")
+)
+
+// UpdateSettings stores what members edit about their group.
+func (g *Groups) UpdateSettings(ctx context.Context, group *store.Group, s store.GroupSettings) error {
+	s.Name, s.Slug = strings.TrimSpace(s.Name), strings.TrimSpace(s.Slug)
+	s.Description, s.Address, s.URL = strings.TrimSpace(s.Description), strings.TrimSpace(s.Address), strings.TrimSpace(s.URL)
+	switch {
+	case s.Name == "":
+		return ErrNameMissing
+	case len([]rune(s.Name)) > 255:
+		return ErrNameTooLong
+	case !slugs.Valid(s.Slug):
+		return ErrSlugInvalid
+	case g.reserved(s.Slug):
+		return ErrSlugBlocked
+	case len([]rune(s.Description)) > MaxDescription:
+		return ErrDescriptionTooLong
+	case s.URL != "" && !validURL(s.URL):
+		return ErrURLInvalid
+	}
+	if s.DateFounded.IsZero() {
+		s.DateFounded = group.DateFounded
+	}
+	err := g.db.Tx(ctx, func(q *store.Queries) error {
+		if !strings.EqualFold(s.Slug, group.Slug) {
+			if taken, err := q.SlugTaken(ctx, s.Slug); err != nil {
+				return err
+			} else if taken {
+				return ErrSlugTaken
+			}
+		}
+		return q.UpdateGroup(ctx, group.ID, s, g.now())
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return ErrSlugTaken
+	}
+	return err
+}
+
+func validURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
 // AddMember makes member a member of the group and subscribes them to it; createdBy is who
 // added them (the member themself when they joined).
 func (g *Groups) AddMember(ctx context.Context, groupID, memberID, createdByID int64) error {
@@ -141,6 +197,28 @@ func join(ctx context.Context, q *store.Queries, groupID, memberID, createdByID 
 		return notify.MembershipCreated(ctx, q, m.ID, time.Now())
 	}
 	return nil
+}
+
+// AddByEmail makes the owner of an address a member, added by a member; an unknown address
+// gets a shadow account. All members hear of it.
+func (g *Groups) AddByEmail(ctx context.Context, group *store.Group, email string, by *store.Gestalt) (*store.Gestalt, error) {
+	var person *store.Gestalt
+	err := g.db.Tx(ctx, func(q *store.Queries) error {
+		var err error
+		if person, _, err = g.accounts.ShadowAccount(ctx, q, email); err != nil {
+			return err
+		}
+		if member, err := q.IsMember(ctx, group.ID, person.ID); err != nil {
+			return err
+		} else if member {
+			return ErrAlreadyMember
+		}
+		return join(ctx, q, group.ID, person.ID, by.ID, g.now().UTC().Truncate(24*time.Hour))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return person, nil
 }
 
 // RemoveMember ends a membership and the subscription that came with it.

@@ -16,7 +16,7 @@ func reserved(s string) bool { return s == "stadt" }
 func TestCreate(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		gr := New(db, reserved)
+		gr := New(db, reserved, nil)
 		alice := &store.Gestalt{Username: "alice", DateJoined: gr.now()}
 		if err := db.Tx(ctx, func(q *store.Queries) error { _, err := q.CreateGestalt(ctx, alice); return err }); err != nil {
 			t.Fatal(err)
@@ -62,7 +62,7 @@ func TestCreate(t *testing.T) {
 func TestMembershipSubscribes(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		gr := New(db, reserved)
+		gr := New(db, reserved, nil)
 		bob := &store.Gestalt{Username: "bob", DateJoined: gr.now()}
 		if err := db.Tx(ctx, func(q *store.Queries) error { _, err := q.CreateGestalt(ctx, bob); return err }); err != nil {
 			t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	gomail "github.com/emersion/go-message/mail"
+	"github.com/emersion/go-smtp"
 
 	"grouprise.org/grouprise/internal/mail/mailtest"
 )
@@ -189,9 +190,8 @@ func TestSMTPFailures(t *testing.T) {
 }
 
 func TestSMTPStartTLSAndAuth(t *testing.T) {
-	sink := mailtest.Start(t)
 	cert, pool := selfSigned(t)
-	sink.Server().TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+	sink := mailtest.Start(t, func(s *smtp.Server) { s.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}} })
 	tr := &SMTP{Addr: sink.Addr, Encryption: "starttls", User: "grouprise", Password: "secret",
 		TLSConfig: &tls.Config{RootCAs: pool, ServerName: "localhost"}}
 	defer tr.Close()
@@ -267,8 +267,7 @@ func readFile(t *testing.T, path string) string {
 
 // The server closes an idle connection (a timeout); the next message goes over a new one.
 func TestSMTPRedialsAfterIdleTimeout(t *testing.T) {
-	sink := mailtest.Start(t)
-	sink.Server().ReadTimeout = 100 * time.Millisecond
+	sink := mailtest.Start(t, func(s *smtp.Server) { s.ReadTimeout = 100 * time.Millisecond })
 	tr := &SMTP{Addr: sink.Addr}
 	defer tr.Close()
 	if err := send(t, tr, "a@example.org"); err != nil {

@@ -24,6 +24,7 @@ type Gestalt struct {
 	Public      bool
 	Score       int
 	Language    string
+	Avatar      string // a file below media_root, "" for none
 }
 
 // Name is the display name: first and last name, or the username when both are empty.
@@ -47,12 +48,12 @@ type EmailAddress struct {
 }
 
 const gestaltColumns = `g.id, g.username, g.first_name, g.last_name, g.password, g.is_superuser,
-	g.is_staff, g.is_active, g.date_joined, g.last_login, g.about, g.avatar_color, g.public, g.score, g.language`
+	g.is_staff, g.is_active, g.date_joined, g.last_login, g.about, g.avatar_color, g.public, g.score, g.language, g.avatar`
 
 func scanGestalt(row interface{ Scan(...any) error }) (*Gestalt, error) {
 	var g Gestalt
 	err := row.Scan(&g.ID, &g.Username, &g.FirstName, &g.LastName, &g.Password, &g.IsSuperuser,
-		&g.IsStaff, &g.IsActive, &g.DateJoined, &g.LastLogin, &g.About, &g.AvatarColor, &g.Public, &g.Score, &g.Language)
+		&g.IsStaff, &g.IsActive, &g.DateJoined, &g.LastLogin, &g.About, &g.AvatarColor, &g.Public, &g.Score, &g.Language, &g.Avatar)
 	if err != nil {
 		return nil, classify(err)
 	}
@@ -215,4 +216,120 @@ func (q *Queries) SetPreferences(ctx context.Context, id int64, p Preferences) e
 	return q.updateOne(ctx, "set preferences", `UPDATE gestalten SET language = ?, receives_email_notifications = ?,
 		receives_builtin_inbox_notifications = ?, receives_matrix_notifications = ? WHERE id = ?`,
 		p.Language, p.ByEmail, p.ByInbox, p.ByMatrix, id)
+}
+
+// Profile is what a person edits about themself.
+type Profile struct {
+	Username  string
+	FirstName string
+	LastName  string
+	About     string
+	Public    bool
+}
+
+// UpdateProfile stores a person's profile; a new username moves their slug in the namespace
+// shared with groups (ErrConflict when taken). Run it inside Tx.
+func (q *Queries) UpdateProfile(ctx context.Context, id int64, p Profile) error {
+	if err := q.updateOne(ctx, "update profile", `UPDATE gestalten SET username = ?, first_name = ?, last_name = ?,
+		about = ?, public = ? WHERE id = ?`, p.Username, p.FirstName, p.LastName, p.About, p.Public, id); err != nil {
+		return err
+	}
+	if _, err := q.exec(ctx, `UPDATE entity_slugs SET slug_key = ? WHERE gestalt_id = ?`, Fold(p.Username), id); err != nil {
+		return fmt.Errorf("store: move slug to %s: %w", p.Username, err)
+	}
+	return nil
+}
+
+// SetAvatar stores the name of a person's avatar file below media_root ("" for none).
+func (q *Queries) SetAvatar(ctx context.Context, id int64, file string) error {
+	return q.updateOne(ctx, "set avatar", `UPDATE gestalten SET avatar = ? WHERE id = ?`, file, id)
+}
+
+// Avatar returns the stored avatar file of a person ("" for none).
+func (q *Queries) Avatar(ctx context.Context, id int64) (string, error) {
+	var f string
+	if err := q.queryRow(ctx, `SELECT avatar FROM gestalten WHERE id = ?`, id).Scan(&f); err != nil {
+		return "", fmt.Errorf("store: avatar of %d: %w", id, classify(err))
+	}
+	return f, nil
+}
+
+// TouchLogin records a successful login.
+func (q *Queries) TouchLogin(ctx context.Context, id int64, now time.Time) error {
+	return q.updateOne(ctx, "touch login", `UPDATE gestalten SET last_login = ? WHERE id = ?`, now, id)
+}
+
+// RemoveEmailAddress removes one of a person's addresses (not the primary one).
+func (q *Queries) RemoveEmailAddress(ctx context.Context, gestaltID, addressID int64) error {
+	return q.updateOne(ctx, "remove e-mail address", `DELETE FROM email_addresses WHERE id = ? AND gestalt_id = ? AND NOT is_primary`,
+		addressID, gestaltID)
+}
+
+// MakePrimary makes a verified address the one mail goes to.
+func (q *Queries) MakePrimary(ctx context.Context, gestaltID, addressID int64) error {
+	var ok bool
+	if err := q.queryRow(ctx, `SELECT verified FROM email_addresses WHERE id = ? AND gestalt_id = ?`, addressID, gestaltID).Scan(&ok); err != nil {
+		return fmt.Errorf("store: make primary: %w", classify(err))
+	}
+	if !ok {
+		return fmt.Errorf("store: make primary: the address is not verified: %w", ErrNotFound)
+	}
+	if _, err := q.exec(ctx, `UPDATE email_addresses SET is_primary = FALSE WHERE gestalt_id = ? AND is_primary`, gestaltID); err != nil {
+		return fmt.Errorf("store: make primary: %w", err)
+	}
+	return q.updateOne(ctx, "make primary", `UPDATE email_addresses SET is_primary = TRUE WHERE id = ?`, addressID)
+}
+
+// PublicGestalten lists the people with public profiles, the most active first.
+func (q *Queries) PublicGestalten(ctx context.Context, limit, offset int) ([]*Gestalt, error) {
+	rows, err := q.query(ctx, `SELECT `+gestaltColumns+` FROM gestalten g WHERE g.public AND g.is_active
+		ORDER BY g.score DESC, g.date_joined DESC, g.id DESC LIMIT ? OFFSET ?`, limit, offset)
+	if err != nil {
+		return nil, fmt.Errorf("store: public gestalten: %w", err)
+	}
+	return collect(rows, scanGestalt)
+}
+
+// HandOver gives what a person published, wrote and created to another person (the unknown
+// gestalt), before the person is deleted, as the original did.
+func (q *Queries) HandOver(ctx context.Context, from, to int64) error {
+	for _, stmt := range []string{
+		`UPDATE associations SET gestalt_id = ? WHERE gestalt_id = ?`,
+		`UPDATE contributions SET author_id = ? WHERE author_id = ?`,
+		`UPDATE content_versions SET author_id = ? WHERE author_id = ?`,
+		`UPDATE images SET creator_id = ? WHERE creator_id = ?`,
+		`UPDATE memberships SET created_by_id = ? WHERE created_by_id = ? AND member_id <> created_by_id`,
+		`UPDATE groups SET gestalt_created_id = ? WHERE gestalt_created_id = ?`,
+	} {
+		if _, err := q.exec(ctx, stmt, to, from); err != nil {
+			return fmt.Errorf("store: hand over %d to %d: %w", from, to, err)
+		}
+	}
+	// Votes keep their ballot; an option can hold one vote of the unknown gestalt only.
+	if _, err := q.exec(ctx, `UPDATE poll_votes SET voter_id = ? WHERE voter_id = ?
+		AND NOT EXISTS (SELECT 1 FROM poll_votes o WHERE o.option_id = poll_votes.option_id AND o.voter_id = ?)`, to, from, to); err != nil {
+		return fmt.Errorf("store: hand over votes: %w", err)
+	}
+	if _, err := q.exec(ctx, `DELETE FROM poll_votes WHERE voter_id = ?`, from); err != nil {
+		return fmt.Errorf("store: hand over votes: %w", err)
+	}
+	return nil
+}
+
+// Footprint counts what a person has published and written (shown before deleting an account).
+type Footprint struct{ Contents, Contributions, Memberships, Subscriptions int }
+
+// FootprintOf counts a person's contents, contributions, memberships and subscriptions.
+func (q *Queries) FootprintOf(ctx context.Context, id int64) (Footprint, error) {
+	var f Footprint
+	err := q.queryRow(ctx, `SELECT
+		(SELECT COUNT(DISTINCT content_id) FROM content_versions WHERE author_id = ?),
+		(SELECT COUNT(*) FROM contributions WHERE author_id = ? AND deleted IS NULL),
+		(SELECT COUNT(*) FROM memberships WHERE member_id = ?),
+		(SELECT COUNT(*) FROM subscriptions WHERE subscriber_id = ?)`, id, id, id, id).
+		Scan(&f.Contents, &f.Contributions, &f.Memberships, &f.Subscriptions)
+	if err != nil {
+		return f, fmt.Errorf("store: footprint of %d: %w", id, classify(err))
+	}
+	return f, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -22,6 +23,9 @@ type Group struct {
 	Description      string
 	URL              string
 	Closed           bool
+	URLImportFeed    bool
+	Avatar           string // files below media_root, "" for none
+	Logo             string
 }
 
 // Membership is a member of a group, with who added them and when.
@@ -34,12 +38,14 @@ type Membership struct {
 }
 
 const groupColumns = `gr.id, gr.slug, gr.name, gr.date_created, gr.time_modified, gr.gestalt_created_id,
-	gr.score, gr.address, gr.avatar_color, gr.date_founded, gr.description, gr.url, gr.closed`
+	gr.score, gr.address, gr.avatar_color, gr.date_founded, gr.description, gr.url, gr.closed, gr.url_import_feed,
+	gr.avatar, gr.logo`
 
 // fields are the scan destinations matching groupColumns.
 func (g *Group) fields() []any {
 	return []any{&g.ID, &g.Slug, &g.Name, &g.DateCreated, &g.TimeModified, &g.GestaltCreatedID,
-		&g.Score, &g.Address, &g.AvatarColor, &g.DateFounded, &g.Description, &g.URL, &g.Closed}
+		&g.Score, &g.Address, &g.AvatarColor, &g.DateFounded, &g.Description, &g.URL, &g.Closed, &g.URLImportFeed,
+		&g.Avatar, &g.Logo}
 }
 
 func scanGroup(row interface{ Scan(...any) error }) (*Group, error) {
@@ -248,4 +254,115 @@ func (q *Queries) TopGroups(ctx context.Context, n int) ([]*GroupSummary, error)
 		var s GroupSummary
 		return &s, r.Scan(append(s.fields(), &s.Members)...)
 	})
+}
+
+// IsSubscribed tells whether a person follows a group.
+func (q *Queries) IsSubscribed(ctx context.Context, groupID, gestaltID int64) (bool, error) {
+	var ok bool
+	err := q.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM subscriptions WHERE group_id = ? AND subscriber_id = ?)`,
+		groupID, gestaltID).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("store: subscription: %w", classify(err))
+	}
+	return ok, nil
+}
+
+// GroupSize is a group's number of members and of subscribers.
+func (q *Queries) GroupSize(ctx context.Context, groupID int64) (members, subscribers int, err error) {
+	err = q.queryRow(ctx, `SELECT (SELECT COUNT(*) FROM memberships WHERE group_id = ?),
+		(SELECT COUNT(*) FROM subscriptions WHERE group_id = ?)`, groupID, groupID).Scan(&members, &subscribers)
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: size of group %d: %w", groupID, classify(err))
+	}
+	return members, subscribers, nil
+}
+
+// GroupQuery selects groups for the directory.
+type GroupQuery struct {
+	Name     string  // part of the name, any case
+	MemberOf []int64 // only these groups (a person's), when OnlyMine
+	OnlyMine bool
+	Limit    int
+	Offset   int
+}
+
+// SearchGroups lists groups by activity, with their member counts.
+func (q *Queries) SearchGroups(ctx context.Context, gq GroupQuery) ([]*GroupSummary, error) {
+	where := []string{"1 = 1"}
+	var args []any
+	if gq.Name != "" {
+		// lower() folds ASCII only in SQLite; the pattern is folded the same way.
+		where = append(where, "lower(gr.name) LIKE ?")
+		args = append(args, "%"+strings.ToLower(escapeLike(gq.Name))+"%")
+	}
+	if gq.OnlyMine {
+		if len(gq.MemberOf) == 0 {
+			return nil, nil
+		}
+		where = append(where, "gr.id IN ("+placeholders(len(gq.MemberOf))+")")
+		for _, id := range gq.MemberOf {
+			args = append(args, id)
+		}
+	}
+	args = append(args, gq.Limit, gq.Offset)
+	rows, err := q.query(ctx, `SELECT `+groupColumns+`, (SELECT COUNT(*) FROM memberships m WHERE m.group_id = gr.id)
+		FROM groups gr WHERE `+strings.Join(where, " AND ")+` ORDER BY gr.score DESC, gr.name, gr.id LIMIT ? OFFSET ?`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: search groups: %w", err)
+	}
+	return collect(rows, func(r interface{ Scan(...any) error }) (*GroupSummary, error) {
+		var s GroupSummary
+		return &s, r.Scan(append(s.fields(), &s.Members)...)
+	})
+}
+
+// escapeLike keeps % and _ in a search term literal (with ESCAPE-less LIKE both dialects
+// treat backslash differently, so they are dropped instead).
+func escapeLike(s string) string {
+	return strings.NewReplacer("%", "", "_", "").Replace(s)
+}
+
+// GroupSettings are what members edit about their group.
+type GroupSettings struct {
+	Name          string
+	Slug          string
+	Description   string
+	Address       string
+	URL           string
+	DateFounded   time.Time
+	Closed        bool
+	URLImportFeed bool
+}
+
+// UpdateGroup stores a group's settings; a new slug moves it in the namespace shared with
+// people (ErrConflict when taken). Run it inside Tx.
+func (q *Queries) UpdateGroup(ctx context.Context, id int64, s GroupSettings, now time.Time) error {
+	if err := q.updateOne(ctx, "update group", `UPDATE groups SET name = ?, slug = ?, description = ?, address = ?, url = ?,
+		date_founded = ?, closed = ?, url_import_feed = ?, time_modified = ? WHERE id = ?`,
+		s.Name, s.Slug, s.Description, s.Address, s.URL, s.DateFounded, s.Closed, s.URLImportFeed, now, id); err != nil {
+		return err
+	}
+	if _, err := q.exec(ctx, `UPDATE entity_slugs SET slug_key = ? WHERE group_id = ?`, Fold(s.Slug), id); err != nil {
+		return fmt.Errorf("store: move slug to %s: %w", s.Slug, err)
+	}
+	return nil
+}
+
+// SetGroupImage stores the file of a group's avatar or logo ("" for none).
+func (q *Queries) SetGroupImage(ctx context.Context, id int64, kind, file string) error {
+	column := "avatar"
+	if kind == "logo" {
+		column = "logo"
+	}
+	return q.updateOne(ctx, "set group image", `UPDATE groups SET `+column+` = ? WHERE id = ?`, file, id)
+}
+
+// MembersByScore lists the members of a group, the most active first.
+func (q *Queries) MembersByScore(ctx context.Context, groupID int64) ([]*Gestalt, error) {
+	rows, err := q.query(ctx, `SELECT `+gestaltColumns+` FROM memberships m
+		JOIN gestalten g ON g.id = m.member_id WHERE m.group_id = ? ORDER BY g.score DESC, g.username`, groupID)
+	if err != nil {
+		return nil, fmt.Errorf("store: members of group %d: %w", groupID, err)
+	}
+	return collect(rows, scanGestalt)
 }

@@ -294,3 +294,11 @@ func (q *Queries) ConfirmEmail(ctx context.Context, key string, notBefore time.T
 	a.Verified = true
 	return &a, nil
 }
+
+// DeleteToken removes one token (after its one use).
+func (q *Queries) DeleteToken(ctx context.Context, id int64) error {
+	if _, err := q.exec(ctx, `DELETE FROM permission_tokens WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("store: delete token: %w", err)
+	}
+	return nil
+}

@@ -75,7 +75,7 @@ func newSite(t *testing.T, db *store.DB) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gr := groups.New(db, cfg.SlugReserved)
+	gr := groups.New(db, cfg.SlugReserved, nil)
 	if s.garden, err = gr.Create(ctx, groups.NewGroup{Name: "Stadtgarten", Creator: s.people["alice"]}); err != nil {
 		t.Fatal(err)
 	}
@@ -477,7 +477,7 @@ func TestMembershipNews(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		s := newSite(t, db)
-		gr := groups.New(db, s.cfg.SlugReserved)
+		gr := groups.New(db, s.cfg.SlugReserved, nil)
 		must(t, gr.AddMember(ctx, s.garden.ID, s.people["gustav"].ID, s.people["bob"].ID))
 		mails := s.deliver()
 		want := []string{"alice@example.org", "bob@example.org", "carol@example.org", "eve@example.org", "gustav@example.org"}

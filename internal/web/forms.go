@@ -81,3 +81,5 @@ func clientIP(r *http.Request) string {
 	}
 	return host
 }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,20 +1,88 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
 
-// routes registers every page and action of the site; URLs keep the Django grouprise's shapes.
+	"grouprise.org/grouprise/internal/groups"
+	"grouprise.org/grouprise/internal/store"
+)
+
+// routes registers every page and action of the site; URLs keep the Django grouprise's
+// shapes, so that links in old mails and bookmarks keep working. Pages that change state
+// answer GET with a page that asks, and act on POST only.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.index)
 	mux.HandleFunc("GET /robots.txt", s.robots)
+	mux.HandleFunc("POST /stadt/language/{$}", s.setLanguage)
 
 	// accounts
-	mux.HandleFunc("GET /stadt/login/", s.loginForm)
-	mux.HandleFunc("POST /stadt/login/", s.login)
-	mux.HandleFunc("GET /stadt/logout/", s.logoutForm)
-	mux.HandleFunc("POST /stadt/logout/", s.logout)
-	mux.HandleFunc("POST /stadt/language/", s.setLanguage)
+	mux.HandleFunc("GET /stadt/login/{$}", s.loginForm)
+	mux.HandleFunc("POST /stadt/login/{$}", s.login)
+	mux.HandleFunc("GET /stadt/logout/{$}", s.logoutForm)
+	mux.HandleFunc("POST /stadt/logout/{$}", s.logout)
+	mux.HandleFunc("GET /stadt/signup/{$}", s.signupForm)
+	mux.HandleFunc("POST /stadt/signup/{$}", s.signup)
+	mux.HandleFunc("GET /stadt/password/reset/{$}", s.resetForm)
+	mux.HandleFunc("POST /stadt/password/reset/{$}", s.reset)
+	mux.HandleFunc("GET /stadt/password/reset/key/{secret}/{$}", s.resetKeyForm)
+	mux.HandleFunc("POST /stadt/password/reset/key/{secret}/{$}", s.resetKey)
+	mux.HandleFunc("GET /stadt/password/set/{$}", s.changePasswordForm)
+	mux.HandleFunc("POST /stadt/password/set/{$}", s.changePassword)
+	mux.HandleFunc("GET /stadt/settings/password/{$}", s.changePasswordForm)
+	mux.HandleFunc("POST /stadt/settings/password/{$}", s.changePassword)
+	mux.HandleFunc("GET /stadt/email/{$}", s.emailSettings)
+	mux.HandleFunc("POST /stadt/email/{$}", s.emailAction)
+	mux.HandleFunc("GET /stadt/confirm/{key}/{$}", s.confirmForm)
+	mux.HandleFunc("POST /stadt/confirm/{key}/{$}", s.confirm)
+	mux.HandleFunc("GET /stadt/settings/{$}", s.profileSettings)
+	mux.HandleFunc("POST /stadt/settings/{$}", s.updateProfile)
+	mux.HandleFunc("GET /stadt/settings/notifications/{$}", s.notificationSettings)
+	mux.HandleFunc("POST /stadt/settings/notifications/{$}", s.updateNotifications)
+	mux.HandleFunc("GET /stadt/settings/gestalt/delete/{$}", s.deleteAccountForm)
+	mux.HandleFunc("POST /stadt/settings/gestalt/delete/{$}", s.deleteAccount)
+	mux.HandleFunc("GET /stadt/gestalten/{$}", s.people)
 
+	// groups, memberships, subscriptions
+	mux.HandleFunc("GET /stadt/groups/{$}", s.groupIndex)
+	mux.HandleFunc("GET /stadt/groups", s.groupIndex)
+	mux.HandleFunc("GET /stadt/groups/add/{$}", s.createGroupForm)
+	mux.HandleFunc("GET /stadt/groups/add", s.createGroupForm)
+	mux.HandleFunc("POST /stadt/groups/add/{$}", s.createGroup)
+	mux.HandleFunc("POST /stadt/groups/add", s.createGroup)
+	mux.HandleFunc("GET /stadt/settings/group/{$}", s.groupSettings)
+	mux.HandleFunc("POST /stadt/settings/group/{$}", s.updateGroupSettings)
+	mux.HandleFunc("GET /{group}/actions/join", s.joinForm)
+	mux.HandleFunc("POST /{group}/actions/join", s.join)
+	mux.HandleFunc("GET /{group}/join/request/{$}", s.joinForm)
+	mux.HandleFunc("POST /{group}/join/request/{$}", s.join)
+	mux.HandleFunc("GET /stadt/groups/join/confirm/{secret}/{$}", s.tokenForm("join_confirm"))
+	mux.HandleFunc("POST /stadt/groups/join/confirm/{secret}/{$}", s.tokenConfirm("join_confirm", store.FeatureJoin))
+	mux.HandleFunc("GET /stadt/groups/{id}/resign/{$}", s.resignForm)
+	mux.HandleFunc("POST /stadt/groups/{id}/resign/{$}", s.resign)
+	mux.HandleFunc("GET /stadt/groups/{id}/resign/request/{$}", s.resignForm)
+	mux.HandleFunc("POST /stadt/groups/{id}/resign/request/{$}", s.resign)
+	mux.HandleFunc("GET /stadt/groups/resign/confirm/{secret}/{$}", s.tokenForm("resign_confirm"))
+	mux.HandleFunc("POST /stadt/groups/resign/confirm/{secret}/{$}", s.tokenConfirm("resign_confirm", store.FeatureResign))
+	mux.HandleFunc("GET /stadt/groups/{id}/members/{$}", s.members)
+	mux.HandleFunc("POST /stadt/groups/{id}/members/add/{$}", s.addMember)
+	mux.HandleFunc("GET /stadt/groups/{id}/members/add/{$}", s.members)
+	mux.HandleFunc("GET /{group}/actions/subscribe", s.subscribeForm)
+	mux.HandleFunc("POST /{group}/actions/subscribe", s.subscribe)
+	mux.HandleFunc("GET /stadt/groups/subscribe/confirm/{secret}/{$}", s.tokenForm("subscribe_confirm"))
+	mux.HandleFunc("POST /stadt/groups/subscribe/confirm/{secret}/{$}", s.tokenConfirm("subscribe_confirm", groups.FeatureSubscribe))
+	mux.HandleFunc("GET /stadt/groups/{id}/unsubscribe/{$}", s.unsubscribeForm)
+	mux.HandleFunc("POST /stadt/groups/{id}/unsubscribe/{$}", s.unsubscribe)
+	mux.HandleFunc("GET /stadt/groups/{id}/unsubscribe/request/{$}", s.unsubscribeForm)
+	mux.HandleFunc("POST /stadt/groups/{id}/unsubscribe/request/{$}", s.unsubscribe)
+	// The link in every notification; a POST is also RFC 8058's one-click unsubscribe.
+	mux.HandleFunc("GET /stadt/unsubscribe/confirm/{secret}/{$}", s.tokenForm("unsubscribe_confirm"))
+	mux.HandleFunc("POST /stadt/unsubscribe/confirm/{secret}/{$}", s.tokenConfirm("unsubscribe_confirm", store.FeatureUnsubscribe))
+	mux.HandleFunc("GET /{group}/actions/recommend", s.recommendForm)
+	mux.HandleFunc("POST /{group}/actions/recommend", s.recommend)
+
+	// groups and people share /<slug>/
+	mux.HandleFunc("GET /{entity}/{$}", s.entity)
 	mux.HandleFunc("/", s.notFound)
 	return mux
 }

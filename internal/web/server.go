@@ -56,7 +56,7 @@ func New(d Deps) (*Server, error) {
 	s := &Server{
 		cfg: d.Config, db: d.DB, catalog: d.Catalog, notifier: d.Notifier, log: d.Log, wake: d.Wake,
 		accounts: accounts.New(d.DB, d.Config.SlugReserved, d.Notifier),
-		groups:   groups.New(d.DB, d.Config.SlugReserved),
+		groups:   groups.New(d.DB, d.Config.SlugReserved, d.Notifier),
 		now:      time.Now,
 	}
 	if s.wake == nil {

@@ -27,7 +27,6 @@ type Message struct {
 type Sink struct {
 	Addr string // host:port
 
-	server *smtp.Server
 	mu     sync.Mutex
 	msgs   []Message
 	conns  int
@@ -39,19 +38,20 @@ type Sink struct {
 	notify chan struct{}
 }
 
-// Start starts a sink that is stopped when t ends.
-func Start(t testing.TB) *Sink {
+// Start starts a sink that is stopped when t ends; configure functions set up the server
+// (TLS, timeouts) before it accepts connections.
+func Start(t testing.TB, configure ...func(*smtp.Server)) *Sink {
 	t.Helper()
-	return start(t, nil)
+	return start(t, nil, configure)
 }
 
 // StartTLS starts a sink that speaks TLS from the first byte (submissions port 465).
 func StartTLS(t testing.TB, cfg *tls.Config) *Sink {
 	t.Helper()
-	return start(t, cfg)
+	return start(t, cfg, nil)
 }
 
-func start(t testing.TB, implicitTLS *tls.Config) *Sink {
+func start(t testing.TB, implicitTLS *tls.Config, configure []func(*smtp.Server)) *Sink {
 	t.Helper()
 	s := &Sink{notify: make(chan struct{}, 1)}
 	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
@@ -63,6 +63,9 @@ func start(t testing.TB, implicitTLS *tls.Config) *Sink {
 	srv.Domain = "sink.test"
 	srv.AllowInsecureAuth = true
 	srv.ReadTimeout, srv.WriteTimeout = time.Minute, time.Minute
+	for _, c := range configure {
+		c(srv)
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -70,14 +73,11 @@ func start(t testing.TB, implicitTLS *tls.Config) *Sink {
 	if implicitTLS != nil {
 		l = tls.NewListener(l, implicitTLS)
 	}
-	s.Addr, s.server = l.Addr().String(), srv
+	s.Addr = l.Addr().String()
 	go srv.Serve(l)
 	t.Cleanup(func() { srv.Close() })
 	return s
 }
-
-// Server is the underlying go-smtp server (to set TLS or authentication before use).
-func (s *Sink) Server() *smtp.Server { return s.server }
 
 // Refuse makes the sink answer with the error fn returns at stage "rcpt" (per recipient) or
 // "data" (per message); nil accepts.

@@ -1,0 +1,84 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"grouprise.org/grouprise/internal/groups"
+	"grouprise.org/grouprise/internal/store"
+)
+
+type groupSettingsData struct {
+	Group *store.Group
+	Form  *form
+}
+
+// groupSettings edits name, slug, description, address, website, founding date and whether
+// the group is closed (/stadt/settings/group/?group=<slug>, as in the original).
+func (s *Server) groupSettings(w http.ResponseWriter, r *http.Request) {
+	g, ok := s.groupFromSlug(w, r)
+	if !ok {
+		return
+	}
+	if !groups.CanChange(viewer(r), g) {
+		s.forbidden(w, r)
+		return
+	}
+	f := newForm(nil)
+	for k, v := range map[string]string{"name": g.Name, "slug": g.Slug, "description": g.Description, "address": g.Address,
+		"url": g.URL, "date_founded": g.DateFounded.Format(time.DateOnly)} {
+		f.Values.Set(k, v)
+	}
+	if g.Closed {
+		f.Values.Set("closed", "on")
+	}
+	if g.URLImportFeed {
+		f.Values.Set("url_import_feed", "on")
+	}
+	s.render(w, r, http.StatusOK, "group_settings", s.t(r, "group_settings.title"), groupSettingsData{Group: g, Form: f})
+}
+
+func (s *Server) updateGroupSettings(w http.ResponseWriter, r *http.Request) {
+	g, ok := s.groupFromSlug(w, r)
+	if !ok {
+		return
+	}
+	if !groups.CanChange(viewer(r), g) {
+		s.forbidden(w, r)
+		return
+	}
+	f := newForm(r)
+	founded, err := time.Parse(time.DateOnly, f.Get("date_founded"))
+	if f.Get("date_founded") != "" && err != nil {
+		f.Fail("date_founded", s.t(r, "error.date_invalid"))
+	}
+	if f.Valid() {
+		err = s.groups.UpdateSettings(r.Context(), g, store.GroupSettings{Name: f.Get("name"), Slug: f.Get("slug"),
+			Description: f.Get("description"), Address: f.Get("address"), URL: f.Get("url"), DateFounded: founded,
+			Closed: f.Checked("closed"), URLImportFeed: f.Checked("url_import_feed")})
+		if msg, ok := s.userError(r, err); ok {
+			f.Fail(settingsField(err), msg)
+		} else if err != nil {
+			s.fail(w, r, err)
+			return
+		} else {
+			s.flash(r, msgSuccess, s.t(r, "settings.saved"))
+			redirect(w, r, "/stadt/settings/group/?group="+f.Get("slug"))
+			return
+		}
+	}
+	s.render(w, r, http.StatusUnprocessableEntity, "group_settings", s.t(r, "group_settings.title"), groupSettingsData{Group: g, Form: f})
+}
+
+// settingsField is the field a group settings error belongs to.
+func settingsField(err error) string {
+	switch {
+	case isAny(err, groups.ErrSlugInvalid, groups.ErrSlugTaken, groups.ErrSlugBlocked):
+		return "slug"
+	case isAny(err, groups.ErrDescriptionTooLong):
+		return "description"
+	case isAny(err, groups.ErrURLInvalid):
+		return "url"
+	}
+	return "name"
+}

@@ -1,0 +1,160 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"grouprise.org/grouprise/internal/groups"
+	"grouprise.org/grouprise/internal/store"
+)
+
+// groupFromID finds the group of the {id} in the path; false after a 404 answer.
+func (s *Server) groupFromID(w http.ResponseWriter, r *http.Request) (*store.Group, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.notFound(w, r)
+		return nil, false
+	}
+	g, err := s.db.GroupByID(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return nil, false
+	}
+	return g, true
+}
+
+// groupFromSlug finds the group of the {group} in the path (or of ?group=).
+func (s *Server) groupFromSlug(w http.ResponseWriter, r *http.Request) (*store.Group, bool) {
+	slug := r.PathValue("group")
+	if slug == "" {
+		slug = r.URL.Query().Get("group")
+	}
+	g, err := s.db.GroupBySlug(r.Context(), slug)
+	if err != nil {
+		s.fail(w, r, err)
+		return nil, false
+	}
+	return g, true
+}
+
+type groupsData struct {
+	Groups   []*store.GroupSummary
+	Name     string
+	Mine     bool
+	Page     int
+	NextPage int
+}
+
+// groupIndex is the directory of groups, the most active first, with search by name.
+func (s *Server) groupIndex(w http.ResponseWriter, r *http.Request) {
+	v := viewer(r)
+	p := pageNumber(r)
+	q := r.URL.Query()
+	d := groupsData{Name: q.Get("name"), Mine: q.Get("only_with_membership") == "true" && v.LoggedIn(), Page: p}
+	list, err := s.db.SearchGroups(r.Context(), store.GroupQuery{Name: d.Name, OnlyMine: d.Mine, MemberOf: v.GroupIDs(),
+		Limit: 25, Offset: (p - 1) * 24})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d.Groups = list
+	if len(list) > 24 {
+		d.Groups, d.NextPage = list[:24], p+1
+	}
+	s.render(w, r, http.StatusOK, "groups", s.t(r, "groups.title"), d)
+}
+
+func (s *Server) createGroupForm(w http.ResponseWriter, r *http.Request) {
+	if !s.requireLogin(w, r) {
+		return
+	}
+	s.render(w, r, http.StatusOK, "group_create", s.t(r, "groups.create"), newForm(nil))
+}
+
+// createGroup makes a group with its creator as first member (the original let anonymous
+// visitors create member-less groups; here one has to log in).
+func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) {
+	if !s.requireLogin(w, r) {
+		return
+	}
+	f := newForm(r)
+	g, err := s.groups.Create(r.Context(), groups.NewGroup{Name: f.Get("name"), Creator: viewer(r).Gestalt})
+	if msg, ok := s.userError(r, err); ok {
+		f.Fail("name", msg)
+		s.render(w, r, http.StatusUnprocessableEntity, "group_create", s.t(r, "groups.create"), f)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, msgSuccess, s.t(r, "groups.created", "Group", g.Name))
+	redirect(w, r, "/"+g.Slug+"/")
+}
+
+type groupPageData struct {
+	Group       *store.Group
+	Members     int
+	Subscribers int
+	Subscribed  bool
+	Member      bool
+	CanJoin     bool
+	CanChange   bool
+	CanAdd      bool
+	CanApply    bool
+	Pinned      []*store.StreamItem
+	Items       []*store.StreamItem
+	Events      []*store.StreamItem
+	EventsOnly  bool
+	Page        int
+	NextPage    int
+}
+
+// groupPage shows a group: who it is, its pinned intro, its stream (or only its upcoming
+// events with ?content=events) and what the viewer may do.
+func (s *Server) groupPage(w http.ResponseWriter, r *http.Request, g *store.Group) {
+	ctx := r.Context()
+	v := viewer(r)
+	p := pageNumber(r)
+	d := groupPageData{Group: g, Page: p, Member: v.IsMember(g.ID), CanJoin: groups.CanJoin(v, g) || groups.CanRequestJoin(v, g),
+		CanChange: groups.CanChange(v, g), CanAdd: groups.CanAddMembers(v, g), CanApply: groups.CanApply(v, g),
+		EventsOnly: r.URL.Query().Get("content") == "events"}
+	var err error
+	if d.Members, d.Subscribers, err = s.db.GroupSize(ctx, g.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if v.LoggedIn() {
+		if d.Subscribed, err = s.db.IsSubscribed(ctx, g.ID, v.ID()); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	base := store.StreamQuery{ViewerID: v.ID(), MemberOf: v.GroupIDs(), GroupID: g.ID, Now: s.now()}
+	pinned, unpinned := true, false
+	q := base
+	q.Pinned, q.Limit = &pinned, 6
+	if d.Pinned, err = s.db.Stream(ctx, q); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	q = base
+	q.Limit, q.Offset, q.Events = 13, (p-1)*12, d.EventsOnly
+	if !d.EventsOnly {
+		q.Pinned = &unpinned
+	}
+	if d.Items, err = s.db.Stream(ctx, q); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if len(d.Items) > 12 {
+		d.Items, d.NextPage = d.Items[:12], p+1
+	}
+	q = base
+	q.Events, q.Limit = true, 5
+	if d.Events, err = s.db.Stream(ctx, q); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "group", g.Name, d)
+}

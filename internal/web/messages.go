@@ -1,0 +1,68 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"grouprise.org/grouprise/internal/accounts"
+	"grouprise.org/grouprise/internal/groups"
+)
+
+// userErrors are the domain's errors that a person can fix, with their messages.
+var userErrors = []struct {
+	err error
+	id  string
+}{
+	{accounts.ErrUsernameInvalid, "error.username_invalid"},
+	{accounts.ErrUsernameTaken, "error.username_taken"},
+	{accounts.ErrUsernameBlocked, "error.username_blocked"},
+	{accounts.ErrEmailInvalid, "error.email_invalid"},
+	{accounts.ErrEmailTaken, "error.email_taken"},
+	{accounts.ErrEmailRegistered, "error.email_registered"},
+	{accounts.ErrPasswordShort, "error.password_short"},
+	{accounts.ErrPasswordWrong, "error.password_wrong"},
+	{accounts.ErrLinkInvalid, "error.link_invalid"},
+	{accounts.ErrNotVerified, "error.not_verified"},
+	{accounts.ErrNameTooLong, "error.name_too_long"},
+	{accounts.ErrAboutTooLong, "error.about_too_long"},
+	{groups.ErrNameMissing, "error.group_name_missing"},
+	{groups.ErrNameTooLong, "error.group_name_too_long"},
+	{groups.ErrSlugInvalid, "error.slug_invalid"},
+	{groups.ErrSlugTaken, "error.slug_taken"},
+	{groups.ErrSlugBlocked, "error.slug_blocked"},
+	{groups.ErrAlreadyMember, "error.already_member"},
+	{groups.ErrNotMember, "error.not_member"},
+	{groups.ErrDescriptionTooLong, "error.description_too_long"},
+	{groups.ErrURLInvalid, "error.url_invalid"},
+	{groups.ErrMustLogIn, "error.must_log_in"},
+	{groups.ErrClosed, "error.group_closed"},
+}
+
+// userError translates an error a person can fix; ok is false for other errors.
+func (s *Server) userError(r *http.Request, err error) (msg string, ok bool) {
+	for _, u := range userErrors {
+		if errors.Is(err, u.err) {
+			return s.t(r, u.id), true
+		}
+	}
+	return "", false
+}
+
+// requireLogin sends anonymous visitors to the login and reports whether someone is logged in.
+func (s *Server) requireLogin(w http.ResponseWriter, r *http.Request) bool {
+	if !viewer(r).LoggedIn() {
+		s.redirectToLogin(w, r)
+		return false
+	}
+	return true
+}
+
+// isAny tells whether err is one of targets.
+func isAny(err error, targets ...error) bool {
+	for _, t := range targets {
+		if errors.Is(err, t) {
+			return true
+		}
+	}
+	return false
+}

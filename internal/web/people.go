@@ -1,0 +1,78 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"grouprise.org/grouprise/internal/store"
+)
+
+type peopleData struct {
+	People   []*store.Gestalt
+	Page     int
+	NextPage int
+}
+
+// people lists the public profiles, the most active first.
+func (s *Server) people(w http.ResponseWriter, r *http.Request) {
+	p := pageNumber(r)
+	list, err := s.db.PublicGestalten(r.Context(), 13, (p-1)*12)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := peopleData{People: list, Page: p}
+	if len(list) > 12 {
+		d.People, d.NextPage = list[:12], p+1
+	}
+	s.render(w, r, http.StatusOK, "people", s.t(r, "people.title"), d)
+}
+
+// entity answers /<slug>/: a group's page if a group has the slug, else a person's profile.
+func (s *Server) entity(w http.ResponseWriter, r *http.Request) {
+	slug := r.PathValue("entity")
+	g, err := s.db.GroupBySlug(r.Context(), slug)
+	if err == nil {
+		s.groupPage(w, r, g)
+		return
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		s.fail(w, r, err)
+		return
+	}
+	p, err := s.db.GestaltByUsername(r.Context(), slug)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.profilePage(w, r, p)
+}
+
+type profilePageData struct {
+	Person   *store.Gestalt
+	Items    []*store.StreamItem
+	Self     bool
+	Page     int
+	NextPage int
+}
+
+// profilePage shows a public profile (a private one only to its owner).
+func (s *Server) profilePage(w http.ResponseWriter, r *http.Request, p *store.Gestalt) {
+	v := viewer(r)
+	if !p.Public && !v.Is(p.ID) {
+		s.forbidden(w, r)
+		return
+	}
+	n := pageNumber(r)
+	items, err := s.db.Stream(r.Context(), store.StreamQuery{ViewerID: v.ID(), MemberOf: v.GroupIDs(), GestaltID: p.ID,
+		Limit: 13, Offset: (n - 1) * 12})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := profilePageData{Person: p, Items: items, Self: v.Is(p.ID), Page: n}
+	if len(items) > 12 {
+		d.Items, d.NextPage = items[:12], n+1
+	}
+	s.render(w, r, http.StatusOK, "profile", p.Name(), d)
+}

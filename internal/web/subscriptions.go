@@ -1,0 +1,92 @@
+package web
+
+import (
+	"net/http"
+
+	"grouprise.org/grouprise/internal/groups"
+)
+
+// subscribeForm: logged-in people subscribe with one click, anonymous visitors by e-mail.
+func (s *Server) subscribeForm(w http.ResponseWriter, r *http.Request) {
+	g, ok := s.groupFromSlug(w, r)
+	if !ok {
+		return
+	}
+	v := viewer(r)
+	if !v.LoggedIn() {
+		s.confirmAction(w, r, http.StatusOK, g, "subscribe_request", nil)
+		return
+	}
+	subscribed, err := s.db.IsSubscribed(r.Context(), g.ID, v.ID())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if subscribed {
+		s.flash(r, msgInfo, s.t(r, "subscribe.already"))
+		redirect(w, r, "/"+g.Slug+"/")
+		return
+	}
+	s.confirmAction(w, r, http.StatusOK, g, "subscribe", nil)
+}
+
+func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) {
+	g, ok := s.groupFromSlug(w, r)
+	if !ok {
+		return
+	}
+	v := viewer(r)
+	if !v.LoggedIn() {
+		s.byMail(w, r, g, "subscribe_request", s.groups.RequestSubscribe)
+		return
+	}
+	if err := s.db.Subscribe(r.Context(), g.ID, v.ID()); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, msgSuccess, s.t(r, "subscribe.done", "Group", g.Name))
+	redirect(w, r, "/"+g.Slug+"/")
+}
+
+// unsubscribeForm asks before a logged-in follower stops following; anonymous visitors get a
+// link by mail.
+func (s *Server) unsubscribeForm(w http.ResponseWriter, r *http.Request) {
+	g, ok := s.groupFromID(w, r)
+	if !ok {
+		return
+	}
+	v := viewer(r)
+	if !v.LoggedIn() {
+		s.confirmAction(w, r, http.StatusOK, g, "unsubscribe_request", nil)
+		return
+	}
+	subscribed, err := s.db.IsSubscribed(r.Context(), g.ID, v.ID())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !groups.CanUnsubscribe(v, subscribed) {
+		s.flash(r, msgInfo, s.t(r, "unsubscribe.not_subscribed"))
+		redirect(w, r, "/"+g.Slug+"/")
+		return
+	}
+	s.confirmAction(w, r, http.StatusOK, g, "unsubscribe", nil)
+}
+
+func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) {
+	g, ok := s.groupFromID(w, r)
+	if !ok {
+		return
+	}
+	v := viewer(r)
+	if !v.LoggedIn() {
+		s.byMail(w, r, g, "unsubscribe_request", s.groups.RequestUnsubscribe)
+		return
+	}
+	if err := s.db.Unsubscribe(r.Context(), g.ID, v.ID()); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, msgSuccess, s.t(r, "unsubscribe.done", "Group", g.Name))
+	redirect(w, r, "/"+g.Slug+"/")
+}
