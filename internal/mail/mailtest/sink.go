@@ -27,9 +27,9 @@ type Message struct {
 type Sink struct {
 	Addr string // host:port
 
-	mu     sync.Mutex
-	msgs   []Message
-	conns  int
+	mu    sync.Mutex
+	msgs  []Message
+	conns int
 	// Refuse, when set, is asked before a recipient or a message is accepted; a non-nil
 	// *smtp.SMTPError is the reply (e.g. 451 or 550).
 	refuse func(stage, rcpt string) error
