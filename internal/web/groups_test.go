@@ -46,13 +46,13 @@ func TestGroupLifecycle(t *testing.T) {
 		if ok, _ := db.IsSubscribed(ctx, g.ID, bob.ID); !ok {
 			t.Error("joining did not subscribe")
 		}
-		b.get("/stadt/groups/" + gid + "/members/").expect(t, http.StatusOK, "Alice", "Bob")
-		s.browser().get("/stadt/groups/" + gid + "/members/").expect(t, http.StatusFound)
+		b.get("/stadt/groups/"+gid+"/members/").expect(t, http.StatusOK, "Alice", "Bob")
+		s.browser().get("/stadt/groups/"+gid+"/members/").expect(t, http.StatusFound)
 		b.post("/stadt/groups/"+gid+"/resign/", nil).expect(t, http.StatusSeeOther)
 		if ok, _ := db.IsSubscribed(ctx, g.ID, bob.ID); ok {
 			t.Error("leaving did not unsubscribe")
 		}
-		b.get("/stadt/groups/" + gid + "/members/").expect(t, http.StatusForbidden)
+		b.get("/stadt/groups/"+gid+"/members/").expect(t, http.StatusForbidden)
 
 		// Closed groups: no joining; members add people by e-mail, everybody hears of it.
 		alice.post("/stadt/settings/group/?group=stadtgarten", url.Values{"name": {"Stadtgarten e.V."}, "slug": {"stadtgarten"},
@@ -60,7 +60,7 @@ func TestGroupLifecycle(t *testing.T) {
 		b.get("/stadtgarten/actions/join").expect(t, http.StatusForbidden)
 		b.post("/stadtgarten/actions/join", nil).expect(t, http.StatusForbidden)
 		alice.post("/stadt/groups/"+gid+"/members/add/", url.Values{"email": {"gustav@example.net"}}).expect(t, http.StatusSeeOther)
-		alice.get("/stadt/groups/" + gid + "/members/").expect(t, http.StatusOK, "gustav ist nun Mitglied")
+		alice.get("/stadt/groups/"+gid+"/members/").expect(t, http.StatusOK, "gustav ist nun Mitglied")
 		alice.post("/stadt/groups/"+gid+"/members/add/", url.Values{"email": {"kein-mail"}}).expect(t, http.StatusUnprocessableEntity, "keine gültige E-Mail-Adresse")
 		if n := len(s.mails()); n != 2 { // alice and gustav hear of gustav's membership
 			t.Errorf("%d mails about the new member, want 2", n)
