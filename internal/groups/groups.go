@@ -237,3 +237,25 @@ func (g *Groups) RemoveMember(ctx context.Context, groupID, memberID int64) erro
 	}
 	return nil
 }
+
+// ErrApplicationDone: the applicant is a member already.
+var ErrApplicationDone = errors.New("the applicant is a member already")
+
+// AcceptApplication admits the applicant of an application; the accepting member is recorded
+// as who added them, and all members hear of it.
+func (g *Groups) AcceptApplication(ctx context.Context, applicationID int64, by *store.Gestalt) (*store.Application, error) {
+	var app *store.Application
+	err := g.db.Tx(ctx, func(q *store.Queries) error {
+		var err error
+		if app, err = q.ApplicationByID(ctx, applicationID); err != nil {
+			return err
+		}
+		if member, err := q.IsMember(ctx, app.GroupID, app.ApplicantID); err != nil {
+			return err
+		} else if member {
+			return ErrApplicationDone
+		}
+		return join(ctx, q, app.GroupID, app.ApplicantID, by.ID, g.now().UTC().Truncate(24*time.Hour))
+	})
+	return app, err
+}

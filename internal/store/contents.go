@@ -330,3 +330,101 @@ func (q *Queries) HasApplication(ctx context.Context, contributionID int64) (boo
 func (q *Queries) DeleteContribution(ctx context.Context, id int64, now time.Time) error {
 	return q.updateOne(ctx, "delete contribution", `UPDATE contributions SET deleted = ? WHERE id = ? AND deleted IS NULL`, now, id)
 }
+
+// CreateApplication records a membership application that came with a message.
+func (q *Queries) CreateApplication(ctx context.Context, groupID, attachedTo int64) (int64, error) {
+	id, err := q.insert(ctx, `INSERT INTO applications (group_id, attached_to_id) VALUES (?, ?)`, groupID, nullID(attachedTo))
+	if err != nil {
+		return 0, fmt.Errorf("store: create application: %w", err)
+	}
+	return id, nil
+}
+
+// Application is a request to join a closed group, with its applicant.
+type Application struct {
+	ID          int64
+	GroupID     int64
+	ApplicantID int64
+	// AssociationID is the conversation the application came with.
+	AssociationID int64
+}
+
+// ApplicationByID returns an application with its applicant and conversation.
+func (q *Queries) ApplicationByID(ctx context.Context, id int64) (*Application, error) {
+	var a Application
+	err := q.queryRow(ctx, `SELECT ap.id, ap.group_id, c.author_id, COALESCE(asn.id, 0) FROM applications ap
+		JOIN contributions c ON c.application_id = ap.id
+		LEFT JOIN associations asn ON asn.conversation_id = c.conversation_id
+		WHERE ap.id = ? ORDER BY c.id LIMIT 1`, id).Scan(&a.ID, &a.GroupID, &a.ApplicantID, &a.AssociationID)
+	if err != nil {
+		return nil, fmt.Errorf("store: application %d: %w", id, classify(err))
+	}
+	return &a, nil
+}
+
+// ThreadItem is a contribution as a conversation or comment list shows it.
+type ThreadItem struct {
+	Contribution
+	Author        EntityRef
+	ApplicationOf int64 // the group of an application (kind application)
+}
+
+// Thread lists the contributions of a content or conversation, oldest first, deleted ones
+// left out; internal ones only when withInternal.
+func (q *Queries) Thread(ctx context.Context, contentID, conversationID int64, withInternal bool) ([]*ThreadItem, error) {
+	column, id := "content_id", contentID
+	if contentID == 0 {
+		column, id = "conversation_id", conversationID
+	}
+	internal := " AND c.public"
+	if withInternal {
+		internal = ""
+	}
+	rows, err := q.query(ctx, `SELECT `+contributionColumns+`, g.id, g.username, g.first_name, g.last_name, g.avatar_color,
+		COALESCE(ap.group_id, 0)
+		FROM contributions c JOIN gestalten g ON g.id = c.author_id
+		LEFT JOIN applications ap ON ap.id = c.application_id
+		WHERE c.`+column+` = ? AND c.deleted IS NULL`+internal+` ORDER BY c.time_created, c.id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("store: thread of %s %d: %w", column, id, err)
+	}
+	return collect(rows, func(r interface{ Scan(...any) error }) (*ThreadItem, error) {
+		var t ThreadItem
+		c := &t.Contribution
+		err := r.Scan(&c.ID, &c.ContentID, &c.ConversationID, &c.AuthorID, &c.Kind, &c.Text, &c.FileID,
+			&c.ApplicationID, &c.InReplyToID, &c.AttachedToID, &c.TimeCreated, &c.Deleted, &c.Public,
+			&t.Author.ID, &t.Author.Slug, &t.Author.FirstName, &t.Author.LastName, &t.Author.Color, &t.ApplicationOf)
+		return &t, err
+	})
+}
+
+// Participants are the people who wrote in a content's or conversation's thread.
+func (q *Queries) Participants(ctx context.Context, contentID, conversationID int64) (map[int64]bool, error) {
+	column, id := "content_id", contentID
+	if contentID == 0 {
+		column, id = "conversation_id", conversationID
+	}
+	rows, err := q.query(ctx, `SELECT DISTINCT author_id FROM contributions WHERE `+column+` = ?`, id)
+	if err != nil {
+		return nil, fmt.Errorf("store: participants: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]bool{}
+	for rows.Next() {
+		var a int64
+		if err := rows.Scan(&a); err != nil {
+			return nil, fmt.Errorf("store: participants: %w", err)
+		}
+		out[a] = true
+	}
+	return out, rows.Err()
+}
+
+// AssociationByID returns an association.
+func (q *Queries) AssociationByID(ctx context.Context, id int64) (*Association, error) {
+	a, err := scanAssociation(q.queryRow(ctx, `SELECT `+associationColumns+` FROM associations a WHERE a.id = ?`, id))
+	if err != nil {
+		return nil, fmt.Errorf("store: association %d: %w", id, err)
+	}
+	return a, nil
+}

@@ -83,3 +83,5 @@ func clientIP(r *http.Request) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"grouprise.org/grouprise/internal/accounts"
+	"grouprise.org/grouprise/internal/conversations"
 	"grouprise.org/grouprise/internal/groups"
 )
 
@@ -36,6 +37,9 @@ var userErrors = []struct {
 	{groups.ErrURLInvalid, "error.url_invalid"},
 	{groups.ErrMustLogIn, "error.must_log_in"},
 	{groups.ErrClosed, "error.group_closed"},
+	{conversations.ErrSubjectMissing, "error.subject_missing"},
+	{conversations.ErrTextMissing, "error.text_missing"},
+	{conversations.ErrTooLong, "error.subject_too_long"},
 }
 
 // userError translates an error a person can fix; ok is false for other errors.

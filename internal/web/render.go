@@ -64,11 +64,12 @@ func funcs(p *i18n.Printer, assets map[string]*static.Asset, cfg *config.Config)
 			}
 			return "/stadt/static/" + name + "?v=" + a.Hash, nil
 		},
-		"date":     func(t time.Time) string { return p.Date(t.In(cfg.Location())) },
-		"datetime": func(t time.Time) string { return p.DateTime(t.In(cfg.Location())) },
-		"isodate":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"initials": initials,
-		"add":      func(a, b int) int { return a + b },
+		"date":       func(t time.Time) string { return p.Date(t.In(cfg.Location())) },
+		"datetime":   func(t time.Time) string { return p.DateTime(t.In(cfg.Location())) },
+		"isodate":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"initials":   initials,
+		"add":        func(a, b int) int { return a + b },
+		"paragraphs": paragraphs,
 		"dict": func(kv ...any) map[string]any {
 			m := make(map[string]any, len(kv)/2)
 			for i := 0; i+1 < len(kv); i += 2 {
@@ -83,6 +84,20 @@ func funcs(p *i18n.Printer, assets map[string]*static.Asset, cfg *config.Config)
 			return template.CSS("#2a62ac")
 		},
 	}
+}
+
+// paragraphs shows plain text: blank lines separate paragraphs, single line breaks stay.
+func paragraphs(text string) template.HTML {
+	var b strings.Builder
+	for _, p := range strings.Split(strings.ReplaceAll(strings.TrimSpace(text), "\r\n", "\n"), "\n\n") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		b.WriteString("<p>")
+		b.WriteString(strings.ReplaceAll(template.HTMLEscapeString(p), "\n", "<br>"))
+		b.WriteString("</p>")
+	}
+	return template.HTML(b.String())
 }
 
 // colorPattern accepts #rrggbb only (values go into style attributes).

@@ -81,6 +81,23 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /{group}/actions/recommend", s.recommendForm)
 	mux.HandleFunc("POST /{group}/actions/recommend", s.recommend)
 
+	// conversations
+	mux.HandleFunc("GET /stadt/groups/{id}/conversations/add/{$}", s.groupMessageForm)
+	mux.HandleFunc("POST /stadt/groups/{id}/conversations/add/{$}", s.groupMessage)
+	mux.HandleFunc("GET /stadt/gestalten/{id}/conversations/add/{$}", s.personMessageForm)
+	mux.HandleFunc("POST /stadt/gestalten/{id}/conversations/add/{$}", s.personMessage)
+	mux.HandleFunc("GET /stadt/conversations/{assoc}/{$}", s.conversation)
+	mux.HandleFunc("POST /stadt/conversations/{assoc}/{$}", s.conversation)
+	mux.HandleFunc("GET /stadt/memberships/applications/{id}/accept/{$}", s.acceptApplication)
+	mux.HandleFunc("POST /stadt/memberships/applications/{id}/accept/{$}", s.acceptApplication)
+
+	// site
+	mux.HandleFunc("GET /stadt/help/{$}", s.help)
+	mux.HandleFunc("GET /stadt/imprint/{$}", s.imprint)
+	mux.HandleFunc("GET /stadt/privacy/{$}", s.privacy)
+	mux.HandleFunc("GET /stadt/abuse/{$}", s.abuse)
+	mux.HandleFunc("POST /stadt/abuse/{$}", s.abuse)
+
 	// groups and people share /<slug>/
 	mux.HandleFunc("GET /{entity}/{$}", s.entity)
 	mux.HandleFunc("/", s.notFound)

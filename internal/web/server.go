@@ -15,6 +15,7 @@ import (
 
 	"grouprise.org/grouprise/internal/accounts"
 	"grouprise.org/grouprise/internal/config"
+	"grouprise.org/grouprise/internal/conversations"
 	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/i18n"
 	"grouprise.org/grouprise/internal/notify"
@@ -35,29 +36,31 @@ type Deps struct {
 
 // Server serves the site.
 type Server struct {
-	cfg      *config.Config
-	db       *store.DB
-	catalog  *i18n.Catalog
-	notifier *notify.Notifier
-	log      *slog.Logger
-	wake     func()
-	accounts *accounts.Accounts
-	groups   *groups.Groups
-	sessions *scs.SessionManager
-	views    *views
-	assets   map[string]*static.Asset
-	handler  http.Handler
-	site     siteCache
-	now      func() time.Time
+	cfg           *config.Config
+	db            *store.DB
+	catalog       *i18n.Catalog
+	notifier      *notify.Notifier
+	log           *slog.Logger
+	wake          func()
+	accounts      *accounts.Accounts
+	groups        *groups.Groups
+	conversations *conversations.Conversations
+	sessions      *scs.SessionManager
+	views         *views
+	assets        map[string]*static.Asset
+	handler       http.Handler
+	site          siteCache
+	now           func() time.Time
 }
 
 // New parses every template and prepares the routes; a broken template fails here.
 func New(d Deps) (*Server, error) {
 	s := &Server{
 		cfg: d.Config, db: d.DB, catalog: d.Catalog, notifier: d.Notifier, log: d.Log, wake: d.Wake,
-		accounts: accounts.New(d.DB, d.Config.SlugReserved, d.Notifier),
-		groups:   groups.New(d.DB, d.Config.SlugReserved, d.Notifier),
-		now:      time.Now,
+		accounts:      accounts.New(d.DB, d.Config.SlugReserved, d.Notifier),
+		groups:        groups.New(d.DB, d.Config.SlugReserved, d.Notifier),
+		conversations: conversations.New(d.DB),
+		now:           time.Now,
 	}
 	if s.wake == nil {
 		s.wake = func() {}

@@ -1,0 +1,134 @@
+// Package conversations starts private threads with a group or a person, adds messages to
+// them, and carries membership applications to closed groups.
+package conversations
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"grouprise.org/grouprise/internal/access"
+	"grouprise.org/grouprise/internal/notify"
+	"grouprise.org/grouprise/internal/store"
+)
+
+// Errors a person can fix.
+var (
+	ErrSubjectMissing = errors.New("a message needs a subject")
+	ErrTextMissing    = errors.New("a message needs a text")
+	ErrTooLong        = errors.New("the subject has at most 255 characters")
+)
+
+// Conversations starts and continues conversations.
+type Conversations struct {
+	db  *store.DB
+	now func() time.Time
+}
+
+// New returns the conversation service.
+func New(db *store.DB) *Conversations { return &Conversations{db: db, now: time.Now} }
+
+// Started is a new conversation: its association (the page is /stadt/conversations/<id>/).
+type Started struct {
+	AssociationID, ConversationID, ContributionID int64
+}
+
+// Message is a first message.
+type Message struct {
+	Author  *store.Gestalt
+	Subject string
+	Text    string
+	// GroupID or GestaltID is the addressee.
+	GroupID, GestaltID int64
+	// Apply makes the message a membership application (closed groups).
+	Apply bool
+}
+
+func check(subject, text string) error {
+	switch {
+	case strings.TrimSpace(subject) == "":
+		return ErrSubjectMissing
+	case len([]rune(subject)) > 255:
+		return ErrTooLong
+	case strings.TrimSpace(text) == "":
+		return ErrTextMissing
+	}
+	return nil
+}
+
+// Start writes a conversation, its first message (and the application), and its
+// notifications in one transaction.
+func (c *Conversations) Start(ctx context.Context, m Message) (Started, error) {
+	if err := check(m.Subject, m.Text); err != nil {
+		return Started{}, err
+	}
+	var s Started
+	err := c.db.Tx(ctx, func(q *store.Queries) error {
+		return c.start(ctx, q, m, &s)
+	})
+	return s, err
+}
+
+// StartIn is Start in the caller's transaction (an anonymous sender's shadow account first).
+func (c *Conversations) StartIn(ctx context.Context, q *store.Queries, m Message) (Started, error) {
+	if err := check(m.Subject, m.Text); err != nil {
+		return Started{}, err
+	}
+	var s Started
+	return s, c.start(ctx, q, m, &s)
+}
+
+func (c *Conversations) start(ctx context.Context, q *store.Queries, m Message, s *Started) error {
+	now := c.now()
+	var err error
+	if s.ConversationID, err = q.CreateConversation(ctx, strings.TrimSpace(m.Subject)); err != nil {
+		return err
+	}
+	a := &store.Association{ConversationID: s.ConversationID, GroupID: m.GroupID, GestaltID: m.GestaltID}
+	if s.AssociationID, err = q.CreateAssociation(ctx, a); err != nil {
+		return err
+	}
+	text := &store.Contribution{ConversationID: s.ConversationID, AuthorID: m.Author.ID, Text: m.Text, TimeCreated: now, Public: true}
+	if s.ContributionID, err = q.AddContribution(ctx, text); err != nil {
+		return err
+	}
+	if m.Apply && m.GroupID != 0 {
+		appID, err := q.CreateApplication(ctx, m.GroupID, text.ID)
+		if err != nil {
+			return err
+		}
+		if _, err := q.AddContribution(ctx, &store.Contribution{ConversationID: s.ConversationID, AuthorID: m.Author.ID,
+			Kind: "application", ApplicationID: appID, AttachedToID: text.ID, TimeCreated: now, Public: true}); err != nil {
+			return err
+		}
+	}
+	return notify.ContributionCreated(ctx, q, text.ID, now)
+}
+
+// Reply adds a message to a conversation (inReplyTo may be 0).
+func (c *Conversations) Reply(ctx context.Context, conversationID int64, author *store.Gestalt, text string, inReplyTo int64) (int64, error) {
+	if strings.TrimSpace(text) == "" {
+		return 0, ErrTextMissing
+	}
+	var id int64
+	err := c.db.Tx(ctx, func(q *store.Queries) error {
+		now := c.now()
+		var err error
+		id, err = q.AddContribution(ctx, &store.Contribution{ConversationID: conversationID, AuthorID: author.ID, Text: text,
+			InReplyToID: inReplyTo, TimeCreated: now, Public: true})
+		if err != nil {
+			return err
+		}
+		return notify.ContributionCreated(ctx, q, id, now)
+	})
+	return id, err
+}
+
+// CanView: the addressed group's members, the addressed person, and everyone who wrote in it.
+func CanView(v *access.Viewer, a *store.Association, participants map[int64]bool) bool {
+	if !v.LoggedIn() || a.Deleted.Valid {
+		return false
+	}
+	return v.IsMember(a.GroupID) || v.Is(a.GestaltID) || participants[v.ID()]
+}

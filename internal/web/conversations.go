@@ -1,0 +1,324 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"grouprise.org/grouprise/internal/accounts"
+	"grouprise.org/grouprise/internal/conversations"
+	"grouprise.org/grouprise/internal/groups"
+	"grouprise.org/grouprise/internal/store"
+)
+
+type messageData struct {
+	Form    *form
+	Captcha captcha
+	To      string // the addressee's name
+	Action  string // where the form goes
+	Apply   bool
+	Intro   string
+}
+
+// groupMessageForm writes to a group: anybody may (anonymous visitors with e-mail address and
+// the sum); ?apply_for_membership=1 makes it an application to a closed group.
+func (s *Server) groupMessageForm(w http.ResponseWriter, r *http.Request) {
+	g, ok := s.groupFromID(w, r)
+	if !ok {
+		return
+	}
+	apply := r.URL.Query().Get("apply_for_membership") == "1"
+	if apply && !groups.CanApply(viewer(r), g) {
+		s.forbidden(w, r)
+		return
+	}
+	s.render(w, r, http.StatusOK, "message", s.t(r, "message.to", "Name", g.Name), s.groupMessageData(r, g, apply, newForm(nil)))
+}
+
+func (s *Server) groupMessageData(r *http.Request, g *store.Group, apply bool, f *form) messageData {
+	action := "/stadt/groups/" + itoa(g.ID) + "/conversations/add/"
+	if apply {
+		action += "?apply_for_membership=1"
+	}
+	intro := s.t(r, "message.group_intro")
+	if apply {
+		intro = s.t(r, "message.apply_intro", "Group", g.Name)
+	}
+	return messageData{Form: f, Captcha: s.newCaptcha(), To: g.Name, Action: action, Apply: apply, Intro: intro}
+}
+
+func (s *Server) groupMessage(w http.ResponseWriter, r *http.Request) {
+	g, ok := s.groupFromID(w, r)
+	if !ok {
+		return
+	}
+	apply := r.URL.Query().Get("apply_for_membership") == "1"
+	if apply && !groups.CanApply(viewer(r), g) {
+		s.forbidden(w, r)
+		return
+	}
+	f := newForm(r)
+	started, ok := s.startConversation(w, r, f, conversations.Message{GroupID: g.ID, Apply: apply})
+	if !ok {
+		s.render(w, r, http.StatusUnprocessableEntity, "message", s.t(r, "message.to", "Name", g.Name), s.groupMessageData(r, g, apply, f))
+		return
+	}
+	s.afterMessage(w, r, started, "/"+g.Slug+"/")
+}
+
+// personMessageForm writes to a person: logged-in people to anyone, anonymous visitors to
+// public profiles only.
+func (s *Server) personMessageForm(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.personFromID(w, r)
+	if !ok {
+		return
+	}
+	s.render(w, r, http.StatusOK, "message", s.t(r, "message.to", "Name", p.Name()), s.personMessageData(r, p, newForm(nil)))
+}
+
+func (s *Server) personMessageData(r *http.Request, p *store.Gestalt, f *form) messageData {
+	return messageData{Form: f, Captcha: s.newCaptcha(), To: p.Name(), Action: "/stadt/gestalten/" + itoa(p.ID) + "/conversations/add/",
+		Intro: s.t(r, "message.person_intro")}
+}
+
+func (s *Server) personMessage(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.personFromID(w, r)
+	if !ok {
+		return
+	}
+	f := newForm(r)
+	started, ok := s.startConversation(w, r, f, conversations.Message{GestaltID: p.ID})
+	if !ok {
+		s.render(w, r, http.StatusUnprocessableEntity, "message", s.t(r, "message.to", "Name", p.Name()), s.personMessageData(r, p, f))
+		return
+	}
+	after := "/"
+	if p.Public {
+		after = "/" + p.Username + "/"
+	}
+	s.afterMessage(w, r, started, after)
+}
+
+func (s *Server) personFromID(w http.ResponseWriter, r *http.Request) (*store.Gestalt, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.notFound(w, r)
+		return nil, false
+	}
+	p, err := s.db.GestaltByID(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return nil, false
+	}
+	if !p.Public && !viewer(r).LoggedIn() {
+		s.forbidden(w, r)
+		return nil, false
+	}
+	return p, true
+}
+
+// startConversation checks a message form and writes the conversation; an anonymous sender
+// gets a shadow account for the address given. ok is false when the form needs another try
+// (or an error page was written).
+func (s *Server) startConversation(w http.ResponseWriter, r *http.Request, f *form, m conversations.Message) (conversations.Started, bool) {
+	v := viewer(r)
+	m.Subject, m.Text = f.Get("subject"), f.Get("text")
+	if !v.LoggedIn() {
+		if !accounts.ValidEmail(f.Get("email")) {
+			f.Fail("email", s.t(r, "error.email_invalid"))
+		}
+		if !s.checkCaptcha(f.Get("captcha_token"), f.Get("captcha")) {
+			f.Fail("captcha", s.t(r, "error.captcha"))
+		}
+	}
+	if m.Subject == "" {
+		f.Fail("subject", s.t(r, "form.required"))
+	}
+	if m.Text == "" {
+		f.Fail("text", s.t(r, "form.required"))
+	}
+	if !f.Valid() {
+		return conversations.Started{}, false
+	}
+	var started conversations.Started
+	err := s.db.Tx(r.Context(), func(q *store.Queries) error {
+		m.Author = v.Gestalt
+		if !v.LoggedIn() {
+			if p, err := q.GestaltByEmail(r.Context(), f.Get("email")); err == nil && accounts.PasswordUsable(p.Password) {
+				return groups.ErrMustLogIn
+			}
+			author, _, err := s.accounts.ShadowAccount(r.Context(), q, f.Get("email"))
+			if err != nil {
+				return err
+			}
+			m.Author = author
+		}
+		var err error
+		started, err = s.conversations.StartIn(r.Context(), q, m)
+		return err
+	})
+	if errors.Is(err, groups.ErrMustLogIn) {
+		f.Fail("email", s.t(r, "error.must_log_in"))
+		return started, false
+	}
+	if msg, ok := s.userError(r, err); ok {
+		f.Fail("text", msg)
+		return started, false
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return started, false
+	}
+	return started, true
+}
+
+// afterMessage sends the sender to the new conversation (or, anonymous, back with a note).
+func (s *Server) afterMessage(w http.ResponseWriter, r *http.Request, started conversations.Started, fallback string) {
+	s.wake()
+	s.flash(r, msgSuccess, s.t(r, "message.sent"))
+	if viewer(r).LoggedIn() {
+		redirect(w, r, "/stadt/conversations/"+itoa(started.AssociationID)+"/")
+		return
+	}
+	redirect(w, r, fallback)
+}
+
+type conversationData struct {
+	Association *store.Association
+	Subject     string
+	To          string
+	Items       []*store.ThreadItem
+	CanAccept   map[int64]bool // application ids the viewer may accept
+	Form        *form
+}
+
+// conversation shows a thread to those who may see it; POST adds a reply.
+func (s *Server) conversation(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.conversationFromPath(w, r)
+	if !ok {
+		return
+	}
+	f := newForm(r)
+	if r.Method == http.MethodPost {
+		in, _ := strconv.ParseInt(f.Get("in_reply_to"), 10, 64)
+		id, err := s.conversations.Reply(r.Context(), a.ConversationID, viewer(r).Gestalt, f.Get("text"), in)
+		if msg, ok := s.userError(r, err); ok {
+			f.Fail("text", msg)
+		} else if err != nil {
+			s.fail(w, r, err)
+			return
+		} else {
+			s.wake()
+			redirect(w, r, "/stadt/conversations/"+itoa(a.ID)+"/#contribution-"+itoa(id))
+			return
+		}
+	}
+	d, err := s.conversationData(r.Context(), r, a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d.Form = f
+	status := http.StatusOK
+	if !f.Valid() {
+		status = http.StatusUnprocessableEntity
+	}
+	s.render(w, r, status, "conversation", d.Subject, d)
+}
+
+// conversationFromPath finds the conversation of /stadt/conversations/{assoc}/ and checks
+// that the viewer may see it.
+func (s *Server) conversationFromPath(w http.ResponseWriter, r *http.Request) (*store.Association, bool) {
+	id, err := strconv.ParseInt(r.PathValue("assoc"), 10, 64)
+	if err != nil {
+		s.notFound(w, r)
+		return nil, false
+	}
+	a, err := s.db.AssociationByID(r.Context(), id)
+	if err != nil || a.ConversationID == 0 || a.Deleted.Valid {
+		s.notFound(w, r)
+		return nil, false
+	}
+	participants, err := s.db.Participants(r.Context(), 0, a.ConversationID)
+	if err != nil {
+		s.fail(w, r, err)
+		return nil, false
+	}
+	if !conversations.CanView(viewer(r), a, participants) {
+		s.forbidden(w, r)
+		return nil, false
+	}
+	return a, true
+}
+
+func (s *Server) conversationData(ctx context.Context, r *http.Request, a *store.Association) (*conversationData, error) {
+	subject, err := s.db.ConversationSubject(ctx, a.ConversationID)
+	if err != nil {
+		return nil, err
+	}
+	items, err := s.db.Thread(ctx, 0, a.ConversationID, true)
+	if err != nil {
+		return nil, err
+	}
+	d := &conversationData{Association: a, Subject: subject, Items: items, CanAccept: map[int64]bool{}}
+	if a.GroupID != 0 {
+		g, err := s.db.GroupByID(ctx, a.GroupID)
+		if err != nil {
+			return nil, err
+		}
+		d.To = g.Name
+	} else if p, err := s.db.GestaltByID(ctx, a.GestaltID); err == nil {
+		d.To = p.Name()
+	}
+	v := viewer(r)
+	for _, it := range items {
+		if it.Kind == "application" && v.IsMember(it.ApplicationOf) {
+			member, err := s.db.IsMember(ctx, it.ApplicationOf, it.AuthorID)
+			if err != nil {
+				return nil, err
+			}
+			d.CanAccept[it.ApplicationID] = !member
+		}
+	}
+	return d, nil
+}
+
+// acceptApplication admits an applicant; the page asks first.
+func (s *Server) acceptApplication(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.notFound(w, r)
+		return
+	}
+	app, err := s.db.ApplicationByID(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := viewer(r)
+	if !v.IsMember(app.GroupID) {
+		s.forbidden(w, r)
+		return
+	}
+	if r.Method == http.MethodGet {
+		applicant, err := s.db.GestaltByID(r.Context(), app.ApplicantID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusOK, "accept", s.t(r, "accept.title"), applicant)
+		return
+	}
+	_, err = s.groups.AcceptApplication(r.Context(), id, v.Gestalt)
+	if errors.Is(err, groups.ErrApplicationDone) {
+		s.flash(r, msgInfo, s.t(r, "accept.already"))
+	} else if err != nil {
+		s.fail(w, r, err)
+		return
+	} else {
+		s.wake()
+		s.flash(r, msgSuccess, s.t(r, "accept.done"))
+	}
+	redirect(w, r, "/stadt/conversations/"+itoa(app.AssociationID)+"/")
+}
