@@ -18,10 +18,13 @@ TEST_PACKAGES := gcc libc6-dev postgresql
 build:
 	$(GO) build -tags $(TAGS) -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/grouprise
 
-# A local site on SQLite under ./var (configuration in ./var/conf.d).
+# A local site on SQLite under ./var (configuration in ./var/conf.d) with demo data, served at
+# http://127.0.0.1:8080 with the task runner beside it (mails are printed, not sent).
 run: build $(VAR)/conf.d/100-local.yaml
 	$(DEV_ENV) $(BIN) migrate
-	$(DEV_ENV) $(BIN) check
+	$(DEV_ENV) $(BIN) demo --if-empty
+	@echo "serving http://127.0.0.1:8080 (Ctrl-C stops)"
+	@$(DEV_ENV) $(BIN) tasks & tasks=$$!; trap 'kill $$tasks 2>/dev/null' EXIT INT TERM; $(DEV_ENV) $(BIN) web
 
 $(VAR)/conf.d/100-local.yaml:
 	mkdir -p $(VAR)/conf.d $(VAR)/media $(VAR)/backups
@@ -33,7 +36,8 @@ $(VAR)/conf.d/100-local.yaml:
 	  echo "transport_security: disabled"; \
 	  echo "email_submission: {backend: console}"; \
 	  echo "web: {listen: '127.0.0.1:8080'}"; \
-	  echo "lmtp: {listen: '127.0.0.1:8025'}"; } > $@.tmp
+	  echo "lmtp: {listen: '127.0.0.1:8025'}"; \
+	  echo "tasks: {listen: $(VAR)/tasks.sock}"; } > $@.tmp
 	mv $@.tmp $@
 
 # Every test runs on SQLite and on PostgreSQL (a throwaway cluster the tests start themselves).

@@ -63,7 +63,7 @@ func commands() map[string]command {
 		"lmtpd":         {"run the LMTP daemon for incoming mail", notBuilt("lmtpd")},
 		"tasks":         {"run the task runner (schedules and the job queue)", runTasks},
 		"jobs":          {"show the job queue; retry parked jobs", runJobs},
-		"demo":          {"fill an empty database with demo content", notBuilt("demo")},
+		"demo":          {"fill an empty database with demo content", runDemo},
 		"dump":          {"write a backup of database and media", notBuilt("dump")},
 		"restore":       {"restore a backup into an empty store", notBuilt("restore")},
 		"import-mail":   {"read one message from stdin as if it came over LMTP", notBuilt("import-mail")},
