@@ -131,3 +131,16 @@ func TestInitials(t *testing.T) {
 		}
 	}
 }
+
+func TestTeaser(t *testing.T) {
+	long := strings.Repeat("Wort ", 60)
+	for in, want := range map[string]string{
+		"# Titel\n\nAm **Samstag** räumen wir auf.\n\n- Handschuhe": "Titel Am Samstag räumen wir auf. Handschuhe",
+		"":   "",
+		long: strings.TrimSpace(strings.Repeat("Wort ", 50)) + " …",
+	} {
+		if got := teaser(in); got != want {
+			t.Errorf("teaser(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

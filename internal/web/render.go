@@ -70,6 +70,7 @@ func funcs(p *i18n.Printer, assets map[string]*static.Asset, cfg *config.Config)
 		"initials":   initials,
 		"add":        func(a, b int) int { return a + b },
 		"paragraphs": paragraphs,
+		"teaser":     teaser,
 		"dict": func(kv ...any) map[string]any {
 			m := make(map[string]any, len(kv)/2)
 			for i := 0; i+1 < len(kv); i += 2 {
@@ -98,6 +99,23 @@ func paragraphs(text string) template.HTML {
 		b.WriteString("</p>")
 	}
 	return template.HTML(b.String())
+}
+
+// teaser is the start of a text for lists: the first 50 words, without Markdown's marks.
+func teaser(text string) string {
+	words := strings.FieldsFunc(text, func(r rune) bool { return unicode.IsSpace(r) })
+	out := make([]string, 0, 50)
+	for _, w := range words {
+		w = strings.Trim(w, "#*_>`[]")
+		if w == "" || w == "-" {
+			continue
+		}
+		out = append(out, w)
+		if len(out) == 50 {
+			return strings.Join(out, " ") + " …"
+		}
+	}
+	return strings.Join(out, " ")
 }
 
 // colorPattern accepts #rrggbb only (values go into style attributes).
