@@ -42,6 +42,12 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /stadt/settings/gestalt/delete/{$}", s.deleteAccountForm)
 	mux.HandleFunc("POST /stadt/settings/gestalt/delete/{$}", s.deleteAccount)
 	mux.HandleFunc("GET /stadt/gestalten/{$}", s.people)
+	mux.HandleFunc("GET /stadt/settings/images/{$}", s.imageSettings)
+	mux.HandleFunc("POST /stadt/settings/images/{$}", s.updateImages)
+	mux.HandleFunc("GET /stadt/settings/group/images/{$}", s.groupImageSettings)
+	mux.HandleFunc("POST /stadt/settings/group/images/{$}", s.updateGroupImages)
+	mux.HandleFunc("GET /-/avatars/{name}", s.avatarFile)
+	mux.HandleFunc("GET /-/logos/{name}", s.avatarFile)
 
 	// groups, memberships, subscriptions
 	mux.HandleFunc("GET /stadt/groups/{$}", s.groupIndex)

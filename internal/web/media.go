@@ -1,0 +1,184 @@
+package web
+
+import (
+	"errors"
+	"mime"
+	"net/http"
+	"path/filepath"
+	"strings"
+
+	"grouprise.org/grouprise/internal/groups"
+	"grouprise.org/grouprise/internal/images"
+)
+
+// serveMedia answers with a file below media_root: handed to the web server
+// (file_download_backend nginx: X-Accel-Redirect to /protected-downloads/; apache and
+// lighttpd: X-Sendfile) or sent by the daemon itself. downloadName, if set, makes the
+// browser save the file under that name.
+func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request, rel, downloadName string, public bool) {
+	abs := filepath.Join(s.cfg.MediaRoot, filepath.FromSlash(rel))
+	if !strings.HasPrefix(abs, filepath.Clean(s.cfg.MediaRoot)+string(filepath.Separator)) {
+		s.notFound(w, r)
+		return
+	}
+	h := w.Header()
+	if downloadName != "" {
+		h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": downloadName}))
+	}
+	if public {
+		h.Set("Cache-Control", "public, max-age=86400")
+	} else {
+		h.Set("Cache-Control", "private, no-cache")
+	}
+	switch s.cfg.FileDownloadBackend {
+	case "nginx":
+		if ct := mime.TypeByExtension(filepath.Ext(rel)); ct != "" {
+			h.Set("Content-Type", ct)
+		}
+		h.Set("X-Accel-Redirect", "/protected-downloads/"+rel)
+	case "apache", "lighttpd":
+		if ct := mime.TypeByExtension(filepath.Ext(rel)); ct != "" {
+			h.Set("Content-Type", ct)
+		}
+		h.Set("X-Sendfile", abs)
+	default:
+		http.ServeFile(w, r, abs)
+	}
+}
+
+// avatarFile serves the pictures of people and groups (public, as in the original).
+func (s *Server) avatarFile(w http.ResponseWriter, r *http.Request) {
+	kind, name := strings.Split(r.URL.Path, "/")[2], r.PathValue("name")
+	if strings.ContainsAny(name, "/\\") || strings.HasPrefix(name, ".") {
+		s.notFound(w, r)
+		return
+	}
+	s.serveMedia(w, r, kind+"/"+name, "", true)
+}
+
+// upload reads one picture field of a multipart form and makes its rendition; "" without a
+// file. A message for the person comes as the error.
+func (s *Server) upload(w http.ResponseWriter, r *http.Request, field string, rend images.Rendition, dir string) (string, error) {
+	limit := s.cfg.UploadLimit()
+	if limit == 0 {
+		limit = 100 << 20
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit+(1<<20))
+	if err := r.ParseMultipartForm(8 << 20); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return "", errUpload(s.t(r, "upload.too_large", "MB", s.cfg.UploadMaxFileSize))
+		}
+		return "", errUpload(s.t(r, "upload.failed"))
+	}
+	file, _, err := r.FormFile(field)
+	if errors.Is(err, http.ErrMissingFile) {
+		return "", nil
+	} else if err != nil {
+		return "", errUpload(s.t(r, "upload.failed"))
+	}
+	defer file.Close()
+	data, err := images.Make(file, limit, rend)
+	switch {
+	case errors.Is(err, images.ErrNotImage):
+		return "", errUpload(s.t(r, "upload.not_image"))
+	case errors.Is(err, images.ErrTooLarge):
+		return "", errUpload(s.t(r, "upload.too_large", "MB", s.cfg.UploadMaxFileSize))
+	case err != nil:
+		return "", err
+	}
+	return images.Save(s.cfg.MediaRoot, dir, ".jpg", data)
+}
+
+// errUpload is an upload problem the person can fix.
+type errUpload string
+
+func (e errUpload) Error() string { return string(e) }
+
+type imagesData struct {
+	Avatar, Logo string // current files
+	Group        string // slug, for group settings
+	Error        string
+}
+
+func (s *Server) imageSettings(w http.ResponseWriter, r *http.Request) {
+	if !s.requireLogin(w, r) {
+		return
+	}
+	s.render(w, r, http.StatusOK, "images", s.t(r, "images.title"), imagesData{Avatar: viewer(r).Gestalt.Avatar})
+}
+
+// updateImages replaces or removes a person's avatar.
+func (s *Server) updateImages(w http.ResponseWriter, r *http.Request) {
+	if !s.requireLogin(w, r) {
+		return
+	}
+	g := viewer(r).Gestalt
+	name, err := s.upload(w, r, "avatar", images.Avatar, "avatars")
+	var problem errUpload
+	if errors.As(err, &problem) {
+		s.render(w, r, http.StatusUnprocessableEntity, "images", s.t(r, "images.title"), imagesData{Avatar: g.Avatar, Error: string(problem)})
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if name != "" || r.FormValue("remove") == "avatar" {
+		if err := s.db.SetAvatar(r.Context(), g.ID, name); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	s.flash(r, msgSuccess, s.t(r, "settings.saved"))
+	redirect(w, r, "/stadt/settings/images/")
+}
+
+func (s *Server) groupImageSettings(w http.ResponseWriter, r *http.Request) {
+	g, ok := s.groupFromSlug(w, r)
+	if !ok {
+		return
+	}
+	if !groups.CanChange(viewer(r), g) {
+		s.forbidden(w, r)
+		return
+	}
+	s.render(w, r, http.StatusOK, "images", s.t(r, "images.group_title"), imagesData{Avatar: g.Avatar, Logo: g.Logo, Group: g.Slug})
+}
+
+// updateGroupImages replaces or removes a group's avatar and logo.
+func (s *Server) updateGroupImages(w http.ResponseWriter, r *http.Request) {
+	g, ok := s.groupFromSlug(w, r)
+	if !ok {
+		return
+	}
+	if !groups.CanChange(viewer(r), g) {
+		s.forbidden(w, r)
+		return
+	}
+	for _, kind := range []struct {
+		field string
+		rend  images.Rendition
+		dir   string
+	}{{"avatar", images.Avatar, "avatars"}, {"logo", images.Logo, "logos"}} {
+		name, err := s.upload(w, r, kind.field, kind.rend, kind.dir)
+		var problem errUpload
+		if errors.As(err, &problem) {
+			s.render(w, r, http.StatusUnprocessableEntity, "images", s.t(r, "images.group_title"),
+				imagesData{Avatar: g.Avatar, Logo: g.Logo, Group: g.Slug, Error: string(problem)})
+			return
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if name != "" || r.FormValue("remove") == kind.field {
+			if err := s.db.SetGroupImage(r.Context(), g.ID, kind.field, name); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
+	}
+	s.flash(r, msgSuccess, s.t(r, "settings.saved"))
+	redirect(w, r, "/stadt/settings/group/images/?group="+g.Slug)
+}
