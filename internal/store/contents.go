@@ -428,3 +428,14 @@ func (q *Queries) AssociationByID(ctx context.Context, id int64) (*Association, 
 	}
 	return a, nil
 }
+
+// DeleteAssociation hides a publication (soft delete) and frees its slug.
+func (q *Queries) DeleteAssociation(ctx context.Context, id int64, now time.Time) error {
+	return q.updateOne(ctx, "delete association", `UPDATE associations SET deleted = ?, slug = NULL WHERE id = ? AND deleted IS NULL`, now, id)
+}
+
+// RecentAssociations lists the newest publications of every kind and visibility (for site
+// administrators).
+func (q *Queries) RecentAssociations(ctx context.Context, limit int) ([]*StreamItem, error) {
+	return q.Stream(ctx, StreamQuery{Limit: limit, everything: true})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -332,4 +333,17 @@ func (q *Queries) FootprintOf(ctx context.Context, id int64) (Footprint, error) 
 		return f, fmt.Errorf("store: footprint of %d: %w", id, classify(err))
 	}
 	return f, nil
+}
+
+// SearchGestalten finds people by username, name or e-mail address (for administrators).
+func (q *Queries) SearchGestalten(ctx context.Context, term string, limit int) ([]*Gestalt, error) {
+	pattern := "%" + strings.ToLower(escapeLike(term)) + "%"
+	rows, err := q.query(ctx, `SELECT `+gestaltColumns+` FROM gestalten g WHERE lower(g.username) LIKE ?
+		OR lower(g.first_name || ' ' || g.last_name) LIKE ?
+		OR EXISTS (SELECT 1 FROM email_addresses e WHERE e.gestalt_id = g.id AND e.email_key LIKE ?)
+		ORDER BY g.date_joined DESC, g.id DESC LIMIT ?`, pattern, pattern, pattern, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: search gestalten: %w", err)
+	}
+	return collect(rows, scanGestalt)
 }

@@ -366,3 +366,9 @@ func (q *Queries) MembersByScore(ctx context.Context, groupID int64) ([]*Gestalt
 	}
 	return collect(rows, scanGestalt)
 }
+
+// DeleteGroup removes a group with its memberships, subscriptions and publications; the
+// contents stay in the database, as in the original.
+func (q *Queries) DeleteGroup(ctx context.Context, id int64) error {
+	return q.updateOne(ctx, "delete group", `DELETE FROM groups WHERE id = ?`, id)
+}

@@ -59,6 +59,8 @@ type StreamQuery struct {
 	Now       time.Time
 	Limit     int
 	Offset    int
+	// everything shows internal items too (site administrators).
+	everything bool
 }
 
 // Stream lists contents newest first (events by their start): public ones, those of the
@@ -78,7 +80,9 @@ func (q *Queries) Stream(ctx context.Context, sq StreamQuery) ([]*StreamItem, er
 			}
 		}
 	}
-	where = append(where, "("+strings.Join(visible, " OR ")+")")
+	if !sq.everything {
+		where = append(where, "("+strings.Join(visible, " OR ")+")")
+	}
 	if sq.GroupID != 0 {
 		where = append(where, "a.group_id = ?")
 		args = append(args, sq.GroupID)

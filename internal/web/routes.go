@@ -104,6 +104,10 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /stadt/abuse/{$}", s.abuse)
 	mux.HandleFunc("POST /stadt/abuse/{$}", s.abuse)
 
+	// administration
+	mux.HandleFunc("GET /stadt/admin/{$}", s.admin)
+	mux.HandleFunc("POST /stadt/admin/{action}/{id}/{$}", s.adminAction)
+
 	// groups and people share /<slug>/
 	mux.HandleFunc("GET /{entity}/{$}", s.entity)
 	mux.HandleFunc("/", s.notFound)

@@ -1,0 +1,204 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"grouprise.org/grouprise/internal/conversations"
+	"grouprise.org/grouprise/internal/groups"
+	"grouprise.org/grouprise/internal/store"
+	"grouprise.org/grouprise/internal/store/storetest"
+)
+
+// The roles of the permission matrix.
+const (
+	anonymous = iota
+	outsider  // logged in, in no group
+	member    // member of garten and haus
+	other     // member of another group only
+	admin     // site administrator, in no group
+)
+
+var roleNames = []string{"anonymous", "outsider", "member", "other group's member", "admin"}
+
+// matrixSite is the fixture: garten (open) and haus (closed) with member alice, werkstatt with
+// bob, carol in no group, dave administrating, eve with a private profile, a conversation of
+// alice's with garten.
+type matrixSite struct {
+	*site
+	ids map[string]string
+}
+
+func newMatrixSite(t *testing.T) *matrixSite {
+	ctx := context.Background()
+	s := newSite(t, storetest.Open(t, store.SQLite), "")
+	people := map[string]*store.Gestalt{}
+	for _, p := range []string{"alice", "bob", "carol", "dave", "eve"} {
+		people[p] = s.person(p, p+"-password")
+	}
+	if err := s.db.SetSuperuser(ctx, people["dave"].ID, true); err != nil {
+		t.Fatal(err)
+	}
+	gr := groups.New(s.db, s.cfg.SlugReserved, nil)
+	ids := map[string]string{}
+	for _, g := range []struct {
+		name, creator string
+		closed        bool
+	}{{"Garten", "alice", false}, {"Haus", "alice", true}, {"Werkstatt", "bob", false}} {
+		group, err := gr.Create(ctx, groups.NewGroup{Name: g.name, Creator: people[g.creator], Closed: g.closed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[group.Slug] = itoa(group.ID)
+	}
+	gid := ids["garten"]
+	var gardenID int64
+	fmt.Sscan(gid, &gardenID)
+	started, err := conversations.New(s.db).Start(ctx, conversations.Message{Author: people["alice"], Subject: "Gießplan",
+		Text: "Wer gießt?", GroupID: gardenID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids["conversation"] = itoa(started.AssociationID)
+	s.mails() // drop the notifications
+	return &matrixSite{site: s, ids: ids}
+}
+
+// as returns a browser in a role.
+func (m *matrixSite) as(role int) *browser {
+	switch role {
+	case outsider:
+		return m.loggedIn("carol", "carol-password")
+	case member:
+		return m.loggedIn("alice", "alice-password")
+	case other:
+		return m.loggedIn("bob", "bob-password")
+	case admin:
+		return m.loggedIn("dave", "dave-password")
+	}
+	return m.browser()
+}
+
+// Every route × every role → the expected status. 302 sends anonymous visitors to the login;
+// 403 refuses logged-in people; 303 follows a successful POST.
+func TestPermissionMatrix(t *testing.T) {
+	type row struct {
+		method, path string
+		form         url.Values
+		want         [5]int
+	}
+	rows := []row{
+		{"GET", "/", nil, [5]int{200, 200, 200, 200, 200}},
+		{"GET", "/garten/", nil, [5]int{200, 200, 200, 200, 200}},
+		{"GET", "/stadt/groups/", nil, [5]int{200, 200, 200, 200, 200}},
+		{"GET", "/stadt/gestalten/", nil, [5]int{200, 200, 200, 200, 200}},
+		{"GET", "/stadt/help/", nil, [5]int{200, 200, 200, 200, 200}},
+		{"GET", "/stadt/groups/add/", nil, [5]int{302, 200, 200, 200, 200}},
+		{"GET", "/stadt/settings/group/?group=garten", nil, [5]int{302, 403, 200, 403, 403}},
+		{"GET", "/stadt/settings/group/images/?group=garten", nil, [5]int{302, 403, 200, 403, 403}},
+		{"GET", "/stadt/groups/{garten}/members/", nil, [5]int{302, 403, 200, 403, 403}},
+		{"GET", "/garten/actions/join", nil, [5]int{200, 200, 303, 200, 200}},
+		{"GET", "/haus/actions/join", nil, [5]int{302, 403, 303, 403, 403}},
+		{"GET", "/stadt/groups/{garten}/resign/", nil, [5]int{200, 403, 200, 403, 403}},
+		{"GET", "/garten/actions/subscribe", nil, [5]int{200, 200, 303, 200, 200}},
+		{"GET", "/stadt/groups/{garten}/unsubscribe/", nil, [5]int{200, 303, 200, 303, 303}},
+		{"GET", "/stadt/groups/{garten}/conversations/add/", nil, [5]int{200, 200, 200, 200, 200}},
+		{"GET", "/stadt/groups/{haus}/conversations/add/?apply_for_membership=1", nil, [5]int{302, 200, 403, 200, 200}},
+		{"GET", "/stadt/conversations/{conversation}/", nil, [5]int{302, 403, 200, 403, 403}},
+		{"GET", "/eve/", nil, [5]int{302, 403, 403, 403, 403}},
+		{"GET", "/stadt/settings/", nil, [5]int{302, 200, 200, 200, 200}},
+		{"GET", "/stadt/settings/notifications/", nil, [5]int{302, 200, 200, 200, 200}},
+		{"GET", "/stadt/settings/images/", nil, [5]int{302, 200, 200, 200, 200}},
+		{"GET", "/stadt/email/", nil, [5]int{302, 200, 200, 200, 200}},
+		{"GET", "/stadt/settings/gestalt/delete/", nil, [5]int{302, 200, 200, 200, 200}},
+		{"GET", "/stadt/admin/", nil, [5]int{302, 403, 403, 403, 200}},
+		// state changes
+		{"POST", "/stadt/settings/group/?group=garten", url.Values{"name": {"Garten"}, "slug": {"garten"}}, [5]int{302, 403, 303, 403, 403}},
+		{"POST", "/stadt/groups/{haus}/members/add/", url.Values{"email": {"new@example.org"}}, [5]int{302, 403, 303, 403, 403}},
+		{"POST", "/haus/actions/join", nil, [5]int{302, 403, 403, 403, 403}},
+		{"POST", "/stadt/conversations/{conversation}/", url.Values{"text": {"Ich!"}}, [5]int{302, 403, 303, 403, 403}},
+		{"POST", "/stadt/admin/promote/{werkstatt}/", nil, [5]int{302, 403, 403, 403, 303}},
+		{"POST", "/stadt/admin/delete-group/{werkstatt}/", nil, [5]int{302, 403, 403, 403, 303}},
+	}
+	for role := range roleNames {
+		t.Run(roleNames[role], func(t *testing.T) {
+			m := newMatrixSite(t)
+			b := m.as(role)
+			for _, r := range rows {
+				path := r.path
+				for k, v := range m.ids {
+					path = strings.ReplaceAll(path, "{"+k+"}", v)
+				}
+				var resp *response
+				if r.method == "POST" {
+					resp = b.post(path, r.form)
+				} else {
+					resp = b.get(path)
+				}
+				if resp.StatusCode != r.want[role] {
+					t.Errorf("%s %s as %s: %d, want %d", r.method, r.path, roleNames[role], resp.StatusCode, r.want[role])
+				}
+				if resp.StatusCode == http.StatusFound && !strings.HasPrefix(resp.Header.Get("Location"), "/stadt/login/?next=") {
+					t.Errorf("%s %s as %s: redirected to %q, not to the login", r.method, r.path, roleNames[role], resp.Header.Get("Location"))
+				}
+			}
+		})
+	}
+}
+
+// No GET changes anything: requesting every page of the matrix as every role leaves the
+// database as it was.
+func TestNoStateChangeOnGet(t *testing.T) {
+	m := newMatrixSite(t)
+	ctx := context.Background()
+	tables := []string{"memberships", "subscriptions", "groups", "gestalten", "contributions", "permission_tokens", "jobs"}
+	count := func() map[string]int {
+		out := map[string]int{}
+		for _, tb := range tables {
+			out[tb], _ = m.db.Count(ctx, tb)
+		}
+		return out
+	}
+	before := count()
+	for role := range roleNames {
+		b := m.as(role)
+		for _, p := range []string{"/garten/actions/join", "/stadt/groups/{garten}/resign/", "/garten/actions/subscribe",
+			"/stadt/groups/{garten}/unsubscribe/", "/stadt/logout/", "/haus/actions/join"} {
+			for k, v := range m.ids {
+				p = strings.ReplaceAll(p, "{"+k+"}", v)
+			}
+			b.get(p)
+		}
+	}
+	after := count()
+	for _, tb := range tables {
+		if before[tb] != after[tb] {
+			t.Errorf("%s: %d rows before the GETs, %d after", tb, before[tb], after[tb])
+		}
+	}
+}
+
+func TestAdminActions(t *testing.T) {
+	m := newMatrixSite(t)
+	ctx := context.Background()
+	d := m.as(admin)
+	d.get("/stadt/admin/?q=werk").expect(t, http.StatusOK, "Werkstatt")
+	d.post("/stadt/admin/delete-group/"+m.ids["werkstatt"]+"/", nil).expect(t, http.StatusSeeOther)
+	if _, err := m.db.GroupBySlug(ctx, "werkstatt"); err == nil {
+		t.Error("the group still exists")
+	}
+	carol, _ := m.db.GestaltByUsername(ctx, "carol")
+	d.post("/stadt/admin/promote/"+itoa(carol.ID)+"/", nil).expect(t, http.StatusSeeOther)
+	if g, _ := m.db.GestaltByID(ctx, carol.ID); !g.IsSuperuser {
+		t.Error("carol was not promoted")
+	}
+	dave, _ := m.db.GestaltByUsername(ctx, "dave")
+	d.post("/stadt/admin/demote/"+itoa(dave.ID)+"/", nil).expect(t, http.StatusSeeOther)
+	if g, _ := m.db.GestaltByID(ctx, dave.ID); !g.IsSuperuser {
+		t.Error("an administrator demoted themself")
+	}
+}
