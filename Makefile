@@ -10,8 +10,9 @@ BIN       := bin/grouprise
 VAR       := $(CURDIR)/var
 DEV_ENV   := GROUPRISE_CONFIG=$(VAR)/conf.d
 
-# Debian packages the tests need: a C compiler for SQLite (cgo) and PostgreSQL's server.
-TEST_PACKAGES := gcc libc6-dev postgresql
+# Debian packages the tests need: a C compiler for SQLite (cgo), PostgreSQL's server and
+# Chromium for the browser test.
+TEST_PACKAGES := gcc libc6-dev postgresql chromium
 
 .PHONY: build run test bench lint clean test-deps
 
@@ -59,9 +60,9 @@ test-deps:
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing Debian packages:$$missing"; \
 	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing \
-	    || { command -v gcc >/dev/null && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 \
+	    || { command -v gcc >/dev/null && command -v chromium >/dev/null && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 \
 	         && echo "apt-get reported errors while configuring (a container with a read-only /etc?);" \
-	                 "gcc and the PostgreSQL server are unpacked, so the tests can run"; }; \
+	                 "gcc, Chromium and the PostgreSQL server are unpacked, so the tests can run"; }; \
 	  else \
 	    echo "missing Debian packages:$$missing (run 'make test' as root to install them)"; \
 	  fi; \
