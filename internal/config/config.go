@@ -71,6 +71,8 @@ type Config struct {
 	Dir string `yaml:"-"`
 	// Warnings are unknown and obsolete keys found while loading.
 	Warnings []Warning `yaml:"-"`
+
+	location *time.Location
 }
 
 // Database selects the store. Engine "sqlite" keeps everything in one file; "postgresql"
@@ -175,9 +177,13 @@ type Sentry struct {
 	InitOptions map[string]any `yaml:"init_options"`
 }
 
-// Web configures `grouprise web` when systemd passes no socket.
+// Web configures `grouprise web`.
 type Web struct {
+	// Listen is used when systemd passes no socket.
 	Listen string `yaml:"listen"`
+	// AnonymousCache is how many seconds a page for anonymous visitors may be served again
+	// (0: never).
+	AnonymousCache int `yaml:"anonymous_cache"`
 }
 
 // LMTP configures `grouprise lmtpd` when systemd passes no socket.
@@ -226,7 +232,7 @@ func defaults() Config {
 			BotUsername: "grouprise-bot",
 		},
 		MatrixCommander: MatrixCommander{Backend: "nio"},
-		Web:             Web{Listen: "127.0.0.1:8080"},
+		Web:             Web{Listen: "127.0.0.1:8080", AnonymousCache: 1},
 		LMTP:            LMTP{Listen: "127.0.0.1:8025", MaxMessageSize: 32 << 20},
 	}
 }
@@ -289,13 +295,16 @@ func mergeUnique(base, extra []string) []string {
 	return out
 }
 
-// Location is the site's time zone (validated at load, so it never fails afterwards).
+// Location is the site's time zone (loaded once; validated at load, so it never fails).
 func (c *Config) Location() *time.Location {
-	loc, err := time.LoadLocation(c.TimeZone)
-	if err != nil {
-		return time.UTC
+	if c.location == nil {
+		loc, err := time.LoadLocation(c.TimeZone)
+		if err != nil {
+			return time.UTC
+		}
+		c.location = loc
 	}
-	return loc
+	return c.location
 }
 
 // SlugReserved tells whether a group or person may not take slug.

@@ -139,6 +139,7 @@ func (o Options) load(files []string, dir string) (*Config, error) {
 	if err := cfg.validate(d.originOf); err != nil {
 		return nil, err
 	}
+	cfg.Location() // loaded now, so that concurrent readers find it
 	cfg.Sources = files
 	cfg.Dir = dir
 	slices.SortFunc(d.warnings, func(a, b Warning) int { return strings.Compare(a.Key, b.Key) })

@@ -136,6 +136,7 @@ func (c *Config) validate(origin func(key string) string) error {
 	listen(c.LMTP.Listen, "lmtp.listen")
 	listen(c.Tasks.Listen, "tasks.listen")
 	atLeast(c.LMTP.MaxMessageSize, "lmtp.max_message_size", 1024)
+	atLeast(int64(c.Web.AnonymousCache), "web.anonymous_cache", 0)
 
 	return errors.Join(errs...)
 }

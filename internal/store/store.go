@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -56,8 +57,10 @@ type DB struct {
 
 // Queries holds every query of the store; it runs on the database or on a transaction.
 type Queries struct {
-	q queryer
-	d Dialect
+	q     queryer
+	d     Dialect
+	stmts *stmtCache
+	tx    *sql.Tx // set inside Tx
 }
 
 type queryer interface {
@@ -114,7 +117,8 @@ func Open(ctx context.Context, cfg config.Database, opts OpenOptions) (*DB, erro
 		sqlDB.Close()
 		return nil, fmt.Errorf("store: connect to %s: %w", where, err)
 	}
-	return &DB{Queries: &Queries{q: sqlDB, d: dialect}, sql: sqlDB, dialect: dialect, Location: where}, nil
+	stmts := &stmtCache{db: sqlDB, m: map[string]*sql.Stmt{}}
+	return &DB{Queries: &Queries{q: sqlDB, d: dialect, stmts: stmts}, sql: sqlDB, dialect: dialect, Location: where}, nil
 }
 
 // sqliteDSN sets every connection's pragmas in the DSN: a busy timeout before WAL (so that
@@ -172,8 +176,11 @@ func postgresTarget(cfg config.Database) string {
 	return fmt.Sprintf("postgresql database %q on %s", cfg.Name, host)
 }
 
-// Close closes the connection pool.
-func (db *DB) Close() error { return db.sql.Close() }
+// Close closes the prepared statements and the connection pool.
+func (db *DB) Close() error {
+	db.stmts.close()
+	return db.sql.Close()
+}
 
 // Dialect tells which SQL flavour the database speaks.
 func (db *DB) Dialect() Dialect { return db.dialect }
@@ -192,7 +199,7 @@ func (db *DB) Tx(ctx context.Context, fn func(q *Queries) error) error {
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	if err := fn(&Queries{q: tx, d: db.dialect}); err != nil {
+	if err := fn(&Queries{q: tx, d: db.dialect, stmts: db.stmts, tx: tx}); err != nil {
 		if rerr := tx.Rollback(); rerr != nil && !errors.Is(rerr, sql.ErrTxDone) {
 			return errors.Join(err, fmt.Errorf("store: rollback: %w", rerr))
 		}
@@ -208,17 +215,85 @@ func (db *DB) Tx(ctx context.Context, fn func(q *Queries) error) error {
 func (q *Queries) Dialect() Dialect { return q.d }
 
 func (q *Queries) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := q.stmt(ctx, query); st != nil {
+		res, err := st.ExecContext(ctx, normalize(args)...)
+		return res, classify(err)
+	}
 	res, err := q.q.ExecContext(ctx, q.d.Rebind(query), normalize(args)...)
 	return res, classify(err)
 }
 
 func (q *Queries) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := q.stmt(ctx, query); st != nil {
+		rows, err := st.QueryContext(ctx, normalize(args)...)
+		return rows, classify(err)
+	}
 	rows, err := q.q.QueryContext(ctx, q.d.Rebind(query), normalize(args)...)
 	return rows, classify(err)
 }
 
 func (q *Queries) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := q.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, normalize(args)...)
+	}
 	return q.q.QueryRowContext(ctx, q.d.Rebind(query), normalize(args)...)
+}
+
+// stmt returns the prepared statement of a query (for this transaction, if in one), or nil
+// when it cannot be prepared here; then the query runs unprepared.
+func (q *Queries) stmt(ctx context.Context, query string) *sql.Stmt {
+	if q.stmts == nil {
+		return nil
+	}
+	st := q.stmts.get(ctx, query, q.d)
+	if st == nil || q.tx == nil {
+		return st
+	}
+	return q.tx.StmtContext(ctx, st)
+}
+
+// stmtCache keeps the prepared statements of the store's queries: parsing and planning a
+// query costs SQLite more than running most of them.
+type stmtCache struct {
+	db *sql.DB
+	mu sync.RWMutex
+	m  map[string]*sql.Stmt
+}
+
+// maxStatements bounds the cache; queries built with a variable number of placeholders
+// beyond it run unprepared.
+const maxStatements = 1000
+
+func (c *stmtCache) get(ctx context.Context, query string, d Dialect) *sql.Stmt {
+	c.mu.RLock()
+	st, ok := c.m[query]
+	c.mu.RUnlock()
+	if ok {
+		return st
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st, ok := c.m[query]; ok {
+		return st
+	}
+	if len(c.m) >= maxStatements {
+		return nil
+	}
+	st, err := c.db.PrepareContext(ctx, d.Rebind(query))
+	if err != nil {
+		return nil // the query reports its error when it runs
+	}
+	c.m[query] = st
+	return st
+}
+
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, st := range c.m {
+		st.Close()
+		delete(c.m, k)
+	}
 }
 
 // insert runs an INSERT … RETURNING id (both dialects support RETURNING) and returns the id.

@@ -1,10 +1,12 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"grouprise.org/grouprise/internal/store"
 	"grouprise.org/grouprise/internal/store/storetest"
@@ -142,5 +144,33 @@ func TestTeaser(t *testing.T) {
 		if got := teaser(in); got != want {
 			t.Errorf("teaser(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// Pages for anonymous visitors come from the cache for a moment; people with a session always
+// get a fresh page.
+func TestAnonymousPageCache(t *testing.T) {
+	s := newSite(t, storetest.Open(t, store.SQLite), "web: {anonymous_cache: 60}\n")
+	ctx := context.Background()
+	anon := s.browser()
+	if got := anon.get("/").text(".counters"); got != "0 Gruppen / 0 Gestalten / 0 Beiträge" {
+		t.Fatalf("counters %q", got)
+	}
+	s.person("alice", "peer-password")
+	s.srv.site.expires = time.Time{} // the header's counters are cached on their own
+	if got := anon.get("/").text(".counters"); got != "0 Gruppen / 0 Gestalten / 0 Beiträge" {
+		t.Errorf("the anonymous page was rendered again within its minute: %q", got)
+	}
+	// Another language is another page; a logged-in person gets a fresh one.
+	req, _ := http.NewRequest(http.MethodGet, "http://grouprise.test/", nil)
+	req.Header.Set("Accept-Language", "en")
+	if got := anon.do(req).text(".counters"); got != "0 groups / 1 people / 0 contributions" {
+		t.Errorf("English page %q", got)
+	}
+	if got := s.loggedIn("alice", "peer-password").get("/").text(".counters"); got != "0 Gruppen / 1 Gestalten / 0 Beiträge" {
+		t.Errorf("logged in: %q", got)
+	}
+	if n, _ := s.db.Count(ctx, "gestalten"); n != 1 {
+		t.Fatal(n)
 	}
 }

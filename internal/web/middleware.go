@@ -23,6 +23,7 @@ func (s *Server) middleware(routes http.Handler) http.Handler {
 	h := s.withViewer(routes)
 	h = s.sessions.LoadAndSave(h)
 	h = csrf.Handler(h)
+	h = s.withPageCache(h)
 	// Static files need no session, no viewer and no language.
 	mux := http.NewServeMux()
 	mux.HandleFunc("/stadt/static/", s.serveStatic)

@@ -18,37 +18,43 @@ import (
 	"grouprise.org/grouprise/templates"
 )
 
-// views are the parsed page templates, per language and page name.
+// views are the parsed templates, one set per language: the layout, the partials, and each
+// page's content under "page:<name>".
 type views struct {
-	pages map[string]map[string]*template.Template
+	sets map[string]*template.Template
 }
 
 // loadViews parses the layout, the partials and every page once per language, with the
-// translation function bound to that language.
+// translation function bound to that language. Pages share one set, so that the layout and
+// the partials exist once per language however many pages there are.
 func loadViews(cfg *config.Config, catalog *i18n.Catalog, assets map[string]*static.Asset) (*views, error) {
 	fsys := templates.FS(cfg.TemplateDirectories)
 	pages, err := fs.Glob(fsys, "web/pages/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: templates: %w", err)
 	}
-	v := &views{pages: map[string]map[string]*template.Template{}}
+	v := &views{sets: map[string]*template.Template{}}
 	for _, lang := range i18n.Languages {
-		p := catalog.Printer(lang)
-		base, err := template.New("").Funcs(funcs(p, assets, cfg)).ParseFS(fsys, "web/layout.html", "web/partials/*.html")
+		fm := funcs(catalog.Printer(lang), assets, cfg)
+		set, err := template.New("").Funcs(fm).ParseFS(fsys, "web/layout.html", "web/partials/*.html")
 		if err != nil {
 			return nil, fmt.Errorf("web: templates: %w", err)
 		}
-		v.pages[lang] = map[string]*template.Template{}
 		for _, file := range pages {
-			t, err := template.Must(base.Clone()).ParseFS(fsys, file)
+			t, err := template.New("").Funcs(fm).ParseFS(fsys, file)
 			if err != nil {
 				return nil, fmt.Errorf("web: templates: %w", err)
 			}
-			if t.Lookup("content") == nil {
+			content := t.Lookup("content")
+			if content == nil {
 				return nil, fmt.Errorf("web: template %s defines no \"content\"", file)
 			}
-			v.pages[lang][strings.TrimSuffix(path.Base(file), ".html")] = t
+			name := "page:" + strings.TrimSuffix(path.Base(file), ".html")
+			if _, err := set.AddParseTree(name, content.Tree); err != nil {
+				return nil, fmt.Errorf("web: template %s: %w", file, err)
+			}
 		}
+		v.sets[lang] = set
 	}
 	return v, nil
 }
@@ -170,6 +176,8 @@ type page struct {
 	Path     string // the current path with query, for next= links
 	Site     siteInfo
 	Data     any
+	// Content is the rendered page, for the layout.
+	Content template.HTML
 }
 
 // siteInfo is what the layout shows of the site.
@@ -183,8 +191,8 @@ type siteInfo struct {
 // render writes a page with status code; a template error becomes a 500 page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
 	l := lang(r)
-	t, ok := s.views.pages[l][name]
-	if !ok {
+	set, ok := s.views.sets[l]
+	if !ok || set.Lookup("page:"+name) == nil {
 		s.fail(w, r, fmt.Errorf("web: no page template %q", name))
 		return
 	}
@@ -193,8 +201,19 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		p.Messages = s.messages(r)
 	}
 	p.Site = s.siteInfo(r)
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+	buf, _ := s.buffers.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	defer s.buffers.Put(buf)
+	buf.Reset()
+	err := set.ExecuteTemplate(buf, "page:"+name, p)
+	if err == nil {
+		p.Content = template.HTML(buf.String())
+		buf.Reset()
+		err = set.ExecuteTemplate(buf, "layout", p)
+	}
+	if err != nil {
 		s.log.Error("rendering a page failed", "page", name, "err", err)
 		if status < 500 {
 			s.errorPage(w, r, http.StatusInternalServerError, "error.internal")

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -50,7 +51,11 @@ type Server struct {
 	assets        map[string]*static.Asset
 	handler       http.Handler
 	site          siteCache
-	now           func() time.Time
+	// cache keeps pages of anonymous visitors for a moment; nil when off.
+	cache *pageCache
+	// buffers are reused for rendering, so that a busy daemon does not grow one per page.
+	buffers sync.Pool
+	now     func() time.Time
 }
 
 // New parses every template and prepares the routes; a broken template fails here.
@@ -73,6 +78,9 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s.sessions = newSessions(d.DB, d.Config)
+	if d.Config.Web.AnonymousCache > 0 {
+		s.cache = &pageCache{ttl: time.Duration(d.Config.Web.AnonymousCache) * time.Second, entries: map[string]*cachedPage{}}
+	}
 	s.handler = s.middleware(s.routes())
 	return s, nil
 }

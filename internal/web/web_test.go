@@ -37,6 +37,9 @@ type site struct {
 func newSite(t *testing.T, db *store.DB, extra string) *site {
 	t.Helper()
 	dir := t.TempDir()
+	if !strings.Contains(extra, "anonymous_cache") {
+		extra += "web: {anonymous_cache: 0}\n" // tests look at fresh pages
+	}
 	cfg, err := config.LoadFiles(config.Options{Overlay: map[string][]byte{"/test.yaml": []byte(
 		"domain: grouprise.test\ntransport_security: disabled\nsecret_key: 0123456789abcdef0123\n" +
 			"data_path: " + dir + "\n" + extra)}}, "/test.yaml")

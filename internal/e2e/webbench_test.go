@@ -1,0 +1,203 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"grouprise.org/grouprise/internal/accounts"
+	"grouprise.org/grouprise/internal/config"
+	"grouprise.org/grouprise/internal/groups"
+	"grouprise.org/grouprise/internal/store"
+)
+
+// BenchmarkWebPages measures the real `grouprise web` on a unix socket with anonymous GETs of
+// the start page, a group page with 20 items and a person's page, at 8 and 32 concurrent
+// clients: requests per second, median and 99th percentile latency, and the daemon's peak
+// resident memory.
+func BenchmarkWebPages(b *testing.B) {
+	dir := b.TempDir()
+	bin := filepath.Join(dir, "grouprise")
+	build := exec.Command("go", "build", "-tags", "sqlite_fts5", "-o", bin, "grouprise.org/grouprise/cmd/grouprise")
+	build.Env = append(os.Environ(), "GOTOOLCHAIN=local")
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	sock := filepath.Join(dir, "web.sock")
+	conf := filepath.Join(dir, "grouprise.yaml")
+	os.WriteFile(conf, []byte(fmt.Sprintf("domain: bench.test\nsecret_key: bench-secret-0123456789\ndata_path: %s\n"+
+		"transport_security: disabled\nweb: {listen: %s}\n", dir, sock)), 0o644)
+	env := append(os.Environ(), "GROUPRISE_CONFIG="+conf)
+	migrate := exec.Command(bin, "migrate")
+	migrate.Env = env
+	if out, err := migrate.CombinedOutput(); err != nil {
+		b.Fatalf("migrate: %v\n%s", err, out)
+	}
+	fillBenchSite(b, filepath.Join(dir, "grouprise.sqlite3"))
+
+	daemon := exec.Command(bin, "web")
+	daemon.Env = env
+	if err := daemon.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { daemon.Process.Signal(os.Interrupt); daemon.Wait() }()
+	client := &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+		},
+		MaxIdleConnsPerHost: 64,
+	}}
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if resp, err := client.Get("http://bench.test/"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatal("the web daemon did not come up")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, page := range []struct{ name, path string }{{"start", "/"}, {"group", "/garten/"}, {"person", "/alice/"}} {
+		for _, c := range []int{8, 32} {
+			b.Run(fmt.Sprintf("%s/c=%d", page.name, c), func(b *testing.B) {
+				var all []time.Duration
+				var total time.Duration
+				for range b.N {
+					lat, took := load(b, client, "http://bench.test"+page.path, c, time.Second)
+					all = append(all, lat...)
+					total += took
+				}
+				slices.Sort(all)
+				b.ReportMetric(float64(len(all))/total.Seconds(), "req/s")
+				b.ReportMetric(float64(all[len(all)/2].Microseconds())/1000, "p50-ms")
+				b.ReportMetric(float64(all[len(all)*99/100].Microseconds())/1000, "p99-ms")
+			})
+		}
+	}
+	b.Run("memory", func(b *testing.B) {
+		for range b.N {
+			b.ReportMetric(peakRSS(b, daemon.Process.Pid), "peak-RSS-MB")
+		}
+	})
+}
+
+// load sends GETs from c clients for d and returns every request's latency.
+func load(b *testing.B, client *http.Client, url string, c int, d time.Duration) ([]time.Duration, time.Duration) {
+	var mu sync.Mutex
+	var all []time.Duration
+	var wg sync.WaitGroup
+	start := time.Now()
+	stop := start.Add(d)
+	for range c {
+		wg.Go(func() {
+			var mine []time.Duration
+			for time.Now().Before(stop) {
+				t0 := time.Now()
+				resp, err := client.Get(url)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				buf := make([]byte, 32<<10)
+				for {
+					if _, err := resp.Body.Read(buf); err != nil {
+						break
+					}
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					b.Errorf("%s: status %d", url, resp.StatusCode)
+					return
+				}
+				mine = append(mine, time.Since(t0))
+			}
+			mu.Lock()
+			all = append(all, mine...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return all, time.Since(start)
+}
+
+// peakRSS reads the high-water mark of a process's resident memory in MB.
+func peakRSS(b *testing.B, pid int) float64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			kb, _ := strconv.Atoi(strings.Fields(line)[1])
+			return float64(kb) / 1024
+		}
+	}
+	b.Fatal("no VmHWM")
+	return 0
+}
+
+// fillBenchSite writes a group with 20 public items (some with comments), a person with 12,
+// and 30 more groups.
+func fillBenchSite(b *testing.B, path string) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, config.Database{Engine: "sqlite", Name: path}, store.OpenOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	reserved := func(string) bool { return false }
+	alice, err := accounts.New(db, reserved, nil).Create(ctx, accounts.NewAccount{Username: "alice", Email: "alice@example.org", FirstName: "Alice"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	db.Tx(ctx, func(q *store.Queries) error {
+		return q.UpdateProfile(ctx, alice.ID, store.Profile{Username: "alice", FirstName: "Alice", Public: true})
+	})
+	gr := groups.New(db, reserved, nil)
+	garden, err := gr.Create(ctx, groups.NewGroup{Name: "Garten", Creator: alice})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range 30 {
+		gr.Create(ctx, groups.NewGroup{Name: fmt.Sprintf("Gruppe %d", i), Creator: alice})
+	}
+	now := time.Now()
+	err = db.Tx(ctx, func(q *store.Queries) error {
+		for i := range 32 {
+			c := &store.Content{Title: fmt.Sprintf("Beitrag %d", i)}
+			if _, err := q.CreateContent(ctx, c, &store.Version{AuthorID: alice.ID, Text: strings.Repeat("Text des Beitrags. ", 30),
+				TimeCreated: now.Add(-time.Duration(i) * time.Hour)}); err != nil {
+				return err
+			}
+			a := &store.Association{ContentID: c.ID, Public: true, Slug: fmt.Sprintf("beitrag-%d", i)}
+			if i < 20 {
+				a.GroupID = garden.ID
+			} else {
+				a.GestaltID = alice.ID
+			}
+			if _, err := q.CreateAssociation(ctx, a); err != nil {
+				return err
+			}
+			for j := range i % 4 {
+				if _, err := q.AddContribution(ctx, &store.Contribution{ContentID: c.ID, AuthorID: alice.ID,
+					Text: fmt.Sprintf("Kommentar %d", j), TimeCreated: now, Public: true}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}
