@@ -45,6 +45,15 @@ func BenchmarkWebPages(b *testing.B) {
 	}
 	fillBenchSite(b, filepath.Join(dir, "grouprise.sqlite3"))
 
+	for _, cache := range []string{"1", "0"} {
+		b.Run("anonymous_cache="+cache, func(b *testing.B) {
+			benchDaemon(b, bin, append(env, "GROUPRISE_WEB__ANONYMOUS_CACHE="+cache), sock)
+		})
+	}
+}
+
+// benchDaemon starts `grouprise web` and loads its pages.
+func benchDaemon(b *testing.B, bin string, env []string, sock string) {
 	daemon := exec.Command(bin, "web")
 	daemon.Env = env
 	if err := daemon.Start(); err != nil {
