@@ -99,3 +99,27 @@ func TestAnonymousMessages(t *testing.T) {
 	b.get("/stadt/imprint/").expect(t, http.StatusOK, "Plattform-Betrieb")
 	b.get("/stadt/privacy/").expect(t, http.StatusOK, "Cookies")
 }
+
+func TestActivityInbox(t *testing.T) {
+	s := newSite(t, storetest.Open(t, store.SQLite), "")
+	ctx := context.Background()
+	alice := s.person("alice", "peer-password")
+	bob := s.person("bob", "bob-password")
+	g, _ := groups.New(s.db, s.cfg.SlugReserved, nil).Create(ctx, groups.NewGroup{Name: "Garten", Creator: alice})
+	groups.New(s.db, s.cfg.SlugReserved, nil).AddMember(ctx, g.ID, bob.ID, bob.ID)
+	b := s.loggedIn("bob", "bob-password")
+	b.get("/stadt/activity").expect(t, http.StatusOK, "Noch keine Neuigkeiten")
+	s.loggedIn("alice", "peer-password").post("/stadt/groups/"+itoa(g.ID)+"/conversations/add/",
+		url.Values{"subject": {"Gießplan"}, "text": {"Wer gießt?"}}).expect(t, http.StatusSeeOther)
+	s.mails() // the task runner's fan-out writes the inbox rows
+	page := b.get("/stadt/activity")
+	page.expect(t, http.StatusOK, "Gießplan", "neu")
+	if badge := page.text(".site-nav .badge"); badge != "1" {
+		t.Errorf("unread badge %q", badge)
+	}
+	b.post("/stadt/activity", nil).expect(t, http.StatusSeeOther)
+	if b.get("/stadt/activity").doc.Find(".site-nav .badge").Length() != 0 {
+		t.Error("still unread after marking all read")
+	}
+	s.browser().get("/stadt/activity").expect(t, http.StatusFound)
+}

@@ -174,6 +174,7 @@ type page struct {
 	Viewer   *access.Viewer
 	Messages []message
 	Path     string // the current path with query, for next= links
+	Unread   int    // the viewer's unread activity
 	Site     siteInfo
 	Data     any
 	// Content is the rendered page, for the layout.
@@ -199,6 +200,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	p := &page{Title: title, Lang: l, Viewer: viewer(r), Path: r.URL.RequestURI(), Data: data}
 	if r.Context().Value(viewerKey) != nil { // the session was read
 		p.Messages = s.messages(r)
+	}
+	if p.Viewer.LoggedIn() {
+		if n, err := s.db.UnreadCount(r.Context(), p.Viewer.ID()); err == nil {
+			p.Unread = n
+		}
 	}
 	p.Site = s.siteInfo(r)
 	buf, _ := s.buffers.Get().(*bytes.Buffer)

@@ -1,0 +1,73 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"grouprise.org/grouprise/internal/store"
+)
+
+type activityData struct {
+	Items    []*store.InboxItem
+	Page     int
+	NextPage int
+}
+
+// activity is a person's inbox: new contents, comments and messages they were told of.
+func (s *Server) activity(w http.ResponseWriter, r *http.Request) {
+	if !s.requireLogin(w, r) {
+		return
+	}
+	v := viewer(r)
+	if r.Method == http.MethodPost {
+		if err := s.db.MarkAllRead(r.Context(), v.ID()); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		redirect(w, r, "/stadt/activity")
+		return
+	}
+	p := pageNumber(r)
+	items, err := s.db.Inbox(r.Context(), v.ID(), 13, (p-1)*12)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := activityData{Items: items, Page: p}
+	if len(items) > 12 {
+		d.Items, d.NextPage = items[:12], p+1
+	}
+	s.render(w, r, http.StatusOK, "activity", s.t(r, "activity.title"), d)
+}
+
+// permalink answers /stadt/content/<association>/ with the content's current address, so
+// that links in mails survive changes of slugs.
+func (s *Server) permalink(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("assoc"), 10, 64)
+	if err != nil {
+		s.notFound(w, r)
+		return
+	}
+	a, err := s.db.AssociationByID(r.Context(), id)
+	if err != nil || a.Deleted.Valid || a.ContentID == 0 {
+		s.notFound(w, r)
+		return
+	}
+	var entity string
+	if a.GroupID != 0 {
+		g, err := s.db.GroupByID(r.Context(), a.GroupID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		entity = g.Slug
+	} else {
+		g, err := s.db.GestaltByID(r.Context(), a.GestaltID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		entity = g.Username
+	}
+	http.Redirect(w, r, "/"+entity+"/"+a.Slug+"/", http.StatusFound)
+}
