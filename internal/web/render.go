@@ -185,8 +185,10 @@ type page struct {
 type siteInfo struct {
 	Name       string
 	ThemeColor string
-	Claim      string
-	Counters   struct{ Groups, People, Contributions int }
+	// Logo and Favicon are the configured branding, or "" for the built-in ones.
+	Logo, Favicon string
+	Claim         string
+	Counters      struct{ Groups, People, Contributions int }
 }
 
 // render writes a page with status code; a template error becomes a 500 page.

@@ -104,6 +104,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /stadt/help/{$}", s.help)
 	mux.HandleFunc("GET /stadt/imprint/{$}", s.imprint)
 	mux.HandleFunc("GET /stadt/privacy/{$}", s.privacy)
+	mux.HandleFunc("GET /stadt/logos/{name}", s.logo)
 	mux.HandleFunc("GET /stadt/abuse/{$}", s.abuse)
 	mux.HandleFunc("POST /stadt/abuse/{$}", s.abuse)
 

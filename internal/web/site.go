@@ -21,7 +21,7 @@ func (s *Server) siteInfo(r *http.Request) siteInfo {
 	if now.Before(s.site.expires) {
 		return s.withClaim(s.site.info)
 	}
-	info := siteInfo{ThemeColor: s.cfg.Branding.ThemeColor}
+	info := siteInfo{ThemeColor: s.cfg.Branding.ThemeColor, Logo: s.cfg.Branding.LogoSquare, Favicon: s.cfg.Branding.LogoFavicon}
 	ctx := r.Context()
 	name, err := s.db.SiteSetting(ctx, "name", s.cfg.Domain)
 	if err != nil {
@@ -44,4 +44,19 @@ func (s *Server) withClaim(info siteInfo) siteInfo {
 		info.Claim = s.cfg.Claims[int(s.now().Unix()/60)%n]
 	}
 	return info
+}
+
+// logo answers the original's /stadt/logos/<name> with the configured logo or the built-in one.
+func (s *Server) logo(w http.ResponseWriter, r *http.Request) {
+	b := s.cfg.Branding
+	target := map[string]string{"backdrop": b.LogoBackdrop, "favicon": b.LogoFavicon, "square": b.LogoSquare, "text": b.LogoText}
+	url, ok := target[r.PathValue("name")]
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	if url == "" {
+		url = "/stadt/static/img/logo.svg?v=" + s.assets["img/logo.svg"].Hash
+	}
+	http.Redirect(w, r, url, http.StatusFound)
 }
