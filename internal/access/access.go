@@ -19,6 +19,12 @@ type Viewer struct {
 // Anonymous is a visitor who is not logged in.
 func Anonymous() *Viewer { return &Viewer{} }
 
+// New returns the viewer for a person who is a member of the groups given, with the times
+// they joined.
+func New(g *store.Gestalt, memberships map[int64]time.Time) *Viewer {
+	return &Viewer{Gestalt: g, memberships: memberships}
+}
+
 // Load returns the viewer for a person, with their memberships.
 func Load(ctx context.Context, q *store.Queries, g *store.Gestalt) (*Viewer, error) {
 	m, err := q.MembershipDates(ctx, g.ID)

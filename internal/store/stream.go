@@ -45,6 +45,7 @@ type StreamItem struct {
 	Created       time.Time
 	Author        EntityRef
 	Text          string // the current version's text
+	VersionID     int64  // the current version
 	Comments      int
 }
 
@@ -56,9 +57,12 @@ type StreamQuery struct {
 	GestaltID int64   // only this person's contents
 	Pinned    *bool   // only pinned (or only unpinned) ones
 	Events    bool    // only events that have not ended by Now
-	Now       time.Time
-	Limit     int
-	Offset    int
+	TagID     int64   // only contents with this tag or of a group with it
+	// AssociationID selects one publication (StreamItemByAssociation).
+	AssociationID int64
+	Now           time.Time
+	Limit         int
+	Offset        int
 	// everything shows internal items too (site administrators).
 	everything bool
 }
@@ -91,6 +95,15 @@ func (q *Queries) Stream(ctx context.Context, sq StreamQuery) ([]*StreamItem, er
 		where = append(where, "a.gestalt_id = ?")
 		args = append(args, sq.GestaltID)
 	}
+	if sq.AssociationID != 0 {
+		where = append(where, "a.id = ?")
+		args = append(args, sq.AssociationID)
+	}
+	if sq.TagID != 0 {
+		where = append(where, `(EXISTS (SELECT 1 FROM content_tags ct WHERE ct.content_id = c.id AND ct.tag_id = ?)
+			OR EXISTS (SELECT 1 FROM group_tags gt WHERE gt.group_id = a.group_id AND gt.tag_id = ?))`)
+		args = append(args, sq.TagID, sq.TagID)
+	}
 	if sq.Pinned != nil {
 		where = append(where, "a.pinned = ?")
 		args = append(args, *sq.Pinned)
@@ -115,7 +128,7 @@ func (q *Queries) Stream(ctx context.Context, sq StreamQuery) ([]*StreamItem, er
 			COALESCE(ge.id, 0), COALESCE(ge.username, ''), COALESCE(ge.first_name, ''), COALESCE(ge.last_name, ''),
 			COALESCE(ge.avatar_color, ''),
 			c.id, c.title, c.place, c.starts_at, c.ends_at, c.all_day, c.time_created,
-			au.id, au.username, au.first_name, au.last_name, au.avatar_color, lv.text,
+			au.id, au.username, au.first_name, au.last_name, au.avatar_color, lv.text, lv.id,
 			CASE WHEN c.poll_id IS NOT NULL THEN 'poll'
 				WHEN EXISTS (SELECT 1 FROM gallery_images gi WHERE gi.content_id = c.id) THEN 'gallery'
 				WHEN EXISTS (SELECT 1 FROM files f WHERE f.version_id = lv.id) THEN 'file'
@@ -141,7 +154,7 @@ func (q *Queries) Stream(ctx context.Context, sq StreamQuery) ([]*StreamItem, er
 		err := r.Scan(&it.AssociationID, &it.Slug, &it.Public, &it.Pinned,
 			&g.ID, &g.Slug, &g.Name, &g.Color, &p.ID, &p.Slug, &p.FirstName, &p.LastName, &p.Color,
 			&it.ContentID, &it.Title, &it.Place, &it.StartsAt, &it.EndsAt, &it.AllDay, &it.Created,
-			&it.Author.ID, &it.Author.Slug, &it.Author.FirstName, &it.Author.LastName, &it.Author.Color, &it.Text,
+			&it.Author.ID, &it.Author.Slug, &it.Author.FirstName, &it.Author.LastName, &it.Author.Color, &it.Text, &it.VersionID,
 			&it.Kind, &it.Comments)
 		if g.ID != 0 {
 			g.IsGroup = true

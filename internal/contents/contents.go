@@ -1,0 +1,313 @@
+// Package contents publishes articles, events, galleries, files and polls in groups and on
+// personal profiles, keeps every edit as a new version, and carries their comments.
+package contents
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"grouprise.org/grouprise/internal/markdown"
+	"grouprise.org/grouprise/internal/notify"
+	"grouprise.org/grouprise/internal/slugs"
+	"grouprise.org/grouprise/internal/store"
+)
+
+// Kind is what a content is.
+type Kind string
+
+// The kinds of content.
+const (
+	Article Kind = "article"
+	Event   Kind = "event"
+	Gallery Kind = "gallery"
+	File    Kind = "file"
+	Poll    Kind = "poll"
+)
+
+// Kinds lists the kinds in the order menus show them.
+var Kinds = []Kind{Article, Event, Gallery, File, Poll}
+
+// Errors a person can fix; FieldError names the form field they belong to.
+var (
+	ErrTitleMissing   = errors.New("a title is needed")
+	ErrTitleTooLong   = errors.New("the title has at most 255 characters")
+	ErrPlaceMissing   = errors.New("an event needs a place")
+	ErrPlaceTooLong   = errors.New("the place has at most 255 characters")
+	ErrStartMissing   = errors.New("an event needs a start")
+	ErrEndBeforeStart = errors.New("the end lies before the start")
+	ErrDateRange      = errors.New("the date lies outside the years 1900 to 2200")
+	ErrSlugInvalid    = errors.New("the short name may contain letters, digits, hyphens and underscores only")
+	ErrSlugTaken      = errors.New("the short name is taken")
+	ErrTextMissing    = errors.New("a text is needed")
+	ErrRepeatCount    = errors.New("an event repeats 1 to 100 times")
+	ErrRepeatPeriod   = errors.New("unknown repetition")
+	ErrNotAllowed     = errors.New("not allowed")
+)
+
+// FieldError is an error in one field of a form.
+type FieldError struct {
+	Field string
+	Err   error
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
+func (e *FieldError) Unwrap() error { return e.Err }
+
+func fieldError(field string, err error) error { return &FieldError{Field: field, Err: err} }
+
+// Draft is what a create or edit form says about a content.
+type Draft struct {
+	Title, Text    string
+	Public, Pinned bool
+	// Slug is the short name in the URL; edits only ("" keeps it).
+	Slug    string
+	ImageID int64
+	// Events.
+	Place      string
+	Start, End time.Time // End is zero when open
+	AllDay     bool
+	Repeat     Repeat
+}
+
+// Service creates and changes contents and comments.
+type Service struct {
+	db  *store.DB
+	now func() time.Time
+}
+
+// New returns the content service.
+func New(db *store.DB) *Service { return &Service{db: db, now: time.Now} }
+
+var (
+	minDate = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxDate = time.Date(2200, 12, 31, 23, 59, 59, 0, time.UTC)
+)
+
+// check validates a draft of a kind.
+func check(kind Kind, d *Draft) error {
+	d.Title = strings.TrimSpace(d.Title)
+	switch {
+	case d.Title == "":
+		return fieldError("title", ErrTitleMissing)
+	case len([]rune(d.Title)) > 255:
+		return fieldError("title", ErrTitleTooLong)
+	}
+	if kind != Event {
+		d.Place, d.Start, d.End, d.AllDay = "", time.Time{}, time.Time{}, false
+		return nil
+	}
+	d.Place = strings.TrimSpace(d.Place)
+	switch {
+	case d.Place == "":
+		return fieldError("place", ErrPlaceMissing)
+	case len([]rune(d.Place)) > 255:
+		return fieldError("place", ErrPlaceTooLong)
+	case d.Start.IsZero():
+		return fieldError("start", ErrStartMissing)
+	case d.Start.Before(minDate) || d.Start.After(maxDate):
+		return fieldError("start", ErrDateRange)
+	case !d.End.IsZero() && (d.End.Before(minDate) || d.End.After(maxDate)):
+		return fieldError("end", ErrDateRange)
+	case !d.End.IsZero() && d.End.Before(d.Start):
+		return fieldError("end", ErrEndBeforeStart)
+	}
+	return d.Repeat.check()
+}
+
+// Create publishes a new content (and, for repeated events, its copies) in a group or under
+// the author's profile, with its tags and its notification, in one transaction. It returns
+// the association of the (first) content.
+func (s *Service) Create(ctx context.Context, author *store.Gestalt, groupID int64, kind Kind, d Draft) (*store.Association, error) {
+	if err := check(kind, &d); err != nil {
+		return nil, err
+	}
+	starts := []time.Time{d.Start}
+	if kind == Event {
+		starts = d.Repeat.Starts(d.Start)
+	}
+	var first *store.Association
+	err := s.db.Tx(ctx, func(q *store.Queries) error {
+		for i, start := range starts {
+			e := d
+			if kind == Event && i > 0 {
+				if !d.End.IsZero() {
+					e.End = start.Add(d.End.Sub(d.Start))
+				}
+				e.Start = start
+			}
+			a, err := s.create(ctx, q, author, groupID, kind, e, i == 0)
+			if err != nil {
+				return err
+			}
+			if first == nil {
+				first = a
+			}
+		}
+		return nil
+	})
+	return first, err
+}
+
+func (s *Service) create(ctx context.Context, q *store.Queries, author *store.Gestalt, groupID int64, kind Kind, d Draft, announce bool) (*store.Association, error) {
+	now := s.now()
+	c := &store.Content{Title: d.Title, ImageID: d.ImageID, Place: d.Place, AllDay: d.AllDay}
+	setTimes(c, d)
+	if _, err := q.CreateContent(ctx, c, &store.Version{AuthorID: author.ID, Text: d.Text, TimeCreated: now}); err != nil {
+		return nil, err
+	}
+	a := &store.Association{ContentID: c.ID, GroupID: groupID, Public: d.Public, Pinned: d.Pinned && groupID != 0}
+	if groupID == 0 {
+		a.GestaltID = author.ID
+	}
+	slug, err := slugs.Unique(ctx, slugs.Make(d.Title), func(ctx context.Context, slug string) (bool, error) {
+		return q.ContentSlugTaken(ctx, a.GroupID, a.GestaltID, slug, 0)
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.Slug = slug
+	if _, err := q.CreateAssociation(ctx, a); err != nil {
+		return nil, err
+	}
+	if err := tag(ctx, q, c.ID, append(markdown.TitleTags(d.Title), markdown.Tags(d.Text)...)); err != nil {
+		return nil, err
+	}
+	if announce {
+		if err := notify.ContentCreated(ctx, q, c.ID, now); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+func setTimes(c *store.Content, d Draft) {
+	c.StartsAt.V, c.StartsAt.Valid = d.Start.UTC(), !d.Start.IsZero()
+	c.EndsAt.V, c.EndsAt.Valid = d.End.UTC(), !d.End.IsZero()
+}
+
+// tag adds the tags named to a content.
+func tag(ctx context.Context, q *store.Queries, contentID int64, names []string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	tags := make([]store.Tag, len(names))
+	for i, n := range names {
+		tags[i] = store.Tag{Name: n, Slug: markdown.TagSlug(n)}
+	}
+	ids, err := q.EnsureTags(ctx, tags)
+	if err != nil {
+		return err
+	}
+	return q.TagContent(ctx, contentID, ids)
+}
+
+// Update saves an edit: the content's fields, its publication, and a new version by the
+// editor. The stored file moves on to the new version.
+func (s *Service) Update(ctx context.Context, a *store.Association, editor *store.Gestalt, kind Kind, d Draft) error {
+	if err := check(kind, &d); err != nil {
+		return err
+	}
+	d.Slug = strings.TrimSpace(d.Slug)
+	if d.Slug == "" {
+		d.Slug = a.Slug
+	}
+	if !slugs.Valid(d.Slug) {
+		return fieldError("slug", ErrSlugInvalid)
+	}
+	return s.db.Tx(ctx, func(q *store.Queries) error {
+		if !strings.EqualFold(d.Slug, a.Slug) {
+			taken, err := q.ContentSlugTaken(ctx, a.GroupID, a.GestaltID, d.Slug, a.ID)
+			if err != nil {
+				return err
+			}
+			if taken {
+				return fieldError("slug", ErrSlugTaken)
+			}
+		}
+		c, err := q.ContentByID(ctx, a.ContentID)
+		if err != nil {
+			return err
+		}
+		c.Title, c.ImageID, c.Place, c.AllDay = d.Title, d.ImageID, d.Place, d.AllDay
+		setTimes(c, d)
+		if err := q.UpdateContent(ctx, c); err != nil {
+			return err
+		}
+		changed := *a
+		changed.Slug, changed.Public, changed.Pinned = d.Slug, d.Public, d.Pinned && a.GroupID != 0
+		if err := q.UpdateAssociation(ctx, &changed); err != nil {
+			return err
+		}
+		last, err := q.LatestVersion(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		v := &store.Version{ContentID: c.ID, AuthorID: editor.ID, Text: d.Text, TimeCreated: s.now()}
+		if !v.TimeCreated.After(last.TimeCreated) {
+			v.TimeCreated = last.TimeCreated.Add(time.Microsecond)
+		}
+		if _, err := q.AddVersion(ctx, v); err != nil {
+			return err
+		}
+		if err := q.MoveVersionFiles(ctx, last.ID, v.ID); err != nil {
+			return err
+		}
+		*a = changed
+		return tag(ctx, q, c.ID, append(markdown.TitleTags(d.Title), markdown.Tags(d.Text)...))
+	})
+}
+
+// Delete hides a content; the rows stay (the original's soft delete), the slug is free again.
+func (s *Service) Delete(ctx context.Context, a *store.Association) error {
+	return s.db.Tx(ctx, func(q *store.Queries) error { return q.DeleteAssociation(ctx, a.ID, s.now()) })
+}
+
+// Comment adds a comment to a content (internal: for the group's members only), tags the
+// content with the comment's tags and announces it, in one transaction.
+func (s *Service) Comment(ctx context.Context, a *store.Association, author *store.Gestalt, text string, inReplyTo int64, internal bool) (int64, error) {
+	if strings.TrimSpace(text) == "" {
+		return 0, fieldError("text", ErrTextMissing)
+	}
+	var id int64
+	err := s.db.Tx(ctx, func(q *store.Queries) error {
+		if inReplyTo != 0 {
+			parent, err := q.ContributionByID(ctx, inReplyTo)
+			if err != nil || parent.ContentID != a.ContentID {
+				inReplyTo = 0
+			}
+		}
+		now := s.now()
+		var err error
+		id, err = q.AddContribution(ctx, &store.Contribution{ContentID: a.ContentID, AuthorID: author.ID, Kind: "text",
+			Text: text, InReplyToID: inReplyTo, TimeCreated: now, Public: !internal})
+		if err != nil {
+			return err
+		}
+		if err := tag(ctx, q, a.ContentID, markdown.Tags(text)); err != nil {
+			return err
+		}
+		return notify.ContributionCreated(ctx, q, id, now)
+	})
+	return id, err
+}
+
+// DeleteComment hides a comment.
+func (s *Service) DeleteComment(ctx context.Context, id int64) error {
+	return s.db.Tx(ctx, func(q *store.Queries) error { return q.DeleteContribution(ctx, id, s.now()) })
+}
+
+// String makes Kind print as its name.
+func (k Kind) String() string { return string(k) }
+
+// ParseKind reads a kind's name.
+func ParseKind(s string) (Kind, error) {
+	for _, k := range Kinds {
+		if string(k) == s {
+			return k, nil
+		}
+	}
+	return "", fmt.Errorf("contents: unknown kind %q", s)
+}

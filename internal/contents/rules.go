@@ -1,0 +1,66 @@
+package contents
+
+import (
+	"time"
+
+	"grouprise.org/grouprise/internal/access"
+	"grouprise.org/grouprise/internal/store"
+)
+
+// The permission rules of contents and their comments (the original's rules.py, with its
+// quirks fixed where noted).
+
+// CanView: public contents for everybody; internal ones for the group's members, the
+// person they are published under, and whoever commented on them.
+func CanView(v *access.Viewer, a *store.Association, commented bool) bool {
+	if a.Deleted.Valid {
+		return false
+	}
+	return a.Public || v.IsMember(a.GroupID) || v.Is(a.GestaltID) || (v.LoggedIn() && commented)
+}
+
+// CanCreateIn: members publish in their groups, everybody under their own profile.
+func CanCreateIn(v *access.Viewer, groupID, gestaltID int64) bool {
+	if groupID != 0 {
+		return v.IsMember(groupID)
+	}
+	return v.Is(gestaltID)
+}
+
+// CanChange: a group's members edit its contents; a person edits their own.
+func CanChange(v *access.Viewer, a *store.Association) bool {
+	return !a.Deleted.Valid && (v.IsMember(a.GroupID) || v.Is(a.GestaltID))
+}
+
+// CanDelete: the author of the first version, and members of the group who have been
+// members for more than a week.
+func CanDelete(v *access.Viewer, a *store.Association, firstAuthor int64, now time.Time) bool {
+	if !v.LoggedIn() || a.Deleted.Valid {
+		return false
+	}
+	if v.Is(firstAuthor) || v.Admin() {
+		return true
+	}
+	since, ok := v.MemberSince(a.GroupID)
+	return ok && now.Sub(since) > 7*24*time.Hour
+}
+
+// CanComment: logged-in people who can see the content.
+func CanComment(v *access.Viewer, a *store.Association, commented bool) bool {
+	return v.LoggedIn() && CanView(v, a, commented)
+}
+
+// CanViewInternal: internal comments are for the group's members (and, each, for its author).
+func CanViewInternal(v *access.Viewer, a *store.Association) bool {
+	return v.IsMember(a.GroupID) || (a.GroupID == 0 && v.Is(a.GestaltID))
+}
+
+// CanWriteInternal: members may write comments for members only on a group's content.
+func CanWriteInternal(v *access.Viewer, a *store.Association) bool {
+	return a.GroupID != 0 && v.IsMember(a.GroupID)
+}
+
+// CanDeleteComment: authors delete their own comments (messages in conversations stay).
+func CanDeleteComment(v *access.Viewer, c *store.Contribution) bool {
+	return c.ContentID != 0 && !c.Deleted.Valid && v.Is(c.AuthorID)
+}
