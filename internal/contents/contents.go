@@ -86,6 +86,10 @@ var (
 	maxDate = time.Date(2200, 12, 31, 23, 59, 59, 0, time.UTC)
 )
 
+// Validate checks a draft of a kind as Create and Update do (forms call it to report all
+// problems at once); it trims the text fields.
+func Validate(kind Kind, d *Draft) error { return check(kind, d) }
+
 // check validates a draft of a kind.
 func check(kind Kind, d *Draft) error {
 	d.Title = strings.TrimSpace(d.Title)

@@ -121,3 +121,25 @@ func (p *Printer) Clock(t time.Time) string {
 func (p *Printer) DateTime(t time.Time) string {
 	return p.T("date.datetime", "Date", p.Date(t), "Time", p.Clock(t))
 }
+
+// Period formats the time of an event: one day or several, all day or with times; end may
+// be zero. The times must be in the zone they are to be shown in.
+func (p *Printer) Period(start, end time.Time, allDay bool) string {
+	switch {
+	case allDay && (end.IsZero() || sameDay(start, end)):
+		return p.T("date.allday", "Day", p.Date(start))
+	case allDay:
+		return p.T("date.allday_range", "From", p.Date(start), "Until", p.Date(end))
+	case end.IsZero():
+		return p.DateTime(start)
+	case sameDay(start, end):
+		return p.T("date.range", "From", p.DateTime(start), "Until", p.T("date.clock", "Time", p.Clock(end)))
+	}
+	return p.T("date.range", "From", p.DateTime(start), "Until", p.DateTime(end))
+}
+
+func sameDay(a, b time.Time) bool {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	return ay == by && am == bm && ad == bd
+}

@@ -209,22 +209,9 @@ func (it *item) when(p *i18n.Printer, loc *time.Location) string {
 	if it.kind != "event" || it.starts.IsZero() {
 		return ""
 	}
-	s, e := it.starts.In(loc), it.ends.In(loc)
-	switch {
-	case it.allDay && (it.ends.IsZero() || sameDay(s, e)):
-		return p.T("mail.event.when_allday", "Day", p.Date(s))
-	case it.allDay:
-		return p.T("mail.event.when_allday_range", "From", p.Date(s), "Until", p.Date(e))
-	case it.ends.IsZero():
-		return p.T("mail.event.when", "When", p.DateTime(s))
-	case sameDay(s, e):
-		return p.T("mail.event.when_range", "From", p.DateTime(s), "Until", p.Clock(e))
+	e := it.ends
+	if !e.IsZero() {
+		e = e.In(loc)
 	}
-	return p.T("mail.event.when_range", "From", p.DateTime(s), "Until", p.DateTime(e))
-}
-
-func sameDay(a, b time.Time) bool {
-	ay, am, ad := a.Date()
-	by, bm, bd := b.Date()
-	return ay == by && am == bm && ad == bd
+	return p.T("mail.event.when", "When", p.Period(it.starts.In(loc), e, it.allDay))
 }

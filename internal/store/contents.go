@@ -367,6 +367,8 @@ type ThreadItem struct {
 	Contribution
 	Author        EntityRef
 	ApplicationOf int64 // the group of an application (kind application)
+	// FileStored and FileName describe the file of a file contribution.
+	FileStored, FileName string
 }
 
 // Thread lists the contributions of a content or conversation, oldest first, deleted ones
@@ -381,9 +383,10 @@ func (q *Queries) Thread(ctx context.Context, contentID, conversationID int64, w
 		internal = ""
 	}
 	rows, err := q.query(ctx, `SELECT `+contributionColumns+`, g.id, g.username, g.first_name, g.last_name, g.avatar_color,
-		COALESCE(ap.group_id, 0)
+		COALESCE(ap.group_id, 0), COALESCE(f.file, ''), COALESCE(f.filename, '')
 		FROM contributions c JOIN gestalten g ON g.id = c.author_id
 		LEFT JOIN applications ap ON ap.id = c.application_id
+		LEFT JOIN files f ON f.id = c.file_id
 		WHERE c.`+column+` = ? AND c.deleted IS NULL`+internal+` ORDER BY c.time_created, c.id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("store: thread of %s %d: %w", column, id, err)
@@ -393,7 +396,8 @@ func (q *Queries) Thread(ctx context.Context, contentID, conversationID int64, w
 		c := &t.Contribution
 		err := r.Scan(&c.ID, &c.ContentID, &c.ConversationID, &c.AuthorID, &c.Kind, &c.Text, &c.FileID,
 			&c.ApplicationID, &c.InReplyToID, &c.AttachedToID, &c.TimeCreated, &c.Deleted, &c.Public,
-			&t.Author.ID, &t.Author.Slug, &t.Author.FirstName, &t.Author.LastName, &t.Author.Color, &t.ApplicationOf)
+			&t.Author.ID, &t.Author.Slug, &t.Author.FirstName, &t.Author.LastName, &t.Author.Color, &t.ApplicationOf,
+			&t.FileStored, &t.FileName)
 		return &t, err
 	})
 }

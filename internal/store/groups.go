@@ -372,3 +372,13 @@ func (q *Queries) MembersByScore(ctx context.Context, groupID int64) ([]*Gestalt
 func (q *Queries) DeleteGroup(ctx context.Context, id int64) error {
 	return q.updateOne(ctx, "delete group", `DELETE FROM groups WHERE id = ?`, id)
 }
+
+// GroupsOfMember lists the groups a person belongs to, by name.
+func (q *Queries) GroupsOfMember(ctx context.Context, gestaltID int64) ([]*Group, error) {
+	rows, err := q.query(ctx, `SELECT `+groupColumns+` FROM memberships m JOIN groups gr ON gr.id = m.group_id
+		WHERE m.member_id = ? ORDER BY lower(gr.name)`, gestaltID)
+	if err != nil {
+		return nil, fmt.Errorf("store: groups of %d: %w", gestaltID, err)
+	}
+	return collect(rows, scanGroup)
+}

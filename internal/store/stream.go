@@ -58,6 +58,7 @@ type StreamQuery struct {
 	Pinned    *bool   // only pinned (or only unpinned) ones
 	Events    bool    // only events that have not ended by Now
 	TagID     int64   // only contents with this tag or of a group with it
+	Kind      string  // only contents of this kind (article, event, gallery, file, poll)
 	// AssociationID selects one publication (StreamItemByAssociation).
 	AssociationID int64
 	Now           time.Time
@@ -98,6 +99,18 @@ func (q *Queries) Stream(ctx context.Context, sq StreamQuery) ([]*StreamItem, er
 	if sq.AssociationID != 0 {
 		where = append(where, "a.id = ?")
 		args = append(args, sq.AssociationID)
+	}
+	switch sq.Kind {
+	case "article":
+		where = append(where, "c.poll_id IS NULL", "c.starts_at IS NULL", kindGallery(false), kindFile(false))
+	case "event":
+		where = append(where, "c.starts_at IS NOT NULL")
+	case "gallery":
+		where = append(where, kindGallery(true))
+	case "file":
+		where = append(where, kindFile(true))
+	case "poll":
+		where = append(where, "c.poll_id IS NOT NULL")
 	}
 	if sq.TagID != 0 {
 		where = append(where, `(EXISTS (SELECT 1 FROM content_tags ct WHERE ct.content_id = c.id AND ct.tag_id = ?)
@@ -164,4 +177,20 @@ func (q *Queries) Stream(ctx context.Context, sq StreamQuery) ([]*StreamItem, er
 		}
 		return &it, err
 	})
+}
+
+// kindGallery and kindFile are conditions on contents c: (not) a gallery, (not) a file.
+func kindGallery(is bool) string {
+	return not(is) + "EXISTS (SELECT 1 FROM gallery_images gi WHERE gi.content_id = c.id)"
+}
+
+func kindFile(is bool) string {
+	return not(is) + "EXISTS (SELECT 1 FROM content_versions v JOIN files f ON f.version_id = v.id WHERE v.content_id = c.id)"
+}
+
+func not(is bool) string {
+	if is {
+		return ""
+	}
+	return "NOT "
 }

@@ -3,12 +3,14 @@ package web
 import (
 	"context"
 	"errors"
+	"html/template"
 	"net/http"
 	"strconv"
 
 	"grouprise.org/grouprise/internal/accounts"
 	"grouprise.org/grouprise/internal/conversations"
 	"grouprise.org/grouprise/internal/groups"
+	"grouprise.org/grouprise/internal/markdown"
 	"grouprise.org/grouprise/internal/store"
 )
 
@@ -189,7 +191,8 @@ type conversationData struct {
 	Subject     string
 	To          string
 	Items       []*store.ThreadItem
-	CanAccept   map[int64]bool // application ids the viewer may accept
+	Texts       map[int64]template.HTML // the messages, rendered
+	CanAccept   map[int64]bool          // application ids the viewer may accept
 	Form        *form
 }
 
@@ -261,7 +264,14 @@ func (s *Server) conversationData(ctx context.Context, r *http.Request, a *store
 	if err != nil {
 		return nil, err
 	}
-	d := &conversationData{Association: a, Subject: subject, Items: items, CanAccept: map[int64]bool{}}
+	d := &conversationData{Association: a, Subject: subject, Items: items, CanAccept: map[int64]bool{}, Texts: map[int64]template.HTML{}}
+	texts := make([]string, len(items))
+	for i, it := range items {
+		texts[i] = it.Text
+	}
+	for i, h := range s.renderTexts(r, markdown.Content, 3, texts...) {
+		d.Texts[items[i].ID] = h
+	}
 	if a.GroupID != 0 {
 		g, err := s.db.GroupByID(ctx, a.GroupID)
 		if err != nil {

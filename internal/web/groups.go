@@ -1,10 +1,12 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"strconv"
 
 	"grouprise.org/grouprise/internal/groups"
+	"grouprise.org/grouprise/internal/markdown"
 	"grouprise.org/grouprise/internal/store"
 )
 
@@ -106,6 +108,8 @@ type groupPageData struct {
 	Items       []*store.StreamItem
 	Events      []*store.StreamItem
 	EventsOnly  bool
+	Description template.HTML
+	Tags        []*store.Tag
 	Page        int
 	NextPage    int
 }
@@ -129,6 +133,13 @@ func (s *Server) groupPage(w http.ResponseWriter, r *http.Request, g *store.Grou
 			s.fail(w, r, err)
 			return
 		}
+	}
+	if g.Description != "" {
+		d.Description = s.renderTexts(r, markdown.LinkOnly, 0, g.Description)[0]
+	}
+	if d.Tags, err = s.db.GroupTags(ctx, g.ID); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	base := store.StreamQuery{ViewerID: v.ID(), MemberOf: v.GroupIDs(), GroupID: g.ID, Now: s.now()}
 	pinned, unpinned := true, false

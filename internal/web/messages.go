@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"grouprise.org/grouprise/internal/accounts"
+	"grouprise.org/grouprise/internal/contents"
 	"grouprise.org/grouprise/internal/conversations"
 	"grouprise.org/grouprise/internal/groups"
 )
@@ -40,6 +41,18 @@ var userErrors = []struct {
 	{conversations.ErrSubjectMissing, "error.subject_missing"},
 	{conversations.ErrTextMissing, "error.text_missing"},
 	{conversations.ErrTooLong, "error.subject_too_long"},
+	{contents.ErrTitleMissing, "error.title_missing"},
+	{contents.ErrTitleTooLong, "error.title_too_long"},
+	{contents.ErrPlaceMissing, "error.place_missing"},
+	{contents.ErrPlaceTooLong, "error.place_too_long"},
+	{contents.ErrStartMissing, "error.start_missing"},
+	{contents.ErrEndBeforeStart, "error.end_before_start"},
+	{contents.ErrDateRange, "error.date_range"},
+	{contents.ErrSlugInvalid, "error.slug_invalid"},
+	{contents.ErrSlugTaken, "error.content_slug_taken"},
+	{contents.ErrTextMissing, "error.comment_missing"},
+	{contents.ErrRepeatCount, "error.repeat_count"},
+	{contents.ErrRepeatPeriod, "error.repeat_period"},
 }
 
 // userError translates an error a person can fix; ok is false for other errors.

@@ -2,8 +2,10 @@ package web
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
 
+	"grouprise.org/grouprise/internal/markdown"
 	"grouprise.org/grouprise/internal/store"
 )
 
@@ -50,6 +52,7 @@ func (s *Server) entity(w http.ResponseWriter, r *http.Request) {
 
 type profilePageData struct {
 	Person   *store.Gestalt
+	About    template.HTML
 	Items    []*store.StreamItem
 	Self     bool
 	Page     int
@@ -71,6 +74,9 @@ func (s *Server) profilePage(w http.ResponseWriter, r *http.Request, p *store.Ge
 		return
 	}
 	d := profilePageData{Person: p, Items: items, Self: v.Is(p.ID), Page: n}
+	if p.About != "" {
+		d.About = s.renderTexts(r, markdown.Content, 3, p.About)[0]
+	}
 	if len(items) > 12 {
 		d.Items, d.NextPage = items[:12], n+1
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"grouprise.org/grouprise/internal/contents"
 	"grouprise.org/grouprise/internal/conversations"
 	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/store"
@@ -64,6 +65,23 @@ func newMatrixSite(t *testing.T) *matrixSite {
 		t.Fatal(err)
 	}
 	ids["conversation"] = itoa(started.AssociationID)
+	svc := contents.New(s.db)
+	for _, c := range []struct {
+		title  string
+		public bool
+	}{{"Öffentlich", true}, {"Intern", false}} {
+		a, err := svc.Create(ctx, people["alice"], gardenID, contents.Article, contents.Draft{Title: c.title, Text: "Text", Public: c.public})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.public {
+			id, err := svc.Comment(ctx, a, people["alice"], "Erster!", 0, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids["comment"] = itoa(id)
+		}
+	}
 	s.mails() // drop the notifications
 	return &matrixSite{site: s, ids: ids}
 }
@@ -116,11 +134,32 @@ func TestPermissionMatrix(t *testing.T) {
 		{"GET", "/stadt/email/", nil, [5]int{302, 200, 200, 200, 200}},
 		{"GET", "/stadt/settings/gestalt/delete/", nil, [5]int{302, 200, 200, 200, 200}},
 		{"GET", "/stadt/admin/", nil, [5]int{302, 403, 403, 403, 200}},
+		{"GET", "/stadt/articles/", nil, [5]int{200, 200, 200, 200, 200}},
+		{"GET", "/garten/oeffentlich/", nil, [5]int{200, 200, 200, 200, 200}},
+		{"GET", "/garten/intern/", nil, [5]int{302, 403, 200, 403, 403}},
+		{"GET", "/garten/fehlt/", nil, [5]int{404, 404, 404, 404, 404}},
+		{"GET", "/garten/oeffentlich/edit/", nil, [5]int{302, 403, 200, 403, 403}},
+		{"GET", "/garten/intern/edit/", nil, [5]int{302, 403, 200, 403, 403}},
+		{"GET", "/garten/oeffentlich/delete/", nil, [5]int{302, 403, 200, 403, 200}},
+		{"GET", "/garten/oeffentlich/unbekannt/", nil, [5]int{404, 404, 404, 404, 404}},
+		{"GET", "/garten/oeffentlich/contributions/{comment}/delete/", nil, [5]int{302, 403, 200, 403, 403}},
+		{"GET", "/stadt/articles/add/", nil, [5]int{302, 200, 200, 200, 200}},
+		{"GET", "/garten/articles/add/", nil, [5]int{302, 403, 200, 403, 403}},
+		{"GET", "/niemand/articles/add/", nil, [5]int{302, 404, 404, 404, 404}},
+		{"GET", "/stadt/events/add", nil, [5]int{302, 200, 200, 200, 200}},
+		{"GET", "/garten/events/add", nil, [5]int{302, 403, 200, 403, 403}},
 		// state changes
 		{"POST", "/stadt/settings/group/?group=garten", url.Values{"name": {"Garten"}, "slug": {"garten"}}, [5]int{302, 403, 303, 403, 403}},
 		{"POST", "/stadt/groups/{haus}/members/add/", url.Values{"email": {"new@example.org"}}, [5]int{302, 403, 303, 403, 403}},
 		{"POST", "/haus/actions/join", nil, [5]int{302, 403, 403, 403, 403}},
 		{"POST", "/stadt/conversations/{conversation}/", url.Values{"text": {"Ich!"}}, [5]int{302, 403, 303, 403, 403}},
+		{"POST", "/garten/oeffentlich/", url.Values{"text": {"Schön!"}}, [5]int{302, 303, 303, 303, 303}},
+		{"POST", "/garten/intern/", url.Values{"text": {"Schön!"}}, [5]int{302, 403, 303, 403, 403}},
+		{"POST", "/garten/articles/add/", url.Values{"title": {"Neu"}}, [5]int{302, 403, 303, 403, 403}},
+		{"POST", "/stadt/articles/add/", url.Values{"title": {"Neu"}, "where": {"{garten}"}}, [5]int{302, 422, 303, 422, 422}},
+		{"POST", "/garten/oeffentlich/edit/", url.Values{"title": {"Öffentlich"}, "public": {"on"}}, [5]int{302, 403, 303, 403, 403}},
+		{"POST", "/garten/oeffentlich/contributions/{comment}/delete/", nil, [5]int{302, 403, 303, 403, 403}},
+		{"POST", "/garten/intern/delete/", nil, [5]int{302, 403, 303, 403, 403}},
 		{"POST", "/stadt/admin/promote/{werkstatt}/", nil, [5]int{302, 403, 403, 403, 303}},
 		{"POST", "/stadt/admin/delete-group/{werkstatt}/", nil, [5]int{302, 403, 403, 403, 303}},
 	}
@@ -135,7 +174,16 @@ func TestPermissionMatrix(t *testing.T) {
 				}
 				var resp *response
 				if r.method == "POST" {
-					resp = b.post(path, r.form)
+					form := url.Values{}
+					for k, vs := range r.form {
+						for _, v := range vs {
+							for id, value := range m.ids {
+								v = strings.ReplaceAll(v, "{"+id+"}", value)
+							}
+							form.Add(k, v)
+						}
+					}
+					resp = b.post(path, form)
 				} else {
 					resp = b.get(path)
 				}
@@ -155,7 +203,8 @@ func TestPermissionMatrix(t *testing.T) {
 func TestNoStateChangeOnGet(t *testing.T) {
 	m := newMatrixSite(t)
 	ctx := context.Background()
-	tables := []string{"memberships", "subscriptions", "groups", "gestalten", "contributions", "permission_tokens", "jobs"}
+	tables := []string{"memberships", "subscriptions", "groups", "gestalten", "contributions", "permission_tokens", "jobs",
+		"contents", "content_versions", "associations", "tags"}
 	count := func() map[string]int {
 		out := map[string]int{}
 		for _, tb := range tables {
@@ -167,7 +216,8 @@ func TestNoStateChangeOnGet(t *testing.T) {
 	for role := range roleNames {
 		b := m.as(role)
 		for _, p := range []string{"/garten/actions/join", "/stadt/groups/{garten}/resign/", "/garten/actions/subscribe",
-			"/stadt/groups/{garten}/unsubscribe/", "/stadt/logout/", "/haus/actions/join"} {
+			"/stadt/groups/{garten}/unsubscribe/", "/stadt/logout/", "/haus/actions/join", "/garten/oeffentlich/delete/",
+			"/garten/oeffentlich/contributions/{comment}/delete/", "/garten/articles/add/?title=x", "/garten/oeffentlich/edit/"} {
 			for k, v := range m.ids {
 				p = strings.ReplaceAll(p, "{"+k+"}", v)
 			}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"database/sql"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -76,7 +77,14 @@ func funcs(p *i18n.Printer, assets map[string]*static.Asset, cfg *config.Config)
 		"initials":   initials,
 		"add":        func(a, b int) int { return a + b },
 		"paragraphs": paragraphs,
-		"teaser":     teaser,
+		"period": func(start, end sql.Null[time.Time], allDay bool) string {
+			var e time.Time
+			if end.Valid {
+				e = end.V.In(cfg.Location())
+			}
+			return p.Period(start.V.In(cfg.Location()), e, allDay)
+		},
+		"teaser": teaser,
 		"dict": func(kv ...any) map[string]any {
 			m := make(map[string]any, len(kv)/2)
 			for i := 0; i+1 < len(kv); i += 2 {
@@ -177,8 +185,20 @@ type page struct {
 	Unread   int    // the viewer's unread activity
 	Site     siteInfo
 	Data     any
+	// Meta describes the page for link previews; nil for most pages.
+	Meta *pageMeta
 	// Content is the rendered page, for the layout.
 	Content template.HTML
+}
+
+// pageMeta describes a page for link previews (OpenGraph); page data provides it with a
+// method pageMeta.
+type pageMeta struct {
+	Type        string // og:type
+	Description string
+	Image       string // absolute URL
+	Published   time.Time
+	URL         string // canonical, absolute
 }
 
 // siteInfo is what the layout shows of the site.
@@ -200,6 +220,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		return
 	}
 	p := &page{Title: title, Lang: l, Viewer: viewer(r), Path: r.URL.RequestURI(), Data: data}
+	if m, ok := data.(interface{ pageMeta() *pageMeta }); ok {
+		p.Meta = m.pageMeta()
+	}
 	if r.Context().Value(viewerKey) != nil { // the session was read
 		p.Messages = s.messages(r)
 	}

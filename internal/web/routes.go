@@ -2,7 +2,9 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
+	"grouprise.org/grouprise/internal/contents"
 	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/store"
 )
@@ -99,6 +101,29 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /stadt/conversations/{assoc}/{$}", s.conversation)
 	mux.HandleFunc("GET /stadt/memberships/applications/{id}/accept/{$}", s.acceptApplication)
 	mux.HandleFunc("POST /stadt/memberships/applications/{id}/accept/{$}", s.acceptApplication)
+
+	// contents
+	mux.HandleFunc("GET /stadt/articles/{$}", s.articles)
+	for _, k := range []struct {
+		kind contents.Kind
+		path string
+	}{{contents.Article, "articles/add/"}, {contents.Event, "events/add"}, {contents.Event, "events/add/"}} {
+		if strings.HasSuffix(k.path, "/") {
+			k.path += "{$}"
+		}
+		mux.HandleFunc("GET /stadt/"+k.path, s.createContent(k.kind))
+		mux.HandleFunc("POST /stadt/"+k.path, s.createContent(k.kind))
+		mux.HandleFunc("GET /{group}/"+k.path, s.createContent(k.kind))
+		mux.HandleFunc("POST /{group}/"+k.path, s.createContent(k.kind))
+	}
+	mux.HandleFunc("GET /{entity}/{assoc}/{$}", s.content)
+	mux.HandleFunc("POST /{entity}/{assoc}/{$}", s.content)
+	// /<entity>/<content>/edit/ and …/delete/: one pattern, since literal segments here
+	// would conflict with /stadt/<page>/<key>/ routes.
+	mux.HandleFunc("GET /{entity}/{assoc}/{action}/{$}", s.contentAction)
+	mux.HandleFunc("POST /{entity}/{assoc}/{action}/{$}", s.contentAction)
+	mux.HandleFunc("GET /{entity}/{assoc}/contributions/{id}/delete/{$}", s.deleteComment)
+	mux.HandleFunc("POST /{entity}/{assoc}/contributions/{id}/delete/{$}", s.deleteComment)
 
 	// site
 	mux.HandleFunc("GET /stadt/help/{$}", s.help)

@@ -16,9 +16,11 @@ import (
 
 	"grouprise.org/grouprise/internal/accounts"
 	"grouprise.org/grouprise/internal/config"
+	"grouprise.org/grouprise/internal/contents"
 	"grouprise.org/grouprise/internal/conversations"
 	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/i18n"
+	"grouprise.org/grouprise/internal/markdown"
 	"grouprise.org/grouprise/internal/notify"
 	"grouprise.org/grouprise/internal/store"
 	"grouprise.org/grouprise/static"
@@ -46,6 +48,8 @@ type Server struct {
 	accounts      *accounts.Accounts
 	groups        *groups.Groups
 	conversations *conversations.Conversations
+	contents      *contents.Service
+	markdown      *markdown.Renderer
 	sessions      *scs.SessionManager
 	views         *views
 	assets        map[string]*static.Asset
@@ -65,6 +69,8 @@ func New(d Deps) (*Server, error) {
 		accounts:      accounts.New(d.DB, d.Config.SlugReserved, d.Notifier),
 		groups:        groups.New(d.DB, d.Config.SlugReserved, d.Notifier),
 		conversations: conversations.New(d.DB),
+		contents:      contents.New(d.DB),
+		markdown:      markdown.New(d.Config.BaseURL(), mentionResolver{d.DB}),
 		now:           time.Now,
 	}
 	if s.wake == nil {

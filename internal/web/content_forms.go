@@ -1,0 +1,348 @@
+package web
+
+import (
+	"database/sql"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"grouprise.org/grouprise/internal/contents"
+	"grouprise.org/grouprise/internal/store"
+)
+
+type contentFormData struct {
+	Kind   contents.Kind
+	Form   *form
+	Action string
+	Edit   bool
+	// Group is the group the content is (to be) published in; nil on site-level routes,
+	// where Groups are the choices besides the personal profile, and for personal contents.
+	Group       *store.Group
+	Groups      []*store.Group
+	Personal    bool
+	Repetitions bool
+	Periods     []string
+	Cancel      string
+}
+
+// dateLayouts are the forms a date may be given in: the browser's datetime-local and date
+// inputs, and what people type where the browser offers a text field.
+var dateLayouts = []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04", "02.01.2006 15:04",
+	"2.1.2006 15:04", "2006-01-02", "02.01.2006", "2.1.2006"}
+
+// parseDate reads a date field in the site's time zone; zero for an empty field.
+func (s *Server) parseDate(r *http.Request, f *form, name string) time.Time {
+	v := f.Get(name)
+	if v == "" {
+		return time.Time{}
+	}
+	for _, layout := range dateLayouts {
+		if t, err := time.ParseInLocation(layout, v, s.cfg.Location()); err == nil {
+			return t
+		}
+	}
+	f.Fail(name, s.t(r, "error.datetime_invalid"))
+	return time.Time{}
+}
+
+// formatDate writes a stored time for a datetime-local input.
+func (s *Server) formatDate(t sql.Null[time.Time]) string {
+	if !t.Valid {
+		return ""
+	}
+	return t.V.In(s.cfg.Location()).Format("2006-01-02T15:04")
+}
+
+// readDraft reads the fields of the content form.
+func (s *Server) readDraft(r *http.Request, f *form, kind contents.Kind) contents.Draft {
+	d := contents.Draft{Title: f.Get("title"), Text: f.Raw("text"), Public: f.Checked("public"), Pinned: f.Checked("pinned"),
+		Slug: f.Get("slug")}
+	if kind == contents.Event {
+		d.Place = f.Get("place")
+		d.Start = s.parseDate(r, f, "start")
+		d.End = s.parseDate(r, f, "end")
+		d.AllDay = f.Checked("all_day")
+		if s.cfg.Events.EnableRepetitions {
+			d.Repeat.Period = f.Get("repeat")
+			d.Repeat.Count, _ = strconv.Atoi(f.Get("repeat_count"))
+		}
+	}
+	return d
+}
+
+func (s *Server) contentForm(r *http.Request, kind contents.Kind, f *form) *contentFormData {
+	return &contentFormData{Kind: kind, Form: f, Action: r.URL.Path, Periods: contents.Periods,
+		Repetitions: s.cfg.Events.EnableRepetitions}
+}
+
+// createContent writes a new content of a kind: on /{group}/<kind>s/add/ in that group, on
+// /stadt/<kind>s/add/ in a group of the author's choice or under their own profile.
+func (s *Server) createContent(kind contents.Kind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.requireLogin(w, r) {
+			return
+		}
+		ctx := r.Context()
+		v := viewer(r)
+		f := newForm(r)
+		d := s.contentForm(r, kind, f)
+		if slug := r.PathValue("group"); slug != "" {
+			g, err := s.db.GroupBySlug(ctx, slug)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			if !contents.CanCreateIn(v, g.ID, 0) {
+				s.forbidden(w, r)
+				return
+			}
+			d.Group, d.Cancel = g, "/"+g.Slug+"/"
+		} else {
+			groups, err := s.db.GroupsOfMember(ctx, v.ID())
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			d.Groups, d.Cancel = groups, "/"
+		}
+		title := s.t(r, "create."+string(kind))
+		if r.Method == http.MethodGet {
+			// Links may prefill the form (?title=…&text=…); contents are public unless unticked.
+			q := r.URL.Query()
+			f.Values.Set("title", q.Get("title"))
+			f.Values.Set("text", q.Get("text"))
+			f.Values.Set("public", "on")
+			if q.Get("public") == "0" || q.Get("public") == "false" {
+				f.Values.Del("public")
+			}
+			if q.Get("pinned") != "" {
+				f.Values.Set("pinned", q.Get("pinned"))
+			}
+			if q.Get("where") != "" {
+				f.Values.Set("where", q.Get("where"))
+			}
+			s.render(w, r, http.StatusOK, "content_form", title, d)
+			return
+		}
+		draft := s.readDraft(r, f, kind)
+		groupID, entity := int64(0), v.Gestalt.Username
+		if d.Group != nil {
+			groupID, entity = d.Group.ID, d.Group.Slug
+		} else {
+			switch where := f.Get("where"); where {
+			case "me":
+			case "":
+				f.Fail("where", s.t(r, "create.where_missing"))
+			default:
+				for _, g := range d.Groups {
+					if where == itoa(g.ID) {
+						groupID, entity = g.ID, g.Slug
+					}
+				}
+				if groupID == 0 {
+					f.Fail("where", s.t(r, "create.where_missing"))
+				}
+			}
+		}
+		if !f.Valid() {
+			s.formError(r, f, contents.Validate(kind, &draft))
+		} else {
+			a, err := s.contents.Create(ctx, v.Gestalt, groupID, kind, draft)
+			if !s.formError(r, f, err) {
+				if err != nil {
+					s.fail(w, r, err)
+					return
+				}
+				s.wake()
+				s.flash(r, msgSuccess, s.t(r, "create.done"))
+				redirect(w, r, "/"+entity+"/"+a.Slug+"/")
+				return
+			}
+		}
+		s.render(w, r, http.StatusUnprocessableEntity, "content_form", title, d)
+	}
+}
+
+// contentAction dispatches /<entity>/<content>/<action>/.
+func (s *Server) contentAction(w http.ResponseWriter, r *http.Request) {
+	switch r.PathValue("action") {
+	case "edit":
+		s.editContent(w, r)
+	case "delete":
+		s.deleteContent(w, r)
+	default:
+		s.notFound(w, r)
+	}
+}
+
+// editContent changes a content; every save is a new version.
+func (s *Server) editContent(w http.ResponseWriter, r *http.Request) {
+	a, _, ok := s.contentFromPath(w, r)
+	if !ok {
+		return
+	}
+	v := viewer(r)
+	if !contents.CanChange(v, a) {
+		s.forbidden(w, r)
+		return
+	}
+	ctx := r.Context()
+	it, err := s.db.StreamItemByAssociation(ctx, a.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	kind, err := contents.ParseKind(it.Kind)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := newForm(r)
+	d := s.contentForm(r, kind, f)
+	d.Edit, d.Personal, d.Cancel = true, a.GroupID == 0, "/"+it.Entity.Slug+"/"+it.Slug+"/"
+	if a.GroupID != 0 {
+		if d.Group, err = s.db.GroupByID(ctx, a.GroupID); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	title := s.t(r, "edit.title", "Title", it.Title)
+	if r.Method == http.MethodGet {
+		c, err := s.db.ContentByID(ctx, a.ContentID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		f.Values.Set("title", c.Title)
+		f.Values.Set("text", it.Text)
+		f.Values.Set("slug", a.Slug)
+		f.Values.Set("place", c.Place)
+		f.Values.Set("start", s.formatDate(c.StartsAt))
+		f.Values.Set("end", s.formatDate(c.EndsAt))
+		for name, on := range map[string]bool{"public": a.Public, "pinned": a.Pinned, "all_day": c.AllDay} {
+			if on {
+				f.Values.Set(name, "on")
+			}
+		}
+		s.render(w, r, http.StatusOK, "content_form", title, d)
+		return
+	}
+	draft := s.readDraft(r, f, kind)
+	draft.Repeat = contents.Repeat{}
+	if f.Valid() {
+		err := s.contents.Update(ctx, a, v.Gestalt, kind, draft)
+		if !s.formError(r, f, err) {
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			s.flash(r, msgSuccess, s.t(r, "edit.done"))
+			redirect(w, r, "/"+it.Entity.Slug+"/"+a.Slug+"/")
+			return
+		}
+	}
+	s.render(w, r, http.StatusUnprocessableEntity, "content_form", title, d)
+}
+
+// askData is a page that asks before an action.
+type askData struct {
+	Question string
+	Action   string
+	Submit   string
+	Cancel   string
+}
+
+// deleteContent hides a content after asking.
+func (s *Server) deleteContent(w http.ResponseWriter, r *http.Request) {
+	a, _, ok := s.contentFromPath(w, r)
+	if !ok {
+		return
+	}
+	v := viewer(r)
+	it, err := s.db.StreamItemByAssociation(r.Context(), a.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !contents.CanDelete(v, a, it.Author.ID, s.now()) {
+		s.forbidden(w, r)
+		return
+	}
+	if r.Method == http.MethodGet {
+		s.render(w, r, http.StatusOK, "ask", s.t(r, "delete_content.title"), askData{
+			Question: s.t(r, "delete_content.question", "Title", it.Title), Action: r.URL.Path,
+			Submit: s.t(r, "delete_content.submit"), Cancel: "/" + it.Entity.Slug + "/" + it.Slug + "/"})
+		return
+	}
+	if err := s.contents.Delete(r.Context(), a); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, msgSuccess, s.t(r, "delete_content.done"))
+	redirect(w, r, "/"+it.Entity.Slug+"/")
+}
+
+// deleteComment hides one's own comment after asking.
+func (s *Server) deleteComment(w http.ResponseWriter, r *http.Request) {
+	a, _, ok := s.contentFromPath(w, r)
+	if !ok {
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.notFound(w, r)
+		return
+	}
+	c, err := s.db.ContributionByID(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) || err == nil && (c.ContentID != a.ContentID || c.Deleted.Valid) {
+		s.notFound(w, r)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !contents.CanDeleteComment(viewer(r), c) {
+		s.forbidden(w, r)
+		return
+	}
+	back := strings.TrimSuffix(r.URL.Path, "contributions/"+r.PathValue("id")+"/delete/")
+	if r.Method == http.MethodGet {
+		s.render(w, r, http.StatusOK, "ask", s.t(r, "delete_comment.title"), askData{
+			Question: s.t(r, "delete_comment.question"), Action: r.URL.Path,
+			Submit: s.t(r, "delete_comment.submit"), Cancel: back + "#contribution-" + itoa(id)})
+		return
+	}
+	if err := s.contents.DeleteComment(r.Context(), id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, msgSuccess, s.t(r, "delete_comment.done"))
+	redirect(w, r, back)
+}
+
+type listData struct {
+	Kind     string
+	Items    []*store.StreamItem
+	Page     int
+	NextPage int
+}
+
+// articles lists the articles the viewer may see.
+func (s *Server) articles(w http.ResponseWriter, r *http.Request) {
+	v := viewer(r)
+	n := pageNumber(r)
+	items, err := s.db.Stream(r.Context(), store.StreamQuery{ViewerID: v.ID(), MemberOf: v.GroupIDs(), Kind: "article",
+		Limit: 13, Offset: (n - 1) * 12})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := listData{Kind: "article", Items: items, Page: n}
+	if len(items) > 12 {
+		d.Items, d.NextPage = items[:12], n+1
+	}
+	s.render(w, r, http.StatusOK, "list", s.t(r, "list.article"), d)
+}

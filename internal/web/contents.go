@@ -1,0 +1,204 @@
+package web
+
+import (
+	"database/sql"
+	"errors"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"grouprise.org/grouprise/internal/contents"
+	"grouprise.org/grouprise/internal/markdown"
+	"grouprise.org/grouprise/internal/store"
+)
+
+// contentFromPath finds the content of /{entity}/{assoc}/… and checks that the viewer may
+// see it. commented tells whether the viewer wrote in its thread.
+func (s *Server) contentFromPath(w http.ResponseWriter, r *http.Request) (a *store.Association, commented, ok bool) {
+	a, err := s.db.AssociationBySlug(r.Context(), r.PathValue("entity"), r.PathValue("assoc"))
+	if err != nil {
+		s.fail(w, r, err)
+		return nil, false, false
+	}
+	if v := viewer(r); v.LoggedIn() && !a.Public {
+		participants, err := s.db.Participants(r.Context(), a.ContentID, 0)
+		if err != nil {
+			s.fail(w, r, err)
+			return nil, false, false
+		}
+		commented = participants[v.ID()]
+	}
+	if !contents.CanView(viewer(r), a, commented) {
+		s.forbidden(w, r)
+		return nil, false, false
+	}
+	return a, commented, true
+}
+
+// commentView is a comment as the content page shows it.
+type commentView struct {
+	*store.ThreadItem
+	HTML              template.HTML
+	CanDelete         bool
+	CanReplyPrivately bool
+	Attachments       []*store.ThreadItem
+}
+
+type contentPageData struct {
+	Item     *store.StreamItem
+	Assoc    *store.Association
+	Body     template.HTML
+	When     string // events
+	Authors  int
+	Tags     []*store.Tag
+	Comments []*commentView
+	Form     *form
+	// What the viewer may do.
+	CanChange, CanDelete, CanComment, CanInternal, ShowAuthor bool
+	meta                                                      *pageMeta
+}
+
+func (d *contentPageData) pageMeta() *pageMeta { return d.meta }
+
+// content shows a content with its comments; POST adds a comment.
+func (s *Server) content(w http.ResponseWriter, r *http.Request) {
+	a, commented, ok := s.contentFromPath(w, r)
+	if !ok {
+		return
+	}
+	v := viewer(r)
+	f := newForm(r)
+	if r.Method == http.MethodPost {
+		if !v.LoggedIn() {
+			s.redirectToLogin(w, r)
+			return
+		}
+		if !contents.CanComment(v, a, commented) {
+			s.forbidden(w, r)
+			return
+		}
+		in, _ := strconv.ParseInt(f.Get("in_reply_to"), 10, 64)
+		internal := f.Checked("internal") && contents.CanWriteInternal(v, a)
+		id, err := s.contents.Comment(r.Context(), a, v.Gestalt, f.Raw("text"), in, internal)
+		if !s.formError(r, f, err) {
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			s.wake()
+			redirect(w, r, r.URL.Path+"#contribution-"+itoa(id))
+			return
+		}
+	}
+	d, err := s.contentPageData(r, a, commented, f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	status := http.StatusOK
+	if !f.Valid() {
+		status = http.StatusUnprocessableEntity
+	}
+	s.render(w, r, status, "content", d.Item.Title, d)
+}
+
+func (s *Server) contentPageData(r *http.Request, a *store.Association, commented bool, f *form) (*contentPageData, error) {
+	ctx := r.Context()
+	v := viewer(r)
+	it, err := s.db.StreamItemByAssociation(ctx, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	d := &contentPageData{Item: it, Assoc: a, Form: f,
+		CanChange:   contents.CanChange(v, a),
+		CanDelete:   contents.CanDelete(v, a, it.Author.ID, s.now()),
+		CanComment:  contents.CanComment(v, a, commented),
+		CanInternal: contents.CanWriteInternal(v, a),
+		ShowAuthor:  v.IsMember(a.GroupID) || a.GroupID == 0,
+	}
+	if d.Authors, err = s.db.VersionAuthors(ctx, it.ContentID); err != nil {
+		return nil, err
+	}
+	if d.Tags, err = s.db.ContentTags(ctx, it.ContentID); err != nil {
+		return nil, err
+	}
+	if it.StartsAt.Valid {
+		d.When = s.eventTime(r, it.StartsAt, it.EndsAt, it.AllDay)
+	}
+	thread, err := s.db.Thread(ctx, it.ContentID, 0, true)
+	if err != nil {
+		return nil, err
+	}
+	internal := contents.CanViewInternal(v, a)
+	texts := []string{it.Text}
+	byID := map[int64]*commentView{}
+	for _, c := range thread {
+		if !c.Public && !internal && !v.Is(c.AuthorID) {
+			continue
+		}
+		if c.Kind == "file" && byID[c.AttachedToID] != nil {
+			byID[c.AttachedToID].Attachments = append(byID[c.AttachedToID].Attachments, c)
+			continue
+		}
+		cv := &commentView{ThreadItem: c, CanDelete: contents.CanDeleteComment(v, &c.Contribution),
+			CanReplyPrivately: v.LoggedIn() && !v.Is(c.AuthorID) && a.GroupID != 0}
+		byID[c.ID] = cv
+		d.Comments = append(d.Comments, cv)
+		texts = append(texts, c.Text)
+	}
+	// The content's text on the page and its comments below use different heading levels.
+	body := s.renderTexts(r, markdown.Content, 2, texts[0])
+	d.Body = body[0]
+	rendered := s.renderTexts(r, markdown.Content, 3, texts[1:]...)
+	for i, c := range d.Comments {
+		c.HTML = rendered[i]
+	}
+	if r.Method == http.MethodGet && d.CanComment {
+		if id, err := strconv.ParseInt(r.URL.Query().Get("reply"), 10, 64); err == nil && byID[id] != nil {
+			f.Values.Set("in_reply_to", itoa(id))
+			f.Values.Set("text", quote(byID[id].Text))
+		}
+	}
+	d.meta = &pageMeta{Type: "article", Description: markdown.Plain(d.Body, 50), Published: it.Created,
+		URL: s.cfg.BaseURL() + "/" + it.Entity.Slug + "/" + it.Slug + "/"}
+	return d, nil
+}
+
+// quote prepares a reply: the text as a Markdown quote and an empty line.
+func quote(text string) string {
+	lines := strings.Split(strings.ReplaceAll(strings.TrimSpace(text), "\r\n", "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = "> " + l
+	}
+	return strings.Join(lines, "\n") + "\n\n"
+}
+
+// eventTime describes when an event takes place, in the site's time zone.
+func (s *Server) eventTime(r *http.Request, start, end sql.Null[time.Time], allDay bool) string {
+	loc := s.cfg.Location()
+	var e time.Time
+	if end.Valid {
+		e = end.V.In(loc)
+	}
+	return s.catalog.Printer(lang(r)).Period(start.V.In(loc), e, allDay)
+}
+
+// formError records a content error a person can fix on its field; it reports whether it did.
+func (s *Server) formError(r *http.Request, f *form, err error) bool {
+	if err == nil {
+		return false
+	}
+	msg, ok := s.userError(r, err)
+	if !ok {
+		return false
+	}
+	var fe *contents.FieldError
+	if errors.As(err, &fe) {
+		f.Fail(fe.Field, msg)
+	} else {
+		f.Error = msg
+	}
+	return true
+}
