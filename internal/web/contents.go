@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"grouprise.org/grouprise/internal/contents"
+	"grouprise.org/grouprise/internal/conversations"
 	"grouprise.org/grouprise/internal/markdown"
 	"grouprise.org/grouprise/internal/store"
 )
@@ -201,4 +202,85 @@ func (s *Server) formError(r *http.Request, f *form, err error) bool {
 		f.Error = msg
 	}
 	return true
+}
+
+// replyToAuthor answers a comment privately: a new conversation with its author, prefilled
+// with the quote and a link to where it was written.
+func (s *Server) replyToAuthor(w http.ResponseWriter, r *http.Request) {
+	if !s.requireLogin(w, r) {
+		return
+	}
+	ctx := r.Context()
+	assocID, err1 := strconv.ParseInt(r.PathValue("assoc"), 10, 64)
+	id, err2 := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err1 != nil || err2 != nil {
+		s.notFound(w, r)
+		return
+	}
+	a, err := s.db.AssociationByID(ctx, assocID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, err := s.db.ContributionByID(ctx, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if a.Deleted.Valid || c.Deleted.Valid || c.Kind != "text" ||
+		(a.ContentID == 0 || c.ContentID != a.ContentID) && (a.ConversationID == 0 || c.ConversationID != a.ConversationID) {
+		s.notFound(w, r)
+		return
+	}
+	v := viewer(r)
+	participants, err := s.db.Participants(ctx, a.ContentID, a.ConversationID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	// Only where several people talk (a group's content or conversation) and only for
+	// those who can read the comment.
+	visible := contents.CanView(v, a, participants[v.ID()])
+	if a.ConversationID != 0 {
+		visible = conversations.CanView(v, a, participants)
+	}
+	if a.GroupID == 0 || !visible || (!c.Public && !contents.CanViewInternal(v, a) && !v.Is(c.AuthorID)) || v.Is(c.AuthorID) {
+		s.forbidden(w, r)
+		return
+	}
+	author, err := s.db.GestaltByID(ctx, c.AuthorID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := newForm(r)
+	d := messageData{Form: f, To: author.Name(), Action: r.URL.Path, Intro: s.t(r, "message.person_intro")}
+	title := s.t(r, "message.to", "Name", author.Name())
+	if r.Method == http.MethodGet {
+		subject, link := "", s.cfg.BaseURL()+"/stadt/content/"+itoa(a.ID)+"/#contribution-"+itoa(c.ID)
+		if a.ContentID != 0 {
+			content, err := s.db.ContentByID(ctx, a.ContentID)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			subject = content.Title
+		} else {
+			if subject, err = s.db.ConversationSubject(ctx, a.ConversationID); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			link = s.cfg.BaseURL() + "/stadt/conversations/" + itoa(a.ID) + "/#contribution-" + itoa(c.ID)
+		}
+		f.Values.Set("subject", s.t(r, "mail.reply_prefix")+" "+subject)
+		f.Values.Set("text", s.t(r, "reply_author.wrote", "Name", author.Name(), "Link", link)+"\n\n"+quote(c.Text))
+		s.render(w, r, http.StatusOK, "message", title, d)
+		return
+	}
+	started, ok := s.startConversation(w, r, f, conversations.Message{GestaltID: author.ID})
+	if !ok {
+		s.render(w, r, http.StatusUnprocessableEntity, "message", title, d)
+		return
+	}
+	s.afterMessage(w, r, started, "/")
 }

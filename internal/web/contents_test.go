@@ -100,6 +100,17 @@ func TestArticleLifecycle(t *testing.T) {
 			t.Errorf("reply prefill %q", got)
 		}
 
+		// clara answers ben privately: a conversation with him, the quote prefilled
+		private := "/stadt/associations/1/contributions/" + strings.TrimPrefix(first, "contribution-") + "/reply-to-author/"
+		pre := c.get(private)
+		pre.expect(t, http.StatusOK, "Re: Gießplan für den #Sommer", "&gt; Ich gieße **montags**.", "/stadt/content/1/#contribution-")
+		r = c.post(private, url.Values{"subject": {"Gießen"}, "text": {"Ich kann dienstags."}})
+		if r.StatusCode != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/stadt/conversations/") {
+			t.Fatalf("private reply: %d %s", r.StatusCode, r.Header.Get("Location"))
+		}
+		b.get(r.Header.Get("Location")).expect(t, http.StatusOK, "Ich kann dienstags.")
+		b.get(private).expect(t, http.StatusForbidden)
+
 		// ben deletes his comment; anna cannot
 		del := "/gemeinschaftsgarten/giessplan-fuer-den-sommer/contributions/" + strings.TrimPrefix(first, "contribution-") + "/delete/"
 		a.post(del, nil).expect(t, http.StatusForbidden)

@@ -99,6 +99,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /stadt/gestalten/{id}/conversations/add/{$}", s.personMessage)
 	mux.HandleFunc("GET /stadt/conversations/{assoc}/{$}", s.conversation)
 	mux.HandleFunc("POST /stadt/conversations/{assoc}/{$}", s.conversation)
+	mux.HandleFunc("GET /stadt/associations/{assoc}/contributions/{id}/reply-to-author/{$}", s.replyToAuthor)
+	mux.HandleFunc("POST /stadt/associations/{assoc}/contributions/{id}/reply-to-author/{$}", s.replyToAuthor)
 	mux.HandleFunc("GET /stadt/memberships/applications/{id}/accept/{$}", s.acceptApplication)
 	mux.HandleFunc("POST /stadt/memberships/applications/{id}/accept/{$}", s.acceptApplication)
 
