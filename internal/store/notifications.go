@@ -363,3 +363,20 @@ func (q *Queries) MarkAllRead(ctx context.Context, receiverID int64) error {
 	}
 	return nil
 }
+
+// StoredTokens returns a person's tokens of a feature for a group (groupID 0: for
+// themselves), oldest first.
+func (q *Queries) StoredTokens(ctx context.Context, gestaltID int64, feature string, groupID int64) ([]*Token, error) {
+	target := "group_id = ?"
+	args := []any{gestaltID, feature, groupID}
+	if groupID == 0 {
+		target = "group_id IS NULL AND content_id IS NULL AND contribution_id IS NULL AND conversation_id IS NULL"
+		args = args[:2]
+	}
+	rows, err := q.query(ctx, `SELECT `+tokenColumns+` FROM permission_tokens
+		WHERE gestalt_id = ? AND feature_key = ? AND `+target+` AND expires_at IS NULL ORDER BY id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: tokens of %d: %w", gestaltID, err)
+	}
+	return collect(rows, scanToken)
+}

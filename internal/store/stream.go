@@ -59,6 +59,11 @@ type StreamQuery struct {
 	Events    bool    // only events that have not ended by Now
 	TagID     int64   // only contents with this tag or of a group with it
 	Kind      string  // only contents of this kind (article, event, gallery, file, poll)
+	// From and Until select the events that take place in [From, Until), soonest first.
+	From, Until  time.Time
+	OnlyPublic   bool    // only public contents (public feeds)
+	OnlyInternal bool    // only internal contents (a group's private feed)
+	InGroups     []int64 // only contents of these groups (the personal calendar)
 	// AssociationID selects one publication (StreamItemByAssociation).
 	AssociationID int64
 	Now           time.Time
@@ -73,6 +78,7 @@ type StreamQuery struct {
 func (q *Queries) Stream(ctx context.Context, sq StreamQuery) ([]*StreamItem, error) {
 	where := []string{"a.deleted IS NULL", "a.content_id IS NOT NULL"}
 	var args []any
+	order := "c.time_created DESC, a.id DESC"
 	visible := []string{"a.public"}
 	if sq.ViewerID != 0 {
 		visible = append(visible, "a.gestalt_id = ?",
@@ -95,6 +101,23 @@ func (q *Queries) Stream(ctx context.Context, sq StreamQuery) ([]*StreamItem, er
 	if sq.GestaltID != 0 {
 		where = append(where, "a.gestalt_id = ?")
 		args = append(args, sq.GestaltID)
+	}
+	if !sq.From.IsZero() {
+		where = append(where, "c.starts_at IS NOT NULL", "c.starts_at < ?", "COALESCE(c.ends_at, c.starts_at) >= ?")
+		args = append(args, sq.Until, sq.From)
+		order = "c.starts_at, a.id"
+	}
+	if sq.OnlyPublic {
+		where = append(where, "a.public")
+	}
+	if sq.OnlyInternal {
+		where = append(where, "NOT a.public")
+	}
+	if len(sq.InGroups) > 0 {
+		where = append(where, "a.group_id IN ("+placeholders(len(sq.InGroups))+")")
+		for _, id := range sq.InGroups {
+			args = append(args, id)
+		}
 	}
 	if sq.AssociationID != 0 {
 		where = append(where, "a.id = ?")
@@ -121,7 +144,6 @@ func (q *Queries) Stream(ctx context.Context, sq StreamQuery) ([]*StreamItem, er
 		where = append(where, "a.pinned = ?")
 		args = append(args, *sq.Pinned)
 	}
-	order := "c.time_created DESC, a.id DESC"
 	if sq.Events {
 		// Upcoming and ongoing events, soonest first.
 		where = append(where, "c.starts_at IS NOT NULL", "((c.ends_at IS NULL AND c.starts_at >= ?) OR c.ends_at >= ?)")

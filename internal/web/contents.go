@@ -56,6 +56,8 @@ type contentPageData struct {
 	Tags     []*store.Tag
 	Comments []*commentView
 	Form     *form
+	// Attendance is the attendance box of events (when the setting enables it).
+	Attendance *attendanceData
 	// What the viewer may do.
 	CanChange, CanDelete, CanComment, CanInternal, ShowAuthor bool
 	meta                                                      *pageMeta
@@ -127,6 +129,11 @@ func (s *Server) contentPageData(r *http.Request, a *store.Association, commente
 	}
 	if it.StartsAt.Valid {
 		d.When = s.eventTime(r, it.StartsAt, it.EndsAt, it.AllDay)
+		if s.cfg.Events.EnableAttendance {
+			if d.Attendance, err = s.attendance(ctx, r, a); err != nil {
+				return nil, err
+			}
+		}
 	}
 	thread, err := s.db.Thread(ctx, it.ContentID, 0, true)
 	if err != nil {

@@ -109,6 +109,7 @@ type groupPageData struct {
 	Events      []*store.StreamItem
 	EventsOnly  bool
 	Description template.HTML
+	Month       *monthView
 	Tags        []*store.Tag
 	Page        int
 	NextPage    int
@@ -160,6 +161,11 @@ func (s *Server) groupPage(w http.ResponseWriter, r *http.Request, g *store.Grou
 	}
 	if len(d.Items) > 12 {
 		d.Items, d.NextPage = d.Items[:12], p+1
+	}
+	y, m := s.monthOf(r)
+	if d.Month, err = s.month(r, y, m, g.ID, "/"+g.Slug+"/"); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	q = base
 	q.Events, q.Limit = true, 5

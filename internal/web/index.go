@@ -12,6 +12,7 @@ type indexData struct {
 	Items    []*store.StreamItem
 	Events   []*store.StreamItem
 	Groups   []*store.GroupSummary
+	Month    *monthView
 	Page     int
 	NextPage int
 }
@@ -31,6 +32,11 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	}
 	if d.Events, err = s.db.Stream(ctx, store.StreamQuery{ViewerID: v.ID(), MemberOf: v.GroupIDs(), Events: true,
 		Now: s.now(), Limit: 5}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	y, m := s.monthOf(r)
+	if d.Month, err = s.month(r, y, m, 0, "/"); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -118,6 +118,21 @@ func (s *Server) routes() http.Handler {
 		mux.HandleFunc("GET /{group}/"+k.path, s.createContent(k.kind))
 		mux.HandleFunc("POST /{group}/"+k.path, s.createContent(k.kind))
 	}
+	// events and calendars
+	for _, p := range []string{"/stadt/events", "/stadt/events/{$}"} {
+		mux.HandleFunc("GET "+p, s.events)
+	}
+	mux.HandleFunc("GET /stadt/events/{year}/{month}/{day}", s.eventsDay)
+	mux.HandleFunc("GET /stadt/events/export", s.eventsExport)
+	mux.HandleFunc("GET /stadt/events/export/{$}", s.eventsExport)
+	mux.HandleFunc("GET /stadt/events/public.ics", s.siteFeed)
+	mux.HandleFunc("GET /stadt/events/private.ics", s.personalFeed)
+	mux.HandleFunc("GET /{group}/events/export", s.groupEventsExport)
+	mux.HandleFunc("GET /{group}/events/export/{$}", s.groupEventsExport)
+	mux.HandleFunc("GET /{group}/events/public.ics", s.groupFeed(false))
+	mux.HandleFunc("GET /{group}/events/private.ics", s.groupFeed(true))
+	mux.HandleFunc("/stadt/content/{assoc}/events/attendees", s.changeAttendance)
+
 	mux.HandleFunc("GET /{entity}/{assoc}/{$}", s.content)
 	mux.HandleFunc("POST /{entity}/{assoc}/{$}", s.content)
 	// /<entity>/<content>/edit/ and …/delete/: one pattern, since literal segments here
