@@ -45,6 +45,8 @@ var (
 	ErrRepeatCount    = errors.New("an event repeats 1 to 100 times")
 	ErrRepeatPeriod   = errors.New("unknown repetition")
 	ErrNotAllowed     = errors.New("not allowed")
+	ErrNoImages       = errors.New("a gallery needs a picture")
+	ErrNoFile         = errors.New("a file is needed")
 )
 
 // FieldError is an error in one field of a form.
@@ -70,6 +72,16 @@ type Draft struct {
 	Start, End time.Time // End is zero when open
 	AllDay     bool
 	Repeat     Repeat
+	// Galleries: new pictures (stored names below media_root), and those to take out on edits.
+	NewImages    []string
+	RemoveImages []int64
+	// Files: the upload, already below media_root (nil on edits that keep the file).
+	Upload *Upload
+}
+
+// Upload is a file saved below media_root under Stored; Name is what it was called.
+type Upload struct {
+	Stored, Name string
 }
 
 // Service creates and changes contents and comments.
@@ -86,9 +98,25 @@ var (
 	maxDate = time.Date(2200, 12, 31, 23, 59, 59, 0, time.UTC)
 )
 
+// checkNew validates what a new content of a kind needs besides its fields.
+func checkNew(kind Kind, d *Draft) error {
+	switch {
+	case kind == Gallery && len(d.NewImages) == 0:
+		return fieldError("images", ErrNoImages)
+	case kind == File && d.Upload == nil:
+		return fieldError("file", ErrNoFile)
+	}
+	return nil
+}
+
 // Validate checks a draft of a kind as Create and Update do (forms call it to report all
 // problems at once); it trims the text fields.
-func Validate(kind Kind, d *Draft) error { return check(kind, d) }
+func Validate(kind Kind, d *Draft) error {
+	if err := check(kind, d); err != nil {
+		return err
+	}
+	return checkNew(kind, d)
+}
 
 // check validates a draft of a kind.
 func check(kind Kind, d *Draft) error {
@@ -103,6 +131,7 @@ func check(kind Kind, d *Draft) error {
 		d.Place, d.Start, d.End, d.AllDay = "", time.Time{}, time.Time{}, false
 		return nil
 	}
+	d.NewImages, d.RemoveImages, d.Upload = nil, nil, nil
 	d.Place = strings.TrimSpace(d.Place)
 	switch {
 	case d.Place == "":
@@ -125,7 +154,7 @@ func check(kind Kind, d *Draft) error {
 // the author's profile, with its tags and its notification, in one transaction. It returns
 // the association of the (first) content.
 func (s *Service) Create(ctx context.Context, author *store.Gestalt, groupID int64, kind Kind, d Draft) (*store.Association, error) {
-	if err := check(kind, &d); err != nil {
+	if err := Validate(kind, &d); err != nil {
 		return nil, err
 	}
 	starts := []time.Time{d.Start}
@@ -159,8 +188,17 @@ func (s *Service) create(ctx context.Context, q *store.Queries, author *store.Ge
 	now := s.now()
 	c := &store.Content{Title: d.Title, ImageID: d.ImageID, Place: d.Place, AllDay: d.AllDay}
 	setTimes(c, d)
-	if _, err := q.CreateContent(ctx, c, &store.Version{AuthorID: author.ID, Text: d.Text, TimeCreated: now}); err != nil {
+	v := &store.Version{AuthorID: author.ID, Text: d.Text, TimeCreated: now}
+	if _, err := q.CreateContent(ctx, c, v); err != nil {
 		return nil, err
+	}
+	if err := addImages(ctx, q, c.ID, author.ID, d.NewImages, now); err != nil {
+		return nil, err
+	}
+	if d.Upload != nil {
+		if _, err := q.AddFile(ctx, &store.File{File: d.Upload.Stored, Filename: d.Upload.Name, VersionID: v.ID}); err != nil {
+			return nil, err
+		}
 	}
 	a := &store.Association{ContentID: c.ID, GroupID: groupID, Public: d.Public, Pinned: d.Pinned && groupID != 0}
 	if groupID == 0 {
@@ -185,6 +223,19 @@ func (s *Service) create(ctx context.Context, q *store.Queries, author *store.Ge
 		}
 	}
 	return a, nil
+}
+
+// addImages records stored pictures and adds them to a gallery.
+func addImages(ctx context.Context, q *store.Queries, contentID, creatorID int64, names []string, now time.Time) error {
+	ids := make([]int64, 0, len(names))
+	for _, n := range names {
+		id, err := q.CreateImage(ctx, creatorID, n, now)
+		if err != nil {
+			return err
+		}
+		ids = append(ids, id)
+	}
+	return q.AddGalleryImages(ctx, contentID, ids)
 }
 
 func setTimes(c *store.Content, d Draft) {
@@ -256,8 +307,27 @@ func (s *Service) Update(ctx context.Context, a *store.Association, editor *stor
 		if _, err := q.AddVersion(ctx, v); err != nil {
 			return err
 		}
-		if err := q.MoveVersionFiles(ctx, last.ID, v.ID); err != nil {
+		if d.Upload != nil {
+			if _, err := q.AddFile(ctx, &store.File{File: d.Upload.Stored, Filename: d.Upload.Name, VersionID: v.ID}); err != nil {
+				return err
+			}
+		} else if err := q.MoveVersionFiles(ctx, last.ID, v.ID); err != nil {
 			return err
+		}
+		if kind == Gallery {
+			if err := addImages(ctx, q, c.ID, editor.ID, d.NewImages, s.now()); err != nil {
+				return err
+			}
+			if err := q.RemoveGalleryImages(ctx, c.ID, d.RemoveImages); err != nil {
+				return err
+			}
+			left, err := q.GalleryImages(ctx, c.ID)
+			if err != nil {
+				return err
+			}
+			if len(left) == 0 {
+				return fieldError("images", ErrNoImages)
+			}
 		}
 		*a = changed
 		return tag(ctx, q, c.ID, append(markdown.TitleTags(d.Title), markdown.Tags(d.Text)...))

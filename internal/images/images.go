@@ -91,3 +91,47 @@ func Save(root, dir, ext string, data []byte) (string, error) {
 	}
 	return rel, nil
 }
+
+// Renditions of content pictures, made when first asked for and kept in media_root/cache.
+var Renditions = map[string]Rendition{
+	"preview": {Width: 250, Height: 250, Crop: true},
+	"medium":  {Width: 800, Height: 800},
+	"large":   {Width: 1600, Height: 1600},
+}
+
+// Stored is how an uploaded content picture is kept: at most 2560 pixels wide and high,
+// its orientation applied and its metadata (GPS positions!) gone.
+var Stored = Rendition{Width: 2560, Height: 2560}
+
+// Render makes the rendition of the picture file src at dst (atomically: a concurrent
+// request sees the whole file or none).
+func Render(src, dst string, rend Rendition) error {
+	f, err := os.Open(src)
+	if err != nil {
+		return fmt.Errorf("images: %w", err)
+	}
+	defer f.Close()
+	data, err := Make(f, 200<<20, rend)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return fmt.Errorf("images: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(dst), ".render-*")
+	if err != nil {
+		return fmt.Errorf("images: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("images: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("images: %w", err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("images: %w", err)
+	}
+	return os.Rename(tmp.Name(), dst)
+}

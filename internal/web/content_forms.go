@@ -25,6 +25,11 @@ type contentFormData struct {
 	Repetitions bool
 	Periods     []string
 	Cancel      string
+	// Edits of galleries and files: what they hold now.
+	Images []*store.Image
+	File   *store.File
+	// MaxMB is the upload limit.
+	MaxMB int64
 }
 
 // dateLayouts are the forms a date may be given in: the browser's datetime-local and date
@@ -74,7 +79,7 @@ func (s *Server) readDraft(r *http.Request, f *form, kind contents.Kind) content
 
 func (s *Server) contentForm(r *http.Request, kind contents.Kind, f *form) *contentFormData {
 	return &contentFormData{Kind: kind, Form: f, Action: r.URL.Path, Periods: contents.Periods,
-		Repetitions: s.cfg.Events.EnableRepetitions}
+		Repetitions: s.cfg.Events.EnableRepetitions, MaxMB: s.uploadLimit() >> 20}
 }
 
 // createContent writes a new content of a kind: on /{group}/<kind>s/add/ in that group, on
@@ -86,6 +91,7 @@ func (s *Server) createContent(kind contents.Kind) http.HandlerFunc {
 		}
 		ctx := r.Context()
 		v := viewer(r)
+		uploadErr := s.parseUploadForm(w, r)
 		f := newForm(r)
 		d := s.contentForm(r, kind, f)
 		if slug := r.PathValue("group"); slug != "" {
@@ -127,6 +133,10 @@ func (s *Server) createContent(kind contents.Kind) http.HandlerFunc {
 			return
 		}
 		draft := s.readDraft(r, f, kind)
+		if uploadErr != nil {
+			f.Error = uploadErr.Error()
+		}
+		remove := s.saveUploads(r, f, kind, &draft)
 		groupID, entity := int64(0), v.Gestalt.Username
 		if d.Group != nil {
 			groupID, entity = d.Group.ID, d.Group.Slug
@@ -152,6 +162,7 @@ func (s *Server) createContent(kind contents.Kind) http.HandlerFunc {
 			a, err := s.contents.Create(ctx, v.Gestalt, groupID, kind, draft)
 			if !s.formError(r, f, err) {
 				if err != nil {
+					remove()
 					s.fail(w, r, err)
 					return
 				}
@@ -161,6 +172,7 @@ func (s *Server) createContent(kind contents.Kind) http.HandlerFunc {
 				return
 			}
 		}
+		remove()
 		s.render(w, r, http.StatusUnprocessableEntity, "content_form", title, d)
 	}
 }
@@ -199,9 +211,22 @@ func (s *Server) editContent(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	uploadErr := s.parseUploadForm(w, r)
 	f := newForm(r)
 	d := s.contentForm(r, kind, f)
 	d.Edit, d.Personal, d.Cancel = true, a.GroupID == 0, "/"+it.Entity.Slug+"/"+it.Slug+"/"
+	if kind == contents.Gallery {
+		if d.Images, err = s.db.GalleryImages(ctx, a.ContentID); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	if kind == contents.File {
+		if d.File, err = s.db.VersionFile(ctx, it.VersionID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	if a.GroupID != 0 {
 		if d.Group, err = s.db.GroupByID(ctx, a.GroupID); err != nil {
 			s.fail(w, r, err)
@@ -231,10 +256,20 @@ func (s *Server) editContent(w http.ResponseWriter, r *http.Request) {
 	}
 	draft := s.readDraft(r, f, kind)
 	draft.Repeat = contents.Repeat{}
+	if uploadErr != nil {
+		f.Error = uploadErr.Error()
+	}
+	for _, id := range f.Values["remove_image"] {
+		if n, err := strconv.ParseInt(id, 10, 64); err == nil {
+			draft.RemoveImages = append(draft.RemoveImages, n)
+		}
+	}
+	remove := s.saveUploads(r, f, kind, &draft)
 	if f.Valid() {
 		err := s.contents.Update(ctx, a, v.Gestalt, kind, draft)
 		if !s.formError(r, f, err) {
 			if err != nil {
+				remove()
 				s.fail(w, r, err)
 				return
 			}
@@ -243,6 +278,7 @@ func (s *Server) editContent(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	remove()
 	s.render(w, r, http.StatusUnprocessableEntity, "content_form", title, d)
 }
 

@@ -56,6 +56,9 @@ type contentPageData struct {
 	Tags     []*store.Tag
 	Comments []*commentView
 	Form     *form
+	// Images of galleries, the file of files.
+	Images []*store.Image
+	File   *store.File
 	// Attendance is the attendance box of events (when the setting enables it).
 	Attendance *attendanceData
 	// What the viewer may do.
@@ -135,6 +138,16 @@ func (s *Server) contentPageData(r *http.Request, a *store.Association, commente
 			}
 		}
 	}
+	switch it.Kind {
+	case "gallery":
+		if d.Images, err = s.db.GalleryImages(ctx, it.ContentID); err != nil {
+			return nil, err
+		}
+	case "file":
+		if d.File, err = s.db.VersionFile(ctx, it.VersionID); err != nil {
+			return nil, err
+		}
+	}
 	thread, err := s.db.Thread(ctx, it.ContentID, 0, true)
 	if err != nil {
 		return nil, err
@@ -171,6 +184,9 @@ func (s *Server) contentPageData(r *http.Request, a *store.Association, commente
 	}
 	d.meta = &pageMeta{Type: "article", Description: markdown.Plain(d.Body, 50), Published: it.Created,
 		URL: s.cfg.BaseURL() + "/" + it.Entity.Slug + "/" + it.Slug + "/"}
+	if len(d.Images) > 0 {
+		d.meta.Image = s.cfg.BaseURL() + "/-/images/medium/" + d.Images[0].File
+	}
 	return d, nil
 }
 

@@ -53,6 +53,8 @@ var userErrors = []struct {
 	{contents.ErrTextMissing, "error.comment_missing"},
 	{contents.ErrRepeatCount, "error.repeat_count"},
 	{contents.ErrRepeatPeriod, "error.repeat_period"},
+	{contents.ErrNoImages, "error.no_images"},
+	{contents.ErrNoFile, "error.no_file"},
 }
 
 // userError translates an error a person can fix; ok is false for other errors.

@@ -53,6 +53,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /stadt/settings/group/images/{$}", s.updateGroupImages)
 	mux.HandleFunc("GET /-/avatars/{name}", s.avatarFile)
 	mux.HandleFunc("GET /-/logos/{name}", s.avatarFile)
+	mux.HandleFunc("GET /-/files/{name}", s.contentFile)
+	mux.HandleFunc("GET /-/images/{name}", s.contentImage)
+	mux.HandleFunc("GET /-/images/{size}/{name}", s.contentImage)
 
 	// groups, memberships, subscriptions
 	mux.HandleFunc("GET /stadt/groups/{$}", s.groupIndex)
@@ -109,7 +112,8 @@ func (s *Server) routes() http.Handler {
 	for _, k := range []struct {
 		kind contents.Kind
 		path string
-	}{{contents.Article, "articles/add/"}, {contents.Event, "events/add"}, {contents.Event, "events/add/"}} {
+	}{{contents.Article, "articles/add/"}, {contents.Event, "events/add"}, {contents.Event, "events/add/"},
+		{contents.Gallery, "galleries/add/"}, {contents.File, "files/add/"}} {
 		if strings.HasSuffix(k.path, "/") {
 			k.path += "{$}"
 		}

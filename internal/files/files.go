@@ -1,0 +1,165 @@
+// Package files keeps uploads below media_root under random names (as the Django grouprise
+// did, so that imported files need no renaming), checks that their content fits their
+// name, and tells what kind of file a name is.
+package files
+
+import (
+	"bytes"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+)
+
+// ErrMismatch means that a file's content does not fit its extension (a program named .pdf).
+var ErrMismatch = errors.New("the file's content does not match its name")
+
+// ErrTooLarge means that an upload is larger than allowed.
+var ErrTooLarge = errors.New("the file is too large")
+
+// sniffed lists, for extensions whose content can be recognised, what net/http's content
+// sniffing (the WHATWG algorithm) may call them.
+var sniffed = map[string][]string{
+	".pdf":  {"application/pdf"},
+	".jpg":  {"image/jpeg"},
+	".jpeg": {"image/jpeg"},
+	".png":  {"image/png"},
+	".gif":  {"image/gif"},
+	".webp": {"image/webp"},
+	".bmp":  {"image/bmp"},
+	".txt":  {"text/plain"},
+	".csv":  {"text/plain"},
+	".md":   {"text/plain"},
+	".ics":  {"text/plain"},
+	".vcf":  {"text/plain"},
+	".odt":  {"application/zip"},
+	".ods":  {"application/zip"},
+	".odp":  {"application/zip"},
+	".odg":  {"application/zip"},
+	".docx": {"application/zip"},
+	".xlsx": {"application/zip"},
+	".pptx": {"application/zip"},
+	".epub": {"application/zip"},
+	".zip":  {"application/zip"},
+	".gz":   {"application/x-gzip"},
+	".mp3":  {"audio/mpeg"},
+	".ogg":  {"application/ogg", "audio/ogg"},
+	".oga":  {"application/ogg", "audio/ogg"},
+	".opus": {"application/ogg", "audio/ogg"},
+	".mp4":  {"video/mp4"},
+	".m4a":  {"video/mp4", "audio/mp4"},
+	".webm": {"video/webm"},
+	".wav":  {"audio/wave"},
+}
+
+// Check tells whether the start of a file (head, its first 512 bytes or all of a smaller
+// file) fits its name. Names whose extension has no recognisable content pass.
+func Check(name string, head []byte) error {
+	want, ok := sniffed[strings.ToLower(path.Ext(name))]
+	if !ok {
+		return nil
+	}
+	got, _, _ := strings.Cut(http.DetectContentType(head), ";")
+	for _, w := range want {
+		if got == w {
+			return nil
+		}
+	}
+	if got == "text/plain" && len(head) == 0 {
+		return nil // an empty file
+	}
+	return ErrMismatch
+}
+
+// Ext is the lower-cased extension of a name, kept for stored files (and only letters and
+// digits, at most 10, so that a stored name is always safe in a URL).
+func Ext(name string) string {
+	ext := strings.ToLower(path.Ext(name))
+	if len(ext) < 2 || len(ext) > 11 {
+		return ""
+	}
+	for _, r := range ext[1:] {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') {
+			return ""
+		}
+	}
+	return ext
+}
+
+// NewName is a fresh stored name: 16 random lower-case letters and digits and the extension.
+func NewName(original string) string {
+	return strings.ToLower(rand.Text()[:16]) + Ext(original)
+}
+
+// ValidName tells whether a name from a URL may be a stored name (no paths, no dot files).
+func ValidName(name string) bool {
+	return name != "" && !strings.ContainsAny(name, "/\\") && !strings.HasPrefix(name, ".") && len(name) <= 120
+}
+
+// Save copies r (at most limit bytes; 0: no limit) below root under a new name for the
+// original name, checking that the content fits the name. It returns the stored name.
+func Save(root string, r io.Reader, original string, limit int64) (string, error) {
+	head := make([]byte, 512)
+	n, err := io.ReadFull(r, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("files: %w", err)
+	}
+	head = head[:n]
+	if err := Check(original, head); err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return "", fmt.Errorf("files: %w", err)
+	}
+	name := NewName(original)
+	tmp, err := os.CreateTemp(root, ".upload-*")
+	if err != nil {
+		return "", fmt.Errorf("files: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	src := io.MultiReader(bytes.NewReader(head), r)
+	if limit > 0 {
+		src = io.LimitReader(src, limit+1)
+	}
+	written, err := io.Copy(tmp, src)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", fmt.Errorf("files: %w", err)
+	}
+	if limit > 0 && written > limit {
+		return "", ErrTooLarge
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return "", fmt.Errorf("files: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(root, name)); err != nil {
+		return "", fmt.Errorf("files: %w", err)
+	}
+	return name, nil
+}
+
+// Remove deletes a stored file (after a transaction that was to record it failed).
+func Remove(root, name string) {
+	if ValidName(name) {
+		os.Remove(filepath.Join(root, name))
+	}
+}
+
+// Kinds of files by extension, as the pages show them.
+var (
+	imageExts = map[string]bool{".svg": true, ".apng": true, ".png": true, ".gif": true, ".jpg": true, ".jpeg": true, ".webp": true}
+	videoExts = map[string]bool{".mp4": true, ".ogg": true, ".webm": true}
+	audioExts = map[string]bool{".opus": true, ".ogg": true, ".aac": true, ".mp3": true, ".flac": true, ".m4a": true}
+)
+
+// IsImage, IsVideo and IsAudio tell what a file name says the file is.
+func IsImage(name string) bool { return imageExts[strings.ToLower(path.Ext(name))] }
+func IsVideo(name string) bool { return videoExts[strings.ToLower(path.Ext(name))] }
+func IsAudio(name string) bool { return audioExts[strings.ToLower(path.Ext(name))] }

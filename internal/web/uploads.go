@@ -1,0 +1,232 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode"
+
+	"grouprise.org/grouprise/internal/contents"
+	"grouprise.org/grouprise/internal/conversations"
+	"grouprise.org/grouprise/internal/files"
+	"grouprise.org/grouprise/internal/images"
+)
+
+// uploadLimit is the largest accepted upload (upload_max_file_size, or 100 MB when 0).
+func (s *Server) uploadLimit() int64 {
+	if l := s.cfg.UploadLimit(); l > 0 {
+		return l
+	}
+	return 100 << 20
+}
+
+// parseUploadForm reads a multipart form; false after an answer was written (a form larger
+// than allowed gets the form back with a message by the caller, so it reports via f).
+func (s *Server) parseUploadForm(w http.ResponseWriter, r *http.Request) error {
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		return nil
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, s.uploadLimit()*4+(1<<20))
+	err := r.ParseMultipartForm(8 << 20)
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return errUpload(s.t(r, "upload.too_large", "MB", s.uploadLimit()>>20))
+	}
+	if err != nil {
+		return errUpload(s.t(r, "upload.failed"))
+	}
+	return nil
+}
+
+// cleanName is an uploaded file's name as people see it: without a path and control
+// characters, at most 255 characters.
+func cleanName(name string) string {
+	name = filepath.Base(strings.ReplaceAll(name, "\\", "/"))
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, name)
+	if r := []rune(name); len(r) > 255 {
+		name = string(r[len(r)-255:])
+	}
+	if name == "." || name == "/" {
+		return ""
+	}
+	return name
+}
+
+// saveUploads stores the pictures of a gallery form and the file of a file form below
+// media_root and puts them into the draft. Problems go to the form; remove deletes what was
+// stored (when the form fails after all).
+func (s *Server) saveUploads(r *http.Request, f *form, kind contents.Kind, d *contents.Draft) (remove func()) {
+	var saved []string
+	remove = func() {
+		for _, name := range saved {
+			files.Remove(s.cfg.MediaRoot, name)
+		}
+	}
+	if r.MultipartForm == nil {
+		return remove
+	}
+	limit := s.uploadLimit()
+	tooLarge := s.t(r, "upload.too_large", "MB", limit>>20)
+	switch kind {
+	case contents.Gallery:
+		for _, h := range r.MultipartForm.File["images"] {
+			file, err := h.Open()
+			if err != nil {
+				f.Fail("images", s.t(r, "upload.failed"))
+				continue
+			}
+			data, err := images.Make(file, limit, images.Stored)
+			file.Close()
+			switch {
+			case errors.Is(err, images.ErrNotImage):
+				f.Fail("images", s.t(r, "upload.not_image_named", "Name", cleanName(h.Filename)))
+				continue
+			case errors.Is(err, images.ErrTooLarge):
+				f.Fail("images", tooLarge)
+				continue
+			case err != nil:
+				f.Fail("images", s.t(r, "upload.failed"))
+				continue
+			}
+			name, err := images.Save(s.cfg.MediaRoot, "", ".jpg", data)
+			if err != nil {
+				s.log.Error("saving a picture failed", "err", err)
+				f.Fail("images", s.t(r, "upload.failed"))
+				continue
+			}
+			saved = append(saved, name)
+			d.NewImages = append(d.NewImages, name)
+		}
+	case contents.File:
+		list := r.MultipartForm.File["file"]
+		if len(list) == 0 || list[0].Filename == "" {
+			return remove
+		}
+		h := list[0]
+		file, err := h.Open()
+		if err != nil {
+			f.Fail("file", s.t(r, "upload.failed"))
+			return remove
+		}
+		defer file.Close()
+		original := cleanName(h.Filename)
+		name, err := files.Save(s.cfg.MediaRoot, file, original, limit)
+		switch {
+		case errors.Is(err, files.ErrMismatch):
+			f.Fail("file", s.t(r, "upload.mismatch", "Ext", files.Ext(original)))
+		case errors.Is(err, files.ErrTooLarge):
+			f.Fail("file", tooLarge)
+		case err != nil:
+			s.log.Error("saving a file failed", "err", err)
+			f.Fail("file", s.t(r, "upload.failed"))
+		default:
+			saved = append(saved, name)
+			d.Upload = &contents.Upload{Stored: name, Name: original}
+		}
+	}
+	return remove
+}
+
+// contentFile serves /-/files/<name> to those who may see what it belongs to, under its
+// original name.
+func (s *Server) contentFile(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if !files.ValidName(name) {
+		s.notFound(w, r)
+		return
+	}
+	ctx := r.Context()
+	u, err := s.db.FileByName(ctx, name)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := viewer(r)
+	allowed := false
+	contentID := u.ContentID
+	if c := u.Contribution; contentID == 0 && c != nil {
+		contentID = c.ContentID
+		if c.ConversationID != 0 {
+			a, err := s.db.AssociationOf(ctx, 0, c.ConversationID)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			participants, err := s.db.Participants(ctx, 0, c.ConversationID)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			allowed = conversations.CanView(v, a, participants)
+		}
+	}
+	if contentID != 0 {
+		assocs, err := s.db.AssociationsOf(ctx, contentID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		participants, err := s.db.Participants(ctx, contentID, 0)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, a := range assocs {
+			ok := contents.CanView(v, a, participants[v.ID()])
+			if c := u.Contribution; ok && u.ContentID == 0 && c != nil && !c.Public {
+				ok = contents.CanViewInternal(v, a) || v.Is(c.AuthorID)
+			}
+			allowed = allowed || ok
+		}
+	}
+	if !allowed {
+		s.forbidden(w, r)
+		return
+	}
+	download := u.Filename
+	if download == "" {
+		download = name
+	}
+	s.serveMedia(w, r, name, download, false)
+}
+
+// contentImage serves a picture of a gallery or content (public, as in the original: they
+// may be embedded anywhere) or, with a size, its rendition, made on first request.
+func (s *Server) contentImage(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if !files.ValidName(name) {
+		s.notFound(w, r)
+		return
+	}
+	if _, err := s.db.ImageByFile(r.Context(), name); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	size := r.PathValue("size")
+	if size == "" {
+		s.serveMedia(w, r, name, "", true)
+		return
+	}
+	rend, ok := images.Renditions[size]
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	rel := "cache/" + size + "/" + strings.TrimSuffix(name, filepath.Ext(name)) + ".jpg"
+	dst := filepath.Join(s.cfg.MediaRoot, filepath.FromSlash(rel))
+	if _, err := os.Stat(dst); err != nil {
+		if err := images.Render(filepath.Join(s.cfg.MediaRoot, name), dst, rend); err != nil {
+			// A picture that cannot be scaled (SVG, a broken file) is shown as it is.
+			s.serveMedia(w, r, name, "", true)
+			return
+		}
+	}
+	s.serveMedia(w, r, rel, "", true)
+}
