@@ -47,6 +47,8 @@ var (
 	ErrNotAllowed     = errors.New("not allowed")
 	ErrNoImages       = errors.New("a gallery needs a picture")
 	ErrNoFile         = errors.New("a file is needed")
+	ErrNoOptions      = errors.New("a poll needs an option")
+	ErrOptionTooLong  = errors.New("an option has at most 255 characters")
 )
 
 // FieldError is an error in one field of a form.
@@ -77,6 +79,17 @@ type Draft struct {
 	RemoveImages []int64
 	// Files: the upload, already below media_root (nil on edits that keep the file).
 	Upload *Upload
+	// Polls: ranked (Condorcet) or yes/no/maybe, fixed at creation; the options after the
+	// edit (ID 0: new; existing ones left out are deleted with their votes).
+	Condorcet bool
+	Options   []Option
+}
+
+// Option is an answer of a poll: a text, or a date (Start, End zero when open).
+type Option struct {
+	ID         int64
+	Title      string
+	Start, End time.Time
 }
 
 // Upload is a file saved below media_root under Stored; Name is what it was called.
@@ -97,6 +110,30 @@ var (
 	minDate = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
 	maxDate = time.Date(2200, 12, 31, 23, 59, 59, 0, time.UTC)
 )
+
+func checkOptions(options []Option) error {
+	if len(options) == 0 {
+		return fieldError("options", ErrNoOptions)
+	}
+	for _, o := range options {
+		switch {
+		case o.Start.IsZero() && len([]rune(o.Title)) > 255:
+			return fieldError("options", ErrOptionTooLong)
+		case !o.Start.IsZero() && (o.Start.Before(minDate) || o.Start.After(maxDate)):
+			return fieldError("options", ErrDateRange)
+		case !o.End.IsZero() && o.End.Before(o.Start):
+			return fieldError("options", ErrEndBeforeStart)
+		}
+	}
+	return nil
+}
+
+func storeOption(o Option) *store.PollOption {
+	so := &store.PollOption{ID: o.ID, Title: o.Title}
+	so.StartsAt.V, so.StartsAt.Valid = o.Start.UTC(), !o.Start.IsZero()
+	so.EndsAt.V, so.EndsAt.Valid = o.End.UTC(), !o.End.IsZero()
+	return so
+}
 
 // checkNew validates what a new content of a kind needs besides its fields.
 func checkNew(kind Kind, d *Draft) error {
@@ -126,6 +163,11 @@ func check(kind Kind, d *Draft) error {
 		return fieldError("title", ErrTitleMissing)
 	case len([]rune(d.Title)) > 255:
 		return fieldError("title", ErrTitleTooLong)
+	}
+	if kind == Poll {
+		if err := checkOptions(d.Options); err != nil {
+			return err
+		}
 	}
 	if kind != Event {
 		d.Place, d.Start, d.End, d.AllDay = "", time.Time{}, time.Time{}, false
@@ -188,6 +230,18 @@ func (s *Service) create(ctx context.Context, q *store.Queries, author *store.Ge
 	now := s.now()
 	c := &store.Content{Title: d.Title, ImageID: d.ImageID, Place: d.Place, AllDay: d.AllDay}
 	setTimes(c, d)
+	if kind == Poll {
+		var err error
+		if c.PollID, err = q.CreatePoll(ctx, d.Condorcet); err != nil {
+			return nil, err
+		}
+		for _, o := range d.Options {
+			o.ID = 0
+			if _, err := q.AddPollOption(ctx, c.PollID, storeOption(o)); err != nil {
+				return nil, err
+			}
+		}
+	}
 	v := &store.Version{AuthorID: author.ID, Text: d.Text, TimeCreated: now}
 	if _, err := q.CreateContent(ctx, c, v); err != nil {
 		return nil, err
@@ -223,6 +277,41 @@ func (s *Service) create(ctx context.Context, q *store.Queries, author *store.Ge
 		}
 	}
 	return a, nil
+}
+
+// updateOptions makes a poll's options those given.
+func updateOptions(ctx context.Context, q *store.Queries, pollID int64, options []Option) error {
+	existing, err := q.PollOptions(ctx, pollID)
+	if err != nil {
+		return err
+	}
+	keep := map[int64]bool{}
+	for _, o := range options {
+		if o.ID != 0 {
+			keep[o.ID] = true
+		}
+	}
+	for _, e := range existing {
+		if !keep[e.ID] {
+			if err := q.DeletePollOption(ctx, pollID, e.ID); err != nil {
+				return err
+			}
+		}
+	}
+	for _, o := range options {
+		if o.ID == 0 {
+			_, err = q.AddPollOption(ctx, pollID, storeOption(o))
+		} else {
+			err = q.UpdatePollOption(ctx, pollID, storeOption(o))
+		}
+		if errors.Is(err, store.ErrNotFound) {
+			return fieldError("options", ErrNoOptions)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // addImages records stored pictures and adds them to a gallery.
@@ -313,6 +402,11 @@ func (s *Service) Update(ctx context.Context, a *store.Association, editor *stor
 			}
 		} else if err := q.MoveVersionFiles(ctx, last.ID, v.ID); err != nil {
 			return err
+		}
+		if kind == Poll {
+			if err := updateOptions(ctx, q, c.PollID, d.Options); err != nil {
+				return err
+			}
 		}
 		if kind == Gallery {
 			if err := addImages(ctx, q, c.ID, editor.ID, d.NewImages, s.now()); err != nil {

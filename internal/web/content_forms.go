@@ -30,6 +30,59 @@ type contentFormData struct {
 	File   *store.File
 	// MaxMB is the upload limit.
 	MaxMB int64
+	// Polls: the rows of options as entered, whether they are dates, and (on edits) the
+	// vote type, which is fixed.
+	Options     []optionRow
+	DateOptions bool
+	Condorcet   bool
+}
+
+// optionRow is a poll option in the form.
+type optionRow struct {
+	ID, Title, Start, End string
+}
+
+// readOptions reads the option rows of a poll form (parallel lists option_id, option,
+// option_start, option_end); empty rows are left out of the options.
+func (s *Server) readOptions(r *http.Request, f *form, dates bool) ([]contents.Option, []optionRow) {
+	get := func(name string, i int) string {
+		if vs := f.Values[name]; i < len(vs) {
+			return strings.TrimSpace(vs[i])
+		}
+		return ""
+	}
+	n := max(len(f.Values["option_id"]), len(f.Values["option"]), len(f.Values["option_start"]))
+	var opts []contents.Option
+	var rows []optionRow
+	for i := range n {
+		row := optionRow{ID: get("option_id", i), Title: get("option", i), Start: get("option_start", i), End: get("option_end", i)}
+		rows = append(rows, row)
+		o := contents.Option{Title: row.Title}
+		o.ID, _ = strconv.ParseInt(row.ID, 10, 64)
+		if dates {
+			if row.Start == "" {
+				continue
+			}
+			o.Title = ""
+			o.Start = s.parseDateValue(r, f, "options", row.Start)
+			if row.End != "" {
+				o.End = s.parseDateValue(r, f, "options", row.End)
+			}
+		} else if row.Title == "" {
+			continue
+		}
+		opts = append(opts, o)
+	}
+	return opts, rows
+}
+
+// padOptions adds empty rows so that the form offers room for more options.
+func padOptions(rows []optionRow, extra int) []optionRow {
+	want := max(len(rows)+extra, 4)
+	for len(rows) < want {
+		rows = append(rows, optionRow{})
+	}
+	return rows
 }
 
 // dateLayouts are the forms a date may be given in: the browser's datetime-local and date
@@ -39,7 +92,11 @@ var dateLayouts = []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-0
 
 // parseDate reads a date field in the site's time zone; zero for an empty field.
 func (s *Server) parseDate(r *http.Request, f *form, name string) time.Time {
-	v := f.Get(name)
+	return s.parseDateValue(r, f, name, f.Get(name))
+}
+
+// parseDateValue reads a date; a wrong one fails the field name.
+func (s *Server) parseDateValue(r *http.Request, f *form, name, v string) time.Time {
 	if v == "" {
 		return time.Time{}
 	}
@@ -64,6 +121,9 @@ func (s *Server) formatDate(t sql.Null[time.Time]) string {
 func (s *Server) readDraft(r *http.Request, f *form, kind contents.Kind) contents.Draft {
 	d := contents.Draft{Title: f.Get("title"), Text: f.Raw("text"), Public: f.Checked("public"), Pinned: f.Checked("pinned"),
 		Slug: f.Get("slug")}
+	if kind == contents.Poll {
+		d.Condorcet = f.Get("vote_type") == "condorcet"
+	}
 	if kind == contents.Event {
 		d.Place = f.Get("place")
 		d.Start = s.parseDate(r, f, "start")
@@ -129,10 +189,23 @@ func (s *Server) createContent(kind contents.Kind) http.HandlerFunc {
 			if q.Get("where") != "" {
 				f.Values.Set("where", q.Get("where"))
 			}
+			d.Options = padOptions(nil, 0)
 			s.render(w, r, http.StatusOK, "content_form", title, d)
 			return
 		}
 		draft := s.readDraft(r, f, kind)
+		if kind == contents.Poll {
+			d.DateOptions = f.Get("answer_type") == "date"
+			draft.Options, d.Options = s.readOptions(r, f, d.DateOptions)
+			if f.Get("more") != "" || f.Get("refresh") != "" {
+				// more rows or another answer type: the form again, nothing saved
+				f.Errors = map[string]string{}
+				d.Options = padOptions(d.Options, 3)
+				s.render(w, r, http.StatusOK, "content_form", title, d)
+				return
+			}
+			d.Options = padOptions(d.Options, 0)
+		}
 		if uploadErr != nil {
 			f.Error = uploadErr.Error()
 		}
@@ -184,6 +257,8 @@ func (s *Server) contentAction(w http.ResponseWriter, r *http.Request) {
 		s.editContent(w, r)
 	case "delete":
 		s.deleteContent(w, r)
+	case "vote":
+		s.vote(w, r)
 	default:
 		s.notFound(w, r)
 	}
@@ -227,6 +302,31 @@ func (s *Server) editContent(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	var pollID int64
+	if kind == contents.Poll {
+		c, err := s.db.ContentByID(ctx, a.ContentID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		pollID = c.PollID
+		if d.Condorcet, err = s.db.PollIsCondorcet(ctx, pollID); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		existing, err := s.db.PollOptions(ctx, pollID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, o := range existing {
+			d.DateOptions = d.DateOptions || o.StartsAt.Valid
+			if r.Method == http.MethodGet {
+				d.Options = append(d.Options, optionRow{ID: itoa(o.ID), Title: o.Title, Start: s.formatDate(o.StartsAt), End: s.formatDate(o.EndsAt)})
+			}
+		}
+		d.Options = padOptions(d.Options, 2)
+	}
 	if a.GroupID != 0 {
 		if d.Group, err = s.db.GroupByID(ctx, a.GroupID); err != nil {
 			s.fail(w, r, err)
@@ -256,6 +356,16 @@ func (s *Server) editContent(w http.ResponseWriter, r *http.Request) {
 	}
 	draft := s.readDraft(r, f, kind)
 	draft.Repeat = contents.Repeat{}
+	if kind == contents.Poll {
+		draft.Options, d.Options = s.readOptions(r, f, d.DateOptions)
+		if f.Get("more") != "" {
+			f.Errors = map[string]string{}
+			d.Options = padOptions(d.Options, 3)
+			s.render(w, r, http.StatusOK, "content_form", title, d)
+			return
+		}
+		d.Options = padOptions(d.Options, 0)
+	}
 	if uploadErr != nil {
 		f.Error = uploadErr.Error()
 	}

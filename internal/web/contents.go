@@ -59,6 +59,8 @@ type contentPageData struct {
 	// Images of galleries, the file of files.
 	Images []*store.Image
 	File   *store.File
+	// Poll is the poll of polls.
+	Poll *pollView
 	// Attendance is the attendance box of events (when the setting enables it).
 	Attendance *attendanceData
 	// What the viewer may do.
@@ -145,6 +147,10 @@ func (s *Server) contentPageData(r *http.Request, a *store.Association, commente
 		}
 	case "file":
 		if d.File, err = s.db.VersionFile(ctx, it.VersionID); err != nil {
+			return nil, err
+		}
+	case "poll":
+		if d.Poll, err = s.pollData(ctx, r, a, newForm(nil)); err != nil {
 			return nil, err
 		}
 	}

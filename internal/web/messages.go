@@ -8,6 +8,7 @@ import (
 	"grouprise.org/grouprise/internal/contents"
 	"grouprise.org/grouprise/internal/conversations"
 	"grouprise.org/grouprise/internal/groups"
+	"grouprise.org/grouprise/internal/polls"
 )
 
 // userErrors are the domain's errors that a person can fix, with their messages.
@@ -55,6 +56,14 @@ var userErrors = []struct {
 	{contents.ErrRepeatPeriod, "error.repeat_period"},
 	{contents.ErrNoImages, "error.no_images"},
 	{contents.ErrNoFile, "error.no_file"},
+	{contents.ErrNoOptions, "error.no_options"},
+	{contents.ErrOptionTooLong, "error.option_too_long"},
+	{polls.ErrVoted, "error.voted"},
+	{polls.ErrNameTaken, "error.vote_name_taken"},
+	{polls.ErrNameMissing, "error.vote_name_missing"},
+	{polls.ErrNameTooLong, "error.vote_name_too_long"},
+	{polls.ErrIncomplete, "error.vote_incomplete"},
+	{polls.ErrBadOption, "error.vote_bad_option"},
 }
 
 // userError translates an error a person can fix; ok is false for other errors.

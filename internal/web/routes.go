@@ -113,7 +113,7 @@ func (s *Server) routes() http.Handler {
 		kind contents.Kind
 		path string
 	}{{contents.Article, "articles/add/"}, {contents.Event, "events/add"}, {contents.Event, "events/add/"},
-		{contents.Gallery, "galleries/add/"}, {contents.File, "files/add/"}} {
+		{contents.Gallery, "galleries/add/"}, {contents.File, "files/add/"}, {contents.Poll, "polls/add/"}} {
 		if strings.HasSuffix(k.path, "/") {
 			k.path += "{$}"
 		}

@@ -22,6 +22,7 @@ import (
 	"grouprise.org/grouprise/internal/i18n"
 	"grouprise.org/grouprise/internal/markdown"
 	"grouprise.org/grouprise/internal/notify"
+	"grouprise.org/grouprise/internal/polls"
 	"grouprise.org/grouprise/internal/store"
 	"grouprise.org/grouprise/static"
 )
@@ -49,6 +50,7 @@ type Server struct {
 	groups        *groups.Groups
 	conversations *conversations.Conversations
 	contents      *contents.Service
+	polls         *polls.Service
 	markdown      *markdown.Renderer
 	sessions      *scs.SessionManager
 	views         *views
@@ -70,6 +72,7 @@ func New(d Deps) (*Server, error) {
 		groups:        groups.New(d.DB, d.Config.SlugReserved, d.Notifier),
 		conversations: conversations.New(d.DB),
 		contents:      contents.New(d.DB),
+		polls:         polls.New(d.DB),
 		markdown:      markdown.New(d.Config.BaseURL(), mentionResolver{d.DB}),
 		now:           time.Now,
 	}
