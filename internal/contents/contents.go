@@ -271,6 +271,9 @@ func (s *Service) create(ctx context.Context, q *store.Queries, author *store.Ge
 	if err := tag(ctx, q, c.ID, append(markdown.TitleTags(d.Title), markdown.Tags(d.Text)...)); err != nil {
 		return nil, err
 	}
+	if err := q.IndexContent(ctx, c.ID); err != nil {
+		return nil, err
+	}
 	if announce {
 		if err := notify.ContentCreated(ctx, q, c.ID, now); err != nil {
 			return nil, err
@@ -424,13 +427,21 @@ func (s *Service) Update(ctx context.Context, a *store.Association, editor *stor
 			}
 		}
 		*a = changed
-		return tag(ctx, q, c.ID, append(markdown.TitleTags(d.Title), markdown.Tags(d.Text)...))
+		if err := tag(ctx, q, c.ID, append(markdown.TitleTags(d.Title), markdown.Tags(d.Text)...)); err != nil {
+			return err
+		}
+		return q.IndexContent(ctx, c.ID)
 	})
 }
 
 // Delete hides a content; the rows stay (the original's soft delete), the slug is free again.
 func (s *Service) Delete(ctx context.Context, a *store.Association) error {
-	return s.db.Tx(ctx, func(q *store.Queries) error { return q.DeleteAssociation(ctx, a.ID, s.now()) })
+	return s.db.Tx(ctx, func(q *store.Queries) error {
+		if err := q.DeleteAssociation(ctx, a.ID, s.now()); err != nil {
+			return err
+		}
+		return q.IndexContent(ctx, a.ContentID)
+	})
 }
 
 // Comment adds a comment to a content (internal: for the group's members only), tags the
@@ -457,6 +468,9 @@ func (s *Service) Comment(ctx context.Context, a *store.Association, author *sto
 		if err := tag(ctx, q, a.ContentID, markdown.Tags(text)); err != nil {
 			return err
 		}
+		if err := q.IndexContent(ctx, a.ContentID); err != nil {
+			return err
+		}
 		return notify.ContributionCreated(ctx, q, id, now)
 	})
 	return id, err
@@ -464,7 +478,19 @@ func (s *Service) Comment(ctx context.Context, a *store.Association, author *sto
 
 // DeleteComment hides a comment.
 func (s *Service) DeleteComment(ctx context.Context, id int64) error {
-	return s.db.Tx(ctx, func(q *store.Queries) error { return q.DeleteContribution(ctx, id, s.now()) })
+	return s.db.Tx(ctx, func(q *store.Queries) error {
+		c, err := q.ContributionByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := q.DeleteContribution(ctx, id, s.now()); err != nil {
+			return err
+		}
+		if c.ContentID == 0 {
+			return nil
+		}
+		return q.IndexContent(ctx, c.ContentID)
+	})
 }
 
 // String makes Kind print as its name.

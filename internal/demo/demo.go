@@ -130,6 +130,9 @@ func Fill(ctx context.Context, db *store.DB, reserved func(string) bool, now tim
 			return nil, fmt.Errorf("demo: %w", err)
 		}
 	}
+	if err := db.Tx(ctx, func(q *store.Queries) error { return q.RebuildSearchIndex(ctx) }); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
 	if err := db.SetSiteSetting(ctx, "name", "Stadtgestalten (Demo)"); err != nil {
 		return nil, err
 	}

@@ -71,7 +71,7 @@ func (q *Queries) CreateGroup(ctx context.Context, g *Group) (int64, error) {
 		return 0, fmt.Errorf("store: claim slug %s: %w", g.Slug, err)
 	}
 	g.ID = id
-	return id, nil
+	return id, q.IndexGroup(ctx, id)
 }
 
 // GroupBySlug finds a group by slug, ignoring case.
@@ -345,7 +345,7 @@ func (q *Queries) UpdateGroup(ctx context.Context, id int64, s GroupSettings, no
 	if _, err := q.exec(ctx, `UPDATE entity_slugs SET slug_key = ? WHERE group_id = ?`, Fold(s.Slug), id); err != nil {
 		return fmt.Errorf("store: move slug to %s: %w", s.Slug, err)
 	}
-	return nil
+	return q.IndexGroup(ctx, id)
 }
 
 // SetGroupImage stores the file of a group's avatar or logo ("" for none).
@@ -370,6 +370,18 @@ func (q *Queries) MembersByScore(ctx context.Context, groupID int64) ([]*Gestalt
 // DeleteGroup removes a group with its memberships, subscriptions and publications; the
 // contents stay in the database, as in the original.
 func (q *Queries) DeleteGroup(ctx context.Context, id int64) error {
+	published, err := q.ids(ctx, `SELECT id FROM associations WHERE group_id = ?`, id)
+	if err != nil {
+		return err
+	}
+	for _, a := range published {
+		if err := q.setSearchEntry(ctx, contentSearchID(a), "", ""); err != nil {
+			return err
+		}
+	}
+	if err := q.UnindexGroup(ctx, id); err != nil {
+		return err
+	}
 	return q.updateOne(ctx, "delete group", `DELETE FROM groups WHERE id = ?`, id)
 }
 

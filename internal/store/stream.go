@@ -64,11 +64,12 @@ type StreamQuery struct {
 	OnlyPublic   bool    // only public contents (public feeds)
 	OnlyInternal bool    // only internal contents (a group's private feed)
 	InGroups     []int64 // only contents of these groups (the personal calendar)
-	// AssociationID selects one publication (StreamItemByAssociation).
-	AssociationID int64
-	Now           time.Time
-	Limit         int
-	Offset        int
+	// AssociationID selects one publication (StreamItemByAssociation), AssociationIDs some.
+	AssociationID  int64
+	AssociationIDs []int64
+	Now            time.Time
+	Limit          int
+	Offset         int
 	// everything shows internal items too (site administrators).
 	everything bool
 }
@@ -122,6 +123,12 @@ func (q *Queries) Stream(ctx context.Context, sq StreamQuery) ([]*StreamItem, er
 	if sq.AssociationID != 0 {
 		where = append(where, "a.id = ?")
 		args = append(args, sq.AssociationID)
+	}
+	if len(sq.AssociationIDs) > 0 {
+		where = append(where, "a.id IN ("+placeholders(len(sq.AssociationIDs))+")")
+		for _, id := range sq.AssociationIDs {
+			args = append(args, id)
+		}
 	}
 	switch sq.Kind {
 	case "article":

@@ -54,7 +54,7 @@ func (q *Queries) TagGroup(ctx context.Context, groupID, tagID int64) error {
 		groupID, tagID); err != nil {
 		return fmt.Errorf("store: tag group %d: %w", groupID, err)
 	}
-	return nil
+	return q.IndexGroup(ctx, groupID)
 }
 
 func scanTag(r interface{ Scan(...any) error }) (*Tag, error) {

@@ -148,6 +148,8 @@ func (s *Server) routes() http.Handler {
 
 	// site
 	mux.HandleFunc("GET /stadt/help/{$}", s.help)
+	mux.HandleFunc("GET /stadt/search/{$}", s.search)
+	mux.HandleFunc("GET /stadt/search", s.search)
 	mux.HandleFunc("GET /stadt/imprint/{$}", s.imprint)
 	mux.HandleFunc("GET /stadt/privacy/{$}", s.privacy)
 	mux.HandleFunc("GET /stadt/logos/{name}", s.logo)
