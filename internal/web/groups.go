@@ -115,6 +115,10 @@ type groupPageData struct {
 	NextPage    int
 }
 
+func (d groupPageData) alternates() []alternate {
+	return []alternate{{Type: "application/rss+xml", Title: d.Group.Name, URL: "/stadt/groups/" + strconv.FormatInt(d.Group.ID, 10) + "/feed/"}}
+}
+
 // groupPage shows a group: who it is, its pinned intro, its stream (or only its upcoming
 // events with ?content=events) and what the viewer may do.
 func (s *Server) groupPage(w http.ResponseWriter, r *http.Request, g *store.Group) {

@@ -187,6 +187,8 @@ type page struct {
 	Data     any
 	// Meta describes the page for link previews; nil for most pages.
 	Meta *pageMeta
+	// Feeds are the feeds the page points to (the site's articles, a group's).
+	Feeds []alternate
 	// Content is the rendered page, for the layout.
 	Content template.HTML
 }
@@ -222,6 +224,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	p := &page{Title: title, Lang: l, Viewer: viewer(r), Path: r.URL.RequestURI(), Data: data}
 	if m, ok := data.(interface{ pageMeta() *pageMeta }); ok {
 		p.Meta = m.pageMeta()
+	}
+	p.Feeds = []alternate{{Type: "application/rss+xml", Title: s.t(r, "feed.site"), URL: "/stadt/feed/"}}
+	if a, ok := data.(interface{ alternates() []alternate }); ok {
+		p.Feeds = append(p.Feeds, a.alternates()...)
 	}
 	if r.Context().Value(viewerKey) != nil { // the session was read
 		p.Messages = s.messages(r)

@@ -1,0 +1,156 @@
+package web
+
+import (
+	"errors"
+	"html/template"
+	"net/http"
+	"strconv"
+
+	"grouprise.org/grouprise/internal/markdown"
+	"grouprise.org/grouprise/internal/store"
+)
+
+type tagData struct {
+	Tag      *store.Tag
+	Groups   []*store.Group
+	Items    []*store.StreamItem
+	Page     int
+	NextPage int
+}
+
+// tagFromPath finds the tag of /stadt/tags/{slug}/; a tag that exists only in a text (never
+// saved) is shown by its slug, with nothing tagged.
+func (s *Server) tagFromPath(r *http.Request) (*store.Tag, error) {
+	slug := r.PathValue("slug")
+	if len(slug) > 100 {
+		return nil, store.ErrNotFound
+	}
+	t, err := s.db.TagBySlug(r.Context(), slug)
+	if errors.Is(err, store.ErrNotFound) {
+		return &store.Tag{Name: slug, Slug: slug}, nil
+	}
+	return t, err
+}
+
+// tag shows the groups with a tag and the contents with it or of those groups.
+func (s *Server) tag(w http.ResponseWriter, r *http.Request) {
+	t, err := s.tagFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := tagData{Tag: t, Page: pageNumber(r)}
+	if t.ID != 0 {
+		ctx := r.Context()
+		if d.Groups, err = s.db.GroupsWithTag(ctx, t.ID); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		v := viewer(r)
+		if d.Items, err = s.db.Stream(ctx, store.StreamQuery{ViewerID: v.ID(), MemberOf: v.GroupIDs(), TagID: t.ID,
+			Limit: 13, Offset: (d.Page - 1) * 12}); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if len(d.Items) > 12 {
+			d.Items, d.NextPage = d.Items[:12], d.Page+1
+		}
+	}
+	s.render(w, r, http.StatusOK, "tag", "#"+t.Name, d)
+}
+
+type tagGroupData struct {
+	Tag    *store.Tag
+	Groups []*store.Group
+	Form   *form
+}
+
+// tagGroup gives one of the viewer's groups the tag.
+func (s *Server) tagGroup(w http.ResponseWriter, r *http.Request) {
+	if !s.requireLogin(w, r) {
+		return
+	}
+	ctx := r.Context()
+	t, err := s.tagFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := viewer(r)
+	mine, err := s.db.GroupsOfMember(ctx, v.ID())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	tagged := map[int64]bool{}
+	if t.ID != 0 {
+		with, err := s.db.GroupsWithTag(ctx, t.ID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, g := range with {
+			tagged[g.ID] = true
+		}
+	}
+	d := tagGroupData{Tag: t, Form: newForm(r)}
+	for _, g := range mine {
+		if !tagged[g.ID] {
+			d.Groups = append(d.Groups, g)
+		}
+	}
+	title := s.t(r, "tag.tag_group", "Tag", t.Name)
+	if r.Method == http.MethodGet {
+		s.render(w, r, http.StatusOK, "tag_group", title, d)
+		return
+	}
+	id, _ := strconv.ParseInt(d.Form.Get("group"), 10, 64)
+	var group *store.Group
+	for _, g := range d.Groups {
+		if g.ID == id {
+			group = g
+		}
+	}
+	if group == nil {
+		d.Form.Fail("group", s.t(r, "tag.choose_group"))
+		s.render(w, r, http.StatusUnprocessableEntity, "tag_group", title, d)
+		return
+	}
+	err = s.db.Tx(ctx, func(q *store.Queries) error {
+		ids, err := q.EnsureTags(ctx, []store.Tag{{Name: t.Name, Slug: markdown.TagSlug(t.Name)}})
+		if err != nil {
+			return err
+		}
+		return q.TagGroup(ctx, group.ID, ids[0])
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, msgSuccess, s.t(r, "tag.group_tagged", "Group", group.Name, "Tag", t.Name))
+	redirect(w, r, "/stadt/tags/"+markdown.TagSlug(t.Name)+"/")
+}
+
+type markdownExample struct {
+	Source string
+	HTML   template.HTML
+}
+
+// markdownHelp explains the syntax of texts, each example with what it becomes.
+func (s *Server) markdownHelp(w http.ResponseWriter, r *http.Request) {
+	var sources []string
+	for i := 1; ; i++ {
+		id := "markdown.example." + strconv.Itoa(i)
+		src := s.t(r, id)
+		if src == id {
+			break
+		}
+		sources = append(sources, src)
+	}
+	html := s.renderTexts(r, markdown.Content, 3, sources...)
+	examples := make([]markdownExample, len(sources))
+	for i := range sources {
+		examples[i] = markdownExample{Source: sources[i], HTML: html[i]}
+	}
+	s.render(w, r, http.StatusOK, "markdown", s.t(r, "markdown.title"), examples)
+}
