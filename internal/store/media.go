@@ -113,3 +113,12 @@ func (q *Queries) AssociationsOf(ctx context.Context, contentID int64) ([]*Assoc
 	}
 	return collect(rows, scanAssociation)
 }
+
+// ImagesOf lists a person's pictures, newest first.
+func (q *Queries) ImagesOf(ctx context.Context, creatorID int64) ([]*Image, error) {
+	rows, err := q.query(ctx, `SELECT id, creator_id, file FROM images WHERE creator_id = ? ORDER BY id DESC`, creatorID)
+	if err != nil {
+		return nil, fmt.Errorf("store: images of %d: %w", creatorID, err)
+	}
+	return collect(rows, scanImage)
+}

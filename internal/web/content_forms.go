@@ -3,12 +3,14 @@ package web
 import (
 	"database/sql"
 	"errors"
+	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"grouprise.org/grouprise/internal/contents"
+	"grouprise.org/grouprise/internal/markdown"
 	"grouprise.org/grouprise/internal/store"
 )
 
@@ -35,6 +37,8 @@ type contentFormData struct {
 	Options     []optionRow
 	DateOptions bool
 	Condorcet   bool
+	// Preview is the text rendered, when the form was sent with "Vorschau".
+	Preview template.HTML
 }
 
 // optionRow is a poll option in the form.
@@ -209,6 +213,12 @@ func (s *Server) createContent(kind contents.Kind) http.HandlerFunc {
 		if uploadErr != nil {
 			f.Error = uploadErr.Error()
 		}
+		if f.Get("preview") != "" {
+			d.Preview = s.renderTexts(r, markdown.Content, 2, draft.Text)[0]
+			d.Options = padOptions(d.Options, 0)
+			s.render(w, r, http.StatusOK, "content_form", title, d)
+			return
+		}
 		remove := s.saveUploads(r, f, kind, &draft)
 		groupID, entity := int64(0), v.Gestalt.Username
 		if d.Group != nil {
@@ -368,6 +378,11 @@ func (s *Server) editContent(w http.ResponseWriter, r *http.Request) {
 	}
 	if uploadErr != nil {
 		f.Error = uploadErr.Error()
+	}
+	if f.Get("preview") != "" {
+		d.Preview = s.renderTexts(r, markdown.Content, 2, draft.Text)[0]
+		s.render(w, r, http.StatusOK, "content_form", title, d)
+		return
 	}
 	for _, id := range f.Values["remove_image"] {
 		if n, err := strconv.ParseInt(id, 10, 64); err == nil {

@@ -159,6 +159,8 @@ func TestPermissionMatrix(t *testing.T) {
 		{"GET", "/stadt/markdown/", nil, [5]int{200, 200, 200, 200, 200}},
 		{"GET", "/stadt/tags/garten/", nil, [5]int{200, 200, 200, 200, 200}},
 		{"GET", "/stadt/tags/garten/tag-group/", nil, [5]int{302, 200, 200, 200, 200}},
+		{"GET", "/stadt/api/groups/?name=gar", nil, [5]int{200, 200, 200, 200, 200}},
+		{"GET", "/stadt/api/images/", nil, [5]int{401, 200, 200, 200, 200}},
 		{"GET", "/stadt/events", nil, [5]int{200, 200, 200, 200, 200}},
 		{"GET", "/stadt/events/2030/1/1", nil, [5]int{200, 200, 200, 200, 200}},
 		{"GET", "/stadt/events/export", nil, [5]int{200, 200, 200, 200, 200}},

@@ -146,6 +146,14 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /{entity}/{assoc}/contributions/{id}/delete/{$}", s.deleteComment)
 	mux.HandleFunc("POST /{entity}/{assoc}/contributions/{id}/delete/{$}", s.deleteComment)
 
+	// JSON for the pages' scripts
+	mux.HandleFunc("POST /stadt/api/content/markdown/{$}", s.apiMarkdown)
+	mux.HandleFunc("GET /stadt/api/groups/{$}", s.apiGroups)
+	mux.HandleFunc("GET /stadt/api/images/{$}", s.apiImages)
+	mux.HandleFunc("POST /stadt/api/images/{$}", s.apiImages)
+	mux.HandleFunc("GET /stadt/api/polls/{id}/{$}", s.apiPoll)
+	mux.HandleFunc("POST /stadt/api/polls/{id}/vote/{$}", s.apiVote)
+
 	// site
 	mux.HandleFunc("GET /stadt/help/{$}", s.help)
 	mux.HandleFunc("GET /stadt/search/{$}", s.search)

@@ -1,0 +1,372 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"grouprise.org/grouprise/internal/contents"
+	"grouprise.org/grouprise/internal/images"
+	"grouprise.org/grouprise/internal/markdown"
+	"grouprise.org/grouprise/internal/polls"
+	"grouprise.org/grouprise/internal/store"
+)
+
+// The JSON endpoints the pages' scripts use (the original's /stadt/api/…). Errors are
+// {"error": message, "code": CODE} with a fitting status.
+
+func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		s.log.Warn("writing JSON failed", "err", err)
+	}
+}
+
+func (s *Server) jsonError(w http.ResponseWriter, status int, code, msg string) {
+	s.writeJSON(w, status, map[string]string{"error": msg, "code": code})
+}
+
+// readJSON decodes a request body of at most 1 MB.
+func readJSON(r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20))
+	return dec.Decode(v)
+}
+
+func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request) bool {
+	if viewer(r).LoggedIn() {
+		return true
+	}
+	s.jsonError(w, http.StatusUnauthorized, "NOT_AUTHENTICATED", s.t(r, "api.login"))
+	return false
+}
+
+// apiMarkdown renders a text for the editor's preview.
+func (s *Server) apiMarkdown(w http.ResponseWriter, r *http.Request) {
+	if !s.apiLogin(w, r) {
+		return
+	}
+	var in struct {
+		Content string `json:"content"`
+		Preset  string `json:"preset"`
+	}
+	if err := readJSON(r, &in); err != nil {
+		s.jsonError(w, http.StatusBadRequest, "BAD_REQUEST", s.t(r, "api.bad_request"))
+		return
+	}
+	preset, base := markdown.Content, 2
+	switch in.Preset {
+	case "", "content":
+	case "comment":
+		base = 3
+	case "linkonly":
+		preset = markdown.LinkOnly
+	default:
+		s.jsonError(w, http.StatusBadRequest, "BAD_PRESET", s.t(r, "api.bad_request"))
+		return
+	}
+	out, err := s.markdown.HTML(r.Context(), s.markdownOptions(r, preset, base), in.Content)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, map[string]string{"content": string(out)})
+}
+
+type apiGroup struct {
+	ID          int64  `json:"id"`
+	Slug        string `json:"slug"`
+	Name        string `json:"name"`
+	Initials    string `json:"initials"`
+	Description string `json:"description"`
+	Avatar      string `json:"avatar"`
+	AvatarColor string `json:"avatar_color"`
+	URL         string `json:"url"`
+}
+
+// apiGroups lists groups: ?name= (part of the name), ?slug= (exactly, any case), ?id=1,2.
+func (s *Server) apiGroups(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	var list []*store.Group
+	switch {
+	case q.Get("slug") != "":
+		if g, err := s.db.GroupBySlug(ctx, q.Get("slug")); err == nil {
+			list = append(list, g)
+		} else if !errors.Is(err, store.ErrNotFound) {
+			s.fail(w, r, err)
+			return
+		}
+	case q.Get("id") != "":
+		for _, part := range strings.Split(q.Get("id"), ",") {
+			id, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64)
+			if err != nil {
+				s.jsonError(w, http.StatusBadRequest, "BAD_ID", s.t(r, "api.bad_request"))
+				return
+			}
+			if g, err := s.db.GroupByID(ctx, id); err == nil {
+				list = append(list, g)
+			}
+		}
+	default:
+		found, err := s.db.SearchGroups(ctx, store.GroupQuery{Name: q.Get("name"), Limit: 50})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, g := range found {
+			list = append(list, &g.Group)
+		}
+	}
+	out := make([]apiGroup, 0, len(list))
+	for _, g := range list {
+		ag := apiGroup{ID: g.ID, Slug: g.Slug, Name: g.Name, Initials: initials(g.Name), Description: g.Description,
+			AvatarColor: g.AvatarColor, URL: s.cfg.BaseURL() + "/" + g.Slug + "/"}
+		if g.Avatar != "" {
+			ag.Avatar = s.cfg.BaseURL() + "/-/" + g.Avatar
+		}
+		out = append(out, ag)
+	}
+	s.writeJSON(w, http.StatusOK, out)
+}
+
+type apiImage struct {
+	ID      int64  `json:"id"`
+	File    string `json:"file"`
+	Path    string `json:"path"`
+	Preview string `json:"preview"`
+}
+
+func (s *Server) apiImageOf(i *store.Image) apiImage {
+	return apiImage{ID: i.ID, File: i.File, Path: "/-/images/" + i.File, Preview: "/-/images/preview/" + i.File}
+}
+
+// apiImages lists the viewer's pictures (GET) or takes a new one (POST, multipart "file").
+func (s *Server) apiImages(w http.ResponseWriter, r *http.Request) {
+	if !s.apiLogin(w, r) {
+		return
+	}
+	ctx := r.Context()
+	v := viewer(r)
+	if r.Method == http.MethodGet {
+		list, err := s.db.ImagesOf(ctx, v.ID())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		out := make([]apiImage, 0, len(list))
+		for _, i := range list {
+			out = append(out, s.apiImageOf(i))
+		}
+		s.writeJSON(w, http.StatusOK, out)
+		return
+	}
+	if err := s.parseUploadForm(w, r); err != nil {
+		s.jsonError(w, http.StatusRequestEntityTooLarge, "UPLOAD", err.Error())
+		return
+	}
+	file, _, err := r.FormFile("file")
+	if err != nil {
+		s.jsonError(w, http.StatusBadRequest, "NO_FILE", s.t(r, "error.no_file"))
+		return
+	}
+	defer file.Close()
+	data, err := images.Make(file, s.uploadLimit(), images.Stored)
+	switch {
+	case errors.Is(err, images.ErrNotImage):
+		s.jsonError(w, http.StatusBadRequest, "NOT_IMAGE", s.t(r, "upload.not_image"))
+		return
+	case errors.Is(err, images.ErrTooLarge):
+		s.jsonError(w, http.StatusRequestEntityTooLarge, "TOO_LARGE", s.t(r, "upload.too_large", "MB", s.uploadLimit()>>20))
+		return
+	case err != nil:
+		s.fail(w, r, err)
+		return
+	}
+	name, err := images.Save(s.cfg.MediaRoot, "", ".jpg", data)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var id int64
+	err = s.db.Tx(ctx, func(q *store.Queries) error {
+		var err error
+		id, err = q.CreateImage(ctx, v.ID(), name, s.now())
+		return err
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusCreated, s.apiImageOf(&store.Image{ID: id, CreatorID: v.ID(), File: name}))
+}
+
+// apiPollFromPath finds the poll of /stadt/api/polls/{id}/ and its publication, if the
+// viewer may see it.
+func (s *Server) apiPollFromPath(w http.ResponseWriter, r *http.Request) (int64, *store.Association, bool) {
+	ctx := r.Context()
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.jsonError(w, http.StatusNotFound, "NOT_FOUND", s.t(r, "error.not_found"))
+		return 0, nil, false
+	}
+	contentID, err := s.db.ContentOfPoll(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		s.jsonError(w, http.StatusNotFound, "NOT_FOUND", s.t(r, "error.not_found"))
+		return 0, nil, false
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return 0, nil, false
+	}
+	assocs, err := s.db.AssociationsOf(ctx, contentID)
+	if err != nil {
+		s.fail(w, r, err)
+		return 0, nil, false
+	}
+	participants, err := s.db.Participants(ctx, contentID, 0)
+	if err != nil {
+		s.fail(w, r, err)
+		return 0, nil, false
+	}
+	v := viewer(r)
+	for _, a := range assocs {
+		if contents.CanView(v, a, participants[v.ID()]) {
+			return id, a, true
+		}
+	}
+	if len(assocs) == 0 {
+		s.jsonError(w, http.StatusNotFound, "NOT_FOUND", s.t(r, "error.not_found"))
+	} else {
+		s.jsonError(w, http.StatusForbidden, "FORBIDDEN", s.t(r, "error.forbidden"))
+	}
+	return 0, nil, false
+}
+
+type apiOption struct {
+	ID    int64  `json:"id"`
+	Title string `json:"title"`
+}
+
+// apiPoll shows a poll: its options, its votes and its result.
+func (s *Server) apiPoll(w http.ResponseWriter, r *http.Request) {
+	id, a, ok := s.apiPollFromPath(w, r)
+	if !ok {
+		return
+	}
+	pv, err := s.pollData(r.Context(), r, a, newForm(nil))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	type count struct {
+		Option int64          `json:"option"`
+		Score  float64        `json:"score"`
+		Counts map[string]int `json:"counts"`
+	}
+	type vote struct {
+		Voter        string           `json:"voter"`
+		Endorsements map[string]*bool `json:"endorsements,omitempty"`
+		Ranking      []int64          `json:"ranking,omitempty"`
+	}
+	out := struct {
+		ID        int64       `json:"id"`
+		Condorcet bool        `json:"condorcet"`
+		Options   []apiOption `json:"options"`
+		Winner    int64       `json:"options_winner"`
+		Ranking   []int64     `json:"options_ranking"`
+		Counts    []count     `json:"vote_counts,omitempty"`
+		Votes     []vote      `json:"votes"`
+		CanVote   bool        `json:"can_vote"`
+	}{ID: id, Condorcet: pv.Condorcet, Winner: pv.Winner, Ranking: pv.Ranking, CanVote: pv.CanVote, Votes: []vote{}}
+	for _, o := range pv.Options {
+		out.Options = append(out.Options, apiOption{ID: o.ID, Title: pv.Labels[o.ID]})
+		if c := pv.Counts[o.ID]; !pv.Condorcet && c != nil {
+			out.Counts = append(out.Counts, count{Option: o.ID, Score: c.Score,
+				Counts: map[string]int{"yes": c.Yes, "no": c.No, "maybe": c.Maybe}})
+		}
+	}
+	for _, row := range pv.Voters {
+		vt := vote{Voter: row.Name}
+		if pv.Condorcet {
+			for _, o := range pv.Options {
+				vt.Ranking = append(vt.Ranking, o.ID)
+			}
+			sortByRank(vt.Ranking, row.Rank)
+		} else {
+			vt.Endorsements = map[string]*bool{}
+			for id, e := range row.Endorse {
+				if e.Valid {
+					b := e.V
+					vt.Endorsements[strconv.FormatInt(id, 10)] = &b
+				} else {
+					vt.Endorsements[strconv.FormatInt(id, 10)] = nil
+				}
+			}
+		}
+		out.Votes = append(out.Votes, vt)
+	}
+	s.writeJSON(w, http.StatusOK, out)
+}
+
+func sortByRank(ids []int64, rank map[int64]int) {
+	for i := 1; i < len(ids); i++ {
+		for j := i; j > 0 && rank[ids[j]] < rank[ids[j-1]]; j-- {
+			ids[j], ids[j-1] = ids[j-1], ids[j]
+		}
+	}
+}
+
+// apiVote takes a vote: {"gestalt": {"name": …}} for anonymous voters, and
+// {"endorsements": [{"option": id, "endorsement": true|false|null}]} or
+// {"ranking": [ids, best first]}.
+func (s *Server) apiVote(w http.ResponseWriter, r *http.Request) {
+	id, a, ok := s.apiPollFromPath(w, r)
+	if !ok {
+		return
+	}
+	var in struct {
+		Gestalt struct {
+			Name string `json:"name"`
+		} `json:"gestalt"`
+		Endorsements []struct {
+			Option      int64 `json:"option"`
+			Endorsement *bool `json:"endorsement"`
+		} `json:"endorsements"`
+		Ranking []int64 `json:"ranking"`
+	}
+	if err := readJSON(r, &in); err != nil {
+		s.jsonError(w, http.StatusBadRequest, "BAD_REQUEST", s.t(r, "api.bad_request"))
+		return
+	}
+	v := viewer(r)
+	if !polls.CanVote(v, a, false) {
+		s.jsonError(w, http.StatusForbidden, "FORBIDDEN", s.t(r, "error.forbidden"))
+		return
+	}
+	b := polls.Ballot{Ranking: in.Ranking}
+	if in.Endorsements != nil {
+		b.Endorse = map[int64]*bool{}
+		for _, e := range in.Endorsements {
+			b.Endorse[e.Option] = e.Endorsement
+		}
+	}
+	err := s.polls.Vote(r.Context(), id, polls.Voter{ID: v.ID(), Name: in.Gestalt.Name}, b)
+	switch {
+	case errors.Is(err, polls.ErrVoted):
+		s.jsonError(w, http.StatusForbidden, "VOTE_ERR_GESTALT_VOTED", s.t(r, "error.voted"))
+	case errors.Is(err, polls.ErrNameTaken):
+		s.jsonError(w, http.StatusForbidden, "VOTE_ERR_ANON_VOTED", s.t(r, "error.vote_name_taken"))
+	case err != nil:
+		if msg, ok := s.userError(r, err); ok {
+			s.jsonError(w, http.StatusBadRequest, "VOTE_INVALID", msg)
+			return
+		}
+		s.fail(w, r, err)
+	default:
+		s.writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+	}
+}
