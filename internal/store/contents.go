@@ -443,3 +443,49 @@ func (q *Queries) DeleteAssociation(ctx context.Context, id int64, now time.Time
 func (q *Queries) RecentAssociations(ctx context.Context, limit int) ([]*StreamItem, error) {
 	return q.Stream(ctx, StreamQuery{Limit: limit, everything: true})
 }
+
+// ConversationItem is a conversation as lists show it.
+type ConversationItem struct {
+	AssociationID int64
+	Subject       string
+	Messages      int
+	Latest        time.Time
+	LastAuthor    EntityRef
+}
+
+// GroupConversations lists a group's conversations, the latest activity first: all of them
+// for members (all true), else those the viewer wrote in.
+func (q *Queries) GroupConversations(ctx context.Context, groupID, viewerID int64, all bool, limit, offset int) ([]*ConversationItem, error) {
+	filter := ""
+	args := []any{groupID}
+	if !all {
+		filter = ` AND EXISTS (SELECT 1 FROM contributions x WHERE x.conversation_id = a.conversation_id AND x.author_id = ?)`
+		args = append(args, viewerID)
+	}
+	args = append(args, limit, offset)
+	rows, err := q.query(ctx, `WITH page AS (
+			SELECT a.id AS aid, a.conversation_id AS cid,
+				(SELECT MAX(c.time_created) FROM contributions c WHERE c.conversation_id = a.conversation_id AND c.deleted IS NULL) AS latest
+			FROM associations a WHERE a.group_id = ? AND a.conversation_id IS NOT NULL AND a.deleted IS NULL`+filter+`
+			ORDER BY latest DESC, a.id DESC LIMIT ? OFFSET ?)
+		SELECT page.aid, cv.subject,
+			(SELECT COUNT(*) FROM contributions c WHERE c.conversation_id = page.cid AND c.deleted IS NULL AND c.kind = 'text'),
+			last.time_created, COALESCE(g.id, 0), COALESCE(g.username, ''), COALESCE(g.first_name, ''),
+			COALESCE(g.last_name, ''), COALESCE(g.avatar_color, '')
+		FROM page JOIN conversations cv ON cv.id = page.cid
+		LEFT JOIN contributions last ON last.id = (SELECT c.id FROM contributions c WHERE c.conversation_id = page.cid
+			AND c.deleted IS NULL ORDER BY c.time_created DESC, c.id DESC LIMIT 1)
+		LEFT JOIN gestalten g ON g.id = last.author_id
+		ORDER BY page.latest DESC, page.aid DESC`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: conversations of group %d: %w", groupID, err)
+	}
+	return collect(rows, func(r interface{ Scan(...any) error }) (*ConversationItem, error) {
+		var c ConversationItem
+		var latest sql.Null[time.Time]
+		err := r.Scan(&c.AssociationID, &c.Subject, &c.Messages, &latest, &c.LastAuthor.ID, &c.LastAuthor.Slug,
+			&c.LastAuthor.FirstName, &c.LastAuthor.LastName, &c.LastAuthor.Color)
+		c.Latest = latest.V
+		return &c, err
+	})
+}

@@ -332,3 +332,34 @@ func (s *Server) acceptApplication(w http.ResponseWriter, r *http.Request) {
 	}
 	redirect(w, r, "/stadt/conversations/"+itoa(app.AssociationID)+"/")
 }
+
+type groupConversationsData struct {
+	Group    *store.Group
+	Items    []*store.ConversationItem
+	Page     int
+	NextPage int
+}
+
+// groupConversations lists a group's conversations for its members.
+func (s *Server) groupConversations(w http.ResponseWriter, r *http.Request) {
+	g, ok := s.groupFromID(w, r)
+	if !ok {
+		return
+	}
+	v := viewer(r)
+	if !v.IsMember(g.ID) {
+		s.forbidden(w, r)
+		return
+	}
+	d := groupConversationsData{Group: g, Page: pageNumber(r)}
+	items, err := s.db.GroupConversations(r.Context(), g.ID, v.ID(), true, 13, (d.Page-1)*12)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d.Items = items
+	if len(items) > 12 {
+		d.Items, d.NextPage = items[:12], d.Page+1
+	}
+	s.render(w, r, http.StatusOK, "group_conversations", s.t(r, "conversations.title", "Group", g.Name), d)
+}

@@ -51,6 +51,9 @@ func TestApplicationToClosedGroup(t *testing.T) {
 		if ok, _ := db.IsMember(ctx, g.ID, carol.ID); !ok {
 			t.Fatal("carol is no member after the acceptance")
 		}
+		// The group page and the list show it to members.
+		d.get("/nachbarschaftshilfe/").expect(t, http.StatusOK, "Mitgliedschaft", "Gespräch beginnen")
+		d.get("/stadt/groups/"+gid+"/conversations/").expect(t, http.StatusOK, "Mitgliedschaft", "eine Nachricht")
 		// A reply in the conversation.
 		d.post(conv, url.Values{"text": {"Willkommen!"}}).expect(t, http.StatusSeeOther)
 		c.get(conv).expect(t, http.StatusOK, "Willkommen!")

@@ -110,9 +110,13 @@ type groupPageData struct {
 	EventsOnly  bool
 	Description template.HTML
 	Month       *monthView
-	Tags        []*store.Tag
-	Page        int
-	NextPage    int
+	// Conversations are the latest the viewer can see (members: all), MoreConversations
+	// tells whether there are more.
+	Conversations     []*store.ConversationItem
+	MoreConversations bool
+	Tags              []*store.Tag
+	Page              int
+	NextPage          int
 }
 
 func (d groupPageData) alternates() []alternate {
@@ -165,6 +169,15 @@ func (s *Server) groupPage(w http.ResponseWriter, r *http.Request, g *store.Grou
 	}
 	if len(d.Items) > 12 {
 		d.Items, d.NextPage = d.Items[:12], p+1
+	}
+	if v.LoggedIn() {
+		if d.Conversations, err = s.db.GroupConversations(ctx, g.ID, v.ID(), d.Member, 4, 0); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if len(d.Conversations) > 3 {
+			d.Conversations, d.MoreConversations = d.Conversations[:3], true
+		}
 	}
 	y, m := s.monthOf(r)
 	if d.Month, err = s.month(r, y, m, g.ID, "/"+g.Slug+"/"); err != nil {

@@ -128,6 +128,7 @@ func TestPermissionMatrix(t *testing.T) {
 		{"GET", "/stadt/groups/{garten}/conversations/add/", nil, [5]int{200, 200, 200, 200, 200}},
 		{"GET", "/stadt/groups/{haus}/conversations/add/?apply_for_membership=1", nil, [5]int{302, 200, 403, 200, 200}},
 		{"GET", "/stadt/conversations/{conversation}/", nil, [5]int{302, 403, 200, 403, 403}},
+		{"GET", "/stadt/groups/{garten}/conversations/", nil, [5]int{302, 403, 200, 403, 403}},
 		{"GET", "/eve/", nil, [5]int{302, 403, 403, 403, 403}},
 		{"GET", "/stadt/settings/", nil, [5]int{302, 200, 200, 200, 200}},
 		{"GET", "/stadt/settings/notifications/", nil, [5]int{302, 200, 200, 200, 200}},

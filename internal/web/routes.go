@@ -96,6 +96,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /{group}/actions/recommend", s.recommend)
 
 	// conversations
+	mux.HandleFunc("GET /stadt/groups/{id}/conversations/{$}", s.groupConversations)
 	mux.HandleFunc("GET /stadt/groups/{id}/conversations/add/{$}", s.groupMessageForm)
 	mux.HandleFunc("POST /stadt/groups/{id}/conversations/add/{$}", s.groupMessage)
 	mux.HandleFunc("GET /stadt/gestalten/{id}/conversations/add/{$}", s.personMessageForm)
