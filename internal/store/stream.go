@@ -46,6 +46,7 @@ type StreamItem struct {
 	Author        EntityRef
 	Text          string // the current version's text
 	VersionID     int64  // the current version
+	Image         string // the preview picture (a gallery's first), "" without one
 	Comments      int
 }
 
@@ -175,7 +176,9 @@ func (q *Queries) Stream(ctx context.Context, sq StreamQuery) ([]*StreamItem, er
 				WHEN EXISTS (SELECT 1 FROM gallery_images gi WHERE gi.content_id = c.id) THEN 'gallery'
 				WHEN EXISTS (SELECT 1 FROM files f WHERE f.version_id = lv.id) THEN 'file'
 				WHEN c.starts_at IS NOT NULL THEN 'event' ELSE 'article' END,
-			(SELECT COUNT(*) FROM contributions x WHERE x.content_id = c.id AND x.public AND x.deleted IS NULL AND x.kind = 'text')
+			(SELECT COUNT(*) FROM contributions x WHERE x.content_id = c.id AND x.public AND x.deleted IS NULL AND x.kind = 'text'),
+			COALESCE((SELECT i.file FROM images i WHERE i.id = c.image_id), (SELECT i.file FROM gallery_images gi
+				JOIN images i ON i.id = gi.image_id WHERE gi.content_id = c.id ORDER BY gi.id LIMIT 1), '')
 		FROM page
 		JOIN associations a ON a.id = page.aid
 		JOIN contents c ON c.id = page.cid
@@ -197,7 +200,7 @@ func (q *Queries) Stream(ctx context.Context, sq StreamQuery) ([]*StreamItem, er
 			&g.ID, &g.Slug, &g.Name, &g.Color, &p.ID, &p.Slug, &p.FirstName, &p.LastName, &p.Color,
 			&it.ContentID, &it.Title, &it.Place, &it.StartsAt, &it.EndsAt, &it.AllDay, &it.Created,
 			&it.Author.ID, &it.Author.Slug, &it.Author.FirstName, &it.Author.LastName, &it.Author.Color, &it.Text, &it.VersionID,
-			&it.Kind, &it.Comments)
+			&it.Kind, &it.Comments, &it.Image)
 		if g.ID != 0 {
 			g.IsGroup = true
 			it.Entity = g

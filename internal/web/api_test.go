@@ -95,6 +95,22 @@ func TestAPI(t *testing.T) {
 		}
 		anon.get(img.Preview).expect(t, http.StatusOK)
 
+		// the picture as an article's preview; someone else's picture is not taken
+		form := a.get("/stadt/articles/add/")
+		if form.doc.Find(`input[name="image"][value="`+itoa(img.ID)+`"]`).Length() != 1 {
+			t.Error("the form does not offer the picture")
+		}
+		a.post("/stadt/articles/add/", map[string][]string{"where": {"me"}, "title": {"Mit Bild"}, "image": {itoa(img.ID)}, "public": {"on"}}).
+			expect(t, http.StatusSeeOther)
+		anon.get("/anna/mit-bild/").expect(t, http.StatusOK, `class="lead" src="`+strings.Replace(img.Preview, "preview", "medium", 1), `property="og:image"`)
+		a.get("/anna/").expect(t, http.StatusOK, `class="thumb" src="`+img.Preview)
+		s.person("bert", "bert-password")
+		s.loggedIn("bert", "bert-password").post("/stadt/articles/add/", map[string][]string{"where": {"me"}, "title": {"Fremd"}, "image": {itoa(img.ID)}}).
+			expect(t, http.StatusSeeOther)
+		if strings.Contains(anon.get("/bert/fremd/").body, img.File) {
+			t.Error("someone else's picture was taken")
+		}
+
 		// a poll by JSON
 		p, err := contents.New(db).Create(ctx, anna, garden.ID, contents.Poll, contents.Draft{Title: "Farbe", Public: true,
 			Options: []contents.Option{{Title: "Rot"}, {Title: "Grün"}}})

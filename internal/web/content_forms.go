@@ -39,6 +39,22 @@ type contentFormData struct {
 	Condorcet   bool
 	// Preview is the text rendered, when the form was sent with "Vorschau".
 	Preview template.HTML
+	// Pictures are the viewer's pictures to choose the preview picture from.
+	Pictures []*store.Image
+}
+
+// choosePicture reads the preview picture: one of the viewer's pictures, or the current one.
+func (d *contentFormData) choosePicture(f *form, current int64) int64 {
+	id, _ := strconv.ParseInt(f.Get("image"), 10, 64)
+	if id == current {
+		return id
+	}
+	for _, p := range d.Pictures {
+		if p.ID == id {
+			return id
+		}
+	}
+	return 0
 }
 
 // optionRow is a poll option in the form.
@@ -177,6 +193,13 @@ func (s *Server) createContent(kind contents.Kind) http.HandlerFunc {
 			}
 			d.Groups, d.Cancel = groups, "/"
 		}
+		if kind != contents.Event {
+			var err error
+			if d.Pictures, err = s.db.ImagesOf(ctx, v.ID()); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
 		title := s.t(r, "create."+string(kind))
 		if r.Method == http.MethodGet {
 			// Links may prefill the form (?title=…&text=…); contents are public unless unticked.
@@ -198,6 +221,7 @@ func (s *Server) createContent(kind contents.Kind) http.HandlerFunc {
 			return
 		}
 		draft := s.readDraft(r, f, kind)
+		draft.ImageID = d.choosePicture(f, 0)
 		if kind == contents.Poll {
 			d.DateOptions = f.Get("answer_type") == "date"
 			draft.Options, d.Options = s.readOptions(r, f, d.DateOptions)
@@ -312,13 +336,24 @@ func (s *Server) editContent(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	var pollID int64
-	if kind == contents.Poll {
-		c, err := s.db.ContentByID(ctx, a.ContentID)
-		if err != nil {
+	c, err := s.db.ContentByID(ctx, a.ContentID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if kind != contents.Event {
+		if d.Pictures, err = s.db.ImagesOf(ctx, v.ID()); err != nil {
 			s.fail(w, r, err)
 			return
 		}
+		if c.ImageID != 0 {
+			if current, err := s.db.ImageByID(ctx, c.ImageID); err == nil && current.CreatorID != v.ID() {
+				d.Pictures = append([]*store.Image{current}, d.Pictures...)
+			}
+		}
+	}
+	var pollID int64
+	if kind == contents.Poll {
 		pollID = c.PollID
 		if d.Condorcet, err = s.db.PollIsCondorcet(ctx, pollID); err != nil {
 			s.fail(w, r, err)
@@ -345,12 +380,10 @@ func (s *Server) editContent(w http.ResponseWriter, r *http.Request) {
 	}
 	title := s.t(r, "edit.title", "Title", it.Title)
 	if r.Method == http.MethodGet {
-		c, err := s.db.ContentByID(ctx, a.ContentID)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
 		f.Values.Set("title", c.Title)
+		if c.ImageID != 0 {
+			f.Values.Set("image", itoa(c.ImageID))
+		}
 		f.Values.Set("text", it.Text)
 		f.Values.Set("slug", a.Slug)
 		f.Values.Set("place", c.Place)
@@ -366,6 +399,7 @@ func (s *Server) editContent(w http.ResponseWriter, r *http.Request) {
 	}
 	draft := s.readDraft(r, f, kind)
 	draft.Repeat = contents.Repeat{}
+	draft.ImageID = d.choosePicture(f, c.ImageID)
 	if kind == contents.Poll {
 		draft.Options, d.Options = s.readOptions(r, f, d.DateOptions)
 		if f.Get("more") != "" {

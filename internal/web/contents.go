@@ -190,8 +190,8 @@ func (s *Server) contentPageData(r *http.Request, a *store.Association, commente
 	}
 	d.meta = &pageMeta{Type: "article", Description: markdown.Plain(d.Body, 50), Published: it.Created,
 		URL: s.cfg.BaseURL() + "/" + it.Entity.Slug + "/" + it.Slug + "/"}
-	if len(d.Images) > 0 {
-		d.meta.Image = s.cfg.BaseURL() + "/-/images/medium/" + d.Images[0].File
+	if it.Image != "" {
+		d.meta.Image = s.cfg.BaseURL() + "/-/images/medium/" + it.Image
 	}
 	return d, nil
 }
