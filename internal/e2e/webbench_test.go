@@ -22,7 +22,8 @@ import (
 )
 
 // BenchmarkWebPages measures the real `grouprise web` on a unix socket with anonymous GETs of
-// the start page, a group page with 20 items and a person's page, at 8 and 32 concurrent
+// the start page, a group page with 20 items, a person's page and an article with Markdown,
+// a mention and three comments, at 8 and 32 concurrent
 // clients: requests per second, median and 99th percentile latency, and the daemon's peak
 // resident memory.
 func BenchmarkWebPages(b *testing.B) {
@@ -76,7 +77,8 @@ func benchDaemon(b *testing.B, bin string, env []string, sock string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	for _, page := range []struct{ name, path string }{{"start", "/"}, {"group", "/garten/"}, {"person", "/alice/"}} {
+	for _, page := range []struct{ name, path string }{{"start", "/"}, {"group", "/garten/"}, {"person", "/alice/"},
+		{"content", "/garten/beitrag-3/"}} {
 		for _, c := range []int{8, 32} {
 			b.Run(fmt.Sprintf("%s/c=%d", page.name, c), func(b *testing.B) {
 				var all []time.Duration
@@ -184,7 +186,7 @@ func fillBenchSite(b *testing.B, path string) {
 	err = db.Tx(ctx, func(q *store.Queries) error {
 		for i := range 32 {
 			c := &store.Content{Title: fmt.Sprintf("Beitrag %d", i)}
-			if _, err := q.CreateContent(ctx, c, &store.Version{AuthorID: alice.ID, Text: strings.Repeat("Text des Beitrags. ", 30),
+			if _, err := q.CreateContent(ctx, c, &store.Version{AuthorID: alice.ID, Text: strings.Repeat("Text des *Beitrags* mit @garten und #Tag. ", 15),
 				TimeCreated: now.Add(-time.Duration(i) * time.Hour)}); err != nil {
 				return err
 			}
