@@ -163,7 +163,9 @@ func (q *Queries) Stream(ctx context.Context, sq StreamQuery) ([]*StreamItem, er
 		limit = 12
 	}
 	args = append(args, limit, sq.Offset)
-	rows, err := q.query(ctx, `WITH page AS (
+	// MATERIALIZED keeps both planners from folding the page into the outer query, so the
+	// per-item subqueries run for the page's items only.
+	rows, err := q.query(ctx, `WITH page AS MATERIALIZED (
 			SELECT a.id AS aid, c.id AS cid FROM associations a JOIN contents c ON c.id = a.content_id
 			WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order+` LIMIT ? OFFSET ?)
 		SELECT a.id, COALESCE(a.slug, ''), a.public, a.pinned,

@@ -26,7 +26,7 @@ func TestMain(m *testing.M) { storetest.Main(m) }
 
 // site is a running web daemon on a unix socket, with a store of its own.
 type site struct {
-	t   *testing.T
+	t   testing.TB
 	db  *store.DB
 	cfg *config.Config
 	srv *Server
@@ -34,7 +34,7 @@ type site struct {
 	sock string
 }
 
-func newSite(t *testing.T, db *store.DB, extra string) *site {
+func newSite(t testing.TB, db *store.DB, extra string) *site {
 	t.Helper()
 	dir := t.TempDir()
 	if !strings.Contains(extra, "anonymous_cache") {
