@@ -38,7 +38,7 @@ func TestAPI(t *testing.T) {
 		s := newSite(t, db, "")
 		anna := s.person("anna", "anna-password")
 		gr := groups.New(db, s.cfg.SlugReserved, nil)
-		garden, _ := gr.Create(ctx, groups.NewGroup{Name: "Stadtgarten", Creator: anna})
+		garden := s.group("Stadtgarten", anna)
 		gr.Create(ctx, groups.NewGroup{Name: "Werkstatt"})
 		anon := s.browser()
 		a := s.loggedIn("anna", "anna-password")

@@ -224,23 +224,8 @@ func (s *Server) createContent(kind contents.Kind) http.HandlerFunc {
 		draft.ImageID = d.choosePicture(f, 0)
 		if kind == contents.Poll {
 			d.DateOptions = f.Get("answer_type") == "date"
-			draft.Options, d.Options = s.readOptions(r, f, d.DateOptions)
-			if f.Get("more") != "" || f.Get("refresh") != "" {
-				// more rows or another answer type: the form again, nothing saved
-				f.Errors = map[string]string{}
-				d.Options = padOptions(d.Options, 3)
-				s.render(w, r, http.StatusOK, "content_form", title, d)
-				return
-			}
-			d.Options = padOptions(d.Options, 0)
 		}
-		if uploadErr != nil {
-			f.Error = uploadErr.Error()
-		}
-		if f.Get("preview") != "" {
-			d.Preview = s.renderTexts(r, markdown.Content, 2, draft.Text)[0]
-			d.Options = padOptions(d.Options, 0)
-			s.render(w, r, http.StatusOK, "content_form", title, d)
+		if s.formAgain(w, r, d, &draft, title, uploadErr) {
 			return
 		}
 		remove := s.saveUploads(r, f, kind, &draft)
@@ -282,6 +267,32 @@ func (s *Server) createContent(kind contents.Kind) http.HandlerFunc {
 		remove()
 		s.render(w, r, http.StatusUnprocessableEntity, "content_form", title, d)
 	}
+}
+
+// formAgain reads the parts of the content form that may ask for the form once more without
+// saving anything — more option rows, another answer type, a preview — and reports whether
+// it answered so.
+func (s *Server) formAgain(w http.ResponseWriter, r *http.Request, d *contentFormData, draft *contents.Draft, title string, uploadErr error) bool {
+	f := d.Form
+	if d.Kind == contents.Poll {
+		draft.Options, d.Options = s.readOptions(r, f, d.DateOptions)
+		if f.Get("more") != "" || f.Get("refresh") != "" {
+			f.Errors = map[string]string{}
+			d.Options = padOptions(d.Options, 3)
+			s.render(w, r, http.StatusOK, "content_form", title, d)
+			return true
+		}
+		d.Options = padOptions(d.Options, 0)
+	}
+	if uploadErr != nil {
+		f.Error = uploadErr.Error()
+	}
+	if f.Get("preview") != "" {
+		d.Preview = s.renderTexts(r, markdown.Content, 2, draft.Text)[0]
+		s.render(w, r, http.StatusOK, "content_form", title, d)
+		return true
+	}
+	return false
 }
 
 // contentAction dispatches /<entity>/<content>/<action>/.
@@ -400,22 +411,7 @@ func (s *Server) editContent(w http.ResponseWriter, r *http.Request) {
 	draft := s.readDraft(r, f, kind)
 	draft.Repeat = contents.Repeat{}
 	draft.ImageID = d.choosePicture(f, c.ImageID)
-	if kind == contents.Poll {
-		draft.Options, d.Options = s.readOptions(r, f, d.DateOptions)
-		if f.Get("more") != "" {
-			f.Errors = map[string]string{}
-			d.Options = padOptions(d.Options, 3)
-			s.render(w, r, http.StatusOK, "content_form", title, d)
-			return
-		}
-		d.Options = padOptions(d.Options, 0)
-	}
-	if uploadErr != nil {
-		f.Error = uploadErr.Error()
-	}
-	if f.Get("preview") != "" {
-		d.Preview = s.renderTexts(r, markdown.Content, 2, draft.Text)[0]
-		s.render(w, r, http.StatusOK, "content_form", title, d)
+	if s.formAgain(w, r, d, &draft, title, uploadErr) {
 		return
 	}
 	for _, id := range f.Values["remove_image"] {

@@ -47,9 +47,8 @@ func TestCalendarFeeds(t *testing.T) {
 		s := newSite(t, db, "time_zone: Europe/Berlin\n")
 		anna := s.person("anna", "anna-password")
 		s.person("bert", "bert-password")
-		gr := groups.New(db, s.cfg.SlugReserved, nil)
-		garden, _ := gr.Create(ctx, groups.NewGroup{Name: "Garten", Creator: anna})
-		house, _ := gr.Create(ctx, groups.NewGroup{Name: "Haus", Creator: anna})
+		garden := s.group("Garten", anna)
+		house := s.group("Haus", anna)
 		svc := contents.New(db)
 		soon := time.Now().Add(48 * time.Hour).Truncate(time.Hour)
 		for _, e := range []struct {
@@ -150,7 +149,7 @@ func TestCalendarPages(t *testing.T) {
 		ctx := context.Background()
 		s := newSite(t, db, "time_zone: Europe/Berlin\n")
 		anna := s.person("anna", "anna-password")
-		garden, _ := groups.New(db, s.cfg.SlugReserved, nil).Create(ctx, groups.NewGroup{Name: "Garten", Creator: anna})
+		garden := s.group("Garten", anna)
 		svc := contents.New(db)
 		loc := s.cfg.Location()
 		day := time.Date(2031, 3, 12, 18, 0, 0, 0, loc)
@@ -193,7 +192,7 @@ func TestAttendance(t *testing.T) {
 		ben := s.person("ben", "ben-password")
 		s.person("carla", "carla-password")
 		gr := groups.New(db, s.cfg.SlugReserved, nil)
-		garden, _ := gr.Create(ctx, groups.NewGroup{Name: "Garten", Creator: anna})
+		garden := s.group("Garten", anna)
 		if err := gr.AddMember(ctx, garden.ID, ben.ID, anna.ID); err != nil {
 			t.Fatal(err)
 		}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/store"
 	"grouprise.org/grouprise/internal/store/storetest"
 )
@@ -65,9 +64,7 @@ func TestFiles(t *testing.T) {
 		s := newSite(t, db, "upload_max_file_size: 1\n")
 		anna := s.person("anna", "anna-password")
 		s.person("bert", "bert-password")
-		if _, err := groups.New(db, s.cfg.SlugReserved, nil).Create(ctx, groups.NewGroup{Name: "Garten", Creator: anna}); err != nil {
-			t.Fatal(err)
-		}
+		s.group("Garten", anna)
 		a := s.loggedIn("anna", "anna-password")
 		a.get("/garten/files/add/").expect(t, http.StatusOK, `enctype="multipart/form-data"`)
 		// refused: no file, a file that is not what its name says, a file too large
@@ -127,9 +124,7 @@ func TestGalleries(t *testing.T) {
 		ctx := context.Background()
 		s := newSite(t, db, "")
 		anna := s.person("anna", "anna-password")
-		if _, err := groups.New(db, s.cfg.SlugReserved, nil).Create(ctx, groups.NewGroup{Name: "Garten", Creator: anna}); err != nil {
-			t.Fatal(err)
-		}
+		s.group("Garten", anna)
 		a := s.loggedIn("anna", "anna-password")
 		a.postMultipart("/garten/galleries/add/", url.Values{"title": {"Beete"}, "public": {"on"}}).
 			expect(t, http.StatusUnprocessableEntity, "mindestens ein Bild")

@@ -9,7 +9,6 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/store"
 	"grouprise.org/grouprise/internal/store/storetest"
 )
@@ -22,9 +21,7 @@ func TestPolls(t *testing.T) {
 		s := newSite(t, db, "")
 		anna := s.person("anna", "anna-password")
 		s.person("bert", "bert-password")
-		if _, err := groups.New(db, s.cfg.SlugReserved, nil).Create(ctx, groups.NewGroup{Name: "Garten", Creator: anna}); err != nil {
-			t.Fatal(err)
-		}
+		s.group("Garten", anna)
 		a := s.loggedIn("anna", "anna-password")
 		form := a.get("/garten/polls/add/")
 		if n := form.doc.Find(`input[name="option"]`).Length(); n != 4 {

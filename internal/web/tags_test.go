@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"grouprise.org/grouprise/internal/contents"
-	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/store"
 	"grouprise.org/grouprise/internal/store/storetest"
 )
@@ -19,9 +18,8 @@ func TestTagsAndFeeds(t *testing.T) {
 		ctx := context.Background()
 		s := newSite(t, db, "")
 		anna := s.person("anna", "anna-password")
-		gr := groups.New(db, s.cfg.SlugReserved, nil)
-		garden, _ := gr.Create(ctx, groups.NewGroup{Name: "Garten", Creator: anna})
-		house, _ := gr.Create(ctx, groups.NewGroup{Name: "Haus", Creator: anna})
+		garden := s.group("Garten", anna)
+		house := s.group("Haus", anna)
 		svc := contents.New(db)
 		for _, c := range []struct {
 			group  int64

@@ -16,6 +16,7 @@ import (
 
 	"grouprise.org/grouprise/internal/accounts"
 	"grouprise.org/grouprise/internal/config"
+	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/i18n"
 	"grouprise.org/grouprise/internal/notify"
 	"grouprise.org/grouprise/internal/store"
@@ -162,4 +163,14 @@ func (s *site) loggedIn(username, password string) *browser {
 		s.t.Fatalf("login as %s: status %d\n%s", username, r.StatusCode, r.text(".form-error"))
 	}
 	return b
+}
+
+// group makes a group whose creator is its first member.
+func (s *site) group(name string, creator *store.Gestalt) *store.Group {
+	s.t.Helper()
+	g, err := groups.New(s.db, s.cfg.SlugReserved, nil).Create(context.Background(), groups.NewGroup{Name: name, Creator: creator})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return g
 }
