@@ -60,13 +60,13 @@ func commands() map[string]command {
 		"user":          {"manage accounts (create, list, set-password, promote)", runUser},
 		"group":         {"manage groups (create, list, add-member, remove-member)", runGroup},
 		"web":           {"run the web daemon", runWeb},
-		"lmtpd":         {"run the LMTP daemon for incoming mail", notBuilt("lmtpd")},
+		"lmtpd":         {"run the LMTP daemon for incoming mail", runLMTPD},
 		"tasks":         {"run the task runner (schedules and the job queue)", runTasks},
 		"jobs":          {"show the job queue; retry parked jobs", runJobs},
 		"demo":          {"fill an empty database with demo content", runDemo},
 		"dump":          {"write a backup of database and media", notBuilt("dump")},
 		"restore":       {"restore a backup into an empty store", notBuilt("restore")},
-		"import-mail":   {"read one message from stdin as if it came over LMTP", notBuilt("import-mail")},
+		"import-mail":   {"read one message from stdin as if it came over LMTP", runImportMail},
 		"import-django": {"import the database of a Django grouprise", notBuilt("import-django")},
 	}
 }
@@ -131,8 +131,11 @@ func exitCode(err error) int {
 		usage    *usageError
 		cfgErr   *config.Error
 		notFound *config.NotFoundError
+		status   *exitStatus
 	)
 	switch {
+	case errors.As(err, &status):
+		return status.code
 	case errors.As(err, &usage), errors.As(err, &cfgErr), errors.As(err, &notFound),
 		errors.Is(err, store.ErrSchemaOutdated), errors.Is(err, store.ErrNoDatabase):
 		return exitConfig

@@ -447,33 +447,39 @@ func (s *Service) Delete(ctx context.Context, a *store.Association) error {
 // Comment adds a comment to a content (internal: for the group's members only), tags the
 // content with the comment's tags and announces it, in one transaction.
 func (s *Service) Comment(ctx context.Context, a *store.Association, author *store.Gestalt, text string, inReplyTo int64, internal bool) (int64, error) {
+	var id int64
+	err := s.db.Tx(ctx, func(q *store.Queries) error {
+		var err error
+		id, err = s.CommentIn(ctx, q, a, author, text, inReplyTo, internal, s.now())
+		return err
+	})
+	return id, err
+}
+
+// CommentIn is Comment in the caller's transaction, written at a given time (a mail's date).
+// A reply to a comment of another content is taken as a comment of its own.
+func (s *Service) CommentIn(ctx context.Context, q *store.Queries, a *store.Association, author *store.Gestalt, text string, inReplyTo int64, internal bool, at time.Time) (int64, error) {
 	if strings.TrimSpace(text) == "" {
 		return 0, fieldError("text", ErrTextMissing)
 	}
-	var id int64
-	err := s.db.Tx(ctx, func(q *store.Queries) error {
-		if inReplyTo != 0 {
-			parent, err := q.ContributionByID(ctx, inReplyTo)
-			if err != nil || parent.ContentID != a.ContentID {
-				inReplyTo = 0
-			}
+	if inReplyTo != 0 {
+		parent, err := q.ContributionByID(ctx, inReplyTo)
+		if err != nil || parent.ContentID != a.ContentID {
+			inReplyTo = 0
 		}
-		now := s.now()
-		var err error
-		id, err = q.AddContribution(ctx, &store.Contribution{ContentID: a.ContentID, AuthorID: author.ID, Kind: "text",
-			Text: text, InReplyToID: inReplyTo, TimeCreated: now, Public: !internal})
-		if err != nil {
-			return err
-		}
-		if err := tag(ctx, q, a.ContentID, markdown.Tags(text)); err != nil {
-			return err
-		}
-		if err := q.IndexContent(ctx, a.ContentID); err != nil {
-			return err
-		}
-		return notify.ContributionCreated(ctx, q, id, now)
-	})
-	return id, err
+	}
+	id, err := q.AddContribution(ctx, &store.Contribution{ContentID: a.ContentID, AuthorID: author.ID, Kind: "text",
+		Text: text, InReplyToID: inReplyTo, TimeCreated: at, Public: !internal})
+	if err != nil {
+		return 0, err
+	}
+	if err := tag(ctx, q, a.ContentID, markdown.Tags(text)); err != nil {
+		return 0, err
+	}
+	if err := q.IndexContent(ctx, a.ContentID); err != nil {
+		return 0, err
+	}
+	return id, notify.ContributionCreated(ctx, q, id, at)
 }
 
 // DeleteComment hides a comment.

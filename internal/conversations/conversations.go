@@ -43,6 +43,8 @@ type Message struct {
 	GroupID, GestaltID int64
 	// Apply makes the message a membership application (closed groups).
 	Apply bool
+	// Time is when it was written (a mail's date); zero for now.
+	Time time.Time
 }
 
 func check(subject, text string) error {
@@ -80,7 +82,10 @@ func (c *Conversations) StartIn(ctx context.Context, q *store.Queries, m Message
 }
 
 func (c *Conversations) start(ctx context.Context, q *store.Queries, m Message, s *Started) error {
-	now := c.now()
+	now := m.Time
+	if now.IsZero() {
+		now = c.now()
+	}
 	var err error
 	if s.ConversationID, err = q.CreateConversation(ctx, strings.TrimSpace(m.Subject)); err != nil {
 		return err
@@ -108,21 +113,32 @@ func (c *Conversations) start(ctx context.Context, q *store.Queries, m Message, 
 
 // Reply adds a message to a conversation (inReplyTo may be 0).
 func (c *Conversations) Reply(ctx context.Context, conversationID int64, author *store.Gestalt, text string, inReplyTo int64) (int64, error) {
+	var id int64
+	err := c.db.Tx(ctx, func(q *store.Queries) error {
+		var err error
+		id, err = c.ReplyIn(ctx, q, conversationID, author, text, inReplyTo, c.now())
+		return err
+	})
+	return id, err
+}
+
+// ReplyIn is Reply in the caller's transaction, written at a given time (a mail's date). A
+// reply to a message of another thread is taken as a message of its own.
+func (c *Conversations) ReplyIn(ctx context.Context, q *store.Queries, conversationID int64, author *store.Gestalt, text string, inReplyTo int64, at time.Time) (int64, error) {
 	if strings.TrimSpace(text) == "" {
 		return 0, ErrTextMissing
 	}
-	var id int64
-	err := c.db.Tx(ctx, func(q *store.Queries) error {
-		now := c.now()
-		var err error
-		id, err = q.AddContribution(ctx, &store.Contribution{ConversationID: conversationID, AuthorID: author.ID, Text: text,
-			InReplyToID: inReplyTo, TimeCreated: now, Public: true})
-		if err != nil {
-			return err
+	if inReplyTo != 0 {
+		if parent, err := q.ContributionByID(ctx, inReplyTo); err != nil || parent.ConversationID != conversationID {
+			inReplyTo = 0
 		}
-		return notify.ContributionCreated(ctx, q, id, now)
-	})
-	return id, err
+	}
+	id, err := q.AddContribution(ctx, &store.Contribution{ConversationID: conversationID, AuthorID: author.ID, Text: text,
+		InReplyToID: inReplyTo, TimeCreated: at, Public: true})
+	if err != nil {
+		return 0, err
+	}
+	return id, notify.ContributionCreated(ctx, q, id, at)
 }
 
 // CanView: the addressed group's members, the addressed person, and everyone who wrote in it.

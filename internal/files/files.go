@@ -145,6 +145,34 @@ func Save(root string, r io.Reader, original string, limit int64) (string, error
 	return name, nil
 }
 
+// SaveBytes stores data (a mail's attachment) below root under a new name for the original
+// name, and returns the stored name.
+func SaveBytes(root string, data []byte, original string) (string, error) {
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return "", fmt.Errorf("files: %w", err)
+	}
+	name := NewName(original)
+	tmp, err := os.CreateTemp(root, ".upload-*")
+	if err != nil {
+		return "", fmt.Errorf("files: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return "", fmt.Errorf("files: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return "", fmt.Errorf("files: %w", err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return "", fmt.Errorf("files: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(root, name)); err != nil {
+		return "", fmt.Errorf("files: %w", err)
+	}
+	return name, nil
+}
+
 // Remove deletes a stored file (after a transaction that was to record it failed).
 func Remove(root, name string) {
 	if ValidName(name) {

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/mail"
+	"strings"
+
+	"grouprise.org/grouprise/internal/i18n"
+	"grouprise.org/grouprise/internal/lmtp"
+	"grouprise.org/grouprise/internal/systemd"
+	"grouprise.org/grouprise/internal/wakeup"
+)
+
+// runLMTPD is the LMTP daemon: the socket systemd passes (name "lmtp") or lmtp.listen.
+func runLMTPD(ctx context.Context, e *env, args []string) error {
+	if _, err := parse(e.flags("lmtpd", ""), args, 0, 0); err != nil {
+		return err
+	}
+	cfg, log, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	db, err := e.openCurrentStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	catalog, err := i18n.Load()
+	if err != nil {
+		return err
+	}
+	d := lmtp.New(cfg, db, catalog, log)
+	d.Wake = func() { wakeup.Send(cfg.Tasks.Listen) }
+	sockets, err := systemd.Passed()
+	if err != nil {
+		return err
+	}
+	l, err := sockets.Listener("lmtp", cfg.LMTP.Listen)
+	if err != nil {
+		return err
+	}
+	srv := lmtp.NewServer(d, cfg.Domain, cfg.LMTP.MaxMessageSize, log)
+	systemd.Ready()
+	go systemd.Watchdog(ctx, db.Ping)
+	log.Info("LMTP daemon serving", "listen", l.Addr().String(), "database", db.Location)
+	err = srv.Serve(ctx, l)
+	systemd.Stopping()
+	log.Info("LMTP daemon stopped")
+	return err
+}
+
+// Exit statuses of import-mail, as sendmail-style callers (Postfix's pipe and local) read them.
+const (
+	exDataErr  = 65 // the message cannot be read
+	exNoUser   = 67 // no such recipient: the MTA bounces
+	exTempFail = 75 // try again later
+)
+
+// exitStatus is an error with its own exit status.
+type exitStatus struct {
+	code int
+	err  error
+}
+
+func (e *exitStatus) Error() string { return e.err.Error() }
+func (e *exitStatus) Unwrap() error { return e.err }
+
+// runImportMail delivers one message from stdin as lmtpd would (for .forward pipes and
+// Postfix's pipe(8)): the recipient from --recipient, $ORIGINAL_RECIPIENT, $RECIPIENT,
+// $DTLINE or the Delivered-To header; the sender from --sender, $SENDER or Return-Path.
+func runImportMail(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("import-mail", "[--recipient ADDRESS] [--sender ADDRESS] < MESSAGE")
+	recipient := fs.String("recipient", "", "the address the message was delivered to")
+	sender := fs.String("sender", "", "the envelope sender")
+	if _, err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	cfg, log, err := e.loadConfig()
+	if err != nil {
+		return &exitStatus{exTempFail, err}
+	}
+	raw, err := io.ReadAll(io.LimitReader(e.stdin, cfg.LMTP.MaxMessageSize+1))
+	if err != nil {
+		return &exitStatus{exTempFail, err}
+	}
+	if int64(len(raw)) > cfg.LMTP.MaxMessageSize {
+		return &exitStatus{exDataErr, errors.New("the message is larger than lmtp.max_message_size")}
+	}
+	header, _ := mail.ReadMessage(bytes.NewReader(raw))
+	rcpt := firstOf(*recipient, e.getenv("ORIGINAL_RECIPIENT"), e.getenv("RECIPIENT"),
+		strings.TrimSpace(strings.TrimPrefix(e.getenv("DTLINE"), "Delivered-To:")), headerAddress(header, "Delivered-To"))
+	from := firstOf(*sender, e.getenv("SENDER"), headerAddress(header, "Return-Path"))
+	if rcpt == "" {
+		return &exitStatus{exNoUser, errors.New("no recipient: give --recipient")}
+	}
+	db, err := e.openCurrentStore(ctx, cfg)
+	if err != nil {
+		return &exitStatus{exTempFail, err}
+	}
+	defer db.Close()
+	catalog, err := i18n.Load()
+	if err != nil {
+		return &exitStatus{exTempFail, err}
+	}
+	d := lmtp.New(cfg, db, catalog, log)
+	d.Wake = func() { wakeup.Send(cfg.Tasks.Listen) }
+	outcome, err := d.DeliverRaw(ctx, from, rcpt, raw)
+	switch {
+	case errors.Is(err, lmtp.ErrUnknownRecipient):
+		return &exitStatus{exNoUser, err}
+	case errors.Is(err, lmtp.ErrMalformed):
+		return &exitStatus{exDataErr, err}
+	case err != nil:
+		return &exitStatus{exTempFail, err}
+	}
+	log.Info("mail imported", "recipient", rcpt, "from", from, "outcome", outcome.String())
+	return nil
+}
+
+func firstOf(values ...string) string {
+	for _, v := range values {
+		if v = strings.TrimSpace(v); v != "" {
+			return strings.Trim(v, "<>")
+		}
+	}
+	return ""
+}
+
+// headerAddress is the address in a header field of a message, "" without one.
+func headerAddress(m *mail.Message, field string) string {
+	if m == nil {
+		return ""
+	}
+	v := m.Header.Get(field)
+	if a, err := mail.ParseAddress(v); err == nil {
+		return a.Address
+	}
+	return strings.Trim(strings.TrimSpace(v), "<>")
+}
+
+// getenv reads the command's environment.
+func (e *env) getenv(key string) string {
+	for _, kv := range e.environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
