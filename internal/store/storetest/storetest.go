@@ -159,3 +159,23 @@ func withDatabase(url, name string) string {
 	}
 	return out
 }
+
+// Exec runs statements on the database of db over a connection of its own, beside the
+// store: for tests that break the database on purpose (a trigger that fails, a lock).
+func Exec(t testing.TB, db *store.DB, statements ...string) {
+	t.Helper()
+	driver := "sqlite3"
+	if db.Dialect() == store.Postgres {
+		driver = "pgx"
+	}
+	raw, err := sql.Open(driver, db.Location)
+	if err != nil {
+		t.Fatalf("storetest: exec: %v", err)
+	}
+	defer raw.Close()
+	for _, s := range statements {
+		if _, err := raw.ExecContext(context.Background(), s); err != nil {
+			t.Fatalf("storetest: exec %q: %v", s, err)
+		}
+	}
+}
