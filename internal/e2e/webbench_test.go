@@ -27,23 +27,10 @@ import (
 // clients: requests per second, median and 99th percentile latency, and the daemon's peak
 // resident memory.
 func BenchmarkWebPages(b *testing.B) {
-	dir := b.TempDir()
-	bin := filepath.Join(dir, "grouprise")
-	build := exec.Command("go", "build", "-tags", "sqlite_fts5", "-o", bin, "grouprise.org/grouprise/cmd/grouprise")
-	build.Env = append(os.Environ(), "GOTOOLCHAIN=local")
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("build: %v\n%s", err, out)
-	}
-	sock := filepath.Join(dir, "web.sock")
-	conf := filepath.Join(dir, "grouprise.yaml")
-	os.WriteFile(conf, []byte(fmt.Sprintf("domain: bench.test\nsecret_key: bench-secret-0123456789\ndata_path: %s\n"+
-		"transport_security: disabled\nweb: {listen: %s}\n", dir, sock)), 0o644)
-	env := append(os.Environ(), "GROUPRISE_CONFIG="+conf)
-	migrate := exec.Command(bin, "migrate")
-	migrate.Env = env
-	if out, err := migrate.CombinedOutput(); err != nil {
-		b.Fatalf("migrate: %v\n%s", err, out)
-	}
+	in := install(b, "")
+	sock := filepath.Join(in.dir, "web.sock")
+	env := append(in.env, "GROUPRISE_WEB__LISTEN="+sock)
+	bin, dir := in.bin, in.dir
 	fillBenchSite(b, filepath.Join(dir, "grouprise.sqlite3"))
 
 	for _, cache := range []string{"1", "0"} {
@@ -68,7 +55,7 @@ func benchDaemon(b *testing.B, bin string, env []string, sock string) {
 		MaxIdleConnsPerHost: 64,
 	}}
 	for deadline := time.Now().Add(10 * time.Second); ; {
-		if resp, err := client.Get("http://bench.test/"); err == nil {
+		if resp, err := client.Get("http://grouprise.test/"); err == nil {
 			resp.Body.Close()
 			break
 		}
@@ -84,7 +71,7 @@ func benchDaemon(b *testing.B, bin string, env []string, sock string) {
 				var all []time.Duration
 				var total time.Duration
 				for range b.N {
-					lat, took := load(b, client, "http://bench.test"+page.path, c, time.Second)
+					lat, took := load(b, client, "http://grouprise.test"+page.path, c, time.Second)
 					all = append(all, lat...)
 					total += took
 				}
