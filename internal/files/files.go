@@ -113,33 +113,45 @@ func Save(root string, r io.Reader, original string, limit int64) (string, error
 	if err := Check(original, head); err != nil {
 		return "", err
 	}
+	src := io.MultiReader(bytes.NewReader(head), r)
+	if limit > 0 {
+		src = io.LimitReader(src, limit+1)
+	}
+	return store(root, original, func(w io.Writer) error {
+		written, err := io.Copy(w, src)
+		if err == nil && limit > 0 && written > limit {
+			err = ErrTooLarge
+		}
+		return err
+	})
+}
+
+// store writes a new file below root under a new name for the original name: to a
+// temporary file first, renamed when complete, so that nobody sees half a file.
+func store(root, original string, write func(io.Writer) error) (string, error) {
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return "", fmt.Errorf("files: %w", err)
 	}
-	name := NewName(original)
 	tmp, err := os.CreateTemp(root, ".upload-*")
 	if err != nil {
 		return "", fmt.Errorf("files: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	src := io.MultiReader(bytes.NewReader(head), r)
-	if limit > 0 {
-		src = io.LimitReader(src, limit+1)
-	}
-	written, err := io.Copy(tmp, src)
+	err = write(tmp)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
+	if errors.Is(err, ErrTooLarge) {
+		return "", err
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	name := NewName(original)
+	if err == nil {
+		err = os.Rename(tmp.Name(), filepath.Join(root, name))
+	}
 	if err != nil {
-		return "", fmt.Errorf("files: %w", err)
-	}
-	if limit > 0 && written > limit {
-		return "", ErrTooLarge
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return "", fmt.Errorf("files: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), filepath.Join(root, name)); err != nil {
 		return "", fmt.Errorf("files: %w", err)
 	}
 	return name, nil
@@ -148,29 +160,10 @@ func Save(root string, r io.Reader, original string, limit int64) (string, error
 // SaveBytes stores data (a mail's attachment) below root under a new name for the original
 // name, and returns the stored name.
 func SaveBytes(root string, data []byte, original string) (string, error) {
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		return "", fmt.Errorf("files: %w", err)
-	}
-	name := NewName(original)
-	tmp, err := os.CreateTemp(root, ".upload-*")
-	if err != nil {
-		return "", fmt.Errorf("files: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return "", fmt.Errorf("files: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return "", fmt.Errorf("files: %w", err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return "", fmt.Errorf("files: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), filepath.Join(root, name)); err != nil {
-		return "", fmt.Errorf("files: %w", err)
-	}
-	return name, nil
+	return store(root, original, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
 }
 
 // Remove deletes a stored file (after a transaction that was to record it failed).
