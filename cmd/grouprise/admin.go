@@ -37,7 +37,9 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 }
 
 func runMigrate(ctx context.Context, e *env, args []string) error {
-	if _, err := parse(e.flags("migrate", ""), args, 0, 0); err != nil {
+	fs := e.flags("migrate", "[--backup DIR]")
+	backup := fs.String("backup", "", "copy an existing database into `DIR` first (the newest 5 copies are kept); package upgrades do this")
+	if _, err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
 	cfg, log, err := e.loadConfig()
@@ -49,6 +51,19 @@ func runMigrate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if *backup != "" {
+		before, err := db.Schema(ctx)
+		if err != nil {
+			return err
+		}
+		if before.Current > 0 {
+			path, err := backupDatabase(ctx, db, cfg, *backup, 5)
+			if err != nil {
+				return fmt.Errorf("%w; the schema was not changed (set GROUPRISE_SKIP_DATABASE_BACKUP=1 in the package's environment to migrate without a copy)", err)
+			}
+			fmt.Fprintf(e.stdout, "%s: copied to %s\n", db.Location, path)
+		}
+	}
 	applied, err := db.Migrate(ctx, log)
 	if err != nil {
 		return err

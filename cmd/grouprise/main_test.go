@@ -287,3 +287,28 @@ func TestProcessExitStatus(t *testing.T) {
 		}
 	}
 }
+
+// migrate --backup copies an existing database first and keeps the newest five copies.
+func TestMigrateBackup(t *testing.T) {
+	s := newSite(t, store.SQLite, "")
+	backups := filepath.Join(s.dir, "backups")
+	out := s.expect(exitOK, "applied migration(s)", "", "migrate", "--backup", backups)
+	if strings.Contains(out, "copied") {
+		t.Errorf("a new database was copied: %s", out)
+	}
+	for range 7 {
+		s.expect(exitOK, "copied to "+backups+"/grouprise-", "", "migrate", "--backup", backups)
+	}
+	copies, _ := filepath.Glob(filepath.Join(backups, "grouprise-*.sqlite3"))
+	if len(copies) != 5 {
+		t.Fatalf("%d copies kept, want 5", len(copies))
+	}
+	db, err := store.Open(context.Background(), config.Database{Engine: "sqlite", Name: copies[4]}, store.OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.CheckSchema(context.Background()); err != nil {
+		t.Errorf("the copy is no usable database: %v", err)
+	}
+}

@@ -1,0 +1,25 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"grouprise.org/grouprise/internal/config"
+)
+
+// BackupSQLite writes a consistent copy of an SQLite database to path (VACUUM INTO), while
+// the daemons keep using it. PostgreSQL databases are copied by pg_dump instead.
+func (db *DB) BackupSQLite(ctx context.Context, path string) error {
+	if db.dialect != SQLite {
+		return errors.New("store: BackupSQLite on a PostgreSQL database")
+	}
+	if _, err := db.sql.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+		return fmt.Errorf("store: backup to %s: %w", path, err)
+	}
+	return nil
+}
+
+// PostgresConnString is the libpq connection string of a configured PostgreSQL database,
+// for pg_dump.
+func PostgresConnString(cfg config.Database) string { return postgresDSN(cfg) }
