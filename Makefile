@@ -87,6 +87,17 @@ deb: deb-deps
 	@lintian --fail-on error --info dist/grouprise_*.deb > dist/lintian.log 2>&1; status=$$?; \
 	grep -v "running with root privileges" dist/lintian.log || true; echo "lintian: exit $$status"; exit $$status
 
+# The system test: the package installed on a booted Debian 12 (systemd-nspawn) with nginx
+# and Postfix, on SQLite and on PostgreSQL (see debian/tests/systest.sh).
+systest: deb
+	debian/tests/systest.sh $(firstword $(wildcard dist/grouprise_*.deb))
+
+# piuparts: install, remove and purge in a chroot (no systemd there), from the systest's image.
+piuparts: deb
+	@command -v piuparts >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends piuparts
+	piuparts -d bookworm -b $$(ls -t /var/cache/grouprise-systest/cache/rootfs-*.tgz 2>/dev/null | head -n 1 || echo missing-base.tgz) \
+		$(firstword $(wildcard dist/grouprise_*.deb))
+
 deb-deps:
 	@missing=""; \
 	for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; done; \

@@ -326,3 +326,31 @@ func TestOverlayValidatesBeforeWriting(t *testing.T) {
 		t.Errorf("overlay file was written: %v", err)
 	}
 }
+
+// A new settings file is owned like the package's own (root:_grouprise 0640): the daemons
+// read it, nobody else does.
+func TestWriteFileOwnership(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to hand files to other groups")
+	}
+	dir := t.TempDir()
+	pkg := filepath.Join(dir, "100-package.yaml")
+	if err := os.WriteFile(pkg, []byte("domain: a.example\n"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(pkg, 0, 4321); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "050-defaults.yaml"), []byte("data_path: /x\n"), 0o644)
+	target := filepath.Join(dir, "800-local.yaml")
+	if err := WriteFile(target, []byte("debug: true\n")); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if uid, gid := owner(fi); fi.Mode().Perm() != 0o640 || uid != 0 || gid != 4321 {
+		t.Errorf("new file %v owned by %d:%d, want 0640 0:4321", fi.Mode(), uid, gid)
+	}
+}

@@ -88,15 +88,23 @@ func SetValue(path string, data []byte, key string, value any) ([]byte, error) {
 func WriteFile(path string, data []byte) error {
 	mode := fs.FileMode(0o640)
 	uid, gid := -1, -1
+	dir := filepath.Dir(path)
+	// A file keeps its mode and owner. A new one is 0640, owned like a file of its
+	// directory that others cannot read (root:_grouprise in a package installation), so
+	// that the daemons can read what root writes and nobody else can read its secrets.
 	if fi, err := os.Stat(path); err == nil {
 		mode = fi.Mode().Perm()
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-			uid, gid = int(st.Uid), int(st.Gid)
+		uid, gid = owner(fi)
+	} else if errors.Is(err, fs.ErrNotExist) {
+		siblings, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
+		for _, sib := range siblings {
+			if fi, err := os.Stat(sib); err == nil && fi.Mode().Perm()&0o007 == 0 {
+				uid, gid = owner(fi)
+			}
 		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
+	} else {
 		return fmt.Errorf("config: %w", err)
 	}
-	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
@@ -130,4 +138,12 @@ func WriteFile(path string, data []byte) error {
 		return fmt.Errorf("config: %w", err)
 	}
 	return nil
+}
+
+// owner is the owning user and group of a file (-1 where unknown).
+func owner(fi fs.FileInfo) (int, int) {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return int(st.Uid), int(st.Gid)
+	}
+	return -1, -1
 }

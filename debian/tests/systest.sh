@@ -1,0 +1,286 @@
+#!/bin/bash
+# systest.sh GROUPRISE.DEB -- boot Debian 12 with systemd as PID 1 in systemd-nspawn, install
+# the package the way an administrator would (nginx, Postfix, preseeded answers) and check
+# the site, mail in and out, restarts under load, an upgrade, purge and reinstall; then the
+# same install switched to PostgreSQL. Prints "N passed, N failed"; exits 1 on a failure.
+# Needs root on Debian 12 (the host needs no systemd). The base image is cached in
+# $SYSTEST_DIR/cache (default /var/cache/grouprise-systest) and rebuilt when missing.
+set -euo pipefail
+
+DEB=$(readlink -f "$1")
+WORK=${SYSTEST_DIR:-/var/cache/grouprise-systest}
+CACHE=$WORK/cache
+LOG=$WORK/log
+MIRROR=${SYSTEST_MIRROR:-$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || echo http://deb.debian.org/debian)}
+# The package's dependencies and what the checks use, baked into the image: the install
+# inside runs offline.
+BASE_PKGS=systemd,systemd-sysv,dbus,apt,ca-certificates,adduser,debconf,nginx-light,postfix,swaks,curl,procps,iproute2,sqlite3,postgresql,postgresql-client
+KEY=$(echo "bookworm $MIRROR $BASE_PKGS v2" | sha256sum | cut -c1-12)
+TARBALL=$CACHE/rootfs-$KEY.tar.zst
+DOMAIN=grouprise.test
+mkdir -p "$CACHE" "$LOG"
+: > "$LOG/checks.log"
+: > "$LOG/install.log"
+
+missing=""
+for t in systemd-nspawn:systemd-container debootstrap:debootstrap zstd:zstd nsenter:util-linux dpkg-deb:dpkg; do
+    command -v "${t%%:*}" >/dev/null || missing="$missing ${t##*:}"
+done
+if [ -n "$missing" ]; then
+    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing >/dev/null
+fi
+
+started=$(date +%s)
+if [ ! -s "$TARBALL" ]; then
+    B=$(mktemp -d "$WORK/build.XXXX")
+    echo "systest: building the Debian 12 image once ($BASE_PKGS)"
+    debootstrap --variant=minbase --include="$BASE_PKGS" bookworm "$B" "$MIRROR" > "$LOG/debootstrap.log" 2>&1 \
+        || { tail -20 "$LOG/debootstrap.log"; exit 1; }
+    printf 'deb %s bookworm main\ndeb %s bookworm-updates main\n' "$MIRROR" "$MIRROR" > "$B/etc/apt/sources.list"
+    echo systest > "$B/etc/hostname"
+    chroot "$B" apt-get clean
+    rm -rf "$B"/var/lib/apt/lists/*
+    chmod 0755 "$B"
+    tar -C "$B" --numeric-owner -cf - . | zstd -q -T0 -3 -o "$TARBALL.tmp" && mv "$TARBALL.tmp" "$TARBALL"
+    rm -rf "$B"
+    echo "systest: image built in $(( $(date +%s) - started )) s"
+fi
+
+# The previous build for the upgrade: this package with a lower version.
+PREV=$WORK/grouprise_previous.deb
+P=$(mktemp -d "$WORK/prev.XXXX")
+dpkg-deb -R "$DEB" "$P"
+sed -i 's/^Version: .*/Version: 0.0~systest/' "$P/DEBIAN/control"
+dpkg-deb -Zxz -b "$P" "$PREV" >/dev/null
+rm -rf "$P"
+
+PASSED=0
+FAILED=0
+# check NAME COMMAND...: run a check, count and report it.
+check() {
+    local name=$1
+    shift
+    echo "== $name" >> "$LOG/checks.log"
+    if "$@" >> "$LOG/checks.log" 2>&1; then
+        PASSED=$((PASSED + 1))
+        echo "ok     $name"
+    else
+        FAILED=$((FAILED + 1))
+        echo "FAILED $name (see $LOG/checks.log)"
+    fi
+}
+
+NSPID=""
+ROOT=""
+stop() {
+    if [ -n "$NSPID" ] && kill -0 "$NSPID" 2>/dev/null; then
+        kill -TERM "$NSPID"
+        for _ in $(seq 1 100); do kill -0 "$NSPID" 2>/dev/null || break; sleep 0.2; done
+        kill -0 "$NSPID" 2>/dev/null && kill -KILL "$NSPID"
+        wait "$NSPID" 2>/dev/null || true
+    fi
+    NSPID=""
+    if [ -n "$ROOT" ] && [ -z "${SYSTEST_KEEP:-}" ]; then rm -rf "$ROOT"; fi
+}
+trap stop EXIT
+
+# boot NAME: a fresh root from the image, booted; IN runs a command inside.
+boot() {
+    ROOT=$WORK/root-$1
+    rm -rf "$ROOT"
+    mkdir -p "$ROOT"
+    zstd -dc "$TARBALL" | tar -C "$ROOT" --numeric-owner -xf -
+    # the image's / came from a mktemp directory (0700): daemons running as their own
+    # users could not reach anything
+    chmod 0755 "$ROOT"
+    mkdir -p "$ROOT/srv/debs"
+    cp "$DEB" "$ROOT/srv/debs/grouprise.deb"
+    cp "$PREV" "$ROOT/srv/debs/grouprise_previous.deb"
+    setsid systemd-nspawn -D "$ROOT" --boot --register=no --keep-unit --private-network \
+        --console=passive --machine="grouprise-$1" > "$LOG/nspawn-$1.log" 2>&1 < /dev/null &
+    NSPID=$!
+    LEADER=""
+    for _ in $(seq 1 100); do
+        LEADER=$(pgrep -P "$NSPID" -x systemd || true)
+        [ -n "$LEADER" ] && break
+        sleep 0.1
+    done
+    if [ -z "$LEADER" ]; then
+        cat "$LOG/nspawn-$1.log"
+        echo "systest: the container did not start"
+        exit 1
+    fi
+    local state=""
+    for _ in $(seq 1 150); do
+        state=$(IN systemctl is-system-running --wait 2>/dev/null) && break
+        case "$state" in running | degraded) break ;; esac
+        sleep 0.2
+    done
+    case "$state" in running | degraded) ;; *) echo "systest: the container did not boot ($state)"; exit 1 ;; esac
+}
+IN() { nsenter -t "$LEADER" -a "$@"; }
+SH() { nsenter -t "$LEADER" -a /bin/sh -ec "$1"; }
+
+preseed() {
+    SH "debconf-set-selections <<EOF
+grouprise grouprise/domain string $DOMAIN
+grouprise grouprise/configure-webserver select nginx
+grouprise grouprise/configure-mta select postfix
+grouprise grouprise/https boolean false
+EOF"
+}
+
+install_deb() {
+    SH "DEBIAN_FRONTEND=noninteractive apt-get install -y -q $1" >> "$LOG/install.log" 2>&1
+}
+
+purge() {
+    SH "DEBIAN_FRONTEND=noninteractive apt-get purge -y -q grouprise" >> "$LOG/install.log" 2>&1
+}
+
+# curl through nginx with the site's name.
+CURL="curl -sS --max-time 30 -H 'Host: $DOMAIN'"
+
+status_is() { # PATH CODE [CURL-OPTIONS]
+    local got
+    got=$(SH "$CURL ${3:-} -o /dev/null -w '%{http_code}' http://127.0.0.1$1")
+    echo "GET $1: $got"
+    [ "$got" = "$2" ]
+}
+
+page_has() { # PATH TEXT [CURL-OPTIONS]
+    SH "$CURL ${3:-} http://127.0.0.1$1" | grep -qF "$2"
+}
+
+wait_for() { # SECONDS COMMAND...
+    local until=$(($(date +%s) + $1))
+    shift
+    while ! "$@"; do
+        [ "$(date +%s)" -lt "$until" ] || return 1
+        sleep 0.5
+    done
+}
+
+JAR=/root/cookies
+login() {
+    local code
+    code=$(SH "rm -f $JAR; $CURL -c $JAR -b $JAR -o /dev/null -w '%{http_code}' -H 'Origin: http://$DOMAIN' \
+        --data-urlencode login=anna --data-urlencode password=anna-password-1 http://127.0.0.1/stadt/login/")
+    echo "login: $code"
+    [ "$code" = 303 ] && status_is /stadt/settings/ 200 "-b $JAR"
+}
+
+units_active() {
+    IN systemctl is-active grouprise-web.socket grouprise-lmtpd.socket grouprise-tasks.service grouprise-tasks.socket
+    SH 'test -S /run/grouprise/web.sock && test -S /var/spool/postfix/private/grouprise-lmtp'
+    SH 'stat -c "%U %G %a" /run/grouprise/web.sock | grep -qx "_grouprise www-data 660"'
+    SH 'stat -c "%U %G %a" /var/spool/postfix/private/grouprise-lmtp | grep -qx "_grouprise postfix 660"'
+}
+
+static_by_nginx() {
+    SH "$CURL -D - -o /dev/null http://127.0.0.1/stadt/static/css/grouprise.css" | tee /dev/stderr | grep -qi '^cache-control: public, immutable'
+}
+
+upload_and_download() {
+    SH "printf '%%PDF-1.4\n%%%%EOF\n' > /root/plan.pdf"
+    local location file
+    location=$(SH "$CURL -b $JAR -H 'Origin: http://$DOMAIN' -o /dev/null -w '%{redirect_url}' \
+        -F title=Gartenplan -F 'file=@/root/plan.pdf;filename=Gartenplan.pdf' http://127.0.0.1/garten/files/add/")
+    echo "upload: $location"
+    case "$location" in */garten/gartenplan/) ;; *) return 1 ;; esac
+    file=$(SH "$CURL -b $JAR http://127.0.0.1/garten/gartenplan/" | grep -o '/-/files/[a-z0-9]*\.pdf' | head -n 1)
+    echo "file: $file"
+    [ -n "$file" ]
+    SH "$CURL -b $JAR -D /root/headers -o /root/got.pdf http://127.0.0.1$file && cmp /root/plan.pdf /root/got.pdf"
+    SH 'grep -i "^content-disposition: attachment; filename=Gartenplan.pdf" /root/headers'
+    # internal content: an anonymous visitor is sent to the login
+    status_is "$file" 302
+}
+
+send_mail() { # SUBJECT [MESSAGE-ID]
+    SH "swaks --server 127.0.0.1 --to garten@$DOMAIN --from anna@mail.test --header 'Subject: $1' \
+        --header 'Message-Id: <${2:-$RANDOM.$RANDOM}@mail.test>' --body 'Grüße aus dem Systest' >/dev/null"
+}
+
+conversation_arrives() { # SUBJECT
+    send_mail "$1"
+    wait_for 30 page_has /stadt/groups/1/conversations/ "$1" "-b $JAR"
+}
+
+notification_leaves() { # SUBJECT
+    wait_for 60 SH "grep -q 'Subject: .*$1' /var/mail/anna"
+}
+
+restart_under_load() {
+    SH "rm -f /root/codes; for i in \$(seq 1 150); do $CURL -o /dev/null -w '%{http_code}\n' http://127.0.0.1/ >> /root/codes; done" &
+    local web=$!
+    (for i in $(seq 1 12); do send_mail "Neustart $i" "restart$i"; sleep 0.2; done) &
+    local mails=$!
+    for _ in 1 2 3; do
+        sleep 1
+        IN systemctl restart grouprise-web grouprise-lmtpd
+    done
+    wait "$web"
+    wait "$mails"
+    echo "HTTP answers: $(SH 'sort /root/codes | uniq -c')"
+    [ "$(SH 'grep -c "^200$" /root/codes')" = 150 ]
+    wait_for 60 SH '[ "$(sqlite3 /var/lib/grouprise/grouprise.sqlite3 "SELECT COUNT(*) FROM conversations WHERE subject LIKE '"'Neustart %'"'")" = 12 ]'
+    wait_for 30 SH 'mailq | grep -q "Mail queue is empty"'
+}
+
+purged() {
+    SH '! getent passwd _grouprise'
+    SH '[ ! -e /etc/grouprise ] && [ ! -e /var/lib/grouprise ] && [ ! -e /etc/nginx/sites-enabled/grouprise ]'
+    SH '[ -z "$(systemctl list-unit-files "grouprise*" --no-legend)" ]'
+    SH '! postconf -h transport_maps | grep -q grouprise'
+    SH 'ls /var/backups/grouprise/grouprise-*.sqlite3'
+}
+
+echo "systest: SQLite, nginx, Postfix"
+boot sqlite
+preseed
+SH 'useradd -m anna && postconf -e "mydestination = \$myhostname, localhost, mail.test" && systemctl reload postfix'
+check "install the previous build" install_deb /srv/debs/grouprise_previous.deb
+SH 'printf "anna-password-1\n" | grouprise user create --username anna --email anna@mail.test --password-stdin && grouprise group create --name Garten --creator anna' >> "$LOG/checks.log" 2>&1
+check "upgrade to this build" install_deb /srv/debs/grouprise.deb
+check "the upgrade copied the database" SH 'ls /var/backups/grouprise/grouprise-*.sqlite3'
+check "units active, sockets owned by the web server's and the MTA's group" units_active
+check "the start page through nginx" status_is / 200
+check "the group page keeps its data" page_has /garten/ Garten
+check "a login" login
+check "a static file served by nginx" static_by_nginx
+check "an upload, its download through nginx, refused to an outsider" upload_and_download
+check "mail to the group address becomes a conversation" conversation_arrives "Systest Hallo"
+check "the notification leaves through Postfix" notification_leaves "Systest Hallo"
+check "restarts under load lose no request and no mail" restart_under_load
+check "grouprise check" SH 'grouprise check'
+check "purge" purge
+check "purge leaves no unit, user or configuration" purged
+check "reinstall" install_deb /srv/debs/grouprise.deb
+check "the start page after reinstalling" status_is / 200
+stop
+
+echo "systest: PostgreSQL"
+boot postgres
+preseed
+SH 'useradd -m anna && postconf -e "mydestination = \$myhostname, localhost, mail.test" && systemctl reload postfix'
+# What `apt install postgresql` leaves on a machine (debootstrap's chroot made no cluster).
+SH '[ -d /etc/postgresql/15/main ] || pg_createcluster 15 main >/dev/null; systemctl start postgresql@15-main' >> "$LOG/checks.log" 2>&1
+check "install" install_deb /srv/debs/grouprise.deb
+check "switch to PostgreSQL as README.Debian says" SH '
+    runuser -u postgres -- createuser _grouprise
+    runuser -u postgres -- createdb --owner=_grouprise grouprise
+    printf "engine: postgresql\nname: grouprise\n" | grouprise settings set database
+    runuser -u _grouprise -- grouprise migrate
+    systemctl restart grouprise-web grouprise-lmtpd grouprise-tasks
+    printf "anna-password-1\n" | grouprise user create --username anna --email anna@mail.test --password-stdin
+    grouprise group create --name Garten --creator anna
+    grouprise check'
+check "the start page on PostgreSQL" status_is / 200
+check "a login on PostgreSQL" login
+check "mail becomes a conversation on PostgreSQL" conversation_arrives "Hallo PostgreSQL"
+check "upgrade on PostgreSQL takes a pg_dump" SH 'dpkg-reconfigure -f noninteractive grouprise 2>&1; ls /var/backups/grouprise/*.pgdump'
+stop
+
+echo "systest: $PASSED passed, $FAILED failed ($(( $(date +%s) - started )) s)"
+[ "$FAILED" = 0 ]
