@@ -15,7 +15,7 @@ DEV_ENV   := GROUPRISE_CONFIG=$(VAR)/conf.d
 TEST_PACKAGES := gcc libc6-dev postgresql chromium systemd
 
 # Debian packages that build the .deb and check it.
-DEB_PACKAGES := debhelper po-debconf lintian dpkg-dev
+DEB_PACKAGES := build-essential debhelper po-debconf lintian dpkg-dev
 
 .PHONY: build run test bench lint clean test-deps deb deb-deps systest piuparts
 
@@ -92,10 +92,13 @@ deb: deb-deps
 systest: deb
 	debian/tests/systest.sh $(firstword $(wildcard dist/grouprise_*.deb))
 
-# piuparts: install, remove and purge in a chroot (no systemd there), from the systest's image.
+# piuparts: install, remove and purge in a chroot (no systemd there), on the systest's image
+# (run make systest once first; piuparts wants the base as .tgz).
+PIUPARTS_BASE := /var/cache/grouprise-systest/cache/piuparts-base.tgz
 piuparts: deb
 	@command -v piuparts >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends piuparts
-	piuparts -d bookworm -b $$(ls -t /var/cache/grouprise-systest/cache/rootfs-*.tgz 2>/dev/null | head -n 1 || echo missing-base.tgz) \
+	@[ -s $(PIUPARTS_BASE) ] || zstd -dc $$(ls -t /var/cache/grouprise-systest/cache/rootfs-*.tar.zst | head -n 1) | gzip -1 > $(PIUPARTS_BASE)
+	piuparts -d bookworm -m $$(awk '/^URIs:/{print $$2; exit}' /etc/apt/sources.list.d/debian.sources) -b $(PIUPARTS_BASE) \
 		$(firstword $(wildcard dist/grouprise_*.deb))
 
 deb-deps:

@@ -228,6 +228,14 @@ restart_under_load() {
     wait_for 30 SH 'mailq | grep -q "Mail queue is empty"'
 }
 
+maintenance() {
+    IN systemctl stop grouprise-web.socket grouprise-web.service
+    local ok=0
+    page_has / "Gleich wieder da" && status_is / 502 || ok=1
+    IN systemctl start grouprise-web.socket
+    status_is / 200 && return $ok
+}
+
 purged() {
     SH '! getent passwd _grouprise'
     SH '[ ! -e /etc/grouprise ] && [ ! -e /var/lib/grouprise ] && [ ! -e /etc/nginx/sites-enabled/grouprise ]'
@@ -254,6 +262,8 @@ check "mail to the group address becomes a conversation" conversation_arrives "S
 check "the notification leaves through Postfix" notification_leaves "Systest Hallo"
 check "restarts under load lose no request and no mail" restart_under_load
 check "grouprise check" SH 'grouprise check'
+check "systemd-analyze verify accepts the units" SH 'systemd-analyze verify /lib/systemd/system/grouprise-*.socket /lib/systemd/system/grouprise-*.service'
+check "the maintenance page while the daemon is down" maintenance
 check "purge" purge
 check "purge leaves no unit, user or configuration" purged
 check "reinstall" install_deb /srv/debs/grouprise.deb
