@@ -23,7 +23,7 @@ mkdir -p "$CACHE" "$LOG"
 : > "$LOG/install.log"
 
 missing=""
-for t in systemd-nspawn:systemd-container debootstrap:debootstrap zstd:zstd nsenter:util-linux dpkg-deb:dpkg; do
+for t in systemd-nspawn:systemd-container debootstrap:debootstrap zstd:zstd nsenter:util-linux dpkg-deb:dpkg pgrep:procps; do
     command -v "${t%%:*}" >/dev/null || missing="$missing ${t##*:}"
 done
 if [ -n "$missing" ]; then
