@@ -231,7 +231,7 @@ restart_under_load() {
 maintenance() {
     IN systemctl stop grouprise-web.socket grouprise-web.service
     local ok=0
-    page_has / "Gleich wieder da" && status_is / 502 || ok=1
+    page_has / "Gleich wieder da" && status_is / 503 || ok=1
     IN systemctl start grouprise-web.socket
     status_is / 200 && return $ok
 }
@@ -262,7 +262,7 @@ check "mail to the group address becomes a conversation" conversation_arrives "S
 check "the notification leaves through Postfix" notification_leaves "Systest Hallo"
 check "restarts under load lose no request and no mail" restart_under_load
 check "grouprise check" SH 'grouprise check'
-check "systemd-analyze verify accepts the units" SH 'systemd-analyze verify /lib/systemd/system/grouprise-*.socket /lib/systemd/system/grouprise-*.service'
+check "systemd-analyze verify accepts the units" SH 'systemd-analyze verify --man=no /lib/systemd/system/grouprise-*.socket /lib/systemd/system/grouprise-*.service && [ -s /usr/share/man/man8/grouprise.8.gz ]'
 check "the maintenance page while the daemon is down" maintenance
 check "purge" purge
 check "purge leaves no unit, user or configuration" purged
