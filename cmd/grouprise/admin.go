@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"grouprise.org/grouprise/internal/check"
+	"grouprise.org/grouprise/internal/store"
 )
 
 func runCheck(ctx context.Context, e *env, args []string) error {
@@ -37,8 +38,9 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 }
 
 func runMigrate(ctx context.Context, e *env, args []string) error {
-	fs := e.flags("migrate", "[--backup DIR]")
+	fs := e.flags("migrate", "[--backup DIR] [--convert-django]")
 	backup := fs.String("backup", "", "copy an existing database into `DIR` first (the newest 5 copies are kept); package upgrades do this")
+	convert := fs.Bool("convert-django", false, "if the SQLite database is a Django grouprise's, import it into a new one in its place")
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
@@ -50,18 +52,31 @@ func runMigrate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer func() {
+		if db != nil {
+			db.Close()
+		}
+	}()
+	django, err := db.IsDjango(ctx)
+	if err != nil {
+		return err
+	}
 	if *backup != "" {
 		before, err := db.Schema(ctx)
 		if err != nil {
 			return err
 		}
-		if before.Current > 0 {
+		if before.Current > 0 || (django && db.Dialect() == store.SQLite) {
 			path, err := backupDatabase(ctx, db, cfg, *backup, 5)
 			if err != nil {
 				return fmt.Errorf("%w; the schema was not changed (set GROUPRISE_SKIP_DATABASE_BACKUP=1 in the package's environment to migrate without a copy)", err)
 			}
 			fmt.Fprintf(e.stdout, "%s: copied to %s\n", db.Location, path)
+		}
+	}
+	if django && *convert {
+		if db, err = e.convertDjango(ctx, db, cfg); err != nil {
+			return err
 		}
 	}
 	applied, err := db.Migrate(ctx, log)

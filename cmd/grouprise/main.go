@@ -67,7 +67,7 @@ func commands() map[string]command {
 		"dump":          {"write a backup of database and media", notBuilt("dump")},
 		"restore":       {"restore a backup into an empty store", notBuilt("restore")},
 		"import-mail":   {"read one message from stdin as if it came over LMTP", runImportMail},
-		"import-django": {"import the database of a Django grouprise", notBuilt("import-django")},
+		"import-django": {"import the database and media of a Django grouprise", runImportDjango},
 	}
 }
 
@@ -137,7 +137,8 @@ func exitCode(err error) int {
 	case errors.As(err, &status):
 		return status.code
 	case errors.As(err, &usage), errors.As(err, &cfgErr), errors.As(err, &notFound),
-		errors.Is(err, store.ErrSchemaOutdated), errors.Is(err, store.ErrNoDatabase):
+		errors.Is(err, store.ErrSchemaOutdated), errors.Is(err, store.ErrNoDatabase),
+		errors.Is(err, store.ErrDjangoDatabase):
 		return exitConfig
 	}
 	return exitFailure

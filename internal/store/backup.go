@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 
@@ -23,3 +24,17 @@ func (db *DB) BackupSQLite(ctx context.Context, path string) error {
 // PostgresConnString is the libpq connection string of a configured PostgreSQL database,
 // for pg_dump.
 func PostgresConnString(cfg config.Database) string { return postgresDSN(cfg) }
+
+// LeaveWAL switches an SQLite file back to the rollback journal that other programs (the
+// Django grouprise) expect, after Open turned on WAL; the WAL files go away with it.
+func LeaveWAL(ctx context.Context, path string) error {
+	raw, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=10000")
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", path, err)
+	}
+	defer raw.Close()
+	if _, err := raw.ExecContext(ctx, "PRAGMA journal_mode=DELETE"); err != nil {
+		return fmt.Errorf("store: %s: leave WAL mode: %w", path, err)
+	}
+	return nil
+}

@@ -18,6 +18,35 @@ var migrations embed.FS
 // ErrSchemaOutdated is returned by CheckSchema when migrations are pending.
 var ErrSchemaOutdated = errors.New("the database schema is outdated")
 
+// ErrDjangoDatabase is returned by Migrate and CheckSchema for a database that a Django
+// grouprise wrote: it is imported (grouprise import-django), never migrated in place.
+var ErrDjangoDatabase = errors.New("the database belongs to a Django grouprise")
+
+// IsDjango tells whether the database holds the tables of a Django site.
+func (db *DB) IsDjango(ctx context.Context) (bool, error) {
+	q := "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'django_migrations')"
+	if db.dialect == Postgres {
+		q = "SELECT to_regclass('django_migrations') IS NOT NULL"
+	}
+	var django bool
+	if err := db.sql.QueryRowContext(ctx, q).Scan(&django); err != nil {
+		return false, fmt.Errorf("store: %s: %w", db.Location, err)
+	}
+	return django, nil
+}
+
+func (db *DB) refuseDjango(ctx context.Context) error {
+	django, err := db.IsDjango(ctx)
+	if err != nil {
+		return err
+	}
+	if django {
+		return fmt.Errorf("%w: %s; import it into a new database with `grouprise import-django` "+
+			"(for SQLite in place: `grouprise migrate --convert-django`; see README.Debian)", ErrDjangoDatabase, db.Location)
+	}
+	return nil
+}
+
 // SchemaState is the database's schema version and the newest one this binary knows.
 type SchemaState struct {
 	Current, Latest int64
@@ -54,6 +83,9 @@ func (db *DB) provider(logger *slog.Logger) (*goose.Provider, error) {
 
 // Migrate applies all pending migrations and returns the versions it applied.
 func (db *DB) Migrate(ctx context.Context, logger *slog.Logger) ([]int64, error) {
+	if err := db.refuseDjango(ctx); err != nil {
+		return nil, err
+	}
 	p, err := db.provider(logger)
 	if err != nil {
 		return nil, err
@@ -105,6 +137,9 @@ func (db *DB) Schema(ctx context.Context) (SchemaState, error) {
 
 // CheckSchema refuses a database whose schema is older or newer than this binary's.
 func (db *DB) CheckSchema(ctx context.Context) error {
+	if err := db.refuseDjango(ctx); err != nil {
+		return err
+	}
 	s, err := db.Schema(ctx)
 	if err != nil {
 		return err

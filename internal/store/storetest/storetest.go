@@ -7,11 +7,13 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"grouprise.org/grouprise/internal/config"
 	"grouprise.org/grouprise/internal/store"
@@ -178,4 +180,74 @@ func Exec(t testing.TB, db *store.DB, statements ...string) {
 			t.Fatalf("storetest: exec %q: %v", s, err)
 		}
 	}
+}
+
+// PostgresFromSQL returns the URL of a new PostgreSQL database into which psql has read a
+// plain SQL file (a pg_dump), for tests that read a database written by other software.
+func PostgresFromSQL(t testing.TB, file string) string {
+	t.Helper()
+	url := EmptyPostgres(t).Name
+	psql := "psql"
+	if bin, err := postgresBin(); err == nil {
+		psql = filepath.Join(bin, "psql")
+	}
+	cmd := exec.Command(psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", file)
+	cmd.Env = append(os.Environ(), "PGOPTIONS=--client-min-messages=warning")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("storetest: psql -f %s: %v: %s", file, err, out)
+	}
+	return url
+}
+
+// Rows runs a query on the database of db over a connection of its own and returns each row
+// as its values joined by "|" (NULL as "NULL", times in UTC as 2006-01-02 15:04:05), for
+// tests that compare what a command wrote.
+func Rows(t testing.TB, db *store.DB, query string) []string {
+	t.Helper()
+	driver := "sqlite3"
+	if db.Dialect() == store.Postgres {
+		driver = "pgx"
+	}
+	raw, err := sql.Open(driver, db.Location)
+	if err != nil {
+		t.Fatalf("storetest: rows: %v", err)
+	}
+	defer raw.Close()
+	rows, err := raw.QueryContext(context.Background(), db.Dialect().Rebind(query))
+	if err != nil {
+		t.Fatalf("storetest: %s: %v", query, err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var out []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatalf("storetest: %s: %v", query, err)
+		}
+		parts := make([]string, len(vals))
+		for i, v := range vals {
+			switch x := v.(type) {
+			case nil:
+				parts[i] = "NULL"
+			case time.Time:
+				parts[i] = x.UTC().Format("2006-01-02 15:04:05")
+			case []byte:
+				parts[i] = string(x)
+			case bool:
+				parts[i] = map[bool]string{true: "1", false: "0"}[x]
+			default:
+				parts[i] = fmt.Sprint(x)
+			}
+		}
+		out = append(out, strings.Join(parts, "|"))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("storetest: %s: %v", query, err)
+	}
+	return out
 }

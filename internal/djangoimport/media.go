@@ -1,0 +1,114 @@
+package djangoimport
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"grouprise.org/grouprise/internal/files"
+)
+
+// mediaCopier copies the files that imported rows name from the Django site's media
+// directory into this grouprise's, and remembers them to remove them again if the import
+// fails.
+type mediaCopier struct {
+	from, to string
+	dryRun   bool
+	problems *[]Problem
+	copied   int
+	written  []string
+	warned   bool
+}
+
+func newMediaCopier(opts Options, problems *[]Problem) *mediaCopier {
+	return &mediaCopier{from: opts.MediaDir, to: opts.MediaRoot, dryRun: opts.DryRun, problems: problems}
+}
+
+func (m *mediaCopier) problem(table string, id int64, format string, args ...any) {
+	*m.problems = append(*m.problems, Problem{Table: table, ID: id, Reason: fmt.Sprintf(format, args...)})
+}
+
+// file copies the stored file name of a row and returns the name this grouprise stores:
+// the same name, or a new one when the old name had directories in it (this grouprise keeps
+// every file directly in its media directory).
+func (m *mediaCopier) file(table string, id int64, name string) string {
+	if name == "" {
+		return ""
+	}
+	if m.from == "" {
+		if !m.warned {
+			m.problem("media", 0, "no media directory given: files are not copied")
+			m.warned = true
+		}
+		return name
+	}
+	src := filepath.Join(m.from, filepath.FromSlash(name))
+	info, err := os.Stat(src)
+	if err != nil || !info.Mode().IsRegular() {
+		m.problem(table, id, "the file %s is not in %s", name, m.from)
+		return name
+	}
+	target := name
+	if !files.ValidName(name) {
+		target = files.NewName(name)
+		m.problem(table, id, "the file %s is stored as %s", name, target)
+	}
+	dst := filepath.Join(m.to, target)
+	if have, err := os.Stat(dst); err == nil {
+		if os.SameFile(info, have) || have.Size() == info.Size() {
+			return target // imported in place, or copied by an earlier attempt
+		}
+		target = files.NewName(name)
+		dst = filepath.Join(m.to, target)
+		m.problem(table, id, "another file named %s is in the media directory; stored as %s", name, target)
+	}
+	if m.dryRun {
+		m.copied++
+		return target
+	}
+	if err := copyFile(src, dst); err != nil {
+		m.problem(table, id, "copying %s: %v", name, err)
+		return name
+	}
+	m.written = append(m.written, dst)
+	m.copied++
+	return target
+}
+
+// undo removes the files copied by an import that failed.
+func (m *mediaCopier) undo() {
+	for _, f := range m.written {
+		os.Remove(f)
+	}
+	m.written = nil
+	m.copied = 0
+}
+
+// copyFile writes src to dst through a temporary file, so that dst is whole or absent.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(dst), ".import-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := io.Copy(tmp, in); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), dst)
+}
