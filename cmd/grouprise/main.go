@@ -64,16 +64,10 @@ func commands() map[string]command {
 		"tasks":         {"run the task runner (schedules and the job queue)", runTasks},
 		"jobs":          {"show the job queue; retry parked jobs", runJobs},
 		"demo":          {"fill an empty database with demo content", runDemo},
-		"dump":          {"write a backup of database and media", notBuilt("dump")},
-		"restore":       {"restore a backup into an empty store", notBuilt("restore")},
+		"dump":          {"write database and media into one archive, while the site runs", runDump},
+		"restore":       {"read an archive of `grouprise dump` into a new, empty store", runRestore},
 		"import-mail":   {"read one message from stdin as if it came over LMTP", runImportMail},
 		"import-django": {"import the database and media of a Django grouprise", runImportDjango},
-	}
-}
-
-func notBuilt(name string) func(context.Context, *env, []string) error {
-	return func(context.Context, *env, []string) error {
-		return fmt.Errorf("%s: not built yet in grouprise %s", name, version)
 	}
 }
 

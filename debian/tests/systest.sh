@@ -165,7 +165,9 @@ status_is() { # PATH CODE [CURL-OPTIONS]
 }
 
 page_has() { # PATH TEXT [CURL-OPTIONS]
-    SH "$CURL ${3:-} http://127.0.0.1$1" | grep -qF "$2"
+    local page # whole, not piped: grep -q would end the pipe early and fail it (pipefail)
+    page=$(SH "$CURL ${3:-} http://127.0.0.1$1")
+    grep -qF "$2" <<< "$page"
 }
 
 wait_for() { # SECONDS COMMAND...
@@ -194,7 +196,10 @@ units_active() {
 }
 
 static_by_nginx() {
-    SH "$CURL -D - -o /dev/null http://127.0.0.1/stadt/static/css/grouprise.css" | tee /dev/stderr | grep -qi '^cache-control: public, immutable'
+    local headers
+    headers=$(SH "$CURL -D - -o /dev/null http://127.0.0.1/stadt/static/css/grouprise.css")
+    echo "$headers"
+    grep -qi '^cache-control: public, immutable' <<< "$headers"
 }
 
 upload_and_download() {
@@ -323,7 +328,7 @@ SH 'addgroup --system _grouprise >/dev/null && adduser --system --ingroup _group
     useradd -m bob && postconf -e "mydestination = \$myhostname, localhost, example.org" && systemctl reload postfix'
 cp "$FIXTURE/django-grouprise-5.5.sqlite3" "$ROOT/var/lib/grouprise/grouprise.sqlite3"
 cp "$FIXTURE"/django-grouprise-5.5-media/* "$ROOT/var/lib/grouprise/media/"
-SH 'chown -R _grouprise:_grouprise /var/lib/grouprise /var/backups/grouprise'
+SH 'chown -R _grouprise:_grouprise /var/lib/grouprise /var/backups/grouprise && chmod -R u+rwX,go+rX /var/lib/grouprise'
 
 django_converted() {
     SH 'ls /var/lib/grouprise/grouprise.sqlite3.django-*'

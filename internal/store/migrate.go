@@ -107,6 +107,22 @@ func (db *DB) Migrate(ctx context.Context, logger *slog.Logger) ([]int64, error)
 	return applied, nil
 }
 
+// MigrateTo applies the migrations up to version only: a restore brings a new database to
+// the schema of its dump first, and Migrate takes it on from there.
+func (db *DB) MigrateTo(ctx context.Context, version int64) error {
+	if err := db.refuseDjango(ctx); err != nil {
+		return err
+	}
+	p, err := db.provider(nil)
+	if err != nil {
+		return err
+	}
+	if _, err := p.UpTo(ctx, version); err != nil {
+		return fmt.Errorf("store: migrate %s to version %d: %w", db.Location, version, err)
+	}
+	return nil
+}
+
 // Schema reads the schema version without changing anything.
 func (db *DB) Schema(ctx context.Context) (SchemaState, error) {
 	p, err := db.provider(nil)

@@ -25,6 +25,14 @@ var DataTables = []string{
 	"matrix_rooms", "matrix_room_invitations", "jobs",
 }
 
+// LateColumns are references that may point to rows written later in the order of
+// DataTables (an application's text is a contribution; a contribution may answer a later
+// one after an import): a restore writes them as NULL first and fills them in at the end.
+var LateColumns = map[string][]string{
+	"applications":  {"attached_to_id"},
+	"contributions": {"in_reply_to_id", "attached_to_id"},
+}
+
 // keyless are the data tables without an id column (no identity to reset after a restore).
 var keyless = map[string]bool{
 	"site_settings": true, "entity_slugs": true, "content_tags": true, "group_tags": true,
