@@ -13,6 +13,7 @@ import (
 
 	"grouprise.org/grouprise/internal/accounts"
 	"grouprise.org/grouprise/internal/avatars"
+	"grouprise.org/grouprise/internal/hooks"
 	"grouprise.org/grouprise/internal/notify"
 	"grouprise.org/grouprise/internal/slugs"
 	"grouprise.org/grouprise/internal/store"
@@ -37,6 +38,21 @@ type Groups struct {
 	accounts *accounts.Accounts
 	letters  accounts.Letters
 	now      func() time.Time
+	hooks    bool
+}
+
+// WithHooks makes changes of groups call the administrator's hook scripts (hook_script_paths).
+func (g *Groups) WithHooks(on bool) *Groups {
+	g.hooks = on
+	return g
+}
+
+// hook enqueues the hook scripts' call for an event, in the transaction of the change.
+func (g *Groups) hook(ctx context.Context, q *store.Queries, event string, id int64, slug string) error {
+	if !g.hooks {
+		return nil
+	}
+	return hooks.Group(ctx, q, event, id, slug, g.now())
 }
 
 // New returns the group service; reserved tells which slugs nobody may take. letters may be
@@ -101,6 +117,9 @@ func (g *Groups) Create(ctx context.Context, n NewGroup) (*store.Group, error) {
 		if _, err := q.CreateGroup(ctx, group); err != nil {
 			return err
 		}
+		if err := g.hook(ctx, q, hooks.Created, group.ID, group.Slug); err != nil {
+			return err
+		}
 		if n.Creator != nil {
 			return join(ctx, q, group.ID, n.Creator.ID, n.Creator.ID, today)
 		}
@@ -153,12 +172,40 @@ func (g *Groups) UpdateSettings(ctx context.Context, group *store.Group, s store
 				return ErrSlugTaken
 			}
 		}
-		return q.UpdateGroup(ctx, group.ID, s, g.now())
+		if err := q.UpdateGroup(ctx, group.ID, s, g.now()); err != nil {
+			return err
+		}
+		return g.hook(ctx, q, hooks.Changed, group.ID, s.Slug)
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return ErrSlugTaken
 	}
 	return err
+}
+
+// SetImage stores a group's new avatar or logo ("" removes it).
+func (g *Groups) SetImage(ctx context.Context, group *store.Group, kind, file string) error {
+	return g.db.Tx(ctx, func(q *store.Queries) error {
+		if err := q.SetGroupImage(ctx, group.ID, kind, file); err != nil {
+			return err
+		}
+		return g.hook(ctx, q, hooks.Changed, group.ID, group.Slug)
+	})
+}
+
+// Delete removes a group with its memberships, subscriptions and publications (the contents
+// stay, as in the original).
+func (g *Groups) Delete(ctx context.Context, id int64) error {
+	return g.db.Tx(ctx, func(q *store.Queries) error {
+		group, err := q.GroupByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := q.DeleteGroup(ctx, id); err != nil {
+			return err
+		}
+		return g.hook(ctx, q, hooks.Deleted, id, group.Slug)
+	})
 }
 
 func validURL(s string) bool {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"grouprise.org/grouprise/internal/config"
+	"grouprise.org/grouprise/internal/hooks"
 	"grouprise.org/grouprise/internal/i18n"
 	"grouprise.org/grouprise/internal/mail"
 	"grouprise.org/grouprise/internal/notify"
@@ -28,6 +29,8 @@ func Register(r *Runner, cfg *config.Config, catalog *i18n.Catalog, transport ma
 	}
 	r.Handle(mail.JobKind, (&mail.Sender{Transport: transport}).Handle, MailPolicy)
 	r.HandleTx(notify.JobKind, notifier.Fanout, DefaultPolicy)
+	// A failing script is logged, not retried; the policy covers a runner that stopped midway.
+	r.Handle(hooks.JobKind, (&hooks.Runner{Paths: cfg.HookScriptPaths, Log: r.log}).Handle, DefaultPolicy)
 	r.HandlePeriodic("scores", func(ctx context.Context) error {
 		return scores.Update(ctx, r.db, cfg.ScoreContentAge, r.now())
 	})

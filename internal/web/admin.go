@@ -74,7 +74,7 @@ func (s *Server) adminAction(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.PathValue("action") {
 	case "delete-group":
-		err = s.db.DeleteGroup(ctx, id)
+		err = s.groups.Delete(ctx, id)
 	case "delete-content":
 		err = s.db.DeleteAssociation(ctx, id, time.Now())
 	case "delete-person":

@@ -173,7 +173,7 @@ func (s *Server) updateGroupImages(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if name != "" || r.FormValue("remove") == kind.field {
-			if err := s.db.SetGroupImage(r.Context(), g.ID, kind.field, name); err != nil {
+			if err := s.groups.SetImage(r.Context(), g, kind.field, name); err != nil {
 				s.fail(w, r, err)
 				return
 			}
