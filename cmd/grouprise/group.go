@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"text/tabwriter"
 
 	"grouprise.org/grouprise/internal/accounts"
@@ -13,13 +15,14 @@ import (
 
 func runGroup(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return usagef("usage: grouprise group create|list|add-member|remove-member …")
+		return usagef("usage: grouprise group create|list|add-member|remove-member|import-members …")
 	}
 	sub := map[string]func(context.Context, *env, []string) error{
 		"create": groupCreate, "list": groupList, "add-member": groupAddMember, "remove-member": groupRemoveMember,
+		"import-members": groupImportMembers,
 	}[args[0]]
 	if sub == nil {
-		return usagef("unknown group command %q; expected create, list, add-member or remove-member", args[0])
+		return usagef("unknown group command %q; expected create, list, add-member, remove-member or import-members", args[0])
 	}
 	return sub(ctx, e, args[1:])
 }
@@ -188,6 +191,62 @@ func groupRemoveMember(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("%s: %w", person.Username, err)
 		}
 		fmt.Fprintf(e.stdout, "%s is no longer a member of %s\n", person.Username, g.Slug)
+		return nil
+	})
+}
+
+// groupImportMembers adds everyone whose address is in a file (a list, a CSV export, a mail).
+func groupImportMembers(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("group import-members", "--slug GROUP --by USERNAME FILE|-")
+	slug := fs.String("slug", "", "the group (required)")
+	by := fs.String("by", "", "the member who adds them; the new members are told so (required)")
+	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	if *slug == "" || *by == "" {
+		fs.Usage()
+		return usagef("--slug and --by are required")
+	}
+	var data []byte
+	if pos[0] == "-" {
+		data, err = io.ReadAll(e.stdin)
+	} else {
+		data, err = os.ReadFile(pos[0])
+	}
+	if err != nil {
+		return err
+	}
+	addresses, duplicates := groups.Addresses(string(data))
+	if len(addresses) == 0 {
+		return fmt.Errorf("no e-mail addresses in %s", pos[0])
+	}
+	return withServices(ctx, e, func(s services) error {
+		g, err := (&memberFlags{slug: slug}).group(ctx, s)
+		if err != nil {
+			return err
+		}
+		adder, err := s.db.GestaltByUsername(ctx, *by)
+		if err != nil {
+			return noSuchAccount(*by, err)
+		}
+		for _, d := range duplicates {
+			fmt.Fprintf(e.stdout, "%s: more than once in the file\n", d)
+		}
+		res := s.groups.ImportMembers(ctx, g, adder, addresses)
+		for _, a := range res.AlreadyMembers {
+			fmt.Fprintf(e.stdout, "%s: a member already\n", a)
+		}
+		for _, a := range addresses {
+			if err := res.Failed[a]; err != nil {
+				fmt.Fprintf(e.stdout, "%s: not added: %v\n", a, err)
+			}
+		}
+		fmt.Fprintf(e.stdout, "%d added to %s, %d members already, %d failed\n", len(res.Added), g.Slug,
+			len(res.AlreadyMembers), len(res.Failed))
+		if len(res.Failed) > 0 {
+			return errProblems
+		}
 		return nil
 	})
 }
