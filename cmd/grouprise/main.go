@@ -67,6 +67,7 @@ func commands() map[string]command {
 		"dump":          {"write database and media into one archive, while the site runs", runDump},
 		"restore":       {"read an archive of `grouprise dump` into a new, empty store", runRestore},
 		"import-mail":   {"read one message from stdin as if it came over LMTP", runImportMail},
+		"setup":         {"set up the site: its name, operator group, administrator and special accounts", runSetup},
 		"import-django": {"import the database and media of a Django grouprise", runImportDjango},
 	}
 }

@@ -66,7 +66,8 @@ func fieldError(field string, err error) error { return &FieldError{Field: field
 type Draft struct {
 	Title, Text    string
 	Public, Pinned bool
-	// Slug is the short name in the URL; edits only ("" keeps it).
+	// Slug is the short name in the URL: on edits "" keeps it; on creation "" makes one from
+	// the title (either way made unique).
 	Slug    string
 	ImageID int64
 	// Events.
@@ -258,7 +259,11 @@ func (s *Service) create(ctx context.Context, q *store.Queries, author *store.Ge
 	if groupID == 0 {
 		a.GestaltID = author.ID
 	}
-	slug, err := slugs.Unique(ctx, slugs.Make(d.Title), func(ctx context.Context, slug string) (bool, error) {
+	base := slugs.Make(d.Title)
+	if d.Slug != "" && slugs.Valid(d.Slug) {
+		base = d.Slug
+	}
+	slug, err := slugs.Unique(ctx, base, func(ctx context.Context, slug string) (bool, error) {
 		return q.ContentSlugTaken(ctx, a.GroupID, a.GestaltID, slug, 0)
 	})
 	if err != nil {

@@ -2,9 +2,11 @@ package web
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
 
 	"grouprise.org/grouprise/internal/conversations"
+	"grouprise.org/grouprise/internal/markdown"
 	"grouprise.org/grouprise/internal/store"
 )
 
@@ -37,14 +39,39 @@ func (s *Server) help(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "help", s.t(r, "help.title"), d)
 }
 
-// imprint names who runs the site: the operator group.
+type imprintData struct {
+	*store.Group
+	// Text is the operator group's public article "imprint" (grouprise setup writes it).
+	Text template.HTML
+}
+
+// imprint names who runs the site: the operator group, and its article "imprint".
 func (s *Server) imprint(w http.ResponseWriter, r *http.Request) {
 	op, err := s.operatorGroup(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "imprint", s.t(r, "nav.imprint"), op)
+	if op == nil {
+		s.render(w, r, http.StatusOK, "imprint", s.t(r, "nav.imprint"), nil)
+		return
+	}
+	d := imprintData{Group: op}
+	a, err := s.db.AssociationBySlug(r.Context(), op.Slug, "imprint")
+	if err == nil && a.Public && a.ContentID != 0 {
+		versions, err := s.db.Versions(r.Context(), a.ContentID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if len(versions) > 0 {
+			d.Text = s.renderTexts(r, markdown.Content, 2, versions[len(versions)-1].Text)[0]
+		}
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "imprint", s.t(r, "nav.imprint"), d)
 }
 
 func (s *Server) privacy(w http.ResponseWriter, r *http.Request) {
