@@ -66,6 +66,7 @@ func commands() map[string]command {
 		"demo":          {"fill an empty database with demo content", runDemo},
 		"dump":          {"write database and media into one archive, while the site runs", runDump},
 		"restore":       {"read an archive of `grouprise dump` into a new, empty store", runRestore},
+		"import-feeds":  {"import the feeds of group websites now (the task runner does it hourly)", runImportFeeds},
 		"import-mail":   {"read one message from stdin as if it came over LMTP", runImportMail},
 		"setup":         {"set up the site: its name, operator group, administrator and special accounts", runSetup},
 		"import-django": {"import the database and media of a Django grouprise", runImportDjango},

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"grouprise.org/grouprise/internal/config"
+	"grouprise.org/grouprise/internal/feedimport"
 	"grouprise.org/grouprise/internal/hooks"
 	"grouprise.org/grouprise/internal/i18n"
 	"grouprise.org/grouprise/internal/mail"
@@ -19,6 +20,7 @@ var MailPolicy = Policy{MaxAttempts: 30, First: time.Minute, Max: time.Hour}
 var periodic = []Periodic{
 	{Name: "scores", Spec: "23 */3 * * *"},
 	{Name: "cleanup", Spec: "17 4 * * *"},
+	{Name: "feeds", Spec: "41 * * * *"},
 }
 
 // Register installs grouprise's job handlers on r and returns the periodic jobs to schedule.
@@ -33,6 +35,15 @@ func Register(r *Runner, cfg *config.Config, catalog *i18n.Catalog, transport ma
 	r.Handle(hooks.JobKind, (&hooks.Runner{Paths: cfg.HookScriptPaths, Log: r.log}).Handle, DefaultPolicy)
 	r.HandlePeriodic("scores", func(ctx context.Context) error {
 		return scores.Update(ctx, r.db, cfg.ScoreContentAge, r.now())
+	})
+	feeds := &feedimport.Importer{DB: r.db, ImporterID: cfg.FeedImporterGestaltID,
+		Printer: catalog.Printer(cfg.LanguageCode), Log: r.log}
+	r.HandlePeriodic("feeds", func(ctx context.Context) error {
+		if cfg.FeedImporterGestaltID == 0 {
+			return nil // no importer account: the site imports no feeds
+		}
+		_, err := feeds.Run(ctx)
+		return err
 	})
 	r.HandlePeriodic("cleanup", func(ctx context.Context) error {
 		removed, err := r.db.Cleanup(ctx, r.now())
