@@ -45,7 +45,7 @@ func withServices(ctx context.Context, e *env, fn func(s services) error) error 
 		return err
 	}
 	defer db.Close()
-	return fn(services{db, accounts.New(db, cfg.SlugReserved, nil), groups.New(db, cfg.SlugReserved, nil).WithHooks(len(cfg.HookScriptPaths) > 0)})
+	return fn(services{db, accounts.New(db, cfg.SlugReserved, nil), groups.New(db, cfg.SlugReserved, nil).WithHooks(len(cfg.HookScriptPaths) > 0).WithChat(cfg.ChatDomain())})
 }
 
 func groupCreate(ctx context.Context, e *env, args []string) error {

@@ -322,6 +322,14 @@ func (c *Config) UploadLimit() int64 {
 	return int64(c.UploadMaxFileSize) << 20
 }
 
+// ChatDomain is the Matrix homeserver's name when matrix_chat is enabled, else "".
+func (c *Config) ChatDomain() string {
+	if !c.MatrixChat.Enabled {
+		return ""
+	}
+	return c.MatrixChat.Domain
+}
+
 // BaseURL is the site's address for absolute links (in mails, feeds): https unless
 // transport_security is disabled.
 func (c *Config) BaseURL() string {

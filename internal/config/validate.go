@@ -126,6 +126,13 @@ func (c *Config) validate(origin func(key string) string) error {
 			strings.Contains(u, "{z}"), "geo.tile_server.url", "expected an https URL with {x}, {y} and {z}, got %q", u)
 	}
 	oneOf(c.MatrixChat.Backend, "matrix_chat.backend", "nio", "console")
+	if c.MatrixChat.Enabled {
+		mc := c.MatrixChat
+		check(mc.Domain != "", "matrix_chat.domain", "the homeserver's name is needed when matrix_chat.enabled is true")
+		check(mc.BotAccessToken != "", "matrix_chat.bot_access_token", "the bot's access token is needed when matrix_chat.enabled is true")
+		check(strings.HasPrefix(mc.AdminAPIURL, "http://") || strings.HasPrefix(mc.AdminAPIURL, "https://"),
+			"matrix_chat.admin_api_url", "expected the homeserver's http or https address, got %q", mc.AdminAPIURL)
+	}
 	oneOf(c.MatrixCommander.Backend, "matrix_commander.backend", "nio", "console")
 
 	listen := func(value, key string) {

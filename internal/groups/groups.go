@@ -14,6 +14,7 @@ import (
 	"grouprise.org/grouprise/internal/accounts"
 	"grouprise.org/grouprise/internal/avatars"
 	"grouprise.org/grouprise/internal/hooks"
+	"grouprise.org/grouprise/internal/matrix"
 	"grouprise.org/grouprise/internal/notify"
 	"grouprise.org/grouprise/internal/slugs"
 	"grouprise.org/grouprise/internal/store"
@@ -39,6 +40,32 @@ type Groups struct {
 	letters  accounts.Letters
 	now      func() time.Time
 	hooks    bool
+	// chatDomain is the Matrix homeserver's name when matrix_chat is enabled, else "".
+	chatDomain string
+}
+
+// WithChat makes memberships keep the groups' Matrix rooms in step (invitations, kicks);
+// domain is matrix_chat.domain, "" when the chat is off.
+func (g *Groups) WithChat(domain string) *Groups {
+	g.chatDomain = domain
+	return g
+}
+
+// kick queues the removal of a former member from the group's rooms.
+func (g *Groups) kick(ctx context.Context, q *store.Queries, groupID, memberID int64) error {
+	person, err := q.GestaltByID(ctx, memberID)
+	if err != nil {
+		return err
+	}
+	own, err := q.MatrixIDOf(ctx, memberID)
+	if err != nil {
+		return err
+	}
+	chat := matrix.Chat{Domain: g.chatDomain}
+	if err := q.ForgetMatrixInvitations(ctx, memberID, groupID); err != nil {
+		return err
+	}
+	return matrix.QueueKick(ctx, q, groupID, chat.UserID(person.Username, own), g.now())
 }
 
 // WithHooks makes changes of groups call the administrator's hook scripts (hook_script_paths).
@@ -120,8 +147,13 @@ func (g *Groups) Create(ctx context.Context, n NewGroup) (*store.Group, error) {
 		if err := g.hook(ctx, q, hooks.Created, group.ID, group.Slug); err != nil {
 			return err
 		}
+		if g.chatDomain != "" && n.Creator == nil {
+			if err := matrix.QueueSync(ctx, q, group.ID, g.now()); err != nil {
+				return err
+			}
+		}
 		if n.Creator != nil {
-			return join(ctx, q, group.ID, n.Creator.ID, n.Creator.ID, today)
+			return g.join(ctx, q, group.ID, n.Creator.ID, n.Creator.ID, today)
 		}
 		return nil
 	})
@@ -218,7 +250,7 @@ func validURL(s string) bool {
 func (g *Groups) AddMember(ctx context.Context, groupID, memberID, createdByID int64) error {
 	today := g.now().UTC().Truncate(24 * time.Hour)
 	err := g.db.Tx(ctx, func(q *store.Queries) error {
-		return join(ctx, q, groupID, memberID, createdByID, today)
+		return g.join(ctx, q, groupID, memberID, createdByID, today)
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return ErrAlreadyMember
@@ -231,7 +263,7 @@ func (g *Groups) AddMember(ctx context.Context, groupID, memberID, createdByID i
 
 // join adds the membership and its subscription; when someone else added the member, all
 // members hear of it.
-func join(ctx context.Context, q *store.Queries, groupID, memberID, createdByID int64, day time.Time) error {
+func (g *Groups) join(ctx context.Context, q *store.Queries, groupID, memberID, createdByID int64, day time.Time) error {
 	m := &store.Membership{GroupID: groupID, MemberID: memberID,
 		CreatedByID: sql.Null[int64]{V: createdByID, Valid: true}, DateJoined: day}
 	if _, err := q.AddMembership(ctx, m); err != nil {
@@ -239,6 +271,11 @@ func join(ctx context.Context, q *store.Queries, groupID, memberID, createdByID 
 	}
 	if err := q.Subscribe(ctx, groupID, memberID); err != nil {
 		return err
+	}
+	if g.chatDomain != "" {
+		if err := matrix.QueueSync(ctx, q, groupID, g.now()); err != nil {
+			return err
+		}
 	}
 	if createdByID != memberID {
 		return notify.MembershipCreated(ctx, q, m.ID, time.Now())
@@ -260,7 +297,7 @@ func (g *Groups) AddByEmail(ctx context.Context, group *store.Group, email strin
 		} else if member {
 			return ErrAlreadyMember
 		}
-		return join(ctx, q, group.ID, person.ID, by.ID, g.now().UTC().Truncate(24*time.Hour))
+		return g.join(ctx, q, group.ID, person.ID, by.ID, g.now().UTC().Truncate(24*time.Hour))
 	})
 	if err != nil {
 		return nil, err
@@ -273,6 +310,11 @@ func (g *Groups) RemoveMember(ctx context.Context, groupID, memberID int64) erro
 	err := g.db.Tx(ctx, func(q *store.Queries) error {
 		if err := q.RemoveMembership(ctx, groupID, memberID); err != nil {
 			return err
+		}
+		if g.chatDomain != "" {
+			if err := g.kick(ctx, q, groupID, memberID); err != nil {
+				return err
+			}
 		}
 		return q.Unsubscribe(ctx, groupID, memberID)
 	})
@@ -302,7 +344,7 @@ func (g *Groups) AcceptApplication(ctx context.Context, applicationID int64, by 
 		} else if member {
 			return ErrApplicationDone
 		}
-		return join(ctx, q, app.GroupID, app.ApplicantID, by.ID, g.now().UTC().Truncate(24*time.Hour))
+		return g.join(ctx, q, app.GroupID, app.ApplicantID, by.ID, g.now().UTC().Truncate(24*time.Hour))
 	})
 	return app, err
 }

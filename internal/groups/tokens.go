@@ -146,7 +146,7 @@ func (g *Groups) Confirm(ctx context.Context, feature, secret string) (*store.Gr
 			if group.Closed {
 				return ErrClosed
 			}
-			err = join(ctx, q, group.ID, person.ID, person.ID, g.now().UTC().Truncate(24*time.Hour))
+			err = g.join(ctx, q, group.ID, person.ID, person.ID, g.now().UTC().Truncate(24*time.Hour))
 			if errors.Is(err, store.ErrConflict) {
 				err = nil // clicked twice
 			}

@@ -112,6 +112,9 @@ func (n *Notifier) Fanout(ctx context.Context, q *store.Queries, j *store.Job) e
 	if err := q.AddInboxNotifications(ctx, inbox, now); err != nil {
 		return err
 	}
+	if err := n.chatMessages(ctx, q, it, audience, now); err != nil {
+		return err
+	}
 	// Every mail gets a reply address of its own; subscribers get their unsubscribe link.
 	replies := make([]*store.Token, len(mailed))
 	var subscribers []int64

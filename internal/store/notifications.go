@@ -21,6 +21,8 @@ type Recipient struct {
 	ByMatrix  bool
 	// CanLogIn is false for shadow accounts (no usable password).
 	CanLogIn bool
+	// MatrixID is the person's own Matrix ID; "" for the site's default.
+	MatrixID string
 }
 
 // Name is the display name.
@@ -31,7 +33,7 @@ func (r *Recipient) Name() string {
 
 const recipientColumns = `g.id, g.username, g.first_name, g.last_name, COALESCE(e.email, ''), g.language,
 	g.receives_email_notifications, g.receives_builtin_inbox_notifications, g.receives_matrix_notifications,
-	CASE WHEN g.password = '' OR g.password LIKE '!%' THEN 0 ELSE 1 END`
+	CASE WHEN g.password = '' OR g.password LIKE '!%' THEN 0 ELSE 1 END, g.matrix_id`
 
 const recipientFrom = ` FROM gestalten g LEFT JOIN email_addresses e ON e.gestalt_id = g.id AND e.is_primary`
 
@@ -43,7 +45,7 @@ func (q *Queries) recipients(ctx context.Context, query string, args ...any) ([]
 	return collect(rows, func(r interface{ Scan(...any) error }) (*Recipient, error) {
 		var p Recipient
 		return &p, r.Scan(&p.ID, &p.Username, &p.FirstName, &p.LastName, &p.Email, &p.Language,
-			&p.ByEmail, &p.ByInbox, &p.ByMatrix, &p.CanLogIn)
+			&p.ByEmail, &p.ByInbox, &p.ByMatrix, &p.CanLogIn, &p.MatrixID)
 	})
 }
 

@@ -2,6 +2,8 @@ package tasks
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"time"
 
 	"grouprise.org/grouprise/internal/config"
@@ -9,18 +11,25 @@ import (
 	"grouprise.org/grouprise/internal/hooks"
 	"grouprise.org/grouprise/internal/i18n"
 	"grouprise.org/grouprise/internal/mail"
+	"grouprise.org/grouprise/internal/matrix"
 	"grouprise.org/grouprise/internal/notify"
 	"grouprise.org/grouprise/internal/scores"
+	"grouprise.org/grouprise/internal/store"
 )
 
 // MailPolicy retries a message for about a day (a mail server down over night), then parks it.
 var MailPolicy = Policy{MaxAttempts: 30, First: time.Minute, Max: time.Hour}
+
+// MatrixPolicy retries a chat job about every ten minutes for three days, as the original
+// did: a homeserver that is down delays messages, it does not lose them.
+var MatrixPolicy = Policy{MaxAttempts: 432, First: 10 * time.Minute, Max: 10 * time.Minute}
 
 // Periodic work of grouprise (UTC), as the Django grouprise scheduled it.
 var periodic = []Periodic{
 	{Name: "scores", Spec: "23 */3 * * *"},
 	{Name: "cleanup", Spec: "17 4 * * *"},
 	{Name: "feeds", Spec: "41 * * * *"},
+	{Name: "matrix.sync", Spec: "29 * * * *"},
 }
 
 // Register installs grouprise's job handlers on r and returns the periodic jobs to schedule.
@@ -45,6 +54,9 @@ func Register(r *Runner, cfg *config.Config, catalog *i18n.Catalog, transport ma
 		_, err := feeds.Run(ctx)
 		return err
 	})
+	if err := registerMatrix(r, cfg, catalog); err != nil {
+		return nil, err
+	}
 	r.HandlePeriodic("cleanup", func(ctx context.Context) error {
 		removed, err := r.db.Cleanup(ctx, r.now())
 		if err == nil {
@@ -54,4 +66,46 @@ func Register(r *Runner, cfg *config.Config, catalog *i18n.Catalog, transport ma
 		return err
 	})
 	return periodic, nil
+}
+
+// registerMatrix installs the chat's handlers: working ones when matrix_chat is enabled, else
+// ones that park the jobs (queued while it was on), so that they wait for it to come back.
+func registerMatrix(r *Runner, cfg *config.Config, catalog *i18n.Catalog) error {
+	kinds := []string{matrix.JobSync, matrix.JobKick, matrix.JobSend, matrix.JobReplace}
+	if !cfg.MatrixChat.Enabled {
+		for _, k := range kinds {
+			r.Handle(k, func(context.Context, *store.Job) error {
+				return fmt.Errorf("%w: %w", ErrPermanent, matrix.ErrDisabled)
+			}, MatrixPolicy)
+		}
+		r.HandlePeriodic("matrix.sync", func(context.Context) error { return nil })
+		return nil
+	}
+	chat, err := NewChat(r.db, cfg, catalog, r.log)
+	if err != nil {
+		return err
+	}
+	r.Handle(matrix.JobSync, chat.HandleSync, MatrixPolicy)
+	r.Handle(matrix.JobKick, chat.HandleKick, MatrixPolicy)
+	r.Handle(matrix.JobSend, chat.HandleSend, MatrixPolicy)
+	r.Handle(matrix.JobReplace, chat.HandleReplace, MatrixPolicy)
+	r.HandlePeriodic("matrix.sync", chat.SyncAll)
+	return nil
+}
+
+// NewChat connects the chat to the homeserver of the configuration.
+func NewChat(db *store.DB, cfg *config.Config, catalog *i18n.Catalog, log *slog.Logger) (*matrix.Chat, error) {
+	mc := cfg.MatrixChat
+	client, err := matrix.NewHTTPClient(mc.AdminAPIURL, "@"+mc.BotUsername+":"+mc.Domain, mc.BotAccessToken)
+	if err != nil {
+		return nil, err
+	}
+	p := catalog.Printer(cfg.LanguageCode)
+	site, err := db.SiteSetting(context.Background(), "name", cfg.Domain)
+	if err != nil {
+		return nil, err
+	}
+	return &matrix.Chat{DB: db, Client: client, Domain: mc.Domain, BaseURL: cfg.BaseURL(), SiteName: site,
+		Texts: matrix.Texts{PrivateTopic: p.T("chat.private_topic"), NotificationsRoom: p.T("chat.notifications_room"),
+			Moved: p.T("chat.moved")}, Log: log.With("part", "matrix")}, nil
 }

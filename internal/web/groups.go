@@ -117,6 +117,8 @@ type groupPageData struct {
 	Tags              []*store.Tag
 	Page              int
 	NextPage          int
+	// Chat are the group's Matrix rooms the viewer may open.
+	Chat []chatLink
 }
 
 func (d groupPageData) alternates() []alternate {
@@ -147,6 +149,10 @@ func (s *Server) groupPage(w http.ResponseWriter, r *http.Request, g *store.Grou
 		d.Description = s.renderTexts(r, markdown.LinkOnly, 0, g.Description)[0]
 	}
 	if d.Tags, err = s.db.GroupTags(ctx, g.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if d.Chat, err = s.chatLinks(r, g, d.Member, d.CanChange); err != nil {
 		s.fail(w, r, err)
 		return
 	}

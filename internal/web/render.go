@@ -211,6 +211,8 @@ type siteInfo struct {
 	Logo, Favicon string
 	Claim         string
 	Counters      struct{ Groups, People, Contributions int }
+	// Chat is on (matrix_chat.enabled); ChatFeed: public listener rooms are configured.
+	Chat, ChatFeed bool
 }
 
 // render writes a page with status code; a template error becomes a 500 page.

@@ -95,6 +95,15 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /{group}/actions/recommend", s.recommendForm)
 	mux.HandleFunc("POST /{group}/actions/recommend", s.recommend)
 
+	// chat (matrix_chat)
+	mux.HandleFunc("GET /{group}/-/chat/public/{$}", s.chatRoom(false))
+	mux.HandleFunc("GET /{group}/-/chat/private/{$}", s.chatRoom(true))
+	mux.HandleFunc("GET /stadt/settings/matrix-chat/{$}", s.chatSettings)
+	mux.HandleFunc("POST /stadt/settings/matrix-chat/{$}", s.chatSettings)
+	mux.HandleFunc("GET /stadt/settings/group/matrix-chat/{$}", s.groupChatSettings)
+	mux.HandleFunc("POST /stadt/settings/group/matrix-chat/{$}", s.groupChatSettings)
+	mux.HandleFunc("GET /stadt/chat-rooms/public-feed/{$}", s.publicFeedRoom)
+
 	// conversations
 	mux.HandleFunc("GET /stadt/groups/{id}/conversations/{$}", s.groupConversations)
 	mux.HandleFunc("GET /stadt/groups/{id}/conversations/add/{$}", s.groupMessageForm)

@@ -69,7 +69,7 @@ func New(d Deps) (*Server, error) {
 	s := &Server{
 		cfg: d.Config, db: d.DB, catalog: d.Catalog, notifier: d.Notifier, log: d.Log, wake: d.Wake,
 		accounts:      accounts.New(d.DB, d.Config.SlugReserved, d.Notifier),
-		groups:        groups.New(d.DB, d.Config.SlugReserved, d.Notifier).WithHooks(len(d.Config.HookScriptPaths) > 0),
+		groups:        groups.New(d.DB, d.Config.SlugReserved, d.Notifier).WithHooks(len(d.Config.HookScriptPaths) > 0).WithChat(d.Config.ChatDomain()),
 		conversations: conversations.New(d.DB),
 		contents:      contents.New(d.DB),
 		polls:         polls.New(d.DB),

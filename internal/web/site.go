@@ -21,7 +21,8 @@ func (s *Server) siteInfo(r *http.Request) siteInfo {
 	if now.Before(s.site.expires) {
 		return s.withClaim(s.site.info)
 	}
-	info := siteInfo{ThemeColor: s.cfg.Branding.ThemeColor, Logo: s.cfg.Branding.LogoSquare, Favicon: s.cfg.Branding.LogoFavicon}
+	info := siteInfo{ThemeColor: s.cfg.Branding.ThemeColor, Logo: s.cfg.Branding.LogoSquare, Favicon: s.cfg.Branding.LogoFavicon,
+		Chat: s.cfg.MatrixChat.Enabled, ChatFeed: s.cfg.MatrixChat.Enabled && len(s.cfg.MatrixChat.PublicListenerRooms) > 0}
 	ctx := r.Context()
 	name, err := s.db.SiteSetting(ctx, "name", s.cfg.Domain)
 	if err != nil {
