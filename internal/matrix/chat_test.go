@@ -306,3 +306,35 @@ func TestPersonalRoomAndMatrixIDChange(t *testing.T) {
 		t.Errorf("bob's new ID in the private room: %q, want invite", m)
 	}
 }
+
+// TestReplaceRoom: members move a room to another one; the old room hears where it went and
+// the members are invited into the new one.
+func TestReplaceRoom(t *testing.T) {
+	s := newSite(t, storetest.Open(t, store.SQLite))
+	ctx := context.Background()
+	garten, err := s.groups.Create(ctx, groups.NewGroup{Name: "Garten", Creator: s.people["alice"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.work()
+	old := s.srv.ResolveAlias("#garten-private:localhost")
+	if err := s.alice.Join(old); err != nil {
+		t.Fatal(err)
+	}
+	moved := s.bob.CreateRoom("gartenchat") // a room made elsewhere, open to join
+	if err := s.db.Tx(ctx, func(q *store.Queries) error {
+		return matrix.QueueReplace(ctx, q, garten.ID, true, moved, time.Now())
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.work()
+	eventually(t, "the migration message", func() bool {
+		return slices.Equal(bodies(t, s.alice, old), []string{"Dieser Raum ist umgezogen: " + moved})
+	})
+	if m := s.bot.Membership(moved, s.alice.ID); m != "invite" {
+		t.Errorf("alice in the new room: %q, want invite", m)
+	}
+	if got := storetest.Rows(t, s.db, `SELECT room_id FROM matrix_rooms WHERE is_private`); !slices.Equal(got, []string{moved}) {
+		t.Errorf("the group's private room is %v, want %s", got, moved)
+	}
+}
