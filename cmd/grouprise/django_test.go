@@ -77,3 +77,17 @@ func TestConvertDjangoInPlace(t *testing.T) {
 	s.expect(exitOK, "nothing to do", "", "migrate", "--convert-django")
 	s.expect(exitOK, "all checks passed", "", "check")
 }
+
+func TestMatrixCommanderConsole(t *testing.T) {
+	s := newSite(t, store.SQLite, "")
+	old := filepath.Join(t.TempDir(), "django.sqlite3")
+	copyFixture(t, old)
+	s.expect(exitOK, "applied migration", "", "migrate")
+	s.expect(exitOK, "no problems", "", "import-django", old)
+	out := s.expect(exitOK, "**carol** (Carol Chamäleon)", "user show carol\ngroup show stadtgartn\nquit\nuser show bob\n",
+		"matrix-commander", "--console")
+	if !strings.Contains(out, "did you mean stadtgarten") || strings.Contains(out, "**bob**") {
+		t.Errorf("console:\n%s", out)
+	}
+	s.expect(exitConfig, "matrix_commander.enabled is not true", "", "matrix-commander")
+}

@@ -190,6 +190,8 @@ login() { # [USERNAME PASSWORD]
 
 units_active() {
     IN systemctl is-active grouprise-web.socket grouprise-lmtpd.socket grouprise-tasks.service grouprise-tasks.socket
+    # the chat bot is installed, not enabled (it needs its configuration first)
+    SH '[ "$(systemctl is-enabled grouprise-matrix-commander.service)" = disabled ]'
     SH 'test -S /run/grouprise/web.sock && test -S /var/spool/postfix/private/grouprise-lmtp'
     SH 'stat -c "%U %G %a" /run/grouprise/web.sock | grep -qx "_grouprise www-data 660"'
     SH 'stat -c "%U %G %a" /var/spool/postfix/private/grouprise-lmtp | grep -qx "_grouprise postfix 660"'

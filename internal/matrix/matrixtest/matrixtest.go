@@ -364,6 +364,20 @@ func (u *User) CreateRoom(aliasName string) string {
 	return resp.RoomID
 }
 
+// Send writes a text message into a room.
+func (u *User) Send(room, text string) {
+	u.s.t.Helper()
+	txn := fmt.Sprintf("t%d", time.Now().UnixNano())
+	u.s.do("PUT", "/_matrix/client/v3/rooms/"+pathEscape(room)+"/send/m.room.message/"+txn, u.Token,
+		map[string]any{"msgtype": "m.text", "body": text}, nil)
+}
+
+// Invite invites another user into a room.
+func (u *User) Invite(room, user string) {
+	u.s.t.Helper()
+	u.s.do("POST", "/_matrix/client/v3/rooms/"+pathEscape(room)+"/invite", u.Token, map[string]any{"user_id": user}, nil)
+}
+
 // Join joins a room (by ID or alias).
 func (u *User) Join(room string) error {
 	return u.s.call("POST", "/_matrix/client/v3/join/"+pathEscape(room), u.Token, map[string]any{}, nil)

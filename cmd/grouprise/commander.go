@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"grouprise.org/grouprise/internal/accounts"
+	"grouprise.org/grouprise/internal/commander"
+	"grouprise.org/grouprise/internal/groups"
+	"grouprise.org/grouprise/internal/systemd"
+)
+
+// runMatrixCommander runs the administrators' chat bot, or its console.
+func runMatrixCommander(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("matrix-commander", "[--console]")
+	console := fs.Bool("console", false, "read commands from standard input instead of Matrix rooms")
+	if _, err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	cfg, log, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	mc := cfg.MatrixCommander
+	if !*console {
+		switch {
+		case !mc.Enabled:
+			return usagef("matrix_commander.enabled is not true")
+		case mc.BotID == "" || mc.BotAccessToken == "" || len(mc.AdminRooms) == 0:
+			return usagef("matrix_commander needs bot_id, bot_access_token and admin_rooms")
+		}
+	}
+	db, err := e.openCurrentStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	cmd := &commander.Commander{DB: db, Accounts: accounts.New(db, cfg.SlugReserved, nil),
+		Groups:  groups.New(db, cfg.SlugReserved, nil).WithHooks(len(cfg.HookScriptPaths) > 0).WithChat(cfg.ChatDomain()),
+		BaseURL: cfg.BaseURL(), UnknownID: cfg.UnknownGestaltID, ImporterID: cfg.FeedImporterGestaltID}
+	if *console {
+		sc := bufio.NewScanner(e.stdin)
+		for {
+			fmt.Fprint(e.stderr, "> ")
+			if !sc.Scan() {
+				fmt.Fprintln(e.stderr)
+				return sc.Err()
+			}
+			line := strings.TrimSpace(sc.Text())
+			if line == "" {
+				continue
+			}
+			if line == "quit" || line == "exit" {
+				return nil
+			}
+			fmt.Fprintln(e.stdout, cmd.Run(ctx, line))
+		}
+	}
+	client, err := commander.NewClient(cfg.MatrixChat.AdminAPIURL, mc.BotID, mc.BotAccessToken)
+	if err != nil {
+		return err
+	}
+	bot := &commander.Bot{Commander: cmd, Client: client, AdminRooms: mc.AdminRooms, Log: log, Ready: systemd.Ready}
+	go systemd.Watchdog(ctx, db.Ping)
+	log.Info("matrix commander started", "bot", mc.BotID, "rooms", len(mc.AdminRooms))
+	err = bot.Run(ctx)
+	systemd.Stopping()
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
