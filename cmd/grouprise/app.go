@@ -12,6 +12,8 @@ import (
 
 	"grouprise.org/grouprise/internal/config"
 	"grouprise.org/grouprise/internal/logging"
+	"grouprise.org/grouprise/internal/metrics"
+	"grouprise.org/grouprise/internal/reports"
 	"grouprise.org/grouprise/internal/store"
 )
 
@@ -111,4 +113,35 @@ func runVersion(_ context.Context, e *env, args []string) error {
 		}
 	}
 	return nil
+}
+
+// observe prepares a daemon's metrics (served on metrics.listen, if set, until ctx ends) and
+// its error reports (mail to log_recipient_emails, Sentry with sentry.dsn).
+// serve is false for one-off runs (tasks --once), which must not take the daemon's listener.
+func observe(ctx context.Context, cfg *config.Config, log *slog.Logger, daemon string, db *store.DB, serve bool) (*metrics.Registry, *reports.Reporter, error) {
+	addr, err := metrics.Address(cfg.Metrics.Listen, daemon)
+	if err != nil {
+		return nil, nil, &config.Error{Key: "metrics.listen", Msg: err.Error()}
+	}
+	var reg *metrics.Registry
+	if addr != "" && serve {
+		reg = metrics.New(daemon, version)
+		reg.DB(db.PoolStats)
+		go func() {
+			if err := reg.Serve(ctx, addr, log); err != nil {
+				log.Error("metrics are not served", "err", err)
+			}
+		}()
+	}
+	sentryClient, err := reports.NewSentry(cfg.Sentry.DSN, version, daemon, cfg.Sentry.InitOptions)
+	if err != nil {
+		return nil, nil, &config.Error{Key: "sentry.dsn", Msg: err.Error()}
+	}
+	site, err := db.SiteSetting(ctx, "name", cfg.Domain)
+	if err != nil {
+		return nil, nil, err
+	}
+	rep := &reports.Reporter{DB: db, Daemon: daemon, Recipients: cfg.LogRecipientEmails, From: cfg.DefaultFromEmail,
+		Site: site, Log: log, Sentry: sentryClient}
+	return reg, rep, nil
 }

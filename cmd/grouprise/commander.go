@@ -59,6 +59,9 @@ func runMatrixCommander(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintln(e.stdout, cmd.Run(ctx, line))
 		}
 	}
+	if _, _, err := observe(ctx, cfg, log, "matrix-commander", db, true); err != nil {
+		return err
+	}
 	client, err := commander.NewClient(cfg.MatrixChat.AdminAPIURL, mc.BotID, mc.BotAccessToken)
 	if err != nil {
 		return err

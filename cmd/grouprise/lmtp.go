@@ -43,6 +43,14 @@ func runLMTPD(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	srv := lmtp.NewServer(d, cfg.Domain, cfg.LMTP.MaxMessageSize, log)
+	reg, rep, err := observe(ctx, cfg, log, "lmtpd", db, true)
+	if err != nil {
+		return err
+	}
+	srv.Reports = rep
+	if reg != nil {
+		srv.Metrics = reg.NewLMTP()
+	}
 	systemd.Ready()
 	go systemd.Watchdog(ctx, db.Ping)
 	log.Info("LMTP daemon serving", "listen", l.Addr().String(), "database", db.Location)

@@ -10,6 +10,7 @@ import (
 
 	"grouprise.org/grouprise/internal/i18n"
 	"grouprise.org/grouprise/internal/mail"
+	"grouprise.org/grouprise/internal/metrics"
 	"grouprise.org/grouprise/internal/systemd"
 	"grouprise.org/grouprise/internal/tasks"
 	"grouprise.org/grouprise/internal/wakeup"
@@ -42,7 +43,23 @@ func runTasks(ctx context.Context, e *env, args []string) error {
 		c.Out = e.stderr
 	}
 	defer transport.Close()
-	runner := tasks.New(db, log, tasks.Options{Workers: *workers})
+	reg, rep, err := observe(ctx, cfg, log, "tasks", db, !*once)
+	if err != nil {
+		return err
+	}
+	var taskMetrics *metrics.Tasks
+	if reg != nil {
+		taskMetrics = reg.NewTasks(func(ctx context.Context) (metrics.Queue, error) {
+			now := time.Now()
+			st, err := db.QueueStats(ctx, now)
+			q := metrics.Queue{Waiting: st.Waiting, Running: st.Running, Parked: st.Parked}
+			if !st.OldestDue.IsZero() {
+				q.OldestWaiting = now.Sub(st.OldestDue)
+			}
+			return q, err
+		})
+	}
+	runner := tasks.New(db, log, tasks.Options{Workers: *workers, Metrics: taskMetrics, Reports: rep})
 	periodic, err := tasks.Register(runner, cfg, catalog, transport)
 	if err != nil {
 		return err

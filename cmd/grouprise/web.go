@@ -6,6 +6,7 @@ import (
 
 	"grouprise.org/grouprise/internal/config"
 	"grouprise.org/grouprise/internal/i18n"
+	"grouprise.org/grouprise/internal/metrics"
 	"grouprise.org/grouprise/internal/notify"
 	"grouprise.org/grouprise/internal/systemd"
 	"grouprise.org/grouprise/internal/wakeup"
@@ -40,8 +41,16 @@ func runWeb(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	reg, rep, err := observe(ctx, cfg, log, "web", db, true)
+	if err != nil {
+		return err
+	}
+	var httpMetrics *metrics.HTTP
+	if reg != nil {
+		httpMetrics = reg.NewHTTP()
+	}
 	srv, err := web.New(web.Deps{Config: cfg, DB: db, Catalog: catalog, Notifier: notifier, Log: log,
-		Wake: func() { wakeup.Send(cfg.Tasks.Listen) }})
+		Wake: func() { wakeup.Send(cfg.Tasks.Listen) }, Metrics: httpMetrics, Reports: rep})
 	if err != nil {
 		return err
 	}

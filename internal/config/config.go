@@ -61,9 +61,10 @@ type Config struct {
 	OIDCProvider    OIDCProvider    `yaml:"oidc_provider"`
 	Sentry          Sentry          `yaml:"sentry"`
 
-	Web   Web   `yaml:"web"`
-	LMTP  LMTP  `yaml:"lmtp"`
-	Tasks Tasks `yaml:"tasks"`
+	Web     Web     `yaml:"web"`
+	LMTP    LMTP    `yaml:"lmtp"`
+	Tasks   Tasks   `yaml:"tasks"`
+	Metrics Metrics `yaml:"metrics"`
 
 	// Sources lists the files that were read, in the order they were merged.
 	Sources []string `yaml:"-"`
@@ -190,6 +191,13 @@ type Web struct {
 type LMTP struct {
 	Listen         string `yaml:"listen"`
 	MaxMessageSize int64  `yaml:"max_message_size"`
+}
+
+// Metrics configures the operators' Prometheus listeners (off when Listen is empty): a unix
+// socket path with {daemon}, or a loopback host:port — web on the port, lmtpd on +1, tasks
+// on +2, matrix-commander on +3.
+type Metrics struct {
+	Listen string `yaml:"listen"`
 }
 
 // Tasks configures the wake-up socket of `grouprise tasks`.

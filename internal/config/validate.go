@@ -3,9 +3,11 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -142,6 +144,18 @@ func (c *Config) validate(origin func(key string) string) error {
 	listen(c.Web.Listen, "web.listen")
 	listen(c.LMTP.Listen, "lmtp.listen")
 	listen(c.Tasks.Listen, "tasks.listen")
+	if m := c.Metrics.Listen; m != "" {
+		if filepath.IsAbs(m) {
+			check(strings.Contains(m, "{daemon}"), "metrics.listen",
+				"a unix socket path needs {daemon} (one socket per daemon), got %q", m)
+		} else {
+			host, port, err := net.SplitHostPort(m)
+			_, perr := strconv.Atoi(port)
+			ip := net.ParseIP(host)
+			check(err == nil && perr == nil && (host == "localhost" || (ip != nil && ip.IsLoopback())), "metrics.listen",
+				"expected a loopback address with a port (127.0.0.1:9501) or a unix socket path with {daemon}, got %q", m)
+		}
+	}
 	atLeast(c.LMTP.MaxMessageSize, "lmtp.max_message_size", 1024)
 	atLeast(int64(c.Web.AnonymousCache), "web.anonymous_cache", 0)
 

@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"grouprise.org/grouprise/internal/metrics"
+	"grouprise.org/grouprise/internal/reports"
 )
 
 // Server answers LMTP for the MTA: recipients are checked at RCPT; after DATA every
@@ -21,6 +24,10 @@ type Server struct {
 	log     *slog.Logger
 	maxSize int64
 	srv     *smtp.Server
+	// Metrics counts transactions and recipients (nil: off); Reports tells the administrators
+	// of deliveries that failed (nil: logged only).
+	Metrics *metrics.LMTP
+	Reports *reports.Reporter
 }
 
 // NewServer returns the LMTP server; maxSize limits a message (lmtp.max_message_size).
@@ -91,10 +98,12 @@ func (se *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	defer cancel()
 	r, err := se.s.d.Check(ctx, to)
 	if errors.Is(err, ErrUnknownRecipient) {
+		se.s.Metrics.Recipient(metrics.Refused)
 		return errNoSuchUser
 	}
 	if err != nil {
 		se.s.log.Error("checking a recipient failed", "recipient", to, "err", err)
+		se.s.Metrics.Recipient(metrics.TempFail)
 		return errTemporary
 	}
 	se.recipients = append(se.recipients, r)
@@ -132,12 +141,20 @@ func (se *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
 		se.s.log.Warn("an unreadable mail was refused", "from", se.from, "err", err)
 		for _, rc := range se.recipients {
 			status.SetStatus(rc.Address, errUnreadable)
+			se.s.Metrics.Recipient(metrics.Refused)
 		}
+		se.s.Metrics.Transaction(metrics.Refused)
 		return errUnreadable
 	}
+	worst := metrics.Delivered
 	for _, rc := range se.recipients {
-		status.SetStatus(rc.Address, se.deliver(rc, p))
+		err := se.deliver(rc, p)
+		status.SetStatus(rc.Address, err)
+		if errors.Is(err, errTemporary) {
+			worst = metrics.TempFail
+		}
 	}
+	se.s.Metrics.Transaction(worst)
 	return nil
 }
 
@@ -148,8 +165,14 @@ func (se *session) deliver(rc *Recipient, p *Parsed) error {
 	if err != nil {
 		se.s.log.Error("delivering a mail failed; the MTA will try again", "recipient", rc.Address,
 			"message_id", p.MessageID, "err", err)
+		se.s.Metrics.Recipient(metrics.TempFail)
+		se.s.Reports.Report(context.WithoutCancel(ctx), reports.Event{Where: "lmtp delivery",
+			Summary: "delivering a mail failed; the MTA will try again: " + err.Error(),
+			Detail:  fmt.Sprintf("recipient %s, sender %s, Message-ID %s\n\n%+v", rc.Address, se.from, p.MessageID, err)})
 		return errTemporary
 	}
+	se.s.Metrics.Recipient(map[Outcome]string{Delivered: metrics.Delivered, Duplicate: metrics.Delivered,
+		Dropped: metrics.Dropped, Refused: metrics.Explained}[outcome])
 	se.s.log.Info("mail received", "recipient", rc.Address, "from", se.from, "outcome", outcome.String(),
 		"message_id", p.MessageID)
 	var msg string

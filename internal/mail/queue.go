@@ -67,3 +67,17 @@ func (s *Sender) Handle(ctx context.Context, j *store.Job) error {
 	}
 	return s.Transport.Send(ctx, job.Envelope, data)
 }
+
+// ItemDate is the date of a queued mail's message (for a notification: when its content or
+// comment was made), or the zero time.
+func ItemDate(j *store.Job) time.Time {
+	var job struct {
+		Message struct {
+			Date time.Time
+		}
+	}
+	if err := json.Unmarshal(j.Payload, &job); err != nil {
+		return time.Time{}
+	}
+	return job.Message.Date
+}

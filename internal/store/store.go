@@ -211,6 +211,9 @@ func (db *DB) Tx(ctx context.Context, fn func(q *Queries) error) error {
 	return nil
 }
 
+// PoolStats are the connection pool's numbers (for the metrics).
+func (db *DB) PoolStats() sql.DBStats { return db.sql.Stats() }
+
 // Dialect tells which SQL flavour the queries are written for.
 func (q *Queries) Dialect() Dialect { return q.d }
 

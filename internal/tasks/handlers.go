@@ -38,7 +38,19 @@ func Register(r *Runner, cfg *config.Config, catalog *i18n.Catalog, transport ma
 	if err != nil {
 		return nil, err
 	}
-	r.Handle(mail.JobKind, (&mail.Sender{Transport: transport}).Handle, MailPolicy)
+	sender := &mail.Sender{Transport: transport}
+	r.Handle(mail.JobKind, func(ctx context.Context, j *store.Job) error {
+		err := sender.Handle(ctx, j)
+		if r.opts.Metrics != nil {
+			switch {
+			case err == nil:
+				r.opts.Metrics.Mail(true, r.now().Sub(mail.ItemDate(j)))
+			case mail.IsPermanent(err) || j.Attempts >= MailPolicy.MaxAttempts:
+				r.opts.Metrics.Mail(false, 0)
+			}
+		}
+		return err
+	}, MailPolicy)
 	r.HandleTx(notify.JobKind, notifier.Fanout, DefaultPolicy)
 	// A failing script is logged, not retried; the policy covers a runner that stopped midway.
 	r.Handle(hooks.JobKind, (&hooks.Runner{Paths: cfg.HookScriptPaths, Log: r.log}).Handle, DefaultPolicy)

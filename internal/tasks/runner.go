@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"grouprise.org/grouprise/internal/mail"
+	"grouprise.org/grouprise/internal/metrics"
+	"grouprise.org/grouprise/internal/reports"
 	"grouprise.org/grouprise/internal/store"
 )
 
@@ -68,6 +70,10 @@ type Options struct {
 	Poll time.Duration
 	// Grace is how long running jobs may finish after the runner was told to stop (default 30 s).
 	Grace time.Duration
+	// Metrics counts jobs and mails (nil: off); Reports tells the administrators of parked
+	// jobs (nil: logged only).
+	Metrics *metrics.Tasks
+	Reports *reports.Reporter
 }
 
 // Runner works off the job queue.
@@ -277,9 +283,15 @@ func (r *Runner) process(ctx context.Context, j *store.Job) {
 	err := r.call(ctx, h, j)
 	if err == nil {
 		log.Debug("job done", "took", time.Since(start))
+		r.opts.Metrics.Job(j.Kind, "done", time.Since(start))
 		return
 	}
-	r.fail(ctx, log, j, h.policy, err)
+	parked := r.fail(ctx, log, j, h.policy, err)
+	outcome := "retry"
+	if parked {
+		outcome = "parked"
+	}
+	r.opts.Metrics.Job(j.Kind, outcome, time.Since(start))
 }
 
 // call runs the handler, turning a panic into an error; a TxHandler's transaction also
@@ -311,21 +323,25 @@ func (r *Runner) call(ctx context.Context, h handler, j *store.Job) (err error) 
 	return nil
 }
 
-// fail schedules the next attempt of a failed job, or parks it.
-func (r *Runner) fail(ctx context.Context, log *slog.Logger, j *store.Job, p Policy, cause error) {
+// fail schedules the next attempt of a failed job, or parks it (and says so).
+func (r *Runner) fail(ctx context.Context, log *slog.Logger, j *store.Job, p Policy, cause error) bool {
 	if errors.Is(cause, store.ErrLeaseLost) {
 		log.Warn("another runner took this job over; leaving it to that runner")
-		return
+		return false
 	}
 	park := errors.Is(cause, ErrPermanent) || mail.IsPermanent(cause) || j.Attempts >= p.MaxAttempts
 	retryAt := r.now().Add(p.Backoff(j.Attempts))
 	if err := r.db.RetryJob(context.WithoutCancel(ctx), j, cause.Error(), retryAt, park); err != nil {
 		log.Error("recording a job's failure failed; its lease will expire and it runs again", "err", err, "cause", cause)
-		return
+		return false
 	}
 	if park {
 		log.Error("job failed and was parked; `grouprise check` lists it", "err", cause)
+		r.opts.Reports.Report(context.WithoutCancel(ctx), reports.Event{Where: "job " + j.Kind,
+			Summary: fmt.Sprintf("job %d (%s) was given up after %d attempts", j.ID, j.Kind, j.Attempts),
+			Detail:  fmt.Sprintf("last error: %v\n\n`grouprise jobs` lists parked jobs; `grouprise jobs retry %d` queues it again.", cause, j.ID)})
 	} else {
 		log.Warn("job failed; it will be tried again", "err", cause, "retry_at", retryAt.UTC().Format(time.RFC3339))
 	}
+	return park
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 
@@ -36,6 +37,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	if !errors.Is(err, context.Canceled) { // the visitor left: nothing to report
+		s.report(r, err.Error(), fmt.Sprintf("%+v", err))
+	}
 	s.errorPage(w, r, http.StatusInternalServerError, "error.internal")
 }
 

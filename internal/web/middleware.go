@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"grouprise.org/grouprise/internal/access"
+	"grouprise.org/grouprise/internal/metrics"
+	"grouprise.org/grouprise/internal/reports"
 	"grouprise.org/grouprise/internal/store"
 )
 
@@ -26,7 +28,10 @@ func (s *Server) middleware(routes http.Handler) http.Handler {
 	h = s.withPageCache(h)
 	// Static files need no session, no viewer and no language.
 	mux := http.NewServeMux()
-	mux.HandleFunc("/stadt/static/", s.serveStatic)
+	mux.HandleFunc("/stadt/static/", func(w http.ResponseWriter, r *http.Request) {
+		metrics.SetRoute(r, "GET /stadt/static/")
+		s.serveStatic(w, r)
+	})
 	mux.Handle("/", h)
 	h = s.withSecurityHeaders(mux)
 	h = s.withRecovery(h)
@@ -60,7 +65,17 @@ func (s *Server) withLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
+		var route *string
+		if s.metrics != nil {
+			r, route = metrics.WithRoute(r)
+		}
 		next.ServeHTTP(sw, r)
+		if route != nil {
+			if *route == "" { // answered before routing (from the page cache, a refusal)
+				_, *route = s.routesMux.Handler(r)
+			}
+			s.metrics.Observe(*route, r.Method, sw.status, time.Since(start))
+		}
 		if sw.status >= 500 {
 			s.log.Warn("request failed", "method", r.Method, "path", r.URL.Path, "status", sw.status, "took", time.Since(start))
 		} else {
@@ -77,7 +92,9 @@ func (s *Server) withRecovery(next http.Handler) http.Handler {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				s.log.Error("panic while serving a request", "path", r.URL.Path, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				stack := string(debug.Stack())
+				s.log.Error("panic while serving a request", "path", r.URL.Path, "panic", fmt.Sprint(p), "stack", stack)
+				s.report(r, fmt.Sprintf("panic: %v", p), stack)
 				s.errorPage(w, r, http.StatusInternalServerError, "error.internal")
 			}
 		}()
@@ -156,4 +173,18 @@ func (s *Server) language(r *http.Request, v *access.Viewer) string {
 func lang(r *http.Request) string {
 	l, _ := r.Context().Value(langKey).(string)
 	return l
+}
+
+// report tells the administrators of an unexpected error while serving r, grouped by the
+// route that failed.
+func (s *Server) report(r *http.Request, summary, detail string) {
+	if s.reports == nil {
+		return
+	}
+	_, pattern := s.routesMux.Handler(r)
+	if pattern == "" {
+		pattern = r.URL.Path
+	}
+	s.reports.Report(context.WithoutCancel(r.Context()), reports.Event{Where: pattern, Summary: summary,
+		Detail: fmt.Sprintf("%s %s\n\n%s", r.Method, r.URL.RequestURI(), detail)})
 }

@@ -189,5 +189,9 @@ func (s *Server) routes() http.Handler {
 	// groups and people share /<slug>/
 	mux.HandleFunc("GET /{entity}/{$}", s.entity)
 	mux.HandleFunc("/", s.notFound)
+	if s.testRoutes != nil {
+		s.testRoutes(mux)
+	}
+	s.routesMux = mux
 	return mux
 }

@@ -21,8 +21,10 @@ import (
 	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/i18n"
 	"grouprise.org/grouprise/internal/markdown"
+	"grouprise.org/grouprise/internal/metrics"
 	"grouprise.org/grouprise/internal/notify"
 	"grouprise.org/grouprise/internal/polls"
+	"grouprise.org/grouprise/internal/reports"
 	"grouprise.org/grouprise/internal/store"
 	"grouprise.org/grouprise/static"
 )
@@ -36,12 +38,21 @@ type Deps struct {
 	Log      *slog.Logger
 	// Wake tells the task runner that jobs wait (after a commit that queued some).
 	Wake func()
+	// Metrics counts requests (nil: metrics are off); Reports tells the administrators of
+	// panics and failed pages (nil: logged only).
+	Metrics *metrics.HTTP
+	Reports *reports.Reporter
+
+	// testRoutes adds routes in this package's tests (a handler that panics).
+	testRoutes func(*http.ServeMux)
 }
 
 // Server serves the site.
 type Server struct {
 	cfg           *config.Config
 	db            *store.DB
+	metrics       *metrics.HTTP
+	reports       *reports.Reporter
 	catalog       *i18n.Catalog
 	notifier      *notify.Notifier
 	log           *slog.Logger
@@ -56,6 +67,8 @@ type Server struct {
 	views         *views
 	assets        map[string]*static.Asset
 	handler       http.Handler
+	routesMux     *http.ServeMux // the routes, to name the pattern of a failed request
+	testRoutes    func(*http.ServeMux)
 	site          siteCache
 	// cache keeps pages of anonymous visitors for a moment; nil when off.
 	cache *pageCache
@@ -68,6 +81,7 @@ type Server struct {
 func New(d Deps) (*Server, error) {
 	s := &Server{
 		cfg: d.Config, db: d.DB, catalog: d.Catalog, notifier: d.Notifier, log: d.Log, wake: d.Wake,
+		metrics: d.Metrics, reports: d.Reports, testRoutes: d.testRoutes,
 		accounts:      accounts.New(d.DB, d.Config.SlugReserved, d.Notifier),
 		groups:        groups.New(d.DB, d.Config.SlugReserved, d.Notifier).WithHooks(len(d.Config.HookScriptPaths) > 0).WithChat(d.Config.ChatDomain()),
 		conversations: conversations.New(d.DB),
