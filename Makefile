@@ -12,7 +12,7 @@ DEV_ENV   := GROUPRISE_CONFIG=$(VAR)/conf.d
 
 # Debian packages the tests need: a C compiler for SQLite (cgo), PostgreSQL's server and
 # Chromium for the browser test.
-TEST_PACKAGES := gcc libc6-dev postgresql chromium systemd
+TEST_PACKAGES := gcc libc6-dev postgresql chromium systemd libjs-leaflet
 
 # Debian packages that build the .deb and check it.
 DEB_PACKAGES := build-essential debhelper po-debconf lintian dpkg-dev

@@ -14,8 +14,8 @@ LOG=$WORK/log
 MIRROR=${SYSTEST_MIRROR:-$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || echo http://deb.debian.org/debian)}
 # The package's dependencies and what the checks use, baked into the image: the install
 # inside runs offline.
-BASE_PKGS=systemd,systemd-sysv,dbus,apt,ca-certificates,adduser,debconf,nginx-light,postfix,swaks,curl,procps,iproute2,sqlite3,postgresql,postgresql-client
-KEY=$(echo "bookworm $MIRROR $BASE_PKGS v2" | sha256sum | cut -c1-12)
+BASE_PKGS=systemd,systemd-sysv,dbus,apt,ca-certificates,adduser,debconf,libjs-leaflet,nginx-light,postfix,swaks,curl,procps,iproute2,sqlite3,postgresql,postgresql-client
+KEY=$(echo "bookworm $MIRROR $BASE_PKGS v3" | sha256sum | cut -c1-12)
 TARBALL=$CACHE/rootfs-$KEY.tar.zst
 DOMAIN=grouprise.test
 mkdir -p "$CACHE" "$LOG"
@@ -251,6 +251,23 @@ restart_under_load() {
     wait_for 30 SH 'mailq | grep -q "Mail queue is empty"'
 }
 
+# The optional features as an operator turns them on: maps (Leaflet from libjs-leaflet
+# through nginx) and the metrics sockets of the daemons.
+optional_features() {
+    SH 'printf "enabled: true\n" | grouprise settings set geo
+        printf "listen: /run/grouprise-metrics/{daemon}.sock\n" | grouprise settings set metrics
+        systemctl restart grouprise-web grouprise-lmtpd grouprise-tasks'
+    status_is /javascript/leaflet/leaflet.js 200
+    page_has /garten/ /javascript/leaflet/leaflet.js
+    for d in web lmtpd tasks; do
+        wait_for 20 SH "test -S /run/grouprise-metrics/$d.sock" || { echo "no metrics socket for $d"; return 1; }
+        SH "curl -sS --unix-socket /run/grouprise-metrics/$d.sock http://localhost/metrics" > "$LOG/metrics-$d.txt"
+        grep -q "^grouprise_build_info{.*daemon=\"$d\"" "$LOG/metrics-$d.txt" || { echo "metrics of $d:"; head "$LOG/metrics-$d.txt"; return 1; }
+    done
+    grep -q '^grouprise_http_requests_total{' "$LOG/metrics-web.txt"
+    grep -q '^grouprise_jobs{state="waiting"}' "$LOG/metrics-tasks.txt"
+}
+
 maintenance() {
     IN systemctl stop grouprise-web.socket grouprise-web.service
     local ok=0
@@ -285,6 +302,7 @@ check "mail to the group address becomes a conversation" conversation_arrives "S
 check "the notification leaves through Postfix" notification_leaves "Systest Hallo"
 check "restarts under load lose no request and no mail" restart_under_load
 check "grouprise check" SH 'grouprise check'
+check "maps and metrics when an operator turns them on" optional_features
 check "systemd-analyze verify accepts the units" SH 'systemd-analyze verify --man=no /lib/systemd/system/grouprise-*.socket /lib/systemd/system/grouprise-*.service && [ -s /usr/share/man/man8/grouprise.8.gz ]'
 check "the maintenance page while the daemon is down" maintenance
 check "purge" purge

@@ -40,7 +40,7 @@ type site struct {
 	db   *store.DB
 }
 
-func startSite(t *testing.T) *site {
+func startSite(t *testing.T, extra ...string) *site {
 	t.Helper()
 	db := storetest.Open(t, store.SQLite)
 	sink := mailtest.Start(t)
@@ -48,7 +48,7 @@ func startSite(t *testing.T) *site {
 	dir := t.TempDir()
 	cfg, err := config.LoadFiles(config.Options{Overlay: map[string][]byte{"/e2e.yaml": []byte(fmt.Sprintf(
 		"domain: 127.0.0.1\ntransport_security: disabled\nsecret_key: e2e-secret-0123456789\ndata_path: %s\n"+
-			"email_submission: {backend: smtp, host: %s, port: %s}\n", dir, host, port))}}, "/e2e.yaml")
+			"email_submission: {backend: smtp, host: %s, port: %s}\n%s", dir, host, port, strings.Join(extra, "")))}}, "/e2e.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

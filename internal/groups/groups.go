@@ -225,6 +225,22 @@ func (g *Groups) SetImage(ctx context.Context, group *store.Group, kind, file st
 	})
 }
 
+// ErrLocationInvalid is a place off the map.
+var ErrLocationInvalid = errors.New("a location is a latitude from -90 to 90 and a longitude from -180 to 180")
+
+// SetLocation places a group on the map (lat and lon both given) or takes it off (both nil).
+func (g *Groups) SetLocation(ctx context.Context, group *store.Group, lat, lon *float64) error {
+	if (lat == nil) != (lon == nil) || (lat != nil && (*lat < -90 || *lat > 90 || *lon < -180 || *lon > 180)) {
+		return ErrLocationInvalid
+	}
+	return g.db.Tx(ctx, func(q *store.Queries) error {
+		if err := q.SetGroupLocation(ctx, group.ID, lat, lon); err != nil {
+			return err
+		}
+		return g.hook(ctx, q, hooks.Changed, group.ID, group.Slug)
+	})
+}
+
 // Delete removes a group with its memberships, subscriptions and publications (the contents
 // stay, as in the original).
 func (g *Groups) Delete(ctx context.Context, id int64) error {

@@ -26,6 +26,8 @@ type Group struct {
 	URLImportFeed    bool
 	Avatar           string // files below media_root, "" for none
 	Logo             string
+	// Latitude and Longitude place the group on the map (both or neither).
+	Latitude, Longitude sql.Null[float64]
 }
 
 // Membership is a member of a group, with who added them and when.
@@ -39,13 +41,13 @@ type Membership struct {
 
 const groupColumns = `gr.id, gr.slug, gr.name, gr.date_created, gr.time_modified, gr.gestalt_created_id,
 	gr.score, gr.address, gr.avatar_color, gr.date_founded, gr.description, gr.url, gr.closed, gr.url_import_feed,
-	gr.avatar, gr.logo`
+	gr.avatar, gr.logo, gr.latitude, gr.longitude`
 
 // fields are the scan destinations matching groupColumns.
 func (g *Group) fields() []any {
 	return []any{&g.ID, &g.Slug, &g.Name, &g.DateCreated, &g.TimeModified, &g.GestaltCreatedID,
 		&g.Score, &g.Address, &g.AvatarColor, &g.DateFounded, &g.Description, &g.URL, &g.Closed, &g.URLImportFeed,
-		&g.Avatar, &g.Logo}
+		&g.Avatar, &g.Logo, &g.Latitude, &g.Longitude}
 }
 
 func scanGroup(row interface{ Scan(...any) error }) (*Group, error) {
@@ -282,8 +284,10 @@ type GroupQuery struct {
 	Name     string  // part of the name, any case
 	MemberOf []int64 // only these groups (a person's), when OnlyMine
 	OnlyMine bool
-	Limit    int
-	Offset   int
+	// HasLocation lists only groups placed on the map.
+	HasLocation bool
+	Limit       int
+	Offset      int
 }
 
 // SearchGroups lists groups by activity, with their member counts.
@@ -294,6 +298,9 @@ func (q *Queries) SearchGroups(ctx context.Context, gq GroupQuery) ([]*GroupSumm
 		// lower() folds ASCII only in SQLite; the pattern is folded the same way.
 		where = append(where, "lower(gr.name) LIKE ?")
 		args = append(args, "%"+strings.ToLower(escapeLike(gq.Name))+"%")
+	}
+	if gq.HasLocation {
+		where = append(where, "gr.latitude IS NOT NULL AND gr.longitude IS NOT NULL")
 	}
 	if gq.OnlyMine {
 		if len(gq.MemberOf) == 0 {
@@ -393,4 +400,9 @@ func (q *Queries) GroupsOfMember(ctx context.Context, gestaltID int64) ([]*Group
 		return nil, fmt.Errorf("store: groups of %d: %w", gestaltID, err)
 	}
 	return collect(rows, scanGroup)
+}
+
+// SetGroupLocation places a group on the map, or takes it off (nil).
+func (q *Queries) SetGroupLocation(ctx context.Context, id int64, lat, lon *float64) error {
+	return q.updateOne(ctx, "group location", `UPDATE groups SET latitude = ?, longitude = ? WHERE id = ?`, lat, lon, id)
 }

@@ -85,9 +85,17 @@ type apiGroup struct {
 	Avatar      string `json:"avatar"`
 	AvatarColor string `json:"avatar_color"`
 	URL         string `json:"url"`
+	// Location is there with ?include=location (maps on), null for groups not on the map.
+	Location *apiLocation `json:"location,omitempty"`
 }
 
-// apiGroups lists groups: ?name= (part of the name), ?slug= (exactly, any case), ?id=1,2.
+type apiLocation struct {
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
+}
+
+// apiGroups lists groups: ?name= (part of the name), ?slug= (exactly, any case), ?id=1,2;
+// with maps on, ?has_location=1 only those on the map and ?include=location their places.
 func (s *Server) apiGroups(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
@@ -112,7 +120,11 @@ func (s *Server) apiGroups(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	default:
-		found, err := s.db.SearchGroups(ctx, store.GroupQuery{Name: q.Get("name"), Limit: 50})
+		gq := store.GroupQuery{Name: q.Get("name"), Limit: 50}
+		if s.cfg.Geo.Enabled && (q.Get("has_location") == "1" || q.Get("has_location") == "true") {
+			gq.HasLocation, gq.Limit = true, 1000
+		}
+		found, err := s.db.SearchGroups(ctx, gq)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -127,6 +139,9 @@ func (s *Server) apiGroups(w http.ResponseWriter, r *http.Request) {
 			AvatarColor: g.AvatarColor, URL: s.cfg.BaseURL() + "/" + g.Slug + "/"}
 		if g.Avatar != "" {
 			ag.Avatar = s.cfg.BaseURL() + "/-/" + g.Avatar
+		}
+		if s.cfg.Geo.Enabled && strings.Contains(q.Get("include"), "location") && g.Latitude.Valid && g.Longitude.Valid {
+			ag.Location = &apiLocation{Latitude: g.Latitude.V, Longitude: g.Longitude.V}
 		}
 		out = append(out, ag)
 	}

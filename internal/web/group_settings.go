@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"grouprise.org/grouprise/internal/groups"
@@ -35,6 +37,10 @@ func (s *Server) groupSettings(w http.ResponseWriter, r *http.Request) {
 	if g.URLImportFeed {
 		f.Values.Set("url_import_feed", "on")
 	}
+	if g.Latitude.Valid && g.Longitude.Valid {
+		f.Values.Set("latitude", strconv.FormatFloat(g.Latitude.V, 'f', -1, 64))
+		f.Values.Set("longitude", strconv.FormatFloat(g.Longitude.V, 'f', -1, 64))
+	}
 	s.render(w, r, http.StatusOK, "group_settings", s.t(r, "group_settings.title"), groupSettingsData{Group: g, Form: f})
 }
 
@@ -52,6 +58,13 @@ func (s *Server) updateGroupSettings(w http.ResponseWriter, r *http.Request) {
 	if f.Get("date_founded") != "" && err != nil {
 		f.Fail("date_founded", s.t(r, "error.date_invalid"))
 	}
+	var lat, lon *float64
+	if s.cfg.Geo.Enabled {
+		var ok bool
+		if lat, lon, ok = parseLocation(f.Get("latitude"), f.Get("longitude")); !ok {
+			f.Fail("latitude", s.t(r, "geo.invalid"))
+		}
+	}
 	if f.Valid() {
 		err = s.groups.UpdateSettings(r.Context(), g, store.GroupSettings{Name: f.Get("name"), Slug: f.Get("slug"),
 			Description: f.Get("description"), Address: f.Get("address"), URL: f.Get("url"), DateFounded: founded,
@@ -62,6 +75,12 @@ func (s *Server) updateGroupSettings(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		} else {
+			if s.cfg.Geo.Enabled {
+				if err := s.groups.SetLocation(r.Context(), g, lat, lon); err != nil {
+					s.fail(w, r, err)
+					return
+				}
+			}
 			s.flash(r, msgSuccess, s.t(r, "settings.saved"))
 			redirect(w, r, "/stadt/settings/group/?group="+f.Get("slug"))
 			return
@@ -81,4 +100,18 @@ func settingsField(err error) string {
 		return "url"
 	}
 	return "name"
+}
+
+// parseLocation reads the coordinates of the settings form: both empty (no location) or
+// both numbers on the map (a decimal comma is taken too).
+func parseLocation(latText, lonText string) (lat, lon *float64, ok bool) {
+	if latText == "" && lonText == "" {
+		return nil, nil, true
+	}
+	la, err1 := strconv.ParseFloat(strings.ReplaceAll(latText, ",", "."), 64)
+	lo, err2 := strconv.ParseFloat(strings.ReplaceAll(lonText, ",", "."), 64)
+	if err1 != nil || err2 != nil || la < -90 || la > 90 || lo < -180 || lo > 180 {
+		return nil, nil, false
+	}
+	return &la, &lo, true
 }

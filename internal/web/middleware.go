@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -105,8 +106,7 @@ func (s *Server) withRecovery(next http.Handler) http.Handler {
 // withSecurityHeaders sets the content security policy and, unless transport_security is
 // disabled, HSTS.
 func (s *Server) withSecurityHeaders(next http.Handler) http.Handler {
-	csp := "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; " +
-		"object-src 'none'; base-uri 'self'; form-action 'self' https:; frame-ancestors 'self'"
+	csp := s.csp(false)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", csp)
@@ -187,4 +187,25 @@ func (s *Server) report(r *http.Request, summary, detail string) {
 	}
 	s.reports.Report(context.WithoutCancel(r.Context()), reports.Event{Where: pattern, Summary: summary,
 		Detail: fmt.Sprintf("%s %s\n\n%s", r.Method, r.URL.RequestURI(), detail)})
+}
+
+// csp is the content security policy: this origin only, plus the map tiles' servers when
+// maps are on; embeddable pages may be framed anywhere.
+func (s *Server) csp(embeddable bool) string {
+	img := "img-src 'self' data:"
+	if s.cfg.Geo.Enabled {
+		if u, err := url.Parse(strings.ReplaceAll(s.cfg.Geo.TileServer.URL, "{s}.", "")); err == nil && u.Host != "" {
+			host := u.Host
+			if strings.Contains(s.cfg.Geo.TileServer.URL, "{s}.") {
+				host = "*." + host
+			}
+			img += " " + u.Scheme + "://" + host
+		}
+	}
+	frames := "frame-ancestors 'self'"
+	if embeddable {
+		frames = "frame-ancestors *"
+	}
+	return "default-src 'self'; " + img + "; style-src 'self' 'unsafe-inline'; script-src 'self'; " +
+		"object-src 'none'; base-uri 'self'; form-action 'self' https:; " + frames
 }

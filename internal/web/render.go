@@ -191,6 +191,8 @@ type page struct {
 	Feeds []alternate
 	// Content is the rendered page, for the layout.
 	Content template.HTML
+	// Bare pages (embedded in other sites) have no header, footer or counters.
+	Bare bool
 }
 
 // pageMeta describes a page for link previews (OpenGraph); page data provides it with a
@@ -213,6 +215,10 @@ type siteInfo struct {
 	Counters      struct{ Groups, People, Contributions int }
 	// Chat is on (matrix_chat.enabled); ChatFeed: public listener rooms are configured.
 	Chat, ChatFeed bool
+	// Geo is on (geo.enabled): maps with Leaflet (Debian's libjs-leaflet) from these tiles;
+	// MapCenter is the JSON of the initial bounds [[lat, lon], [lat, lon]].
+	Geo                               bool
+	Tiles, TileAttribution, MapCenter string
 }
 
 // render writes a page with status code; a template error becomes a 500 page.
@@ -226,6 +232,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	p := &page{Title: title, Lang: l, Viewer: viewer(r), Path: r.URL.RequestURI(), Data: data}
 	if m, ok := data.(interface{ pageMeta() *pageMeta }); ok {
 		p.Meta = m.pageMeta()
+	}
+	if b, ok := data.(interface{ bare() bool }); ok {
+		p.Bare = b.bare()
 	}
 	p.Feeds = []alternate{{Type: "application/rss+xml", Title: s.t(r, "feed.site"), URL: "/stadt/feed/"}}
 	if a, ok := data.(interface{ alternates() []alternate }); ok {

@@ -95,6 +95,11 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /{group}/actions/recommend", s.recommendForm)
 	mux.HandleFunc("POST /{group}/actions/recommend", s.recommend)
 
+	// maps (geo)
+	mux.HandleFunc("GET /stadt/groups/map/{$}", s.groupsMap)
+	mux.HandleFunc("GET /javascript/leaflet/{name}", s.leaflet)
+	mux.HandleFunc("GET /javascript/leaflet/images/{name}", s.leaflet)
+
 	// chat (matrix_chat)
 	mux.HandleFunc("GET /{group}/-/chat/public/{$}", s.chatRoom(false))
 	mux.HandleFunc("GET /{group}/-/chat/private/{$}", s.chatRoom(true))

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"sync"
 	"time"
@@ -22,7 +23,9 @@ func (s *Server) siteInfo(r *http.Request) siteInfo {
 		return s.withClaim(s.site.info)
 	}
 	info := siteInfo{ThemeColor: s.cfg.Branding.ThemeColor, Logo: s.cfg.Branding.LogoSquare, Favicon: s.cfg.Branding.LogoFavicon,
-		Chat: s.cfg.MatrixChat.Enabled, ChatFeed: s.cfg.MatrixChat.Enabled && len(s.cfg.MatrixChat.PublicListenerRooms) > 0}
+		Chat: s.cfg.MatrixChat.Enabled, ChatFeed: s.cfg.MatrixChat.Enabled && len(s.cfg.MatrixChat.PublicListenerRooms) > 0,
+		Geo: s.cfg.Geo.Enabled, Tiles: s.cfg.Geo.TileServer.URL, TileAttribution: s.cfg.Geo.TileServer.Attribution,
+		MapCenter: mapCenter(s.cfg.Geo.LocationSelector.Center)}
 	ctx := r.Context()
 	name, err := s.db.SiteSetting(ctx, "name", s.cfg.Domain)
 	if err != nil {
@@ -60,4 +63,13 @@ func (s *Server) logo(w http.ResponseWriter, r *http.Request) {
 		url = "/stadt/static/img/logo.svg?v=" + s.assets["img/logo.svg"].Hash
 	}
 	http.Redirect(w, r, url, http.StatusFound)
+}
+
+// mapCenter is the JSON of the maps' initial bounds: the configured corners, or Germany's.
+func mapCenter(corners [][]float64) string {
+	if len(corners) != 2 || len(corners[0]) != 2 || len(corners[1]) != 2 {
+		corners = [][]float64{{47.27, 5.87}, {55.06, 15.04}}
+	}
+	data, _ := json.Marshal(corners)
+	return string(data)
 }
