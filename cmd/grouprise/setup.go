@@ -143,6 +143,13 @@ func writeSetupKeys(e *env, cfg *config.Config, file string, res *setup.Result) 
 		}
 		changed = append(changed, fmt.Sprintf("%s: %d", kv.key, kv.now))
 	}
+	// The administrator hears of errors, as the original's setup arranged, unless someone does.
+	if res.AdminEmail != "" && len(cfg.LogRecipientEmails) == 0 {
+		if data, err = config.SetValue(file, data, "log_recipient_emails", []string{res.AdminEmail}); err != nil {
+			return err
+		}
+		changed = append(changed, "log_recipient_emails: "+res.AdminEmail)
+	}
 	if len(changed) == 0 {
 		fmt.Fprintln(e.stdout, "the configuration was right already")
 		return nil

@@ -21,13 +21,14 @@ func TestSetup(t *testing.T) {
 		"--admin-email", "ada@example.org", "--admin-password-stdin")
 	for _, want := range []string{"site name: Stadtgestalten", "created account ada (id 1)", "created account unbekannt (id 2)",
 		"created account feed-import (id 3)", "wrote the article /plattform-betrieb/imprint/", "wrote the article /plattform-betrieb/wiki/",
-		"wrote unknown_gestalt_id: 2, feed_importer_gestalt_id: 3 into"} {
+		"wrote unknown_gestalt_id: 2, feed_importer_gestalt_id: 3, log_recipient_emails: ada@example.org into"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("setup output lacks %q:\n%s", want, out)
 		}
 	}
 	s.expect(exitOK, "2", "", "settings", "get", "unknown_gestalt_id")
 	s.expect(exitOK, "3", "", "settings", "get", "feed_importer_gestalt_id")
+	s.expect(exitOK, "ada@example.org", "", "settings", "get", "log_recipient_emails")
 	s.expect(exitOK, "ada       ", "", "user", "list")
 	if !regexp.MustCompile(`ada@example.org +yes`).MatchString(s.expect(exitOK, "ada", "", "user", "list")) {
 		t.Error("ada is no administrator")

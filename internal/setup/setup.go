@@ -39,10 +39,12 @@ type Options struct {
 // Result names the rows the configuration refers to (0: not set up this time) and what was
 // done, one line each.
 type Result struct {
-	OperatorGroupID int64    `json:"operator_group_id,omitempty"`
-	UnknownID       int64    `json:"unknown_gestalt_id,omitempty"`
-	ImporterID      int64    `json:"feed_importer_gestalt_id,omitempty"`
-	Done            []string `json:"done"`
+	OperatorGroupID int64 `json:"operator_group_id,omitempty"`
+	UnknownID       int64 `json:"unknown_gestalt_id,omitempty"`
+	ImporterID      int64 `json:"feed_importer_gestalt_id,omitempty"`
+	// AdminEmail is the administrator's address, for log_recipient_emails (error reports).
+	AdminEmail string   `json:"admin_email,omitempty"`
+	Done       []string `json:"done"`
 }
 
 // Run sets the site up in db.
@@ -63,6 +65,9 @@ func Run(ctx context.Context, db *store.DB, reserved func(string) bool, o Option
 		}
 		if err := acc.Promote(ctx, admin.Username, true); err != nil {
 			return nil, err
+		}
+		if addrs, err := db.EmailAddresses(ctx, admin.ID); err == nil && len(addrs) > 0 {
+			res.AdminEmail = addrs[0].Email
 		}
 	}
 	for _, special := range []struct {
