@@ -273,7 +273,8 @@ maintenance() {
     local ok=0
     page_has / "Gleich wieder da" && status_is / 503 || ok=1
     IN systemctl start grouprise-web.socket
-    status_is / 200 && return $ok
+    # back within seconds (the first connection starts the daemon)
+    wait_for 10 status_is / 200 && return $ok
 }
 
 purged() {

@@ -294,7 +294,13 @@ func (c *Commander) content(ctx context.Context, args []string) (string, error) 
 			return "", errors.New("usage: `content visibility URL public|private`")
 		}
 		a.Public = args[2] == "public"
-		if err := c.DB.UpdateAssociation(ctx, a); err != nil {
+		err := c.DB.Tx(ctx, func(q *store.Queries) error {
+			if err := q.UpdateAssociation(ctx, a); err != nil {
+				return err
+			}
+			return reindex(ctx, q, a.ContentID)
+		})
+		if err != nil {
 			return "", err
 		}
 		return "The item is " + args[2] + " now.", nil
@@ -310,7 +316,12 @@ func (c *Commander) content(ctx context.Context, args []string) (string, error) 
 		} else {
 			return "", c.notFound(ctx, "group or user", args[2])
 		}
-		err := c.DB.Tx(ctx, func(q *store.Queries) error { return q.MoveAssociation(ctx, a.ID, groupID, gestaltID) })
+		err := c.DB.Tx(ctx, func(q *store.Queries) error {
+			if err := q.MoveAssociation(ctx, a.ID, groupID, gestaltID); err != nil {
+				return err
+			}
+			return reindex(ctx, q, a.ContentID)
+		})
 		if errors.Is(err, store.ErrConflict) {
 			return "", fmt.Errorf("%s publishes something under the same short name already", args[2])
 		} else if err != nil {
@@ -378,7 +389,13 @@ func (c *Commander) comment(ctx context.Context, args []string) (string, error) 
 		return "", err
 	}
 	if args[0] == "remove" {
-		if err := c.DB.Tx(ctx, func(q *store.Queries) error { return q.RemoveContribution(ctx, id) }); err != nil {
+		err := c.DB.Tx(ctx, func(q *store.Queries) error {
+			if err := q.RemoveContribution(ctx, id); err != nil {
+				return err
+			}
+			return reindex(ctx, q, contribution.ContentID)
+		})
+		if err != nil {
 			return "", err
 		}
 		return fmt.Sprintf("Comment %d removed.", id), nil
@@ -389,6 +406,14 @@ func (c *Commander) comment(ctx context.Context, args []string) (string, error) 
 	}
 	return fmt.Sprintf("**%s**, %s\n\n> %s", author.Username, contribution.TimeCreated.UTC().Format("2006-01-02 15:04 UTC"),
 		shorten(contribution.Text, 200)), nil
+}
+
+// reindex brings a content's search entry up to date after an administrator's change.
+func reindex(ctx context.Context, q *store.Queries, contentID int64) error {
+	if contentID == 0 {
+		return nil
+	}
+	return q.IndexContent(ctx, contentID)
 }
 
 func shorten(s string, n int) string {

@@ -60,6 +60,13 @@ func TestCommands(t *testing.T) {
 		expect("user admin revoke bob", "no longer an administrator")
 		// frieda (a shadow account that only subscribed) counts as used; nobody is unused here.
 		expect("user list-unused", "0 unused accounts")
+		// Two accounts that never did anything, joined long ago: one never came back after
+		// signing up (unused), one logged in a week later (used).
+		storetest.Exec(t, db, `INSERT INTO gestalten (id, username, date_joined, last_login) VALUES
+			(100, 'karl', '2027-01-01 10:00:00', '2027-01-01 10:00:20'),
+			(101, 'lotte', '2027-01-01 10:00:00', '2027-01-08 10:00:00')`)
+		expect("user list-unused", "1 unused accounts", "karl (joined 2027-01-01)")
+		expect("user remove-unused limit=5", "removed karl", "1 unused accounts removed, 0 left")
 		expect("group show fahrradwerkstatt", "[Fahrradwerkstatt](https://example.org/fahrradwerkstatt/)** (open)", "members: 3", "subscribers: 3")
 		expect("group show nachbarschaftshilfe", "(closed)", "members: 4")
 		expect("group list-members nachbarschaftshilfe", "4 members of nachbarschaftshilfe", "gustav")

@@ -43,6 +43,10 @@ func (m *mediaCopier) file(table string, id int64, name string) string {
 		}
 		return name
 	}
+	if !filepath.IsLocal(filepath.FromSlash(name)) {
+		m.problem(table, id, "the file name %q points outside the media directory; not copied", name)
+		return ""
+	}
 	src := filepath.Join(m.from, filepath.FromSlash(name))
 	info, err := os.Stat(src)
 	if err != nil || !info.Mode().IsRegular() {
@@ -56,7 +60,7 @@ func (m *mediaCopier) file(table string, id int64, name string) string {
 	}
 	dst := filepath.Join(m.to, target)
 	if have, err := os.Stat(dst); err == nil {
-		if os.SameFile(info, have) || have.Size() == info.Size() {
+		if os.SameFile(info, have) || sameContent(src, dst) {
 			return target // imported in place, or copied by an earlier attempt
 		}
 		target = files.NewName(name)
@@ -111,4 +115,34 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), dst)
+}
+
+// sameContent tells whether two files hold the same bytes.
+func sameContent(a, b string) bool {
+	fa, err := os.Open(a)
+	if err != nil {
+		return false
+	}
+	defer fa.Close()
+	fb, err := os.Open(b)
+	if err != nil {
+		return false
+	}
+	defer fb.Close()
+	return equalReaders(fa, fb)
+}
+
+// equalReaders compares two streams to their ends.
+func equalReaders(a, b io.Reader) bool {
+	ba, bb := make([]byte, 32<<10), make([]byte, 32<<10)
+	for {
+		na, ea := io.ReadFull(a, ba)
+		nb, eb := io.ReadFull(b, bb)
+		if na != nb || string(ba[:na]) != string(bb[:nb]) {
+			return false
+		}
+		if ea != nil || eb != nil {
+			return (ea == io.EOF || ea == io.ErrUnexpectedEOF) && (eb == io.EOF || eb == io.ErrUnexpectedEOF)
+		}
+	}
 }

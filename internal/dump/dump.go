@@ -207,6 +207,11 @@ func dumpMedia(ctx context.Context, tw *tar.Writer, root string, counts *Counts)
 	if _, err := os.Stat(root); errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
+	// media_root may be a link to the real directory (another disk): walk that.
+	root, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return fmt.Errorf("dump: media: %w", err)
+	}
 	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return fmt.Errorf("dump: media: %w", err)

@@ -145,6 +145,10 @@ func restore(ctx context.Context, db *store.DB, mediaRoot string, header *Header
 						return fmt.Errorf("restore: %w", err)
 					}
 				}
+				// Jobs that ran when the dump was taken run again, from the start.
+				if err := q.ResetRunningJobs(ctx); err != nil {
+					return err
+				}
 				if err := q.ResetIdentities(ctx); err != nil {
 					return err
 				}
@@ -250,7 +254,7 @@ func restoreMedia(root string, h *tar.Header, r io.Reader) (string, error) {
 	}
 	dst := filepath.Join(root, filepath.FromSlash(rel))
 	if info, err := os.Stat(dst); err == nil {
-		if info.Size() == h.Size {
+		if info.Size() == h.Size && sameAs(dst, r) {
 			return "", nil // restored before (an earlier attempt) or the same media directory
 		}
 		return "", fmt.Errorf("restore: %s exists with other content; restore into an empty media directory", dst)
@@ -295,4 +299,24 @@ func compare(want, got *Counts) error {
 		return fmt.Errorf("restore: the archive is damaged:\n%s", strings.Join(diffs, "\n"))
 	}
 	return nil
+}
+
+// sameAs tells whether the file at path holds exactly what r gives.
+func sameAs(path string, r io.Reader) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	ba, bb := make([]byte, 32<<10), make([]byte, 32<<10)
+	for {
+		na, ea := io.ReadFull(f, ba)
+		nb, eb := io.ReadFull(r, bb)
+		if na != nb || !bytes.Equal(ba[:na], bb[:nb]) {
+			return false
+		}
+		if ea != nil || eb != nil {
+			return (ea == io.EOF || ea == io.ErrUnexpectedEOF) && (eb == io.EOF || eb == io.ErrUnexpectedEOF)
+		}
+	}
 }

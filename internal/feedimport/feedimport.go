@@ -14,9 +14,11 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -45,6 +47,9 @@ type Importer struct {
 	// (a group's website must not reach into the server's own network).
 	Client *http.Client
 	Now    func() time.Time
+
+	once   sync.Once
+	client *http.Client
 }
 
 // Result counts what a run did.
@@ -85,14 +90,22 @@ func (im *Importer) Run(ctx context.Context) (Result, error) {
 	return res, nil
 }
 
-func (im *Importer) client() *http.Client {
+func (im *Importer) httpClient() *http.Client {
 	if im.Client != nil {
 		return im.Client
 	}
+	im.once.Do(func() { im.client = publicClient() })
+	return im.client
+}
+
+// publicClient fetches from public addresses only. No proxy: the address checked must be the
+// website's own, and one client is kept, with short-lived idle connections.
+func publicClient() *http.Client {
 	dialer := &net.Dialer{Timeout: 10 * time.Second, Control: publicOnly}
 	return &http.Client{
-		Timeout:   30 * time.Second,
-		Transport: &http.Transport{DialContext: dialer.DialContext, Proxy: http.ProxyFromEnvironment, TLSHandshakeTimeout: 10 * time.Second},
+		Timeout: 30 * time.Second,
+		Transport: &http.Transport{DialContext: dialer.DialContext, Proxy: nil, TLSHandshakeTimeout: 10 * time.Second,
+			MaxIdleConns: 4, IdleConnTimeout: 30 * time.Second},
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) >= 5 {
 				return errors.New("too many redirects")
@@ -109,12 +122,26 @@ func publicOnly(_, address string, _ syscall.RawConn) error {
 	if err != nil {
 		return err
 	}
-	ip := net.ParseIP(host)
-	if ip == nil || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() {
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return fmt.Errorf("%s is not an address", host)
+	}
+	ip = ip.Unmap()
+	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
+		ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() ||
+		slices.ContainsFunc(specialNets, func(p netip.Prefix) bool { return p.Contains(ip) }) {
 		return fmt.Errorf("%s is not a public address", host)
 	}
 	return nil
+}
+
+// specialNets are further ranges that are not the public internet (RFC 6890 and successors).
+var specialNets = []netip.Prefix{
+	netip.MustParsePrefix("0.0.0.0/8"), netip.MustParsePrefix("100.64.0.0/10"), netip.MustParsePrefix("192.0.0.0/24"),
+	netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("198.18.0.0/15"), netip.MustParsePrefix("198.51.100.0/24"),
+	netip.MustParsePrefix("203.0.113.0/24"), netip.MustParsePrefix("240.0.0.0/4"), netip.MustParsePrefix("64:ff9b::/96"),
+	netip.MustParsePrefix("64:ff9b:1::/48"), netip.MustParsePrefix("2001:db8::/32"), netip.MustParsePrefix("2002::/16"),
+	netip.MustParsePrefix("100::/64"),
 }
 
 // fetch reads a URL (at most maxBody) and returns the body and its media type.
@@ -124,7 +151,7 @@ func (im *Importer) fetch(ctx context.Context, u string) ([]byte, string, *url.U
 		return nil, "", nil, err
 	}
 	req.Header.Set("User-Agent", "grouprise")
-	resp, err := im.client().Do(req)
+	resp, err := im.httpClient().Do(req)
 	if err != nil {
 		return nil, "", nil, err
 	}

@@ -152,7 +152,12 @@ func (g *Groups) Confirm(ctx context.Context, feature, secret string) (*store.Gr
 			}
 		case store.FeatureResign:
 			if err = q.RemoveMembership(ctx, group.ID, person.ID); err == nil {
-				err = q.Unsubscribe(ctx, group.ID, person.ID)
+				if g.chatDomain != "" {
+					err = g.kick(ctx, q, group.ID, person.ID)
+				}
+				if err == nil {
+					err = q.Unsubscribe(ctx, group.ID, person.ID)
+				}
 			} else if errors.Is(err, store.ErrNotFound) {
 				err = nil
 			}

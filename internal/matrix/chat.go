@@ -104,7 +104,7 @@ func (c *Chat) EnsureRooms(ctx context.Context, g *store.Group) ([]*store.Matrix
 		if err != nil {
 			return nil, err
 		}
-		r, err := c.DB.SetMatrixRoom(ctx, g.ID, private, roomID)
+		r, err := c.setRoom(ctx, g.ID, private, roomID)
 		if err != nil {
 			return nil, err
 		}
@@ -119,6 +119,17 @@ func (c *Chat) EnsureRooms(ctx context.Context, g *store.Group) ([]*store.Matrix
 		return -1
 	})
 	return rooms, nil
+}
+
+// setRoom records a group's room; a replaced room's invitations go in the same transaction.
+func (c *Chat) setRoom(ctx context.Context, groupID int64, private bool, roomID string) (*store.MatrixRoom, error) {
+	var r *store.MatrixRoom
+	err := c.DB.Tx(ctx, func(q *store.Queries) error {
+		var err error
+		r, err = q.SetMatrixRoom(ctx, groupID, private, roomID)
+		return err
+	})
+	return r, err
 }
 
 // SyncGroup brings a group's rooms up to date: both exist, every member was invited once
@@ -291,10 +302,11 @@ func (c *Chat) personalRoom(ctx context.Context, gestaltID int64) (string, error
 	if err != nil {
 		return "", err
 	}
-	if err := c.Client.SetUserPower(ctx, room, []string{user}, 50); err != nil {
+	// Remembered at once: a retry after a later failure uses this room, it makes no second.
+	if err := c.DB.SetGestaltSetting(ctx, gestaltID, settingCategory, settingRoom, room); err != nil {
 		return "", err
 	}
-	if err := c.DB.SetGestaltSetting(ctx, gestaltID, settingCategory, settingRoom, room); err != nil {
+	if err := c.Client.SetUserPower(ctx, room, []string{user}, 50); err != nil {
 		return "", err
 	}
 	return room, nil
@@ -306,6 +318,16 @@ func (c *Chat) Replace(ctx context.Context, groupID int64, private bool, newRoom
 	rooms, err := c.DB.MatrixRooms(ctx, groupID)
 	if err != nil {
 		return err
+	}
+	if !slices.ContainsFunc(rooms, func(r *store.MatrixRoom) bool { return r.RoomID == newRoomID }) {
+		// Checked when it was asked for, and again here: another group's room or someone's
+		// notification room is never taken over.
+		if taken, err := c.DB.MatrixRoomTaken(ctx, newRoomID); err != nil {
+			return err
+		} else if taken {
+			c.Log.Warn("a room move to a room in use was refused", "group", groupID, "room", newRoomID)
+			return nil
+		}
 	}
 	for _, r := range rooms {
 		if r.Private != private || r.RoomID == newRoomID {
@@ -320,7 +342,7 @@ func (c *Chat) Replace(ctx context.Context, groupID int64, private bool, newRoom
 	if err := c.Client.Join(ctx, newRoomID); err != nil {
 		return err
 	}
-	if _, err := c.DB.SetMatrixRoom(ctx, groupID, private, newRoomID); err != nil {
+	if _, err := c.setRoom(ctx, groupID, private, newRoomID); err != nil {
 		return err
 	}
 	return c.SyncGroup(ctx, groupID)

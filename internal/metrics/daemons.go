@@ -37,6 +37,11 @@ func (h *HTTP) Observe(route, method string, status int, d time.Duration) {
 	if route == "" {
 		route = "other"
 	}
+	switch method { // made-up methods would each make a series of their own
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+	default:
+		method = "other"
+	}
 	h.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
 	h.duration.WithLabelValues(route).Observe(d.Seconds())
 }

@@ -96,8 +96,15 @@ func (r *Reporter) Report(ctx context.Context, ev Event) {
 			MessageID: fmt.Sprintf("report.%s.%d@%s", r.Daemon, now.UnixNano(), domain),
 			Headers:   []mail.Field{{Name: "Auto-Submitted", Value: "auto-generated"}}},
 	}
+	// Quickly or not at all: when the database is what fails, the page must not wait for it.
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
 	err := r.DB.Tx(ctx, func(q *store.Queries) error {
-		_, err := q.EnqueueUnique(ctx, key, mail.JobKind, job, now)
+		// Once per place and hour: the claim outlives the mail's job, which is gone once sent.
+		if first, err := q.ClaimOnce(ctx, key, now); err != nil || !first {
+			return err
+		}
+		_, err := q.Enqueue(ctx, mail.JobKind, job, now)
 		return err
 	})
 	if err != nil && r.Log != nil {

@@ -61,8 +61,8 @@ func (q *Queries) UnusedGestalten(ctx context.Context, now time.Time, except []i
 		AND NOT EXISTS (SELECT 1 FROM memberships WHERE member_id = g.id)
 		AND NOT EXISTS (SELECT 1 FROM subscriptions WHERE subscriber_id = g.id)
 		AND NOT EXISTS (SELECT 1 FROM poll_votes WHERE voter_id = g.id)
-		AND (g.last_login IS NULL OR g.last_login < ?)`
-	args := []any{now.Add(-30 * 24 * time.Hour), now}
+		AND (g.last_login IS NULL OR ` + q.withinMinuteOfJoining() + `)`
+	args := []any{now.Add(-30 * 24 * time.Hour)}
 	for _, id := range except {
 		where += ` AND g.id <> ?`
 		args = append(args, id)
@@ -79,16 +79,16 @@ func (q *Queries) UnusedGestalten(ctx context.Context, now time.Time, except []i
 	if err != nil {
 		return nil, 0, err
 	}
-	// "Never logged in after signing up": last_login within a minute of date_joined.
-	out := list[:0]
-	for _, g := range list {
-		if !g.LastLogin.Valid || g.LastLogin.V.Sub(g.DateJoined) < time.Minute {
-			out = append(out, g)
-		} else {
-			total--
-		}
+	return list, total, nil
+}
+
+// withinMinuteOfJoining is "never logged in after signing up": the last login less than a
+// minute after joining.
+func (q *Queries) withinMinuteOfJoining() string {
+	if q.d == Postgres {
+		return `g.last_login < g.date_joined + INTERVAL '1 minute'`
 	}
-	return out, total, nil
+	return `julianday(g.last_login) < julianday(g.date_joined) + 1.0 / 1440`
 }
 
 // GroupActivity counts a group's publications and tells when it was last active.

@@ -235,3 +235,12 @@ func placeholders(n int) string {
 	}
 	return string(b)
 }
+
+// ResetRunningJobs puts jobs that were running back into the queue (a restore: their runner
+// is gone).
+func (q *Queries) ResetRunningJobs(ctx context.Context) error {
+	if _, err := q.exec(ctx, `UPDATE jobs SET state = 'waiting', lease_until = NULL, locked_by = '' WHERE state = 'running'`); err != nil {
+		return fmt.Errorf("store: reset running jobs: %w", err)
+	}
+	return nil
+}

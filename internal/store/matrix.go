@@ -154,3 +154,25 @@ func (q *Queries) MatrixIDOf(ctx context.Context, gestaltID int64) (string, erro
 	}
 	return id, nil
 }
+
+// MatrixRoomTaken tells whether the bot uses a room already: as a room of any group, or as
+// someone's notification room (a room that members may not take over for their group).
+func (q *Queries) MatrixRoomTaken(ctx context.Context, roomID string) (bool, error) {
+	var taken bool
+	err := q.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM matrix_rooms WHERE room_id = ?)
+		OR EXISTS (SELECT 1 FROM gestalt_settings WHERE category = 'matrix_chat' AND value = ?)`, roomID, roomID).Scan(&taken)
+	if err != nil {
+		return false, fmt.Errorf("store: matrix room %s: %w", roomID, classify(err))
+	}
+	return taken, nil
+}
+
+// ForgetPersonalRoom forgets a person's notification room (their Matrix ID changed: the
+// next notification makes a room with the new one).
+func (q *Queries) ForgetPersonalRoom(ctx context.Context, gestaltID int64) error {
+	if _, err := q.exec(ctx, `DELETE FROM gestalt_settings WHERE gestalt_id = ? AND category = 'matrix_chat'
+		AND name = 'private_notifications_room_id'`, gestaltID); err != nil {
+		return fmt.Errorf("store: forget notification room: %w", err)
+	}
+	return nil
+}

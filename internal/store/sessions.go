@@ -71,3 +71,18 @@ func (q *Queries) ResetAttempts(ctx context.Context, key string) error {
 	}
 	return nil
 }
+
+// ClaimOnce records key and tells whether it was new: a thing done once per key (one error
+// report per place and hour). The keys are forgotten a day later with the rate limits.
+func (q *Queries) ClaimOnce(ctx context.Context, key string, now time.Time) (bool, error) {
+	res, err := q.exec(ctx, `INSERT INTO rate_limits (key, window_start, attempts) VALUES (?, ?, 1)
+		ON CONFLICT (key) DO NOTHING`, key, now)
+	if err != nil {
+		return false, fmt.Errorf("store: claim %s: %w", key, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: claim %s: %w", key, err)
+	}
+	return n == 1, nil
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"grouprise.org/grouprise/internal/groups"
@@ -126,7 +127,8 @@ func (s *Server) chatSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	f := newForm(r)
 	own := f.Get("matrix_id")
-	if own != "" && !matrix.ValidUserID(own) {
+	// An account of this homeserver is the person's own by username: nobody enters another's.
+	if own != "" && (!matrix.ValidUserID(own) || strings.HasSuffix(own, ":"+s.cfg.MatrixChat.Domain)) {
 		f.Fail("matrix_id", s.t(r, "chat.invalid_id"))
 		s.render(w, r, http.StatusUnprocessableEntity, "chat_settings", s.t(r, "chat.settings_title"),
 			chatSettingsData{Form: f, Domain: s.cfg.MatrixChat.Domain})
@@ -140,8 +142,12 @@ func (s *Server) chatSettings(w http.ResponseWriter, r *http.Request) {
 		if err := q.SetMatrixID(ctx, v.ID(), own); err != nil {
 			return err
 		}
-		// Invited again, under the new ID, into the rooms of all their groups.
+		// Invited again, under the new ID, into the rooms of all their groups; their
+		// notification room is made anew for it.
 		if err := q.ForgetMatrixInvitations(ctx, v.ID(), 0); err != nil {
+			return err
+		}
+		if err := q.ForgetPersonalRoom(ctx, v.ID()); err != nil {
 			return err
 		}
 		for _, id := range v.GroupIDs() {
@@ -203,9 +209,27 @@ func (s *Server) groupChatSettings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Form = newForm(r)
+	current := map[string]bool{}
+	for _, room := range rooms {
+		current[room.RoomID] = true
+	}
 	for _, private := range []bool{false, true} {
-		if id := d.Form.Get(roomKey(private) + "_room"); id != "" && !matrix.ValidRoomID(id) {
+		id := d.Form.Get(roomKey(private) + "_room")
+		switch {
+		case id == "" || current[id]:
+		case !matrix.ValidRoomID(id):
 			d.Form.Fail(roomKey(private)+"_room", s.t(r, "chat.invalid_room"))
+		default:
+			// A room the bot serves already (another group's, someone's notifications, a
+			// listener room) is not this group's to take.
+			taken, err := s.db.MatrixRoomTaken(ctx, id)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			if taken || slices.Contains(s.cfg.MatrixChat.PublicListenerRooms, id) || slices.Contains(s.cfg.MatrixCommander.AdminRooms, id) {
+				d.Form.Fail(roomKey(private)+"_room", s.t(r, "chat.room_taken"))
+			}
 		}
 	}
 	if !d.Form.Valid() {

@@ -61,6 +61,9 @@ func TestChatPages(t *testing.T) {
 	// An own Matrix ID: validated; saved; the rooms invite it (sync queued), links go to matrix.to.
 	a.post("/stadt/settings/matrix-chat/", url.Values{"matrix_id": {"alice at matrix.org"}}).
 		expect(t, http.StatusUnprocessableEntity, "Eine Matrix-ID sieht so aus")
+	// Nobody claims another account of the site's own homeserver.
+	a.post("/stadt/settings/matrix-chat/", url.Values{"matrix_id": {"@bob:chat.test"}}).
+		expect(t, http.StatusUnprocessableEntity, "Eine Matrix-ID sieht so aus")
 	if r := a.post("/stadt/settings/matrix-chat/", url.Values{"matrix_id": {"@alice:matrix.org"}}); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("saving the Matrix ID: %d", r.StatusCode)
 	}
@@ -78,12 +81,22 @@ func TestChatPages(t *testing.T) {
 	bob.get("/stadt/settings/group/matrix-chat/?group=garten").expect(t, http.StatusForbidden)
 	a.post("/stadt/settings/group/matrix-chat/?group=garten", url.Values{"public_room": {"#alias:chat.test"}}).
 		expect(t, http.StatusUnprocessableEntity, "Eine Raum-ID sieht so aus")
+	// Another group's room is not this group's to take over.
+	werkstatt := s.group("Werkstatt", s.person("carol", "carol-password"))
+	if err := s.db.Tx(ctx, func(q *store.Queries) error {
+		_, err := q.SetMatrixRoom(ctx, werkstatt.ID, true, "!werkstatt:chat.test")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	a.post("/stadt/settings/group/matrix-chat/?group=garten", url.Values{"private_room": {"!werkstatt:chat.test"}}).
+		expect(t, http.StatusUnprocessableEntity, "gehört schon zu einer anderen Gruppe")
 	r := a.post("/stadt/settings/group/matrix-chat/?group=garten", url.Values{"public_visible": {"on"},
 		"public_room": {"!pub:chat.test"}, "private_room": {"!neu:chat.test"}})
 	if r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("group chat settings: %d", r.StatusCode)
 	}
-	if got := storetest.Rows(t, s.db, `SELECT is_private, is_visible FROM matrix_rooms ORDER BY is_private`); strings.Join(got, ",") != "0|1,1|0" {
+	if got := storetest.Rows(t, s.db, `SELECT is_private, is_visible FROM matrix_rooms WHERE group_id = 1 ORDER BY is_private`); strings.Join(got, ",") != "0|1,1|0" {
 		t.Errorf("visibility: %v", got)
 	}
 	if got := storetest.Rows(t, s.db, `SELECT payload FROM jobs WHERE kind = 'matrix.replace'`); len(got) != 1 || !strings.Contains(got[0], `"room_id":"!neu:chat.test"`) {

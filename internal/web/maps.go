@@ -44,7 +44,7 @@ const leafletDir = "/usr/share/javascript/leaflet"
 
 func (s *Server) leaflet(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	if !s.cfg.Geo.Enabled || filepath.Base(name) != name {
+	if !s.cfg.Geo.Enabled || filepath.Base(name) != name || strings.HasPrefix(name, ".") {
 		s.notFound(w, r)
 		return
 	}
