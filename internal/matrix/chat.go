@@ -175,9 +175,35 @@ func (c *Chat) SyncGroup(ctx context.Context, groupID int64) error {
 				return err
 			}
 		}
+		if room.Private {
+			// Members only: whoever is no member (any more) leaves — also people whose account
+			// was deleted, or who left in a way that queued no kick.
+			if err := c.kickStrangers(ctx, room, moderators); err != nil {
+				return err
+			}
+		}
 		if err := c.updateStatistics(ctx, room); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// kickStrangers removes everybody but the members and the bot from a private room.
+func (c *Chat) kickStrangers(ctx context.Context, room *store.MatrixRoom, members []string) error {
+	joined, err := c.Client.JoinedMembers(ctx, room.RoomID)
+	if err != nil {
+		return err
+	}
+	for _, user := range joined {
+		if user == c.Client.UserID() || slices.Contains(members, user) {
+			continue
+		}
+		err := c.Client.Kick(ctx, room.RoomID, user, "")
+		if err != nil && !errors.Is(err, ErrForbidden) && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		c.Log.Info("someone who is no member left the private room", "room", room.RoomID, "user", user)
 	}
 	return nil
 }

@@ -182,6 +182,25 @@ func TestGroupRoomsInvitationsAndAnnouncements(t *testing.T) {
 			return slices.Equal(bodies(t, s.alice, listener), []string{"[Garten] " + want[0]})
 		})
 
+		// carol is in the private room without being a member (her account was deleted, or she
+		// was invited by hand): the hourly sync makes her leave.
+		carol := s.srv.Register("carol", false)
+		s.alice.Invite(private, carol.ID)
+		if err := carol.Join(private); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.db.Tx(ctx, func(q *store.Queries) error {
+			_, err := q.Enqueue(ctx, "matrix.sync", struct{}{}, time.Now())
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		s.work()
+		eventually(t, "carol out of the private room", func() bool { return s.bot.Membership(private, carol.ID) == "leave" })
+		if m := s.bot.Membership(private, s.alice.ID); m != "join" {
+			t.Errorf("alice, a member, in the private room: %q", m)
+		}
+
 		// bob leaves: he is kicked from both rooms.
 		if err := s.groups.RemoveMember(ctx, garten.ID, s.people["bob"].ID); err != nil {
 			t.Fatal(err)
