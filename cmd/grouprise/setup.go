@@ -55,7 +55,7 @@ func runSetup(ctx context.Context, e *env, args []string) error {
 	}
 	opts := setup.Options{SiteName: *siteName, OperatorGroup: *opName, OperatorSlug: *opSlug, Admin: *admin,
 		AdminEmail: *adminEmail, AdminPassword: password, UnknownUser: *unknown, ImporterUser: *importer,
-		Domain: cfg.Domain, Articles: !*noArticles}
+		Domain: cfg.Domain, Articles: !*noArticles, Hooks: len(cfg.HookScriptPaths) > 0, ChatDomain: cfg.ChatDomain()}
 
 	var res *setup.Result
 	if os.Geteuid() == 0 && ownedByOther(cfg.DataPath) && !hasEnv(e.environ, setupStage) {

@@ -192,6 +192,8 @@ func (g *Groups) UpdateSettings(ctx context.Context, group *store.Group, s store
 		return ErrDescriptionTooLong
 	case s.URL != "" && !validURL(s.URL):
 		return ErrURLInvalid
+	case s.SetLocation && !validLocation(s.Latitude, s.Longitude):
+		return ErrLocationInvalid
 	}
 	if s.DateFounded.IsZero() {
 		s.DateFounded = group.DateFounded
@@ -225,12 +227,17 @@ func (g *Groups) SetImage(ctx context.Context, group *store.Group, kind, file st
 	})
 }
 
+// validLocation: both coordinates on the map, or neither.
+func validLocation(lat, lon *float64) bool {
+	return (lat == nil) == (lon == nil) && (lat == nil || (*lat >= -90 && *lat <= 90 && *lon >= -180 && *lon <= 180))
+}
+
 // ErrLocationInvalid is a place off the map.
 var ErrLocationInvalid = errors.New("a location is a latitude from -90 to 90 and a longitude from -180 to 180")
 
 // SetLocation places a group on the map (lat and lon both given) or takes it off (both nil).
 func (g *Groups) SetLocation(ctx context.Context, group *store.Group, lat, lon *float64) error {
-	if (lat == nil) != (lon == nil) || (lat != nil && (*lat < -90 || *lat > 90 || *lon < -180 || *lon > 180)) {
+	if !validLocation(lat, lon) {
 		return ErrLocationInvalid
 	}
 	return g.db.Tx(ctx, func(q *store.Queries) error {

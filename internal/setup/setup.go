@@ -31,6 +31,10 @@ type Options struct {
 	Domain string
 	// Articles writes the operator group's first articles (imprint, about, tools, wiki).
 	Articles bool
+	// Hooks and ChatDomain make the operator group's creation known as any group's is
+	// (hook scripts, Matrix rooms).
+	Hooks      bool
+	ChatDomain string
 	// Catalog and Language give the articles' texts.
 	Catalog  *i18n.Catalog
 	Language string
@@ -84,7 +88,7 @@ func Run(ctx context.Context, db *store.DB, reserved func(string) bool, o Option
 		*special.id = g.ID
 	}
 	if o.OperatorGroup != "" || o.OperatorSlug != "" {
-		g, err := ensureGroup(ctx, db, groups.New(db, reserved, nil), res, o, admin)
+		g, err := ensureGroup(ctx, db, groups.New(db, reserved, nil).WithHooks(o.Hooks).WithChat(o.ChatDomain), res, o, admin)
 		if err != nil {
 			return nil, err
 		}

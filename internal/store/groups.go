@@ -339,6 +339,9 @@ type GroupSettings struct {
 	DateFounded   time.Time
 	Closed        bool
 	URLImportFeed bool
+	// SetLocation also stores Latitude and Longitude (both nil: off the map); maps only.
+	SetLocation         bool
+	Latitude, Longitude *float64
 }
 
 // UpdateGroup stores a group's settings; a new slug moves it in the namespace shared with
@@ -351,6 +354,11 @@ func (q *Queries) UpdateGroup(ctx context.Context, id int64, s GroupSettings, no
 	}
 	if _, err := q.exec(ctx, `UPDATE entity_slugs SET slug_key = ? WHERE group_id = ?`, Fold(s.Slug), id); err != nil {
 		return fmt.Errorf("store: move slug to %s: %w", s.Slug, err)
+	}
+	if s.SetLocation {
+		if err := q.SetGroupLocation(ctx, id, s.Latitude, s.Longitude); err != nil {
+			return err
+		}
 	}
 	return q.IndexGroup(ctx, id)
 }

@@ -68,19 +68,14 @@ func (s *Server) updateGroupSettings(w http.ResponseWriter, r *http.Request) {
 	if f.Valid() {
 		err = s.groups.UpdateSettings(r.Context(), g, store.GroupSettings{Name: f.Get("name"), Slug: f.Get("slug"),
 			Description: f.Get("description"), Address: f.Get("address"), URL: f.Get("url"), DateFounded: founded,
-			Closed: f.Checked("closed"), URLImportFeed: f.Checked("url_import_feed")})
+			Closed: f.Checked("closed"), URLImportFeed: f.Checked("url_import_feed"),
+			SetLocation: s.cfg.Geo.Enabled, Latitude: lat, Longitude: lon})
 		if msg, ok := s.userError(r, err); ok {
 			f.Fail(settingsField(err), msg)
 		} else if err != nil {
 			s.fail(w, r, err)
 			return
 		} else {
-			if s.cfg.Geo.Enabled {
-				if err := s.groups.SetLocation(r.Context(), g, lat, lon); err != nil {
-					s.fail(w, r, err)
-					return
-				}
-			}
 			s.flash(r, msgSuccess, s.t(r, "settings.saved"))
 			redirect(w, r, "/stadt/settings/group/?group="+f.Get("slug"))
 			return
@@ -98,6 +93,8 @@ func settingsField(err error) string {
 		return "description"
 	case isAny(err, groups.ErrURLInvalid):
 		return "url"
+	case isAny(err, groups.ErrLocationInvalid):
+		return "latitude"
 	}
 	return "name"
 }
