@@ -271,10 +271,15 @@ optional_features() {
 maintenance() {
     IN systemctl stop grouprise-web.socket grouprise-web.service
     local ok=0
-    page_has / "Gleich wieder da" && status_is / 503 || ok=1
+    page_has / "Gleich wieder da" || { echo "no maintenance page"; ok=1; }
+    status_is / 503 || ok=1
     IN systemctl start grouprise-web.socket
     # back within seconds (the first connection starts the daemon)
-    wait_for 10 status_is / 200 && return $ok
+    if ! wait_for 10 status_is / 200; then
+        ok=1
+        SH 'systemctl status --no-pager grouprise-web.socket grouprise-web.service; tail -n 20 /var/log/nginx/error.log' || true
+    fi
+    return $ok
 }
 
 purged() {
