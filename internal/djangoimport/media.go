@@ -60,7 +60,7 @@ func (m *mediaCopier) file(table string, id int64, name string) string {
 	}
 	dst := filepath.Join(m.to, target)
 	if have, err := os.Stat(dst); err == nil {
-		if os.SameFile(info, have) || sameContent(src, dst) {
+		if os.SameFile(info, have) || sameFiles(src, dst) {
 			return target // imported in place, or copied by an earlier attempt
 		}
 		target = files.NewName(name)
@@ -117,32 +117,12 @@ func copyFile(src, dst string) error {
 	return os.Rename(tmp.Name(), dst)
 }
 
-// sameContent tells whether two files hold the same bytes.
-func sameContent(a, b string) bool {
-	fa, err := os.Open(a)
+// sameFiles tells whether two files hold the same bytes.
+func sameFiles(a, b string) bool {
+	f, err := os.Open(a)
 	if err != nil {
 		return false
 	}
-	defer fa.Close()
-	fb, err := os.Open(b)
-	if err != nil {
-		return false
-	}
-	defer fb.Close()
-	return equalReaders(fa, fb)
-}
-
-// equalReaders compares two streams to their ends.
-func equalReaders(a, b io.Reader) bool {
-	ba, bb := make([]byte, 32<<10), make([]byte, 32<<10)
-	for {
-		na, ea := io.ReadFull(a, ba)
-		nb, eb := io.ReadFull(b, bb)
-		if na != nb || string(ba[:na]) != string(bb[:nb]) {
-			return false
-		}
-		if ea != nil || eb != nil {
-			return (ea == io.EOF || ea == io.ErrUnexpectedEOF) && (eb == io.EOF || eb == io.ErrUnexpectedEOF)
-		}
-	}
+	defer f.Close()
+	return files.SameContent(b, f)
 }

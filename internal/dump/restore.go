@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 
+	"grouprise.org/grouprise/internal/files"
 	"grouprise.org/grouprise/internal/store"
 )
 
@@ -254,7 +255,7 @@ func restoreMedia(root string, h *tar.Header, r io.Reader) (string, error) {
 	}
 	dst := filepath.Join(root, filepath.FromSlash(rel))
 	if info, err := os.Stat(dst); err == nil {
-		if info.Size() == h.Size && sameAs(dst, r) {
+		if info.Size() == h.Size && files.SameContent(dst, r) {
 			return "", nil // restored before (an earlier attempt) or the same media directory
 		}
 		return "", fmt.Errorf("restore: %s exists with other content; restore into an empty media directory", dst)
@@ -299,24 +300,4 @@ func compare(want, got *Counts) error {
 		return fmt.Errorf("restore: the archive is damaged:\n%s", strings.Join(diffs, "\n"))
 	}
 	return nil
-}
-
-// sameAs tells whether the file at path holds exactly what r gives.
-func sameAs(path string, r io.Reader) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	ba, bb := make([]byte, 32<<10), make([]byte, 32<<10)
-	for {
-		na, ea := io.ReadFull(f, ba)
-		nb, eb := io.ReadFull(r, bb)
-		if na != nb || !bytes.Equal(ba[:na], bb[:nb]) {
-			return false
-		}
-		if ea != nil || eb != nil {
-			return (ea == io.EOF || ea == io.ErrUnexpectedEOF) && (eb == io.EOF || eb == io.ErrUnexpectedEOF)
-		}
-	}
 }

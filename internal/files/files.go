@@ -184,3 +184,24 @@ var (
 func IsImage(name string) bool { return imageExts[strings.ToLower(path.Ext(name))] }
 func IsVideo(name string) bool { return videoExts[strings.ToLower(path.Ext(name))] }
 func IsAudio(name string) bool { return audioExts[strings.ToLower(path.Ext(name))] }
+
+// SameContent tells whether the file at path holds exactly the bytes r gives (an import or a
+// restore that finds a file of that name already: the same one, or another).
+func SameContent(path string, r io.Reader) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	ba, bb := make([]byte, 32<<10), make([]byte, 32<<10)
+	for {
+		na, ea := io.ReadFull(f, ba)
+		nb, eb := io.ReadFull(r, bb)
+		if na != nb || !bytes.Equal(ba[:na], bb[:nb]) {
+			return false
+		}
+		if ea != nil || eb != nil {
+			return (ea == io.EOF || ea == io.ErrUnexpectedEOF) && (eb == io.EOF || eb == io.ErrUnexpectedEOF)
+		}
+	}
+}
