@@ -1064,6 +1064,11 @@ var leftOut = map[string]string{
 	"socialaccount_socialapp":       "logins through other sites are not supported",
 	"socialaccount_socialapp_sites": "logins through other sites are not supported",
 	"socialaccount_socialtoken":     "logins through other sites are not supported",
+	"oauth2_provider_application":   "OIDC clients keep their secrets hashed in django-oauth-toolkit; register each again with `grouprise oidc client add` and give the service its new secret",
+	"oauth2_provider_accesstoken":   "tokens of the old OIDC provider; the services log people in again",
+	"oauth2_provider_refreshtoken":  "tokens of the old OIDC provider; the services log people in again",
+	"oauth2_provider_idtoken":       "tokens of the old OIDC provider; the services log people in again",
+	"oauth2_provider_grant":         "codes of the old OIDC provider (they live for minutes)",
 }
 
 // skipped lists every source table that holds rows and was not read: left out on purpose

@@ -7,7 +7,8 @@ import (
 )
 
 // Cleanup removes what has expired: sessions, tokens with an expiry, unconfirmed e-mail
-// confirmations older than a week, and the memory of incoming mails older than 30 days.
+// confirmations older than a week, the memory of incoming mails older than 30 days, and the
+// OIDC provider's authorization requests and access tokens.
 // It returns the number of rows removed per table.
 func (q *Queries) Cleanup(ctx context.Context, now time.Time) (map[string]int64, error) {
 	steps := []struct {
@@ -19,6 +20,8 @@ func (q *Queries) Cleanup(ctx context.Context, now time.Time) (map[string]int64,
 		{"permission_tokens", `DELETE FROM permission_tokens WHERE expires_at IS NOT NULL AND expires_at < ?`, now},
 		{"email_confirmations", `DELETE FROM email_confirmations WHERE created_at < ?`, now.Add(-7 * 24 * time.Hour)},
 		{"incoming_mails", `DELETE FROM incoming_mails WHERE received_at < ?`, now.Add(-30 * 24 * time.Hour)},
+		{"oidc_auth_requests", `DELETE FROM oidc_auth_requests WHERE expires_at < ?`, now},
+		{"oidc_tokens", `DELETE FROM oidc_tokens WHERE expires_at < ?`, now},
 	}
 	removed := map[string]int64{}
 	for _, s := range steps {

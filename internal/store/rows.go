@@ -11,8 +11,8 @@ import (
 // DataTables are the tables that hold a site's data, in an order where every table comes
 // after the tables it refers to (applications and contributions refer to each other; an
 // application's attached_to_id is filled after the contributions). Dumps, restores and imports
-// write them in this order; sessions, rate limits and the memory of incoming mails are
-// ephemeral and left out.
+// write them in this order; sessions, rate limits, the memory of incoming mails and the OIDC
+// provider's requests and tokens are ephemeral and left out.
 var DataTables = []string{
 	"site_settings",
 	"gestalten", "gestalt_settings", "email_addresses", "email_confirmations",
@@ -22,7 +22,7 @@ var DataTables = []string{
 	"applications", "contributions",
 	"tags", "content_tags", "group_tags", "event_attendances",
 	"permission_tokens", "inbox_notifications", "imported_feed_entries",
-	"matrix_rooms", "matrix_room_invitations", "jobs",
+	"matrix_rooms", "matrix_room_invitations", "oidc_clients", "oidc_consents", "jobs",
 }
 
 // LateColumns are references that may point to rows written later in the order of
@@ -36,6 +36,7 @@ var LateColumns = map[string][]string{
 // keyless are the data tables without an id column (no identity to reset after a restore).
 var keyless = map[string]bool{
 	"site_settings": true, "entity_slugs": true, "content_tags": true, "group_tags": true,
+	"oidc_consents": true,
 }
 
 // IsEmpty tells whether the store holds no site data (people, groups, contents or
