@@ -64,6 +64,7 @@ func commands() map[string]command {
 		"tasks":            {"run the task runner (schedules and the job queue)", runTasks},
 		"jobs":             {"show the job queue; retry parked jobs", runJobs},
 		"matrix-commander": {"run the administrators' chat bot (or --console)", runMatrixCommander},
+		"oidc":             {"OpenID Connect provider: register clients, rotate the signing key", runOIDC},
 		"demo":             {"fill an empty database with demo content", runDemo},
 		"dump":             {"write database and media into one archive, while the site runs", runDump},
 		"restore":          {"read an archive of `grouprise dump` into a new, empty store", runRestore},

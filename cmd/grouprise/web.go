@@ -8,6 +8,7 @@ import (
 	"grouprise.org/grouprise/internal/i18n"
 	"grouprise.org/grouprise/internal/metrics"
 	"grouprise.org/grouprise/internal/notify"
+	"grouprise.org/grouprise/internal/oidcprovider"
 	"grouprise.org/grouprise/internal/systemd"
 	"grouprise.org/grouprise/internal/wakeup"
 	"grouprise.org/grouprise/internal/web"
@@ -49,8 +50,16 @@ func runWeb(ctx context.Context, e *env, args []string) error {
 	if reg != nil {
 		httpMetrics = reg.NewHTTP()
 	}
+	var provider *oidcprovider.Provider
+	if cfg.OIDCProvider.Enabled {
+		provider, err = oidcprovider.New(oidcprovider.Options{BaseURL: cfg.BaseURL(), SecretKey: cfg.SecretKey,
+			DB: db, Keys: oidcKeys(cfg), Log: log})
+		if err != nil {
+			return err
+		}
+	}
 	srv, err := web.New(web.Deps{Config: cfg, DB: db, Catalog: catalog, Notifier: notifier, Log: log,
-		Wake: func() { wakeup.Send(cfg.Tasks.Listen) }, Metrics: httpMetrics, Reports: rep})
+		Wake: func() { wakeup.Send(cfg.Tasks.Listen) }, Metrics: httpMetrics, Reports: rep, OIDC: provider})
 	if err != nil {
 		return err
 	}

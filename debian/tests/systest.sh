@@ -54,6 +54,10 @@ sed -i 's/^Version: .*/Version: 0.0~systest/' "$P/DEBIAN/control"
 dpkg-deb -Zxz -b "$P" "$PREV" >/dev/null
 rm -rf "$P"
 
+# The relying party of the OIDC check: a static program on a real OIDC client library.
+OIDCLOGIN=$WORK/oidclogin
+(cd "$(dirname "$0")/../.." && CGO_ENABLED=0 "$(command -v go || echo /usr/local/go/bin/go)" build -o "$OIDCLOGIN" ./debian/tests/oidclogin)
+
 # nspawn brings up the loopback device of a private network namespace only with CAP_NET_ADMIN.
 # Inside a container without it (fresh-machine), the test containers share this machine's
 # network instead, which then must have the ports of nginx, Postfix and PostgreSQL free.
@@ -268,6 +272,24 @@ optional_features() {
     grep -q '^grouprise_jobs{state="waiting"}' "$LOG/metrics-tasks.txt"
 }
 
+# An OIDC client (a wiki) registered by the operator logs anna in through nginx: discovery,
+# login, consent, code with PKCE, ID token against the published keys, userinfo; again after
+# the signing key was rotated.
+oidc_login() {
+    SH 'printf "enabled: true\n" | grouprise settings set oidc_provider
+        grep -q " grouprise.test" /etc/hosts || echo "127.0.0.1 grouprise.test" >> /etc/hosts
+        systemctl restart grouprise-web'
+    local secret
+    secret=$(SH 'grouprise oidc client add wiki --name Wiki --redirect-uri http://wiki.test/callback' | awk '/^client_secret:/ {print $2}')
+    [ -n "$secret" ] || { echo "no client secret"; return 1; }
+    cp "$OIDCLOGIN" "$ROOT/usr/local/bin/oidclogin"
+    SH "oidclogin http://$DOMAIN/stadt/oauth wiki $secret http://wiki.test/callback anna anna-password-1"
+    # the daemon made the signing key in its data path, readable by the service only
+    SH 'stat -c "%U %a" /var/lib/grouprise/oidc/*.pem | grep -qx "_grouprise 640"'
+    SH 'grouprise oidc rotate-key && [ "$(ls /var/lib/grouprise/oidc/*.pem | wc -l)" = 2 ] && stat -c %U /var/lib/grouprise/oidc/*.pem | sort -u | grep -qx _grouprise'
+    SH "oidclogin http://$DOMAIN/stadt/oauth wiki $secret http://wiki.test/callback anna anna-password-1 > /dev/null"
+}
+
 maintenance() {
     IN systemctl stop grouprise-web.socket grouprise-web.service
     local ok=0
@@ -309,6 +331,7 @@ check "the notification leaves through Postfix" notification_leaves "Systest Hal
 check "restarts under load lose no request and no mail" restart_under_load
 check "grouprise check" SH 'grouprise check'
 check "maps and metrics when an operator turns them on" optional_features
+check "an OIDC client completes a login against the installed package" oidc_login
 check "systemd-analyze verify accepts the units" SH 'systemd-analyze verify --man=no /lib/systemd/system/grouprise-*.socket /lib/systemd/system/grouprise-*.service && [ -s /usr/share/man/man8/grouprise.8.gz ]'
 check "the maintenance page while the daemon is down" maintenance
 check "purge" purge

@@ -12,6 +12,7 @@ import (
 
 	"grouprise.org/grouprise/internal/access"
 	"grouprise.org/grouprise/internal/metrics"
+	"grouprise.org/grouprise/internal/oidcprovider"
 	"grouprise.org/grouprise/internal/reports"
 	"grouprise.org/grouprise/internal/store"
 )
@@ -34,6 +35,15 @@ func (s *Server) middleware(routes http.Handler) http.Handler {
 		s.serveStatic(w, r)
 	})
 	mux.Handle("/", h)
+	if s.oidc != nil {
+		// The provider's endpoints are for other services: no session, no page cache; its
+		// login page is one of ours.
+		mux.HandleFunc(oidcprovider.Path+"/", func(w http.ResponseWriter, r *http.Request) {
+			metrics.SetRoute(r, oidcprovider.Path+"/")
+			s.oidc.ServeHTTP(w, r)
+		})
+		mux.Handle(oidcprovider.LoginPath, h)
+	}
 	h = s.withSecurityHeaders(mux)
 	h = s.withRecovery(h)
 	return s.withLog(h)

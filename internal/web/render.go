@@ -215,6 +215,8 @@ type siteInfo struct {
 	Counters      struct{ Groups, People, Contributions int }
 	// Chat is on (matrix_chat.enabled); ChatFeed: public listener rooms are configured.
 	Chat, ChatFeed bool
+	// OIDC: the site is an OpenID Connect provider (settings list the services allowed).
+	OIDC bool
 	// Geo is on (geo.enabled): maps with Leaflet (Debian's libjs-leaflet) from these tiles;
 	// MapCenter is the JSON of the initial bounds [[lat, lon], [lat, lon]].
 	Geo                               bool

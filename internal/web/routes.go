@@ -100,6 +100,12 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /javascript/leaflet/{name}", s.leaflet)
 	mux.HandleFunc("GET /javascript/leaflet/images/{name}", s.leaflet)
 
+	// OpenID Connect provider (oidc_provider): login and consent for other services
+	mux.HandleFunc("GET /stadt/oauth/login/{id}/{$}", s.oidcLogin)
+	mux.HandleFunc("POST /stadt/oauth/login/{id}/{$}", s.oidcLogin)
+	mux.HandleFunc("GET /stadt/settings/services/{$}", s.oidcServices)
+	mux.HandleFunc("POST /stadt/settings/services/{$}", s.oidcServices)
+
 	// chat (matrix_chat)
 	mux.HandleFunc("GET /{group}/-/chat/public/{$}", s.chatRoom(false))
 	mux.HandleFunc("GET /{group}/-/chat/private/{$}", s.chatRoom(true))

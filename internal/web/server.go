@@ -23,6 +23,7 @@ import (
 	"grouprise.org/grouprise/internal/markdown"
 	"grouprise.org/grouprise/internal/metrics"
 	"grouprise.org/grouprise/internal/notify"
+	"grouprise.org/grouprise/internal/oidcprovider"
 	"grouprise.org/grouprise/internal/polls"
 	"grouprise.org/grouprise/internal/reports"
 	"grouprise.org/grouprise/internal/store"
@@ -42,6 +43,8 @@ type Deps struct {
 	// panics and failed pages (nil: logged only).
 	Metrics *metrics.HTTP
 	Reports *reports.Reporter
+	// OIDC is the OpenID Connect provider (nil: oidc_provider.enabled is off).
+	OIDC *oidcprovider.Provider
 
 	// testRoutes adds routes in this package's tests (a handler that panics).
 	testRoutes func(*http.ServeMux)
@@ -53,6 +56,7 @@ type Server struct {
 	db            *store.DB
 	metrics       *metrics.HTTP
 	reports       *reports.Reporter
+	oidc          *oidcprovider.Provider
 	catalog       *i18n.Catalog
 	notifier      *notify.Notifier
 	log           *slog.Logger
@@ -81,7 +85,7 @@ type Server struct {
 func New(d Deps) (*Server, error) {
 	s := &Server{
 		cfg: d.Config, db: d.DB, catalog: d.Catalog, notifier: d.Notifier, log: d.Log, wake: d.Wake,
-		metrics: d.Metrics, reports: d.Reports, testRoutes: d.testRoutes,
+		metrics: d.Metrics, reports: d.Reports, oidc: d.OIDC, testRoutes: d.testRoutes,
 		accounts:      accounts.New(d.DB, d.Config.SlugReserved, d.Notifier),
 		groups:        groups.New(d.DB, d.Config.SlugReserved, d.Notifier).WithHooks(len(d.Config.HookScriptPaths) > 0).WithChat(d.Config.ChatDomain()),
 		conversations: conversations.New(d.DB),

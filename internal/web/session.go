@@ -81,6 +81,7 @@ func (s *Server) logIn(r *http.Request, g *store.Gestalt, remember bool) error {
 		return err
 	}
 	s.sessions.Put(r.Context(), sessionUser, g.ID)
+	s.rememberLogin(r, s.now())
 	s.sessions.RememberMe(r.Context(), remember)
 	return nil
 }

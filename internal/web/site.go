@@ -23,7 +23,7 @@ func (s *Server) siteInfo(r *http.Request) siteInfo {
 		return s.withClaim(s.site.info)
 	}
 	info := siteInfo{ThemeColor: s.cfg.Branding.ThemeColor, Logo: s.cfg.Branding.LogoSquare, Favicon: s.cfg.Branding.LogoFavicon,
-		Chat: s.cfg.MatrixChat.Enabled, ChatFeed: s.cfg.MatrixChat.Enabled && len(s.cfg.MatrixChat.PublicListenerRooms) > 0,
+		OIDC: s.oidc != nil, Chat: s.cfg.MatrixChat.Enabled, ChatFeed: s.cfg.MatrixChat.Enabled && len(s.cfg.MatrixChat.PublicListenerRooms) > 0,
 		Geo: s.cfg.Geo.Enabled, Tiles: s.cfg.Geo.TileServer.URL, TileAttribution: s.cfg.Geo.TileServer.Attribution,
 		MapCenter: mapCenter(s.cfg.Geo.LocationSelector.Center)}
 	ctx := r.Context()

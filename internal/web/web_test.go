@@ -19,6 +19,7 @@ import (
 	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/i18n"
 	"grouprise.org/grouprise/internal/notify"
+	"grouprise.org/grouprise/internal/oidcprovider"
 	"grouprise.org/grouprise/internal/store"
 	"grouprise.org/grouprise/internal/store/storetest"
 )
@@ -31,6 +32,8 @@ type site struct {
 	db  *store.DB
 	cfg *config.Config
 	srv *Server
+	// oidc is the OpenID Connect provider when the config turns it on.
+	oidc *oidcprovider.Provider
 	// sock is the unix socket the daemon listens on.
 	sock string
 }
@@ -55,12 +58,20 @@ func newSite(t testing.TB, db *store.DB, extra string) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(Deps{Config: cfg, DB: db, Catalog: catalog, Notifier: notifier,
+	var provider *oidcprovider.Provider
+	if cfg.OIDCProvider.Enabled {
+		provider, err = oidcprovider.New(oidcprovider.Options{BaseURL: cfg.BaseURL(), SecretKey: cfg.SecretKey, DB: db,
+			Keys: &oidcprovider.Keys{Dir: filepath.Join(dir, "oidc"), Bits: 2048}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv, err := New(Deps{Config: cfg, DB: db, Catalog: catalog, Notifier: notifier, OIDC: provider,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &site{t: t, db: db, cfg: cfg, srv: srv, sock: filepath.Join(dir, "web.sock")}
+	s := &site{t: t, db: db, cfg: cfg, srv: srv, oidc: provider, sock: filepath.Join(dir, "web.sock")}
 	l, err := net.Listen("unix", s.sock)
 	if err != nil {
 		t.Fatal(err)

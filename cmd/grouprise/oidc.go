@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"grouprise.org/grouprise/internal/config"
+	"grouprise.org/grouprise/internal/oidcprovider"
+	"grouprise.org/grouprise/internal/store"
+)
+
+// oidcKeys is the signing key directory in the data path.
+func oidcKeys(cfg *config.Config) *oidcprovider.Keys {
+	return &oidcprovider.Keys{Dir: filepath.Join(cfg.DataPath, "oidc")}
+}
+
+func runOIDC(ctx context.Context, e *env, args []string) error {
+	const usage = "usage: grouprise oidc client add|list|remove|new-secret … | grouprise oidc rotate-key"
+	if len(args) == 0 {
+		return usagef(usage)
+	}
+	switch args[0] {
+	case "rotate-key":
+		return oidcRotateKey(ctx, e, args[1:])
+	case "client":
+		if len(args) < 2 {
+			return usagef(usage)
+		}
+		sub := map[string]func(context.Context, *env, []string) error{
+			"add": oidcClientAdd, "list": oidcClientList, "remove": oidcClientRemove, "new-secret": oidcClientSecret,
+		}[args[1]]
+		if sub == nil {
+			return usagef("unknown oidc client command %q; expected add, list, remove or new-secret", args[1])
+		}
+		return sub(ctx, e, args[2:])
+	}
+	return usagef("unknown oidc command %q; expected client or rotate-key", args[0])
+}
+
+// stringList is a flag that may be given several times.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, " ") }
+func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
+
+func oidcClientAdd(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("oidc client add", "CLIENT_ID --redirect-uri URI… [--name NAME] [--public] [--trusted] [--post-logout-uri URI…]")
+	var redirects, logouts stringList
+	fs.Var(&redirects, "redirect-uri", "where the client receives the code (exactly; may be given several times)")
+	fs.Var(&logouts, "post-logout-uri", "where the client may send people after logging out (may be given several times)")
+	name := fs.String("name", "", "the name people see when they are asked to agree (default: the client id)")
+	public := fs.Bool("public", false, "a public client (an app in the browser or on a device): no secret, PKCE required")
+	trusted := fs.Bool("trusted", false, "one of the site's own services: nobody is asked to agree")
+	rest, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	c := &store.OIDCClient{ClientID: rest[0], Name: *name, RedirectURIs: redirects, PostLogoutRedirectURIs: logouts,
+		Trusted: *trusted, CreatedAt: time.Now()}
+	if c.Name == "" {
+		c.Name = c.ClientID
+	}
+	if len(c.RedirectURIs) == 0 {
+		return usagef("--redirect-uri is required")
+	}
+	for _, u := range append(append([]string{}, c.RedirectURIs...), c.PostLogoutRedirectURIs...) {
+		if err := checkRedirectURI(u); err != nil {
+			return usagef("%s", err)
+		}
+	}
+	var secret string
+	if !*public {
+		secret = oidcprovider.NewSecret()
+		c.SecretHash = oidcprovider.HashSecret(secret)
+	}
+	return withServices(ctx, e, func(s services) error {
+		if err := s.db.AddOIDCClient(ctx, c); errors.Is(err, store.ErrConflict) {
+			return fmt.Errorf("a client %q exists already", c.ClientID)
+		} else if err != nil {
+			return err
+		}
+		cfg, _, err := e.loadConfig()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "client_id: %s\n", c.ClientID)
+		if secret != "" {
+			fmt.Fprintf(e.stdout, "client_secret: %s\n", secret)
+		}
+		fmt.Fprintf(e.stdout, "issuer: %s%s\n", cfg.BaseURL(), oidcprovider.Path)
+		if !cfg.OIDCProvider.Enabled {
+			fmt.Fprintln(e.stderr, "note: oidc_provider.enabled is off; set it and restart the web daemon")
+		}
+		return nil
+	})
+}
+
+// checkRedirectURI accepts absolute URIs without fragments (RFC 6749, section 3.1.2); http
+// only for loopback addresses, custom schemes for native apps.
+func checkRedirectURI(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Fragment != "" || strings.Contains(raw, "#") {
+		return fmt.Errorf("redirect URI %q: must be absolute and without a fragment", raw)
+	}
+	if (u.Scheme == "http" || u.Scheme == "https") && u.Host == "" {
+		return fmt.Errorf("redirect URI %q: has no host", raw)
+	}
+	return nil
+}
+
+func oidcClientList(ctx context.Context, e *env, args []string) error {
+	if _, err := parse(e.flags("oidc client list", ""), args, 0, 0); err != nil {
+		return err
+	}
+	return withServices(ctx, e, func(s services) error {
+		clients, err := s.db.OIDCClients(ctx)
+		if err != nil {
+			return err
+		}
+		w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "CLIENT_ID\tNAME\tTYPE\tTRUSTED\tREDIRECT URIS")
+		for _, c := range clients {
+			kind := "confidential"
+			if c.Public() {
+				kind = "public"
+			}
+			trusted := "no"
+			if c.Trusted {
+				trusted = "yes"
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", c.ClientID, c.Name, kind, trusted, strings.Join(c.RedirectURIs, " "))
+		}
+		return w.Flush()
+	})
+}
+
+func oidcClientRemove(ctx context.Context, e *env, args []string) error {
+	rest, err := parse(e.flags("oidc client remove", "CLIENT_ID"), args, 1, 1)
+	if err != nil {
+		return err
+	}
+	return withServices(ctx, e, func(s services) error {
+		if err := s.db.RemoveOIDCClient(ctx, rest[0]); errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("no client %q", rest[0])
+		} else if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "removed client %s with its tokens and consents\n", rest[0])
+		return nil
+	})
+}
+
+func oidcClientSecret(ctx context.Context, e *env, args []string) error {
+	rest, err := parse(e.flags("oidc client new-secret", "CLIENT_ID"), args, 1, 1)
+	if err != nil {
+		return err
+	}
+	secret := oidcprovider.NewSecret()
+	return withServices(ctx, e, func(s services) error {
+		if err := s.db.SetOIDCClientSecret(ctx, rest[0], oidcprovider.HashSecret(secret)); errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("no confidential client %q", rest[0])
+		} else if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "client_secret: %s\n", secret)
+		return nil
+	})
+}
+
+func oidcRotateKey(_ context.Context, e *env, args []string) error {
+	if _, err := parse(e.flags("oidc rotate-key", ""), args, 0, 0); err != nil {
+		return err
+	}
+	cfg, _, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	if err := dropPrivileges(cfg.DataPath); err != nil {
+		return err
+	}
+	id, err := oidcKeys(cfg).Rotate(time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "new signing key %s; the previous key stays published until the next rotation\n", id)
+	return nil
+}

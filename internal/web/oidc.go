@@ -1,0 +1,117 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"time"
+
+	"grouprise.org/grouprise/internal/oidcprovider"
+	"grouprise.org/grouprise/internal/store"
+)
+
+// sessionLoginAt is when the person of a session logged in (auth_time of ID tokens).
+const sessionLoginAt = "login_at"
+
+type oidcConsentData struct {
+	Request *oidcprovider.Request
+	// Claims are the message ids of what the client will learn.
+	Claims []string
+}
+
+// oidcLogin is where the OIDC provider sends a browser with an authorization request: the
+// person logs in (if needed) and agrees once per client, unless the operator marked the
+// client trusted; then the browser goes on to the provider, which hands the client its code.
+func (s *Server) oidcLogin(w http.ResponseWriter, r *http.Request) {
+	if s.oidc == nil {
+		s.notFound(w, r)
+		return
+	}
+	ctx := r.Context()
+	v := viewer(r)
+	req, err := s.oidc.Request(ctx, r.PathValue("id"), v.ID())
+	if errors.Is(err, oidcprovider.ErrUnknownRequest) {
+		s.errorPage(w, r, http.StatusNotFound, "oidc.expired")
+		return
+	} else if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !v.LoggedIn() {
+		if req.NoPrompt() {
+			s.oidc.Refuse(w, r, req, "login_required")
+			return
+		}
+		s.redirectToLogin(w, r)
+		return
+	}
+	if r.Method == http.MethodGet && !req.Remembered {
+		if req.NoPrompt() {
+			s.oidc.Refuse(w, r, req, "consent_required")
+			return
+		}
+		var claims []string
+		for _, scope := range []string{"profile", "email"} {
+			if slices.Contains(req.Scopes, scope) {
+				claims = append(claims, "oidc.claims."+scope)
+			}
+		}
+		s.render(w, r, http.StatusOK, "oidc_consent", s.t(r, "oidc.consent_title", "Client", req.Client.Name),
+			oidcConsentData{Request: req, Claims: claims})
+		return
+	}
+	if r.Method == http.MethodPost && !req.Remembered && newForm(r).Get("decision") != "allow" {
+		s.oidc.Refuse(w, r, req, "access_denied")
+		return
+	}
+	loginAt := s.now()
+	if at := s.sessions.GetInt64(ctx, sessionLoginAt); at != 0 {
+		loginAt = time.Unix(at, 0)
+	}
+	err = s.oidc.Approve(ctx, req, v.ID(), loginAt, r.Method == http.MethodPost)
+	if errors.Is(err, oidcprovider.ErrUnknownRequest) {
+		s.errorPage(w, r, http.StatusNotFound, "oidc.expired")
+		return
+	} else if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	redirect(w, r, s.oidc.CallbackURL(req.ID))
+}
+
+type oidcServicesData struct {
+	Grants []*store.OIDCConsentGrant
+}
+
+// oidcServices lists the services a person allowed to know them, and withdraws a consent.
+func (s *Server) oidcServices(w http.ResponseWriter, r *http.Request) {
+	if s.oidc == nil {
+		s.notFound(w, r)
+		return
+	}
+	if !s.requireLogin(w, r) {
+		return
+	}
+	ctx := r.Context()
+	v := viewer(r)
+	if r.Method == http.MethodPost {
+		if err := s.db.WithdrawOIDCConsent(ctx, v.ID(), newForm(r).Get("client")); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.flash(r, msgSuccess, s.t(r, "oidc.withdrawn"))
+		redirect(w, r, "/stadt/settings/services/")
+		return
+	}
+	grants, err := s.db.OIDCConsents(ctx, v.ID())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "oidc_services", s.t(r, "oidc.services_title"), oidcServicesData{Grants: grants})
+}
+
+// rememberLogin notes the time of a login for the ID tokens of the OIDC provider.
+func (s *Server) rememberLogin(r *http.Request, at time.Time) {
+	s.sessions.Put(r.Context(), sessionLoginAt, at.Unix())
+}
