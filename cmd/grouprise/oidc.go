@@ -21,13 +21,15 @@ func oidcKeys(cfg *config.Config) *oidcprovider.Keys {
 }
 
 func runOIDC(ctx context.Context, e *env, args []string) error {
-	const usage = "usage: grouprise oidc client add|list|remove|new-secret … | grouprise oidc rotate-key"
+	const usage = "usage: grouprise oidc client add|list|remove|new-secret … | grouprise oidc rotate-key | grouprise oidc synapse-config"
 	if len(args) == 0 {
 		return usagef(usage)
 	}
 	switch args[0] {
 	case "rotate-key":
 		return oidcRotateKey(ctx, e, args[1:])
+	case "synapse-config":
+		return oidcSynapseConfig(ctx, e, args[1:])
 	case "client":
 		if len(args) < 2 {
 			return usagef(usage)
@@ -40,7 +42,7 @@ func runOIDC(ctx context.Context, e *env, args []string) error {
 		}
 		return sub(ctx, e, args[2:])
 	}
-	return usagef("unknown oidc command %q; expected client or rotate-key", args[0])
+	return usagef("unknown oidc command %q; expected client, rotate-key or synapse-config", args[0])
 }
 
 // stringList is a flag that may be given several times.
@@ -189,5 +191,79 @@ func oidcRotateKey(_ context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "new signing key %s; the previous key stays published until the next rotation\n", id)
+	return nil
+}
+
+// synapseClient is the client id of the site's Matrix homeserver, as the Django grouprise
+// named its OAuth application.
+const synapseClient = "matrix_chat"
+
+// oidcSynapseConfig registers the site's homeserver as a trusted client and prints the
+// configuration that lets Synapse log people in with their grouprise accounts (the Django
+// grouprise's `matrix_chat_manage print-synapse-configuration`). The secret is shown once:
+// when the client exists, only --new-secret prints the configuration again.
+func oidcSynapseConfig(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("oidc synapse-config", "[--homeserver-url URL] [--new-secret]")
+	homeserver := fs.String("homeserver-url", "", "the homeserver's public address, for the client's redirect URI when it is made (default: the site's scheme with matrix_chat.domain, else the site's domain)")
+	renew := fs.Bool("new-secret", false, "the client exists: give it a new secret and print the configuration again (the old one stops working)")
+	if _, err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	cfg, _, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	base := strings.TrimSuffix(*homeserver, "/")
+	if base == "" {
+		domain := cfg.MatrixChat.Domain
+		if domain == "" {
+			domain = cfg.Domain
+		}
+		scheme, _, _ := strings.Cut(cfg.BaseURL(), "://")
+		base = scheme + "://" + domain
+	}
+	redirect := base + "/_synapse/client/oidc/callback"
+	if err := checkRedirectURI(redirect); err != nil {
+		return usagef("--homeserver-url: %s", err)
+	}
+	secret := oidcprovider.NewSecret()
+	err = withServices(ctx, e, func(s services) error {
+		_, err := s.db.OIDCClientByClientID(ctx, synapseClient)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return s.db.AddOIDCClient(ctx, &store.OIDCClient{ClientID: synapseClient, Name: "Matrix",
+				SecretHash: oidcprovider.HashSecret(secret), RedirectURIs: []string{redirect}, Trusted: true, CreatedAt: time.Now()})
+		case err != nil:
+			return err
+		case !*renew:
+			return fmt.Errorf("the client %s exists already and its secret is not kept; --new-secret gives it a new one and prints the configuration again", synapseClient)
+		}
+		return s.db.SetOIDCClientSecret(ctx, synapseClient, oidcprovider.HashSecret(secret))
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, `# Synapse logs people in with their accounts of %[1]s (grouprise).
+# For /etc/matrix-synapse/conf.d/grouprise-oidc.yaml; readable by matrix-synapse only.
+oidc_providers:
+  - idp_id: grouprise
+    idp_name: %[1]q
+    issuer: %[2]q
+    client_id: %[3]s
+    client_secret: %[4]q
+    client_auth_method: client_secret_basic
+    scopes: ["openid", "profile", "email"]
+    # accounts of the same name made before (password logins) become these people's
+    allow_existing_users: true
+    user_mapping_provider:
+      config:
+        subject_claim: sub
+        localpart_template: "{{ user.id }}"
+        display_name_template: "{{ user.display_name }}"
+        email_template: "{{ user.email }}"
+`, cfg.Domain, cfg.BaseURL()+oidcprovider.Path, synapseClient, secret)
+	if !cfg.OIDCProvider.Enabled {
+		fmt.Fprintln(e.stderr, "note: oidc_provider.enabled is off; set it and restart the web daemon")
+	}
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.yaml.in/yaml/v3"
+
 	"grouprise.org/grouprise/internal/oidcprovider"
 	"grouprise.org/grouprise/internal/store"
 )
@@ -50,4 +52,28 @@ func TestOIDCCommands(t *testing.T) {
 		t.Errorf("key directory: %v %v", fi, err)
 	}
 	s.expect(exitConfig, "unknown oidc command", "", "oidc", "nonsense")
+
+	// Synapse's configuration: the homeserver as a trusted client, its secret shown once.
+	out = s.expect(exitOK, "issuer: \"https://grouprise.test/stadt/oauth\"", "", "oidc", "synapse-config")
+	var conf struct {
+		Providers []struct {
+			Issuer       string `yaml:"issuer"`
+			ClientID     string `yaml:"client_id"`
+			ClientSecret string `yaml:"client_secret"`
+		} `yaml:"oidc_providers"`
+	}
+	if err := yaml.Unmarshal([]byte(out), &conf); err != nil || len(conf.Providers) != 1 ||
+		conf.Providers[0].Issuer != "https://grouprise.test/stadt/oauth" || conf.Providers[0].ClientID != "matrix_chat" ||
+		len(conf.Providers[0].ClientSecret) != 64 {
+		t.Fatalf("Synapse's configuration (%v):\n%s", err, out)
+	}
+	list = s.expect(exitOK, "matrix_chat", "", "oidc", "client", "list")
+	if !strings.Contains(list, "Matrix  confidential  yes      https://grouprise.test/_synapse/client/oidc/callback") {
+		t.Errorf("the homeserver's client:\n%s", list)
+	}
+	s.expect(exitFailure, "--new-secret", "", "oidc", "synapse-config")
+	again := s.expect(exitOK, "client_secret:", "", "oidc", "synapse-config", "--new-secret", "--homeserver-url", "https://matrix.grouprise.test")
+	if again == out {
+		t.Error("--new-secret printed the same secret")
+	}
 }
