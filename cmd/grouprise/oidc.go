@@ -103,12 +103,17 @@ func oidcClientAdd(ctx context.Context, e *env, args []string) error {
 	})
 }
 
-// checkRedirectURI accepts absolute URIs without fragments (RFC 6749, section 3.1.2); http
-// only for loopback addresses, custom schemes for native apps.
+// checkRedirectURI accepts absolute URIs without fragments (RFC 6749, section 3.1.2): https,
+// http (loopback addresses of native apps, sites without TLS), and custom schemes of native
+// apps, but none that a browser would run or read locally.
 func checkRedirectURI(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" || u.Fragment != "" || strings.Contains(raw, "#") {
 		return fmt.Errorf("redirect URI %q: must be absolute and without a fragment", raw)
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "javascript", "data", "file", "vbscript", "about", "blob", "filesystem":
+		return fmt.Errorf("redirect URI %q: the scheme %s is not allowed", raw, u.Scheme)
 	}
 	if (u.Scheme == "http" || u.Scheme == "https") && u.Host == "" {
 		return fmt.Errorf("redirect URI %q: has no host", raw)
@@ -253,8 +258,6 @@ oidc_providers:
     client_secret: %[4]q
     client_auth_method: client_secret_basic
     scopes: ["openid", "profile", "email"]
-    # accounts of the same name made before (password logins) become these people's
-    allow_existing_users: true
     user_mapping_provider:
       config:
         subject_claim: sub

@@ -28,6 +28,7 @@ func TestOIDCCommands(t *testing.T) {
 	s.expect(exitFailure, `a client "app" exists already`, "", "oidc", "client", "add", "app", "--redirect-uri", "http://127.0.0.1/cb")
 	s.expect(exitConfig, "--redirect-uri is required", "", "oidc", "client", "add", "wiki")
 	s.expect(exitConfig, "without a fragment", "", "oidc", "client", "add", "wiki", "--redirect-uri", "https://wiki.test/#x")
+	s.expect(exitConfig, "is not allowed", "", "oidc", "client", "add", "wiki", "--redirect-uri", "javascript:alert(1)")
 	list := s.expect(exitOK, "CLIENT_ID", "", "oidc", "client", "list")
 	for _, want := range []string{"app        app   public", "matrix     Chat  confidential  yes"} {
 		if !strings.Contains(list, want) {

@@ -108,8 +108,38 @@ func New(o Options) (*Provider, error) {
 	mux.Handle("/", p)
 	mux.HandleFunc("GET "+oidc.DiscoveryEndpoint, prov.discovery)
 	mux.HandleFunc("/device_authorization", http.NotFound)
+	mux.Handle("POST /token", prov.authenticated(p))
 	prov.handler = http.StripPrefix(Path, noStore(mux))
 	return prov, nil
+}
+
+// authenticated refuses a token request of a confidential client with a wrong secret before
+// the op package redeems its code: a leaked code cannot be burnt, nor the tokens of a used
+// one revoked, by someone without the secret.
+func (p *Provider) authenticated(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil {
+			op.RequestError(w, r, oidc.ErrInvalidRequest().WithParent(err), nil)
+			return
+		}
+		id, secret, basic := r.BasicAuth()
+		if basic {
+			id, _ = url.QueryUnescape(id)
+			secret, _ = url.QueryUnescape(secret)
+		} else {
+			id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+		}
+		c, err := p.storage.db.OIDCClientByClientID(r.Context(), id)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			op.RequestError(w, r, oidc.ErrServerError().WithParent(err), nil)
+			return
+		}
+		if err == nil && !c.Public() && !secretMatches(c.SecretHash, secret) {
+			op.RequestError(w, r, oidc.ErrInvalidClient().WithDescription("invalid client_id / client_secret"), nil)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // discovery is the op package's discovery document, telling only what the provider offers:
@@ -141,13 +171,30 @@ func (p *Provider) Issuer() string { return p.issuer }
 type Request struct {
 	*store.OIDCAuthRequest
 	Client *store.OIDCClient
-	// Remembered tells whether the person agreed to these scopes before (or the client is
-	// trusted): no need to ask.
+	// Allowed are the scopes the person allowed the client before.
+	Allowed []string
+	// Remembered tells whether there is no need to ask: the client is trusted or the person
+	// allowed these scopes before, and the client did not ask for the question (prompt=consent).
 	Remembered bool
 }
 
+func (r *Request) prompts(p string) bool { return slices.Contains(strings.Fields(r.Prompt), p) }
+
 // NoPrompt tells whether the client asked not to show any page (prompt=none).
-func (r *Request) NoPrompt() bool { return slices.Contains(strings.Fields(r.Prompt), "none") }
+func (r *Request) NoPrompt() bool { return r.prompts("none") }
+
+// NeedsLogin tells whether a person logged in at loginAt (zero: not known) must log in again:
+// the client asked for a fresh login (prompt=login) or one not older than max_age, and the
+// person has not logged in since the request arrived.
+func (r *Request) NeedsLogin(loginAt, now time.Time) bool {
+	if !loginAt.IsZero() && !loginAt.Before(r.CreatedAt) {
+		return false
+	}
+	if r.prompts("login") {
+		return true
+	}
+	return r.MaxAge >= 0 && (loginAt.IsZero() || now.Sub(loginAt) > time.Duration(r.MaxAge)*time.Second)
+}
 
 // ErrUnknownRequest is returned for requests that do not exist (any more).
 var ErrUnknownRequest = errors.New("oidc: the login request has expired or is unknown")
@@ -170,14 +217,13 @@ func (p *Provider) Request(ctx context.Context, id string, gestaltID int64) (*Re
 	} else if err != nil {
 		return nil, err
 	}
-	req := &Request{OIDCAuthRequest: ar, Client: c, Remembered: c.Trusted}
-	if gestaltID != 0 && !c.Trusted {
-		allowed, err := p.storage.db.OIDCConsent(ctx, gestaltID, c.ClientID)
-		if err != nil {
+	req := &Request{OIDCAuthRequest: ar, Client: c}
+	if gestaltID != 0 {
+		if req.Allowed, err = p.storage.db.OIDCConsent(ctx, gestaltID, c.ClientID); err != nil {
 			return nil, err
 		}
-		req.Remembered = covers(allowed, ar.Scopes)
 	}
+	req.Remembered = (c.Trusted || covers(req.Allowed, ar.Scopes)) && !req.prompts("consent")
 	return req, nil
 }
 
@@ -190,28 +236,35 @@ func covers(allowed, wanted []string) bool {
 	return true
 }
 
-// Approve records that a person (logged in at authTime) agreed to a request, and remembers
-// the consent when remember is set; the browser goes on to CallbackURL.
-func (p *Provider) Approve(ctx context.Context, req *Request, gestaltID int64, authTime time.Time, remember bool) error {
+// Approve records that a person (logged in at authTime, zero when not known) agreed to a
+// request, and remembers the consent when remember is set. It returns where the browser goes
+// on: the provider's callback, which issues the code and sends the browser back to the
+// client. The request gets a new id there, known only to this browser.
+func (p *Provider) Approve(ctx context.Context, req *Request, gestaltID int64, authTime time.Time, remember bool) (string, error) {
 	now := p.storage.now()
-	return p.storage.db.Tx(ctx, func(q *store.Queries) error {
+	newID := randomString(16)
+	err := p.storage.db.Tx(ctx, func(q *store.Queries) error {
 		if remember && !req.Client.Trusted {
-			if err := q.GrantOIDCConsent(ctx, gestaltID, req.ClientID, req.Scopes, now); err != nil {
+			scopes := slices.Clone(req.Allowed)
+			for _, s := range req.Scopes {
+				if !slices.Contains(scopes, s) {
+					scopes = append(scopes, s)
+				}
+			}
+			if err := q.GrantOIDCConsent(ctx, gestaltID, req.ClientID, scopes, now); err != nil {
 				return err
 			}
 		}
-		err := q.ApproveOIDCAuthRequest(ctx, req.ID, gestaltID, authTime, now)
+		err := q.ApproveOIDCAuthRequest(ctx, req.ID, newID, gestaltID, authTime, now)
 		if errors.Is(err, store.ErrNotFound) {
 			return ErrUnknownRequest
 		}
 		return err
 	})
-}
-
-// CallbackURL is where the browser goes after Approve: the provider issues the code there
-// and sends the browser back to the client.
-func (p *Provider) CallbackURL(id string) string {
-	return Path + "/authorize/callback?id=" + url.QueryEscape(id)
+	if err != nil {
+		return "", err
+	}
+	return Path + "/authorize/callback?id=" + url.QueryEscape(newID), nil
 }
 
 // Refuse sends the browser back to the client with an error: access_denied when the person

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -62,15 +63,18 @@ func (a authRequest) GetCodeChallenge() *oidc.CodeChallenge {
 // comes back in the query: the op package's form_post page submits itself with an inline
 // script, which the site's Content-Security-Policy forbids.
 func (s *storage) CreateAuthRequest(ctx context.Context, r *oidc.AuthRequest, _ string) (op.AuthRequest, error) {
+	if r.CodeChallenge != "" && r.CodeChallengeMethod != oidc.CodeChallengeMethodS256 {
+		return nil, oidc.ErrInvalidRequest().WithDescription("code_challenge_method must be S256")
+	}
 	now := s.now()
 	ar := &store.OIDCAuthRequest{
 		ID: randomString(16), ClientID: r.ClientID, RedirectURI: r.RedirectURI, Scopes: r.Scopes,
 		State: r.State, Nonce: r.Nonce, ResponseType: string(r.ResponseType), ResponseMode: string(oidc.ResponseModeQuery),
-		Prompt: joinSpaces(r.Prompt), CodeChallenge: r.CodeChallenge, CodeChallengeMethod: string(r.CodeChallengeMethod),
-		CreatedAt: now, ExpiresAt: now.Add(requestLifetime),
+		Prompt: strings.Join(r.Prompt, " "), MaxAge: -1, CodeChallenge: r.CodeChallenge,
+		CodeChallengeMethod: string(r.CodeChallengeMethod), CreatedAt: now, ExpiresAt: now.Add(requestLifetime),
 	}
-	if r.CodeChallenge != "" && ar.CodeChallengeMethod == "" {
-		ar.CodeChallengeMethod = string(oidc.CodeChallengeMethodPlain)
+	if r.MaxAge != nil {
+		ar.MaxAge = int64(*r.MaxAge)
 	}
 	if err := s.db.CreateOIDCAuthRequest(ctx, ar); err != nil {
 		return nil, err
@@ -78,20 +82,11 @@ func (s *storage) CreateAuthRequest(ctx context.Context, r *oidc.AuthRequest, _ 
 	return authRequest{ar}, nil
 }
 
-func joinSpaces(s []string) string {
-	out := ""
-	for i, p := range s {
-		if i > 0 {
-			out += " "
-		}
-		out += p
-	}
-	return out
-}
-
 func (s *storage) AuthRequestByID(ctx context.Context, id string) (op.AuthRequest, error) {
 	ar, err := s.db.OIDCAuthRequest(ctx, id, s.now())
-	if err != nil {
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, oidc.ErrInvalidRequest().WithDescription("the login request has expired or is unknown")
+	} else if err != nil {
 		return nil, err
 	}
 	return authRequest{ar}, nil
@@ -249,7 +244,7 @@ func (c client) AuthMethod() oidc.AuthMethod {
 func (s *storage) GetClientByClientID(ctx context.Context, clientID string) (op.Client, error) {
 	c, err := s.db.OIDCClientByClientID(ctx, clientID)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("unknown client %q", clientID)
+		return nil, oidc.ErrInvalidClient().WithDescription("unknown client %q", clientID)
 	} else if err != nil {
 		return nil, oidc.ErrServerError().WithParent(err)
 	}
@@ -259,12 +254,12 @@ func (s *storage) GetClientByClientID(ctx context.Context, clientID string) (op.
 func (s *storage) AuthorizeClientIDSecret(ctx context.Context, clientID, secret string) error {
 	c, err := s.db.OIDCClientByClientID(ctx, clientID)
 	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("unknown client %q", clientID)
+		return oidc.ErrInvalidClient().WithDescription("unknown client %q", clientID)
 	} else if err != nil {
 		return oidc.ErrServerError().WithParent(err)
 	}
 	if !secretMatches(c.SecretHash, secret) {
-		return errors.New("wrong client secret")
+		return oidc.ErrInvalidClient().WithDescription("wrong client secret")
 	}
 	return nil
 }
@@ -333,14 +328,16 @@ func (s *storage) userinfo(ctx context.Context, info *oidc.UserInfo, subject str
 		info.GivenName, info.FamilyName = g.FirstName, g.LastName
 		info.AppendClaims("display_name", g.Name())
 	}
+	// Only a confirmed address: services such as Synapse take the claim without looking at
+	// email_verified.
 	if slices.Contains(scopes, oidc.ScopeEmail) {
 		addrs, err := s.db.EmailAddresses(ctx, id)
 		if err != nil {
 			return err
 		}
 		for _, a := range addrs {
-			if a.Primary {
-				info.Email, info.EmailVerified = a.Email, oidc.Bool(a.Verified)
+			if a.Primary && a.Verified {
+				info.Email, info.EmailVerified = a.Email, true
 			}
 		}
 	}

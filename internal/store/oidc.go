@@ -123,19 +123,22 @@ func (q *Queries) changeOne(ctx context.Context, what, query string, args ...any
 // OIDCAuthRequest is an authorization request of a client, from the moment the browser
 // arrives until its code is exchanged or it expires.
 type OIDCAuthRequest struct {
-	ID                  string
-	ClientID            string
-	RedirectURI         string
-	Scopes              []string
-	State               string
-	Nonce               string
-	ResponseType        string
-	ResponseMode        string
-	Prompt              string
+	ID           string
+	ClientID     string
+	RedirectURI  string
+	Scopes       []string
+	State        string
+	Nonce        string
+	ResponseType string
+	ResponseMode string
+	Prompt       string
+	// MaxAge is the longest time since the person logged in that the client accepts, in
+	// seconds; -1 when the client did not say.
+	MaxAge              int64
 	CodeChallenge       string
 	CodeChallengeMethod string
 	// GestaltID is the person who agreed (0 while nobody did), at AuthTime (when they logged
-	// in).
+	// in; zero when that is not known).
 	GestaltID int64
 	AuthTime  time.Time
 	CodeUsed  bool
@@ -144,31 +147,35 @@ type OIDCAuthRequest struct {
 }
 
 const oidcRequestColumns = `id, client_id, redirect_uri, scopes, state, nonce, response_type, response_mode,
-	prompt, code_challenge, code_challenge_method, gestalt_id, auth_time, code_used, created_at, expires_at`
+	prompt, max_age, code_challenge, code_challenge_method, gestalt_id, auth_time, code_used, created_at, expires_at`
 
 func scanOIDCRequest(row interface{ Scan(...any) error }) (*OIDCAuthRequest, error) {
 	var r OIDCAuthRequest
 	var scopes string
-	var gestalt sql.Null[int64]
+	var gestalt, maxAge sql.Null[int64]
 	var authTime sql.Null[time.Time]
 	err := row.Scan(&r.ID, &r.ClientID, &r.RedirectURI, &scopes, &r.State, &r.Nonce, &r.ResponseType,
-		&r.ResponseMode, &r.Prompt, &r.CodeChallenge, &r.CodeChallengeMethod, &gestalt, &authTime,
+		&r.ResponseMode, &r.Prompt, &maxAge, &r.CodeChallenge, &r.CodeChallengeMethod, &gestalt, &authTime,
 		&r.CodeUsed, &r.CreatedAt, &r.ExpiresAt)
 	if err != nil {
 		return nil, classify(err)
 	}
 	r.Scopes = strings.Fields(scopes)
-	r.GestaltID, r.AuthTime = gestalt.V, authTime.V
+	r.GestaltID, r.AuthTime, r.MaxAge = gestalt.V, authTime.V, -1
+	if maxAge.Valid {
+		r.MaxAge = maxAge.V
+	}
 	return &r, nil
 }
 
 // CreateOIDCAuthRequest stores a new authorization request.
 func (q *Queries) CreateOIDCAuthRequest(ctx context.Context, r *OIDCAuthRequest) error {
+	maxAge := sql.Null[int64]{V: r.MaxAge, Valid: r.MaxAge >= 0}
 	_, err := q.exec(ctx, `INSERT INTO oidc_auth_requests (id, client_id, redirect_uri, scopes, state, nonce,
-		response_type, response_mode, prompt, code_challenge, code_challenge_method, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		response_type, response_mode, prompt, max_age, code_challenge, code_challenge_method, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.ClientID, r.RedirectURI, strings.Join(r.Scopes, " "), r.State, r.Nonce, r.ResponseType,
-		r.ResponseMode, r.Prompt, r.CodeChallenge, r.CodeChallengeMethod, r.CreatedAt, r.ExpiresAt)
+		r.ResponseMode, r.Prompt, maxAge, r.CodeChallenge, r.CodeChallengeMethod, r.CreatedAt, r.ExpiresAt)
 	if err != nil {
 		return fmt.Errorf("store: create OIDC authorization request: %w", classify(err))
 	}
@@ -186,11 +193,14 @@ func (q *Queries) OIDCAuthRequest(ctx context.Context, id string, now time.Time)
 }
 
 // ApproveOIDCAuthRequest records who agreed to an unexpired request that nobody answered yet
-// (ErrNotFound otherwise).
-func (q *Queries) ApproveOIDCAuthRequest(ctx context.Context, id string, gestaltID int64, authTime, now time.Time) error {
+// (ErrNotFound otherwise), and renames it to newID: whoever saw the request's first id (in a
+// link to the login page) cannot fetch the code of the person who agreed. A zero authTime is
+// stored as unknown.
+func (q *Queries) ApproveOIDCAuthRequest(ctx context.Context, id, newID string, gestaltID int64, authTime, now time.Time) error {
+	at := sql.Null[time.Time]{V: authTime, Valid: !authTime.IsZero()}
 	return q.changeOne(ctx, "approve OIDC authorization request", `UPDATE oidc_auth_requests
-		SET gestalt_id = ?, auth_time = ? WHERE id = ? AND gestalt_id IS NULL AND expires_at > ?`,
-		gestaltID, authTime, id, now)
+		SET id = ?, gestalt_id = ?, auth_time = ? WHERE id = ? AND gestalt_id IS NULL AND expires_at > ?`,
+		newID, gestaltID, at, id, now)
 }
 
 // SetOIDCCode gives an approved request its code (as a hash) and shortens its life to the
@@ -301,7 +311,8 @@ func (q *Queries) OIDCConsent(ctx context.Context, gestaltID int64, clientID str
 	return strings.Fields(scopes), nil
 }
 
-// GrantOIDCConsent remembers that a person allowed a client these scopes.
+// GrantOIDCConsent remembers that a person allowed a client these scopes (all the scopes
+// allowed so far: the caller passes them together).
 func (q *Queries) GrantOIDCConsent(ctx context.Context, gestaltID int64, clientID string, scopes []string, now time.Time) error {
 	_, err := q.exec(ctx, `INSERT INTO oidc_consents (gestalt_id, client_id, scopes, granted_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (gestalt_id, client_id) DO UPDATE SET scopes = excluded.scopes, granted_at = excluded.granted_at`,

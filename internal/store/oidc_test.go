@@ -37,7 +37,7 @@ func TestOIDCRows(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		request("r1", now.Add(time.Hour))
+		request("r0", now.Add(time.Hour))
 		request("r2", now.Add(-time.Minute))
 		if _, err := db.OIDCAuthRequest(ctx, "r2", now); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("an expired request: %v", err)
@@ -46,11 +46,14 @@ func TestOIDCRows(t *testing.T) {
 		if err := db.SetOIDCCode(ctx, "r1", "h1", now.Add(time.Minute), now); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("a code without approval: %v", err)
 		}
-		if err := db.ApproveOIDCAuthRequest(ctx, "r1", alice.ID, now, now); err != nil {
+		if err := db.ApproveOIDCAuthRequest(ctx, "r0", "r1", alice.ID, now, now); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.ApproveOIDCAuthRequest(ctx, "r1", alice.ID, now, now); !errors.Is(err, store.ErrNotFound) {
+		if err := db.ApproveOIDCAuthRequest(ctx, "r1", "r1b", alice.ID, now, now); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("approved twice: %v", err)
+		}
+		if _, err := db.OIDCAuthRequest(ctx, "r0", now); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("the request under its first id: %v", err)
 		}
 		if err := db.SetOIDCCode(ctx, "r1", "h1", now.Add(time.Minute), now); err != nil {
 			t.Fatal(err)

@@ -19,15 +19,19 @@ const (
 type loginData struct {
 	Form *form
 	Next string
+	// Again: someone logged in is asked for the password once more (a service wants a fresh
+	// login).
+	Again bool
 }
 
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 	next := safeNext(r.URL.Query().Get("next"), "/")
-	if viewer(r).LoggedIn() {
+	again := r.URL.Query().Get("again") != ""
+	if viewer(r).LoggedIn() && !again {
 		redirect(w, r, next)
 		return
 	}
-	s.render(w, r, http.StatusOK, "login", s.t(r, "login.title"), loginData{Form: newForm(nil), Next: next})
+	s.render(w, r, http.StatusOK, "login", s.t(r, "login.title"), loginData{Form: newForm(nil), Next: next, Again: again})
 }
 
 // login checks the password of an account named by username or e-mail address. Failed
@@ -36,7 +40,8 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	f := newForm(r)
 	next := safeNext(f.Get("next"), "/")
-	if viewer(r).LoggedIn() {
+	again := f.Get("again") != ""
+	if viewer(r).LoggedIn() && !again {
 		redirect(w, r, next)
 		return
 	}
@@ -92,7 +97,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.render(w, r, http.StatusUnprocessableEntity, "login", s.t(r, "login.title"), loginData{Form: f, Next: next})
+	s.render(w, r, http.StatusUnprocessableEntity, "login", s.t(r, "login.title"), loginData{Form: f, Next: next, Again: again})
 }
 
 func (s *Server) logoutForm(w http.ResponseWriter, r *http.Request) {

@@ -3,14 +3,17 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"grouprise.org/grouprise/internal/oidcprovider"
 	"grouprise.org/grouprise/internal/store"
 )
 
-// sessionLoginAt is when the person of a session logged in (auth_time of ID tokens).
+// sessionLoginAt is when the person of a session logged in, in milliseconds since 1970
+// (auth_time of ID tokens, fresh logins asked for by clients).
 const sessionLoginAt = "login_at"
 
 type oidcConsentData struct {
@@ -20,8 +23,9 @@ type oidcConsentData struct {
 }
 
 // oidcLogin is where the OIDC provider sends a browser with an authorization request: the
-// person logs in (if needed) and agrees once per client, unless the operator marked the
-// client trusted; then the browser goes on to the provider, which hands the client its code.
+// person logs in (again, if the client wants a fresh login) and agrees once per client, unless
+// the operator marked the client trusted; then the browser goes on to the provider, which
+// hands the client its code.
 func (s *Server) oidcLogin(w http.ResponseWriter, r *http.Request) {
 	if s.oidc == nil {
 		s.notFound(w, r)
@@ -37,15 +41,27 @@ func (s *Server) oidcLogin(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if !v.LoggedIn() {
+	var loginAt time.Time
+	if at := s.sessions.GetInt64(ctx, sessionLoginAt); at != 0 {
+		loginAt = time.UnixMilli(at)
+	}
+	if !v.LoggedIn() || req.NeedsLogin(loginAt, s.now()) {
 		if req.NoPrompt() {
 			s.oidc.Refuse(w, r, req, "login_required")
 			return
 		}
-		s.redirectToLogin(w, r)
+		to := "/stadt/login/?next=" + url.QueryEscape(r.URL.Path)
+		if v.LoggedIn() {
+			to += "&again=1"
+		}
+		http.Redirect(w, r, to, http.StatusFound)
 		return
 	}
-	if r.Method == http.MethodGet && !req.Remembered {
+	switch {
+	case r.Method == http.MethodPost && newForm(r).Get("decision") != "allow":
+		s.oidc.Refuse(w, r, req, "access_denied")
+		return
+	case r.Method == http.MethodGet && !req.Remembered:
 		if req.NoPrompt() {
 			s.oidc.Refuse(w, r, req, "consent_required")
 			return
@@ -56,19 +72,16 @@ func (s *Server) oidcLogin(w http.ResponseWriter, r *http.Request) {
 				claims = append(claims, "oidc.claims."+scope)
 			}
 		}
+		// The answer to the form ends at the client: its address must be a form target.
+		if src := formTarget(req.RedirectURI); src != "" {
+			w.Header().Set("Content-Security-Policy", strings.Replace(s.csp(false), "form-action 'self' https:",
+				"form-action 'self' https: "+src, 1))
+		}
 		s.render(w, r, http.StatusOK, "oidc_consent", s.t(r, "oidc.consent_title", "Client", req.Client.Name),
 			oidcConsentData{Request: req, Claims: claims})
 		return
 	}
-	if r.Method == http.MethodPost && !req.Remembered && newForm(r).Get("decision") != "allow" {
-		s.oidc.Refuse(w, r, req, "access_denied")
-		return
-	}
-	loginAt := s.now()
-	if at := s.sessions.GetInt64(ctx, sessionLoginAt); at != 0 {
-		loginAt = time.Unix(at, 0)
-	}
-	err = s.oidc.Approve(ctx, req, v.ID(), loginAt, r.Method == http.MethodPost)
+	callback, err := s.oidc.Approve(ctx, req, v.ID(), loginAt, r.Method == http.MethodPost)
 	if errors.Is(err, oidcprovider.ErrUnknownRequest) {
 		s.errorPage(w, r, http.StatusNotFound, "oidc.expired")
 		return
@@ -76,7 +89,20 @@ func (s *Server) oidcLogin(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	redirect(w, r, s.oidc.CallbackURL(req.ID))
+	redirect(w, r, callback)
+}
+
+// formTarget is the CSP source of a client's redirect URI when form-action 'self' https:
+// does not cover it: a loopback address of a native app, a site without TLS, a custom scheme.
+func formTarget(redirectURI string) string {
+	u, err := url.Parse(redirectURI)
+	if err != nil || u.Scheme == "https" {
+		return ""
+	}
+	if u.Host == "" {
+		return u.Scheme + ":"
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 type oidcServicesData struct {
@@ -113,5 +139,5 @@ func (s *Server) oidcServices(w http.ResponseWriter, r *http.Request) {
 
 // rememberLogin notes the time of a login for the ID tokens of the OIDC provider.
 func (s *Server) rememberLogin(r *http.Request, at time.Time) {
-	s.sessions.Put(r.Context(), sessionLoginAt, at.Unix())
+	s.sessions.Put(r.Context(), sessionLoginAt, at.UnixMilli())
 }

@@ -236,8 +236,12 @@ func TestOIDCAuthorizationCodeFlow(t *testing.T) {
 		back, _ = b.authorize(t, l4.url, "")
 		thief := *wiki
 		thief.conf.ClientSecret = "guessed"
-		if _, _, err := thief.exchange(l4.code(t, back, wikiBack), l4); !isOAuthError(err, "invalid_client") {
+		code4 := l4.code(t, back, wikiBack)
+		if _, _, err := thief.exchange(code4, l4); !isOAuthError(err, "invalid_client") {
 			t.Errorf("the wrong secret: %v", err)
+		}
+		if _, _, err := wiki.exchange(code4, l4); err != nil {
+			t.Errorf("the code after someone tried it with the wrong secret: %v", err)
 		}
 		l5 := wiki.start()
 		back, _ = b.authorize(t, l5.url, "")
@@ -253,6 +257,61 @@ func TestOIDCAuthorizationCodeFlow(t *testing.T) {
 		r = b.get(u.RequestURI())
 		if r.StatusCode != http.StatusBadRequest || strings.Contains(r.Header.Get("Location"), "evil") {
 			t.Errorf("a foreign redirect URI: %d %s", r.StatusCode, r.Header.Get("Location"))
+		}
+
+		// Whoever knows a request's first id (the link to the login page) cannot fetch the code
+		// of the person who agreed: the request has a new id after the approval.
+		l7 := wiki.start()
+		u, _ = url.Parse(l7.url)
+		r = b.get(u.RequestURI())
+		first := strings.TrimSuffix(strings.TrimPrefix(r.Header.Get("Location"), oidcprovider.LoginPath), "/")
+		if r = b.get(oidcprovider.LoginPath + first + "/"); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("approval: %d", r.StatusCode)
+		}
+		stolen := s.browser().get("/stadt/oauth/authorize/callback?id=" + first)
+		if loc := stolen.Header.Get("Location"); strings.Contains(loc, "code=") {
+			t.Errorf("the first id fetched the code: %s", loc)
+		}
+		if !strings.HasPrefix(r.Header.Get("Location"), "/stadt/oauth/authorize/callback?id=") || strings.Contains(r.Header.Get("Location"), first) {
+			t.Errorf("the callback after the approval: %s", r.Header.Get("Location"))
+		}
+
+		// A fresh login when the client wants one (prompt=login, max_age=0): the password
+		// once more, then on.
+		for _, opt := range []oauth2.AuthCodeOption{oauth2.SetAuthURLParam("prompt", "login"), oauth2.SetAuthURLParam("max_age", "0")} {
+			l8 := wiki.start(opt)
+			u, _ = url.Parse(l8.url)
+			login := b.get(b.get(u.RequestURI()).Header.Get("Location"))
+			to := login.Header.Get("Location")
+			if login.StatusCode != http.StatusFound || !strings.Contains(to, "again=1") {
+				t.Fatalf("no fresh login asked: %d %s", login.StatusCode, to)
+			}
+			b.get(to).expect(t, http.StatusOK, "noch einmal", `name="again"`)
+			next, _ := url.Parse(to)
+			r = b.post("/stadt/login/", url.Values{"login": {"alice"}, "password": {"alice-password"}, "next": {next.Query().Get("next")}, "again": {"1"}})
+			if r.StatusCode != http.StatusSeeOther {
+				t.Fatalf("fresh login: %d", r.StatusCode)
+			}
+			back, _ = b.authorize(t, "http://grouprise.test"+r.Header.Get("Location"), "")
+			if _, _, err := wiki.exchange(l8.code(t, back, wikiBack), l8); err != nil {
+				t.Errorf("after the fresh login: %v", err)
+			}
+		}
+
+		// prompt=consent asks although the consent is remembered; "deny" is honoured.
+		l9 := wiki.start(oauth2.SetAuthURLParam("prompt", "consent"))
+		back, asked = b.authorize(t, l9.url, "deny")
+		if !asked || back.Query().Get("error") != "access_denied" {
+			t.Errorf("prompt=consent: asked %v, back at %s", asked, back)
+		}
+
+		// Consents add up: agreeing to fewer scopes keeps the ones allowed before.
+		narrow := *wiki
+		narrow.conf.Scopes = []string{gooidc.ScopeOpenID}
+		l10 := narrow.start(oauth2.SetAuthURLParam("prompt", "consent"))
+		b.authorize(t, l10.url, "allow")
+		if got := storetest.Rows(t, db, `SELECT scopes FROM oidc_consents`); len(got) != 1 || got[0] != "openid profile email" {
+			t.Errorf("consents after a narrower one: %v", got)
 		}
 
 		// After the consent is withdrawn, the person is asked again, and may decline.
@@ -299,6 +358,20 @@ func TestOIDCClientKinds(t *testing.T) {
 	back, _ = b.authorize(t, u.String(), "")
 	if _, err := app.conf.Exchange(app.ctx, back.Query().Get("code")); !isOAuthError(err, "invalid_request") {
 		t.Errorf("public client without PKCE: %v", err)
+	}
+	// PKCE with the plain method is refused: S256 only.
+	u, _ = url.Parse(app.conf.AuthCodeURL(state, oauth2.SetAuthURLParam("code_challenge", "abcdefghijklmnopqrstuvwxyz0123456789abcdefgh"),
+		oauth2.SetAuthURLParam("code_challenge_method", "plain")))
+	back, _ = b.authorize(t, u.String(), "")
+	if back.Query().Get("error") != "invalid_request" {
+		t.Errorf("plain PKCE: %s", back)
+	}
+	// The consent page of a native app lets its form end at the app's loopback address.
+	l = app.start(oauth2.SetAuthURLParam("prompt", "consent"))
+	u, _ = url.Parse(l.url)
+	page := b.get(b.get(u.RequestURI()).Header.Get("Location"))
+	if csp := page.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' https: http://127.0.0.1:49152") {
+		t.Errorf("consent page CSP: %s", csp)
 	}
 
 	// prompt=none for someone not logged in: back to the client with login_required.

@@ -26,6 +26,7 @@ CREATE TABLE oidc_auth_requests (
     response_type         TEXT NOT NULL,
     response_mode         TEXT NOT NULL DEFAULT '',
     prompt                TEXT NOT NULL DEFAULT '',
+    max_age               INTEGER,
     code_challenge        TEXT NOT NULL DEFAULT '',
     code_challenge_method TEXT NOT NULL DEFAULT '',
     gestalt_id            INTEGER REFERENCES gestalten (id) ON DELETE CASCADE,
