@@ -24,13 +24,13 @@ const oidcConfig = "oidc_provider: {enabled: true}\n"
 // relyingParty is a service that logs people in with grouprise, driven by a real OIDC client
 // library (go-oidc and x/oauth2) against the daemon's discovery document.
 type relyingParty struct {
-	t        *testing.T
+	t        testing.TB
 	ctx      context.Context
 	provider *gooidc.Provider
 	conf     oauth2.Config
 }
 
-func (s *site) relyingParty(t *testing.T, clientID, secret, redirect string) *relyingParty {
+func (s *site) relyingParty(t testing.TB, clientID, secret, redirect string) *relyingParty {
 	t.Helper()
 	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, "unix", s.sock)
@@ -87,7 +87,7 @@ func (rp *relyingParty) exchange(code string, l login) (*oauth2.Token, *gooidc.I
 // authorize walks a browser from the client's authorization URL until the site sends it back
 // to the client; it answers a consent page with decision (failing if one comes unexpected)
 // and tells whether it was asked.
-func (b *browser) authorize(t *testing.T, start, decision string) (back *url.URL, asked bool) {
+func (b *browser) authorize(t testing.TB, start, decision string) (back *url.URL, asked bool) {
 	t.Helper()
 	u, _ := url.Parse(start)
 	r := b.get(u.RequestURI())
@@ -117,7 +117,7 @@ func (b *browser) authorize(t *testing.T, start, decision string) (back *url.URL
 }
 
 // code checks the answer of the site to the client and returns the code.
-func (l login) code(t *testing.T, back *url.URL, redirect string) string {
+func (l login) code(t testing.TB, back *url.URL, redirect string) string {
 	t.Helper()
 	q := back.Query()
 	if !strings.HasPrefix(back.String(), redirect) || q.Get("state") != l.state || q.Get("code") == "" {
@@ -126,7 +126,7 @@ func (l login) code(t *testing.T, back *url.URL, redirect string) string {
 	return q.Get("code")
 }
 
-func addClient(t *testing.T, db *store.DB, c store.OIDCClient, secret string) {
+func addClient(t testing.TB, db *store.DB, c store.OIDCClient, secret string) {
 	t.Helper()
 	if secret != "" {
 		c.SecretHash = oidcprovider.HashSecret(secret)
@@ -410,4 +410,27 @@ func TestOIDCOff(t *testing.T) {
 func isOAuthError(err error, code string) bool {
 	var re *oauth2.RetrieveError
 	return errors.As(err, &re) && re.ErrorCode == code
+}
+
+// BenchmarkOIDCLogin is one complete login of a logged-in person at a trusted client, over the
+// daemon's socket: authorization request, approval, code, token exchange with PKCE (an RS256
+// signature), ID token verified against the published keys, userinfo.
+func BenchmarkOIDCLogin(b *testing.B) {
+	s := newSite(b, storetest.Open(b, store.SQLite), oidcConfig)
+	s.person("bob", "bob-password")
+	addClient(b, s.db, store.OIDCClient{ClientID: "matrix", Name: "Chat", RedirectURIs: []string{"https://matrix.test/cb"}, Trusted: true}, "matrix-secret")
+	rp := s.relyingParty(b, "matrix", "matrix-secret", "https://matrix.test/cb")
+	br := s.loggedIn("bob", "bob-password")
+	b.ResetTimer()
+	for range b.N {
+		l := rp.start()
+		back, _ := br.authorize(b, l.url, "")
+		tok, _, err := rp.exchange(l.code(b, back, "https://matrix.test/cb"), l)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := rp.provider.UserInfo(rp.ctx, oauth2.StaticTokenSource(tok)); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
