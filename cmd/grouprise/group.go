@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"grouprise.org/grouprise/internal/accounts"
+	"grouprise.org/grouprise/internal/config"
 	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/store"
 )
@@ -29,6 +30,7 @@ func runGroup(ctx context.Context, e *env, args []string) error {
 
 // services are what the account and group commands work with.
 type services struct {
+	cfg      *config.Config
 	db       *store.DB
 	accounts *accounts.Accounts
 	groups   *groups.Groups
@@ -45,7 +47,7 @@ func withServices(ctx context.Context, e *env, fn func(s services) error) error 
 		return err
 	}
 	defer db.Close()
-	return fn(services{db, accounts.New(db, cfg.SlugReserved, nil), groups.New(db, cfg.SlugReserved, nil).WithHooks(len(cfg.HookScriptPaths) > 0).WithChat(cfg.ChatDomain())})
+	return fn(services{cfg, db, accounts.New(db, cfg.SlugReserved, nil), groups.New(db, cfg.SlugReserved, nil).WithHooks(len(cfg.HookScriptPaths) > 0).WithChat(cfg.ChatDomain())})
 }
 
 func groupCreate(ctx context.Context, e *env, args []string) error {

@@ -87,16 +87,12 @@ func oidcClientAdd(ctx context.Context, e *env, args []string) error {
 		} else if err != nil {
 			return err
 		}
-		cfg, _, err := e.loadConfig()
-		if err != nil {
-			return err
-		}
 		fmt.Fprintf(e.stdout, "client_id: %s\n", c.ClientID)
 		if secret != "" {
 			fmt.Fprintf(e.stdout, "client_secret: %s\n", secret)
 		}
-		fmt.Fprintf(e.stdout, "issuer: %s%s\n", cfg.BaseURL(), oidcprovider.Path)
-		if !cfg.OIDCProvider.Enabled {
+		fmt.Fprintf(e.stdout, "issuer: %s%s\n", s.cfg.BaseURL(), oidcprovider.Path)
+		if !s.cfg.OIDCProvider.Enabled {
 			fmt.Fprintln(e.stderr, "note: oidc_provider.enabled is off; set it and restart the web daemon")
 		}
 		return nil
@@ -214,40 +210,42 @@ func oidcSynapseConfig(ctx context.Context, e *env, args []string) error {
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	cfg, _, err := e.loadConfig()
-	if err != nil {
-		return err
-	}
-	base := strings.TrimSuffix(*homeserver, "/")
-	if base == "" {
-		domain := cfg.MatrixChat.Domain
-		if domain == "" {
-			domain = cfg.Domain
+	return withServices(ctx, e, func(s services) error {
+		base := strings.TrimSuffix(*homeserver, "/")
+		if base == "" {
+			domain := s.cfg.MatrixChat.Domain
+			if domain == "" {
+				domain = s.cfg.Domain
+			}
+			scheme, _, _ := strings.Cut(s.cfg.BaseURL(), "://")
+			base = scheme + "://" + domain
 		}
-		scheme, _, _ := strings.Cut(cfg.BaseURL(), "://")
-		base = scheme + "://" + domain
-	}
-	redirect := base + "/_synapse/client/oidc/callback"
-	if err := checkRedirectURI(redirect); err != nil {
-		return usagef("--homeserver-url: %s", err)
-	}
-	secret := oidcprovider.NewSecret()
-	err = withServices(ctx, e, func(s services) error {
+		redirect := base + "/_synapse/client/oidc/callback"
+		if err := checkRedirectURI(redirect); err != nil {
+			return usagef("--homeserver-url: %s", err)
+		}
+		secret := oidcprovider.NewSecret()
 		_, err := s.db.OIDCClientByClientID(ctx, synapseClient)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			return s.db.AddOIDCClient(ctx, &store.OIDCClient{ClientID: synapseClient, Name: "Matrix",
+			err = s.db.AddOIDCClient(ctx, &store.OIDCClient{ClientID: synapseClient, Name: "Matrix",
 				SecretHash: oidcprovider.HashSecret(secret), RedirectURIs: []string{redirect}, Trusted: true, CreatedAt: time.Now()})
 		case err != nil:
-			return err
 		case !*renew:
-			return fmt.Errorf("the client %s exists already and its secret is not kept; --new-secret gives it a new one and prints the configuration again", synapseClient)
+			err = fmt.Errorf("the client %s exists already and its secret is not kept; --new-secret gives it a new one and prints the configuration again", synapseClient)
+		default:
+			err = s.db.SetOIDCClientSecret(ctx, synapseClient, oidcprovider.HashSecret(secret))
 		}
-		return s.db.SetOIDCClientSecret(ctx, synapseClient, oidcprovider.HashSecret(secret))
+		if err != nil {
+			return err
+		}
+		printSynapseConfig(e, s.cfg, secret)
+		return nil
 	})
-	if err != nil {
-		return err
-	}
+}
+
+// printSynapseConfig writes Synapse's oidc_providers entry for the site.
+func printSynapseConfig(e *env, cfg *config.Config, secret string) {
 	fmt.Fprintf(e.stdout, `# Synapse logs people in with their accounts of %[1]s (grouprise).
 # For /etc/matrix-synapse/conf.d/grouprise-oidc.yaml; readable by matrix-synapse only.
 oidc_providers:
@@ -268,5 +266,4 @@ oidc_providers:
 	if !cfg.OIDCProvider.Enabled {
 		fmt.Fprintln(e.stderr, "note: oidc_provider.enabled is off; set it and restart the web daemon")
 	}
-	return nil
 }

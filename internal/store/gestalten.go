@@ -173,11 +173,11 @@ func (q *Queries) SlugTaken(ctx context.Context, slug string) (bool, error) {
 	return taken, nil
 }
 
-// updateOne runs an UPDATE that must hit exactly one row; none is ErrNotFound.
+// updateOne runs an UPDATE or DELETE that must hit exactly one row; none is ErrNotFound.
 func (q *Queries) updateOne(ctx context.Context, what, query string, args ...any) error {
 	res, err := q.exec(ctx, query, args...)
 	if err != nil {
-		return fmt.Errorf("store: %s: %w", what, err)
+		return fmt.Errorf("store: %s: %w", what, classify(err))
 	}
 	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("store: %s: %w", what, err)

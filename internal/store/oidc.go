@@ -82,42 +82,19 @@ func (q *Queries) OIDCClients(ctx context.Context) ([]*OIDCClient, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: OIDC clients: %w", err)
 	}
-	defer rows.Close()
-	var out []*OIDCClient
-	for rows.Next() {
-		c, err := scanOIDCClient(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: OIDC clients: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collect(rows, scanOIDCClient)
 }
 
 // SetOIDCClientSecret replaces the secret hash of a confidential client (ErrNotFound for
 // unknown and public clients).
 func (q *Queries) SetOIDCClientSecret(ctx context.Context, clientID, secretHash string) error {
-	return q.changeOne(ctx, "set the secret of OIDC client "+clientID,
+	return q.updateOne(ctx, "set the secret of OIDC client "+clientID,
 		`UPDATE oidc_clients SET secret_hash = ? WHERE client_id = ? AND secret_hash <> ''`, secretHash, clientID)
 }
 
 // RemoveOIDCClient removes a client with its requests, tokens and consents (ErrNotFound).
 func (q *Queries) RemoveOIDCClient(ctx context.Context, clientID string) error {
-	return q.changeOne(ctx, "remove OIDC client "+clientID, `DELETE FROM oidc_clients WHERE client_id = ?`, clientID)
-}
-
-// changeOne runs a statement that must touch a row, else ErrNotFound.
-func (q *Queries) changeOne(ctx context.Context, what, query string, args ...any) error {
-	res, err := q.exec(ctx, query, args...)
-	if err != nil {
-		return fmt.Errorf("store: %s: %w", what, classify(err))
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("store: %s: %w", what, err)
-	} else if n == 0 {
-		return fmt.Errorf("store: %s: %w", what, ErrNotFound)
-	}
-	return nil
+	return q.updateOne(ctx, "remove OIDC client "+clientID, `DELETE FROM oidc_clients WHERE client_id = ?`, clientID)
 }
 
 // OIDCAuthRequest is an authorization request of a client, from the moment the browser
@@ -198,7 +175,7 @@ func (q *Queries) OIDCAuthRequest(ctx context.Context, id string, now time.Time)
 // stored as unknown.
 func (q *Queries) ApproveOIDCAuthRequest(ctx context.Context, id, newID string, gestaltID int64, authTime, now time.Time) error {
 	at := sql.Null[time.Time]{V: authTime, Valid: !authTime.IsZero()}
-	return q.changeOne(ctx, "approve OIDC authorization request", `UPDATE oidc_auth_requests
+	return q.updateOne(ctx, "approve OIDC authorization request", `UPDATE oidc_auth_requests
 		SET id = ?, gestalt_id = ?, auth_time = ? WHERE id = ? AND gestalt_id IS NULL AND expires_at > ?`,
 		newID, gestaltID, at, id, now)
 }
@@ -206,7 +183,7 @@ func (q *Queries) ApproveOIDCAuthRequest(ctx context.Context, id, newID string, 
 // SetOIDCCode gives an approved request its code (as a hash) and shortens its life to the
 // code's (ErrNotFound when the request is gone, unapproved or has a code already).
 func (q *Queries) SetOIDCCode(ctx context.Context, id, codeHash string, expires, now time.Time) error {
-	return q.changeOne(ctx, "save OIDC code", `UPDATE oidc_auth_requests SET code_hash = ?, expires_at = ?
+	return q.updateOne(ctx, "save OIDC code", `UPDATE oidc_auth_requests SET code_hash = ?, expires_at = ?
 		WHERE id = ? AND gestalt_id IS NOT NULL AND code_hash IS NULL AND expires_at > ?`,
 		codeHash, expires, id, now)
 }
