@@ -212,6 +212,10 @@ func (a *Accounts) Authenticate(ctx context.Context, login, password string) (*s
 // ErrBadLogin is the one answer to a wrong login name or password.
 var ErrBadLogin = errors.New("the login name or the password is wrong")
 
+// ErrBusy says that too many passwords are being checked at once: the caller answers
+// "try again shortly" (HTTP 503 with Retry-After) instead of waiting without bound.
+var ErrBusy = errors.New("accounts: too many password checks at once")
+
 // dummyHash is an argon2id hash with the current parameters that no password matches in
 // practice; checking it costs as much as checking a real one.
 const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$gcKyl4tgU0LSF2F5FZ5lAg$eLmHFE7jT1zzECe2ZKn1KIc5aC+SieFXMp5mcb7UsW8"
