@@ -125,8 +125,8 @@ func TestMigrateCheckAndAdminister(t *testing.T) {
 				t.Errorf("check does not say what to do:\n%s", out)
 			}
 			s.expect(exitConfig, "run `grouprise migrate`", "", "group", "list")
-			s.expect(exitOK, "applied migration(s) 1, 2, 3; schema version 3", "", "migrate")
-			s.expect(exitOK, "schema version 3 is current; nothing to do", "", "migrate")
+			s.expect(exitOK, "applied migration(s) 1, 2, 3, 4; schema version 4", "", "migrate")
+			s.expect(exitOK, "schema version 4 is current; nothing to do", "", "migrate")
 			s.expect(exitOK, "all checks passed", "", "check")
 
 			// accounts
@@ -200,7 +200,7 @@ func TestCheckReportsProblems(t *testing.T) {
 		"PROBLEM media_root: /nonexistent/media does not exist",
 		"PROBLEM template_directories[0]: /nonexistent/templates is not a directory",
 		"PROBLEM email_submission: no SMTP server answers at 127.0.0.1:1",
-		"ok      schema: version 3, current",
+		"ok      schema: version 4, current",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("check output lacks %q:\n%s", want, out)

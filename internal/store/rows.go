@@ -15,11 +15,11 @@ import (
 // provider's requests and tokens are ephemeral and left out.
 var DataTables = []string{
 	"site_settings",
-	"gestalten", "gestalt_settings", "email_addresses", "email_confirmations",
+	"gestalten", "gestalt_settings", "email_addresses", "email_confirmations", "pending_signups",
 	"groups", "entity_slugs", "memberships", "subscriptions",
 	"images", "polls", "contents", "content_versions", "files", "gallery_images",
 	"poll_options", "poll_votes", "conversations", "associations",
-	"applications", "contributions",
+	"applications", "contributions", "unconfirmed_senders",
 	"tags", "content_tags", "group_tags", "event_attendances",
 	"permission_tokens", "inbox_notifications", "imported_feed_entries",
 	"matrix_rooms", "matrix_room_invitations", "oidc_clients", "oidc_consents", "jobs",
@@ -36,7 +36,7 @@ var LateColumns = map[string][]string{
 // keyless are the data tables without an id column (no identity to reset after a restore).
 var keyless = map[string]bool{
 	"site_settings": true, "entity_slugs": true, "content_tags": true, "group_tags": true,
-	"oidc_consents": true,
+	"oidc_consents": true, "unconfirmed_senders": true,
 }
 
 // IsEmpty tells whether the store holds no site data (people, groups, contents or
