@@ -162,14 +162,17 @@ type recipient struct {
 
 // audience is who hears of it (reference: the Django grouprise's e-mail backend): in a public
 // group context the group's subscribers, in an internal one its subscribed members; the owner
-// of personal items; and the outsider who started the thread. The author gets a copy too;
-// the feed importer account never gets anything.
+// of personal items; and the outsider who started the thread of a public content or of a
+// conversation. The author gets a copy too; the feed importer account never gets anything.
+// Internal contents and internal comments reach only those who may read them (the group's
+// members, the person of a personal content): no outsider, not even one who wrote first.
 func (n *Notifier) audience(ctx context.Context, q *store.Queries, it *item) ([]recipient, error) {
 	var out []recipient
 	seen := map[int64]bool{}
+	internal := !it.public && it.assoc.ContentID != 0
 	add := func(list []*store.Recipient, subscriber bool) {
 		for _, r := range list {
-			if seen[r.ID] || r.ID == n.cfg.FeedImporterGestaltID {
+			if seen[r.ID] || r.ID == n.cfg.FeedImporterGestaltID || internal && !it.mayReadInternal(r.ID) {
 				continue
 			}
 			seen[r.ID] = true
@@ -195,6 +198,9 @@ func (n *Notifier) audience(ctx context.Context, q *store.Queries, it *item) ([]
 		}
 		add([]*store.Recipient{owner}, false)
 	}
+	if internal {
+		return out, nil
+	}
 	first, err := q.FirstContribution(ctx, it.assoc.ContentID, it.assoc.ConversationID)
 	if errors.Is(err, store.ErrNotFound) {
 		return out, nil
@@ -213,6 +219,15 @@ func (n *Notifier) audience(ctx context.Context, q *store.Queries, it *item) ([]
 		add([]*store.Recipient{r}, false)
 	}
 	return out, nil
+}
+
+// mayReadInternal tells whether a person may read the internal side of the item: the group's
+// members, or the person a personal content belongs to (contents.CanViewInternal).
+func (it *item) mayReadInternal(id int64) bool {
+	if it.group != nil {
+		return it.members[id]
+	}
+	return id == it.assoc.GestaltID
 }
 
 // baseURL is the site's address for links in mails.
