@@ -459,7 +459,7 @@ func (s *Service) Delete(ctx context.Context, a *store.Association) error {
 }
 
 // Comment adds a comment to a content (internal: for the group's members only), tags the
-// content with the comment's tags and announces it, in one transaction.
+// content with a public comment's tags and announces it, in one transaction.
 func (s *Service) Comment(ctx context.Context, a *store.Association, author *store.Gestalt, text string, inReplyTo int64, internal bool) (int64, error) {
 	var id int64
 	err := s.db.Tx(ctx, func(q *store.Queries) error {
@@ -487,11 +487,15 @@ func (s *Service) CommentIn(ctx context.Context, q *store.Queries, a *store.Asso
 	if err != nil {
 		return 0, err
 	}
-	if err := tag(ctx, q, a.ContentID, markdown.Tags(text)); err != nil {
-		return 0, err
-	}
-	if err := q.IndexContent(ctx, a.ContentID); err != nil {
-		return 0, err
+	// An internal comment's hashtags would show on the content's page, on tag pages and in
+	// the search to those who may not read the comment: only public comments tag.
+	if !internal {
+		if err := tag(ctx, q, a.ContentID, markdown.Tags(text)); err != nil {
+			return 0, err
+		}
+		if err := q.IndexContent(ctx, a.ContentID); err != nil {
+			return 0, err
+		}
 	}
 	return id, notify.ContributionCreated(ctx, q, id, at)
 }

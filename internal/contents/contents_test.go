@@ -297,3 +297,44 @@ func TestRules(t *testing.T) {
 		t.Error("deleted contents are gone")
 	}
 }
+
+// Hashtags of internal comments stay internal: they tag nothing, and neither they nor the
+// comment's words find the content in the search; a public comment's do.
+func TestInternalCommentTagsNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		a, err := f.svc.Create(f.ctx, f.alice, f.gardenID, Article, Draft{Title: "Plan", Text: "Wer gießt?", Public: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Comment(f.ctx, a, f.alice, "Schlüssel beim #Hausmeister, Code Zebrafink", 0, true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Comment(f.ctx, a, f.bob, "Ich helfe #Gießdienst", 0, false); err != nil {
+			t.Fatal(err)
+		}
+		tags, err := db.ContentTags(f.ctx, a.ContentID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, tg := range tags {
+			names = append(names, tg.Name)
+		}
+		if strings.Join(names, " ") != "Gießdienst" {
+			t.Errorf("tags %v, want only the public comment's", names)
+		}
+		for _, c := range []struct {
+			word  string
+			found bool
+		}{{"hausmeister", false}, {"zebrafink", false}, {"gießdienst", true}, {"helfe", true}} {
+			hits, err := db.Search(f.ctx, []string{c.word}, 10, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if found := len(hits) == 1 && hits[0].AssociationID == a.ID; found != c.found {
+				t.Errorf("search %q: %+v, found %v, want %v", c.word, hits, found, c.found)
+			}
+		}
+	})
+}
