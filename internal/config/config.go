@@ -3,6 +3,7 @@
 package config
 
 import (
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"time"
@@ -185,12 +186,41 @@ type Web struct {
 	// AnonymousCache is how many seconds a page for anonymous visitors may be served again
 	// (0: never).
 	AnonymousCache int `yaml:"anonymous_cache"`
+	// TrustedProxies are the networks (CIDR) of reverse proxies whose X-Real-IP and
+	// X-Forwarded-For name the visitor; a connection over a unix socket is always trusted.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+}
+
+// TrustedProxyNetworks are TrustedProxies parsed (validate has refused invalid ones); a
+// single address counts as a network of one.
+func (w Web) TrustedProxyNetworks() []netip.Prefix {
+	var nets []netip.Prefix
+	for _, s := range w.TrustedProxies {
+		if p, ok := parseNetwork(s); ok {
+			nets = append(nets, p)
+		}
+	}
+	return nets
+}
+
+func parseNetwork(s string) (netip.Prefix, bool) {
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return p.Masked(), true
+	}
+	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" {
+		return netip.PrefixFrom(a, a.BitLen()), true
+	}
+	return netip.Prefix{}, false
 }
 
 // LMTP configures `grouprise lmtpd` when systemd passes no socket.
 type LMTP struct {
 	Listen         string `yaml:"listen"`
 	MaxMessageSize int64  `yaml:"max_message_size"`
+	// AuthservID is the local MTA's name in the Authentication-Results fields it adds (its
+	// DMARC/SPF/DKIM milter's authserv-id); a failure reported there makes the sender a
+	// stranger. Empty: no field is trusted.
+	AuthservID string `yaml:"authserv_id"`
 }
 
 // Metrics configures the operators' Prometheus listeners (off when Listen is empty): a unix
@@ -240,7 +270,7 @@ func defaults() Config {
 			BotUsername: "grouprise-bot",
 		},
 		MatrixCommander: MatrixCommander{Backend: "nio"},
-		Web:             Web{Listen: "127.0.0.1:8080", AnonymousCache: 1},
+		Web:             Web{Listen: "127.0.0.1:8080", AnonymousCache: 1, TrustedProxies: []string{"127.0.0.0/8", "::1/128"}},
 		LMTP:            LMTP{Listen: "127.0.0.1:8025", MaxMessageSize: 32 << 20},
 	}
 }

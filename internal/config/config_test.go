@@ -179,6 +179,12 @@ func TestLoadErrors(t *testing.T) {
 			`config: environment variable GROUPRISE_DEBUG: debug: expected true or false, got "perhaps"`},
 		{"invalid YAML", "domain: [unclosed\n", nil,
 			`config: DIR/800-local.yaml: not valid YAML: line 1: did not find expected ',' or ']'`},
+		{"trusted proxy not a network", "web: {trusted_proxies: [127.0.0.1/8, 10.0.0.0/33]}\n", nil,
+			`config: DIR/800-local.yaml: web.trusted_proxies[1]: expected a network like 10.0.0.0/8 or fd00::/8, or an address, got "10.0.0.0/33"`},
+		{"trusted proxy a host name", "web: {trusted_proxies: [proxy.example.org]}\n", nil,
+			`config: DIR/800-local.yaml: web.trusted_proxies[0]: expected a network like 10.0.0.0/8 or fd00::/8, or an address, got "proxy.example.org"`},
+		{"authserv-id with white space", "lmtp: {authserv_id: mx.example.org 1}\n", nil,
+			`config: DIR/800-local.yaml: lmtp.authserv_id: expected the name the MTA gives in its Authentication-Results fields, like mx.example.org, got "mx.example.org 1"`},
 		{"list at top level", "- a\n- b\n", nil,
 			`config: DIR/800-local.yaml: expected a mapping of keys to values at the top level`},
 	}
@@ -352,5 +358,34 @@ func TestWriteFileOwnership(t *testing.T) {
 	}
 	if uid, gid := owner(fi); fi.Mode().Perm() != 0o640 || uid != 0 || gid != 4321 {
 		t.Errorf("new file %v owned by %d:%d, want 0640 0:4321", fi.Mode(), uid, gid)
+	}
+}
+
+// Reverse proxies are trusted on loopback unless configured otherwise; a single address is
+// a network of one.
+func TestTrustedProxies(t *testing.T) {
+	cases := []struct {
+		name, file string
+		want       []string
+	}{
+		{"default", "", []string{"127.0.0.0/8", "::1/128"}},
+		{"configured", "web: {trusted_proxies: [10.1.2.0/24, 192.0.2.7, 'fd00::5']}\n", []string{"10.1.2.0/24", "192.0.2.7/32", "fd00::5/128"}},
+		{"host bits cleared", "web: {trusted_proxies: [10.1.2.3/24]}\n", []string{"10.1.2.0/24"}},
+		{"none", "web: {trusted_proxies: []}\n", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, _, err := loadDir(t, map[string]string{"800-local.yaml": tc.file})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, p := range cfg.Web.TrustedProxyNetworks() {
+				got = append(got, p.String())
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

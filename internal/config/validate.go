@@ -16,6 +16,8 @@ var (
 	domainPattern   = regexp.MustCompile(`^[\w\-.]+$`)
 	languagePattern = regexp.MustCompile(`^[A-Za-z0-9_]+([-_][A-Za-z0-9_]+)?$`)
 	colorPattern    = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+	// an RFC 8601 authserv-id as a token: printable, no white space, no specials
+	authservIDPattern = regexp.MustCompile(`^[!#-'*+\-.0-9A-Z^-~]+$`)
 )
 
 // validate checks every value whose meaning is restricted; origin names the file of a key.
@@ -157,7 +159,14 @@ func (c *Config) validate(origin func(key string) string) error {
 		}
 	}
 	atLeast(c.LMTP.MaxMessageSize, "lmtp.max_message_size", 1024)
+	check(c.LMTP.AuthservID == "" || authservIDPattern.MatchString(c.LMTP.AuthservID), "lmtp.authserv_id",
+		"expected the name the MTA gives in its Authentication-Results fields, like mx.example.org, got %q", c.LMTP.AuthservID)
 	atLeast(int64(c.Web.AnonymousCache), "web.anonymous_cache", 0)
+	for i, n := range c.Web.TrustedProxies {
+		_, ok := parseNetwork(n)
+		check(ok, fmt.Sprintf("web.trusted_proxies[%d]", i),
+			"expected a network like 10.0.0.0/8 or fd00::/8, or an address, got %q", n)
+	}
 
 	return errors.Join(errs...)
 }

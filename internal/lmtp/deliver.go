@@ -5,6 +5,8 @@ package lmtp
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -42,6 +44,7 @@ const (
 	Duplicate                // delivered before (same Message-ID and recipient): nothing done
 	Dropped                  // automatic mail (auto-reply, bounce): ignored on purpose
 	Refused                  // not allowed; the sender was sent an explanation
+	Withheld                 // not allowed; the sender is not told (told within the hour, or forged)
 )
 
 // refusal is why a mail is not published; its sender is told (the catalog id of the text).
@@ -55,7 +58,13 @@ var (
 	errUnknownToken = &refusal{"lmtp.error.unknown_token"}
 	errWrongSender  = &refusal{"lmtp.error.wrong_sender"}
 	errGone         = &refusal{"lmtp.error.gone"}
+	errMembersOnly  = &refusal{"lmtp.error.members_only"}
 )
+
+// explainEvery is how often a sender is told at most why mail was not published: an
+// envelope sender can be anybody's address, and the site must not become a source of
+// backscatter.
+const explainEvery = time.Hour
 
 // Deliverer stores incoming mail.
 type Deliverer struct {
@@ -88,7 +97,8 @@ func New(cfg *config.Config, db *store.DB, catalog *i18n.Catalog, log *slog.Logg
 }
 
 // Check decides at RCPT whether an address takes mail: a group's slug at the site's domain
-// (any case) or a reply address. noreply, postmaster and everything else are unknown.
+// (any case) or a reply address with a valid token. noreply, postmaster and everything else
+// are unknown; the MTA, which knows whether the sender is real, answers for them.
 func (d *Deliverer) Check(ctx context.Context, addr string) (*Recipient, error) {
 	addr = strings.TrimSpace(addr)
 	lower := strings.ToLower(addr)
@@ -100,6 +110,13 @@ func (d *Deliverer) Check(ctx context.Context, addr string) (*Recipient, error) 
 		len(lower) > len(d.replyPrefix)+len(d.replySuffix) {
 		token := lower[len(d.replyPrefix) : len(lower)-len(d.replySuffix)]
 		if !strings.ContainsAny(token, "@+ ") {
+			_, err := d.db.TokenBySecret(ctx, store.FeatureReply, token, d.now())
+			if errors.Is(err, store.ErrNotFound) {
+				return nil, ErrUnknownRecipient
+			}
+			if err != nil {
+				return nil, err
+			}
 			return &Recipient{Address: addr, Token: token}, nil
 		}
 	}
@@ -140,6 +157,13 @@ func (d *Deliverer) Deliver(ctx context.Context, sender string, r *Recipient, p 
 		} else if err != nil {
 			return err
 		}
+		// The local MTA found the sender forged: a stranger, who is not answered either
+		// (the answer would go to the person whose address was forged).
+		forged := senderForged(d.cfg.LMTP.AuthservID, p.AuthResults)
+		if forged {
+			d.log.Warn("the MTA found the sender forged; taken as a stranger", "sender", sender, "message_id", p.MessageID)
+			author = nil
+		}
 		at := d.date(p.Date, now)
 		var id int64
 		if r.GroupSlug != "" {
@@ -149,6 +173,15 @@ func (d *Deliverer) Deliver(ctx context.Context, sender string, r *Recipient, p 
 		}
 		var refused *refusal
 		if errors.As(err, &refused) {
+			d.log.Info("incoming mail refused", "sender", sender, "reason", refused.Error(), "message_id", p.MessageID)
+			outcome = Withheld
+			if forged {
+				return nil
+			}
+			tell, err := d.firstExplanation(ctx, q, sender, p, now)
+			if err != nil || !tell {
+				return err
+			}
 			outcome = Refused
 			return d.explain(ctx, q, sender, author, p, refused)
 		}
@@ -276,7 +309,7 @@ func (d *Deliverer) toThread(ctx context.Context, q *store.Queries, author *stor
 	if err != nil {
 		return 0, err
 	}
-	// The token's owner may still see the thread (they may have left the group since).
+	// The token's owner must still be allowed in the thread (they may have left the group).
 	v, err := access.Load(ctx, q, author)
 	if err != nil {
 		return 0, err
@@ -292,7 +325,13 @@ func (d *Deliverer) toThread(ctx context.Context, q *store.Queries, author *stor
 		}
 		return d.conversations.ReplyIn(ctx, q, conversationID, author, text, inReplyTo(p.Refs), at)
 	}
-	if !contents.CanView(v, a, participants[author.ID]) {
+	// A comment by mail is for members only (as in the original), so on a group's content
+	// only its members may write one, as on the web form; membership decides, not an old
+	// comment or an old reply address.
+	if a.GroupID != 0 && !contents.CanWriteInternal(v, a) {
+		return 0, errMembersOnly
+	}
+	if !contents.CanComment(v, a, participants[author.ID]) {
 		return 0, errGone
 	}
 	return d.contents.CommentIn(ctx, q, a, author, text, inReplyTo(p.Refs), true, at)
@@ -326,6 +365,18 @@ func (d *Deliverer) attach(ctx context.Context, q *store.Queries, textID, author
 	return saved, nil
 }
 
+// firstExplanation claims the one explanation a message gets, and the one a sender gets
+// within explainEvery (the claims are shared by all lmtpd processes through the store).
+func (d *Deliverer) firstExplanation(ctx context.Context, q *store.Queries, sender string, p *Parsed, now time.Time) (bool, error) {
+	sum := sha256.Sum256([]byte(p.MessageID))
+	first, err := q.ClaimOnce(ctx, "lmtp:explained:message:"+hex.EncodeToString(sum[:]), now)
+	if err != nil || !first {
+		return false, err
+	}
+	n, err := q.CountAttempt(ctx, "lmtp:explained:sender:"+strings.ToLower(sender), now, explainEvery)
+	return n == 1, err
+}
+
 // explain queues the answer to a mail that was not published: automatic (auto-replied),
 // never to the null sender, from the site's address.
 func (d *Deliverer) explain(ctx context.Context, q *store.Queries, sender string, author *store.Gestalt, p *Parsed, why *refusal) error {
@@ -355,7 +406,6 @@ func (d *Deliverer) explain(ctx context.Context, q *store.Queries, sender string
 	if !strings.HasPrefix(p.MessageID, "sha256:") {
 		m.InReplyTo, m.References = []string{p.MessageID}, []string{p.MessageID}
 	}
-	d.log.Info("incoming mail refused", "sender", sender, "reason", why.Error(), "message_id", p.MessageID)
 	return mail.Queue(ctx, q, mail.Envelope{From: d.cfg.DefaultFromEmail, To: []string{sender}}, m, now)
 }
 
@@ -370,6 +420,8 @@ func (o Outcome) String() string {
 		return "dropped"
 	case Refused:
 		return "refused"
+	case Withheld:
+		return "withheld"
 	}
 	return fmt.Sprintf("outcome(%d)", int(o))
 }

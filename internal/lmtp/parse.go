@@ -39,7 +39,9 @@ type Parsed struct {
 	Subject string
 	Date    time.Time // zero when missing or unreadable
 	// Auto marks automatic mail: auto-replies, bounces, bulk mail.
-	Auto        bool
+	Auto bool
+	// AuthResults are the values of its Authentication-Results fields, topmost first.
+	AuthResults []string
 	Text        string
 	Attachments []Attachment
 	// TooLarge lists attachments left out for their size.
@@ -79,6 +81,7 @@ func Parse(raw []byte, maxAttachment int64) (*Parsed, error) {
 		p.Date = d
 	}
 	p.Auto = automatic(h)
+	p.AuthResults = h.Values("Authentication-Results")
 
 	var html, plain string
 	var walk func(part *message.Entity, top bool) error

@@ -172,7 +172,7 @@ func (se *session) deliver(rc *Recipient, p *Parsed) error {
 		return errTemporary
 	}
 	se.s.Metrics.Recipient(map[Outcome]string{Delivered: metrics.Delivered, Duplicate: metrics.Delivered,
-		Dropped: metrics.Dropped, Refused: metrics.Explained}[outcome])
+		Dropped: metrics.Dropped, Refused: metrics.Explained, Withheld: metrics.Dropped}[outcome])
 	se.s.log.Info("mail received", "recipient", rc.Address, "from", se.from, "outcome", outcome.String(),
 		"message_id", p.MessageID)
 	var msg string
@@ -185,6 +185,8 @@ func (se *session) deliver(rc *Recipient, p *Parsed) error {
 		msg = "Automatic mail, dropped"
 	case Refused:
 		msg = "Not published; the sender gets an explanation"
+	case Withheld:
+		msg = "Not published; the sender was told before or is forged"
 	}
 	return &smtp.SMTPError{Code: 250, EnhancedCode: smtp.EnhancedCode{2, 0, 0}, Message: msg}
 }

@@ -1,0 +1,221 @@
+package lmtp
+
+import (
+	"errors"
+	"strings"
+)
+
+// The local MTA's verdict on a mail's sender, from its Authentication-Results header fields
+// (RFC 8601). Only fields of the MTA's own authserv-id count: anybody can write such a field
+// into a mail, so a field of another id says nothing, and a verdict is only ever used to
+// take trust away (a failure makes the sender a stranger), never to give it.
+
+// authResult is one method's result ("dmarc=fail header.from=example.org").
+type authResult struct {
+	Method string // lower case, without its version
+	Result string // lower case
+	Props  map[string]string
+}
+
+var errAuthResMalformed = errors.New("malformed Authentication-Results")
+
+// parseAuthResults reads a header field's value: the authserv-id (quotes removed), and its
+// results. Comments are left out wherever they stand; a field of an unknown version has no
+// results (RFC 8601 section 2.2), and a result that cannot be read is skipped.
+func parseAuthResults(v string) (string, []authResult, error) {
+	s, err := stripComments(v)
+	if err != nil {
+		return "", nil, err
+	}
+	parts := splitUnquoted(s, func(r rune) bool { return r == ';' })
+	if len(parts) == 0 {
+		return "", nil, errAuthResMalformed
+	}
+	head := splitUnquoted(tighten(parts[0]), isSpace)
+	if len(head) == 0 || len(head) > 2 {
+		return "", nil, errAuthResMalformed
+	}
+	id := unquote(head[0])
+	if len(head) == 2 {
+		if strings.Trim(head[1], "0123456789") != "" {
+			return "", nil, errAuthResMalformed
+		}
+		if strings.TrimLeft(head[1], "0") != "1" {
+			return id, nil, nil
+		}
+	}
+	var results []authResult
+	for _, part := range parts[1:] {
+		fields := splitUnquoted(tighten(part), isSpace)
+		if len(fields) == 0 || (len(fields) == 1 && strings.EqualFold(fields[0], "none")) {
+			continue
+		}
+		method, result, ok := strings.Cut(fields[0], "=")
+		if !ok || method == "" || result == "" {
+			continue
+		}
+		method, _, _ = strings.Cut(method, "/")
+		r := authResult{Method: strings.ToLower(method), Result: strings.ToLower(unquote(result)), Props: map[string]string{}}
+		for _, f := range fields[1:] {
+			if k, val, ok := strings.Cut(f, "="); ok && k != "" {
+				r.Props[strings.ToLower(k)] = unquote(val)
+			}
+		}
+		results = append(results, r)
+	}
+	return id, results, nil
+}
+
+// senderForged tells whether the MTA that calls itself authservID found a mail's sender
+// forged: DMARC failed, or SPF failed and no DKIM signature passed. An empty authservID
+// trusts no field.
+func senderForged(authservID string, fields []string) bool {
+	if authservID == "" {
+		return false
+	}
+	var dmarcFail, spfFail, dkimPass bool
+	for _, f := range fields {
+		id, results, err := parseAuthResults(f)
+		if err != nil || !strings.EqualFold(id, authservID) {
+			continue
+		}
+		for _, r := range results {
+			switch {
+			case r.Method == "dmarc" && r.Result == "fail":
+				dmarcFail = true
+			case r.Method == "spf" && (r.Result == "fail" || r.Result == "hardfail"):
+				spfFail = true
+			case r.Method == "dkim" && r.Result == "pass":
+				dkimPass = true
+			}
+		}
+	}
+	return dmarcFail || (spfFail && !dkimPass)
+}
+
+// stripComments replaces each comment (parentheses, nested, with quoted-pairs) outside quoted
+// strings by a space.
+func stripComments(s string) (string, error) {
+	var b strings.Builder
+	depth, quoted, escaped := 0, false, false
+	for _, r := range s {
+		switch {
+		case escaped:
+			escaped = false
+			if depth == 0 {
+				b.WriteRune(r)
+			}
+			continue
+		case r == '\\' && (quoted || depth > 0):
+			escaped = true
+			if depth == 0 {
+				b.WriteRune(r)
+			}
+			continue
+		case quoted:
+			if r == '"' {
+				quoted = false
+			}
+		case r == '(':
+			depth++
+			continue
+		case r == ')':
+			if depth == 0 {
+				return "", errAuthResMalformed
+			}
+			if depth--; depth == 0 {
+				b.WriteRune(' ')
+			}
+			continue
+		case depth > 0:
+			continue
+		case r == '"':
+			quoted = true
+		}
+		b.WriteRune(r)
+	}
+	if depth > 0 || quoted || escaped {
+		return "", errAuthResMalformed
+	}
+	return b.String(), nil
+}
+
+func isSpace(r rune) bool { return r == ' ' || r == '\t' || r == '\r' || r == '\n' }
+
+// splitUnquoted splits s at the runes sep accepts outside quoted strings, leaving out empty
+// pieces except the first (the authserv-id's place).
+func splitUnquoted(s string, sep func(rune) bool) []string {
+	var out []string
+	var cur strings.Builder
+	quoted, escaped := false, false
+	flush := func(always bool) {
+		if t := strings.TrimSpace(cur.String()); t != "" || always {
+			out = append(out, t)
+		}
+		cur.Reset()
+	}
+	for _, r := range s {
+		switch {
+		case escaped:
+			escaped = false
+		case quoted && r == '\\':
+			escaped = true
+		case r == '"':
+			quoted = !quoted
+		case !quoted && sep(r):
+			flush(len(out) == 0 && !isSpace(r))
+			continue
+		}
+		cur.WriteRune(r)
+	}
+	flush(false)
+	return out
+}
+
+// tighten removes the white space that RFC 8601 allows around "=" and "/" in a method and its
+// properties (outside quoted strings).
+func tighten(s string) string {
+	var b strings.Builder
+	quoted, escaped := false, false
+	rs := []rune(s)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case escaped:
+			escaped = false
+		case quoted && r == '\\':
+			escaped = true
+		case r == '"':
+			quoted = !quoted
+		case !quoted && (r == '=' || r == '/'):
+			out := strings.TrimRight(b.String(), " \t\r\n")
+			b.Reset()
+			b.WriteString(out)
+			b.WriteRune(r)
+			for i+1 < len(rs) && isSpace(rs[i+1]) {
+				i++
+			}
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// unquote takes a value out of its quoted string.
+func unquote(v string) string {
+	if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
+		return v
+	}
+	var b strings.Builder
+	escaped := false
+	for _, r := range v[1 : len(v)-1] {
+		if !escaped && r == '\\' {
+			escaped = true
+			continue
+		}
+		escaped = false
+		b.WriteRune(r)
+	}
+	return b.String()
+}
