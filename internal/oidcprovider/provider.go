@@ -113,9 +113,11 @@ func New(o Options) (*Provider, error) {
 	return prov, nil
 }
 
-// authenticated refuses a token request of a confidential client with a wrong secret before
-// the op package redeems its code: a leaked code cannot be burnt, nor the tokens of a used
-// one revoked, by someone without the secret.
+// authenticated lets a token request through only from a registered client: one that sent
+// its id, and its secret when it has one. The client goes with the request's context, so
+// that a code is redeemed only by the client it was issued to (see AuthRequestByCode). A
+// request without a valid client looks up no code: it can neither burn a code that leaked,
+// nor revoke the tokens of a used one.
 func (p *Provider) authenticated(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := r.ParseForm(); err != nil {
@@ -129,18 +131,31 @@ func (p *Provider) authenticated(next http.Handler) http.Handler {
 		} else {
 			id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 		}
+		if id == "" {
+			op.RequestError(w, r, oidc.ErrInvalidClient().WithDescription("client_id missing"), nil)
+			return
+		}
 		c, err := p.storage.db.OIDCClientByClientID(r.Context(), id)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, store.ErrNotFound) {
+			op.RequestError(w, r, oidc.ErrInvalidClient().WithDescription("invalid client_id / client_secret"), nil)
+			return
+		} else if err != nil {
 			op.RequestError(w, r, oidc.ErrServerError().WithParent(err), nil)
 			return
 		}
-		if err == nil && !c.Public() && !secretMatches(c.SecretHash, secret) {
+		if !c.Public() && !secretMatches(c.SecretHash, secret) {
 			op.RequestError(w, r, oidc.ErrInvalidClient().WithDescription("invalid client_id / client_secret"), nil)
 			return
 		}
-		next.ServeHTTP(w, r)
+		ctx := context.WithValue(r.Context(), tokenClientKey{}, tokenClient{id: c.ClientID, verifier: r.PostForm.Get("code_verifier")})
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
+
+// tokenClient is the client that authenticated a token request, and the PKCE verifier it sent.
+type tokenClient struct{ id, verifier string }
+
+type tokenClientKey struct{}
 
 // discovery is the op package's discovery document, telling only what the provider offers:
 // the authorization code flow, no implicit flow, no device flow, no JWT bearer grants.

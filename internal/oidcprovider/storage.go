@@ -2,6 +2,9 @@ package oidcprovider
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
@@ -92,9 +95,31 @@ func (s *storage) AuthRequestByID(ctx context.Context, id string) (op.AuthReques
 	return authRequest{ar}, nil
 }
 
-// AuthRequestByCode redeems a code: it works once, within its lifetime.
+// AuthRequestByCode redeems a code: it works once, within its lifetime, and only for the
+// client it was issued to, which has shown its secret or, for a public client, the PKCE
+// verifier (checked here too, so that a wrong one does not use up the code). A code
+// presented by anybody else is neither used up nor, when it was used, a reason to revoke
+// its tokens.
 func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
-	ar, err := s.db.RedeemOIDCCode(ctx, HashSecret(code), s.now())
+	c, ok := ctx.Value(tokenClientKey{}).(tokenClient)
+	if !ok {
+		return nil, errors.New("no authenticated client")
+	}
+	hash := HashSecret(code)
+	ar, err := s.db.OIDCCodeRequest(ctx, hash)
+	if err != nil {
+		return nil, err
+	}
+	if ar.ClientID != c.id {
+		return nil, errors.New("the code belongs to another client")
+	}
+	if ar.CodeChallenge != "" {
+		sum := sha256.Sum256([]byte(c.verifier))
+		if subtle.ConstantTimeCompare([]byte(base64.RawURLEncoding.EncodeToString(sum[:])), []byte(ar.CodeChallenge)) != 1 {
+			return nil, errors.New("wrong PKCE verifier")
+		}
+	}
+	ar, err = s.db.RedeemOIDCCode(ctx, hash, s.now())
 	if err != nil {
 		return nil, err
 	}

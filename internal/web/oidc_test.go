@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -433,4 +434,103 @@ func BenchmarkOIDCLogin(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// tokenRequest posts a form to the token endpoint as a client would, with Basic
+// authentication when id is given, and returns the status and OAuth error code.
+func (b *browser) tokenRequest(t testing.TB, basicID, basicSecret string, form url.Values) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, "http://grouprise.test/stadt/oauth/token", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if basicID != "" {
+		req.SetBasicAuth(url.QueryEscape(basicID), url.QueryEscape(basicSecret))
+	}
+	r := b.do(req)
+	var e struct {
+		Error string `json:"error"`
+	}
+	json.Unmarshal([]byte(r.body), &e)
+	return r.StatusCode, e.Error
+}
+
+// A token request without a valid client is refused before any code is looked up: it
+// neither burns a victim's code nor, with a used code, revokes the victim's tokens.
+func TestOIDCTokenRequestNeedsClient(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db, oidcConfig)
+		s.person("alice", "alice-password")
+		const wikiBack, appBack = "https://wiki.test/callback", "http://127.0.0.1:49152/callback"
+		addClient(t, db, store.OIDCClient{ClientID: "wiki", Name: "Das Wiki", RedirectURIs: []string{wikiBack}, Trusted: true}, "wiki-secret")
+		addClient(t, db, store.OIDCClient{ClientID: "app", Name: "App", RedirectURIs: []string{"http://127.0.0.1/callback"}, Trusted: true}, "")
+		wiki := s.relyingParty(t, "wiki", "wiki-secret", wikiBack)
+		app := s.relyingParty(t, "app", "", appBack)
+		b := s.loggedIn("alice", "alice-password")
+		attacker := s.browser()
+
+		bad := func(code, verifier string) []struct {
+			name       string
+			id, secret string
+			form       url.Values
+		} {
+			form := func(extra ...string) url.Values {
+				v := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {wikiBack}, "code_verifier": {verifier}}
+				for i := 0; i+1 < len(extra); i += 2 {
+					v.Set(extra[i], extra[i+1])
+				}
+				return v
+			}
+			return []struct {
+				name       string
+				id, secret string
+				form       url.Values
+			}{
+				{"no client", "", "", form()},
+				{"an unknown client", "", "", form("client_id", "nobody")},
+				{"an unknown client with a secret", "nobody", "x", form()},
+				{"the public client's id", "", "", form("client_id", "app")},
+				{"the public client's id in Basic", "app", "", form()},
+				{"the confidential client without its secret", "", "", form("client_id", "wiki")},
+				{"the wrong secret", "wiki", "guessed", form()},
+				{"the wrong secret in the form", "", "", form("client_id", "wiki", "client_secret", "guessed")},
+			}
+		}
+
+		// A victim's fresh code survives every bad request, and then works.
+		l := wiki.start()
+		back, _ := b.authorize(t, l.url, "")
+		code := l.code(t, back, wikiBack)
+		for _, tc := range bad(code, l.verifier) {
+			if status, e := attacker.tokenRequest(t, tc.id, tc.secret, tc.form); status < 400 || (e != "invalid_client" && e != "invalid_grant") {
+				t.Errorf("%s: %d %q", tc.name, status, e)
+			}
+		}
+		tok, _, err := wiki.exchange(code, l)
+		if err != nil {
+			t.Fatalf("the code after the bad requests: %v", err)
+		}
+		// Bad requests with the used code revoke nothing.
+		for _, tc := range bad(code, l.verifier) {
+			attacker.tokenRequest(t, tc.id, tc.secret, tc.form)
+		}
+		if _, err := wiki.provider.UserInfo(wiki.ctx, oauth2.StaticTokenSource(tok)); err != nil {
+			t.Errorf("the victim's token after bad requests with its used code: %v", err)
+		}
+
+		// A public client's code: somebody without its PKCE verifier cannot burn it.
+		la := app.start()
+		back, _ = b.authorize(t, la.url, "")
+		acode := la.code(t, back, appBack)
+		form := url.Values{"grant_type": {"authorization_code"}, "code": {acode}, "redirect_uri": {appBack},
+			"client_id": {"app"}, "code_verifier": {oauth2.GenerateVerifier()}}
+		if status, e := attacker.tokenRequest(t, "", "", form); status < 400 || e != "invalid_grant" {
+			t.Errorf("the wrong verifier: %d %q", status, e)
+		}
+		form.Del("code_verifier")
+		if status, e := attacker.tokenRequest(t, "", "", form); status < 400 || (e != "invalid_grant" && e != "invalid_request") {
+			t.Errorf("no verifier: %d %q", status, e)
+		}
+		if _, _, err := app.exchange(acode, la); err != nil {
+			t.Errorf("the public client's code after the bad requests: %v", err)
+		}
+	})
 }
