@@ -129,29 +129,14 @@ func Save(root string, r io.Reader, original string, limit int64) (string, error
 // store writes a new file below root under a new name for the original name: to a
 // temporary file first, renamed when complete, so that nobody sees half a file.
 func store(root, original string, write func(io.Writer) error) (string, error) {
-	if err := os.MkdirAll(root, 0o755); err != nil {
+	if err := MkdirAll(root); err != nil {
 		return "", fmt.Errorf("files: %w", err)
-	}
-	tmp, err := os.CreateTemp(root, ".upload-*")
-	if err != nil {
-		return "", fmt.Errorf("files: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	err = write(tmp)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if errors.Is(err, ErrTooLarge) {
-		return "", err
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
 	}
 	name := NewName(original)
-	if err == nil {
-		err = os.Rename(tmp.Name(), filepath.Join(root, name))
-	}
-	if err != nil {
+	if err := writeAtomic(filepath.Join(root, name), write); err != nil {
+		if errors.Is(err, ErrTooLarge) {
+			return "", err
+		}
 		return "", fmt.Errorf("files: %w", err)
 	}
 	return name, nil

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -84,5 +85,37 @@ func TestSave(t *testing.T) {
 	Remove(root, name)
 	if entries, _ := os.ReadDir(root); len(entries) != 0 {
 		t.Error("Remove left the file")
+	}
+}
+
+// Whatever the umask, stored files are 0640 and new directories 0750, and a directory made
+// inside a setgid one (media_root with the web server's group) keeps setgid.
+func TestModes(t *testing.T) {
+	old := syscall.Umask(0)
+	defer syscall.Umask(old)
+	root := filepath.Join(t.TempDir(), "media")
+	name, err := SaveBytes(root, []byte("%PDF-1.4\n"), "a.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(root, 0o750|os.ModeSetgid); err != nil {
+		t.Fatal(err)
+	}
+	if err := MkdirAll(filepath.Join(root, "cache", "preview")); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteAtomic(filepath.Join(root, "cache", "preview", "x.jpg"), []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]os.FileMode{
+		root:                                    0o750 | os.ModeDir | os.ModeSetgid,
+		filepath.Join(root, name):               0o640,
+		filepath.Join(root, "cache"):            0o750 | os.ModeDir | os.ModeSetgid,
+		filepath.Join(root, "cache", "preview"): 0o750 | os.ModeDir | os.ModeSetgid,
+		filepath.Join(root, "cache", "preview", "x.jpg"): 0o640,
+	} {
+		if fi, err := os.Stat(path); err != nil || fi.Mode() != want {
+			t.Errorf("%s: %v, want %v (%v)", path, fi.Mode(), want, err)
+		}
 	}
 }

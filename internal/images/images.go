@@ -4,6 +4,7 @@ package images
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -18,16 +19,25 @@ import (
 
 	"github.com/disintegration/imaging"
 	_ "golang.org/x/image/webp"
+
+	"grouprise.org/grouprise/internal/files"
 )
 
 // Errors a person can fix.
 var (
 	ErrNotImage = errors.New("the file is not a picture (JPEG, PNG, GIF or WebP)")
 	ErrTooLarge = errors.New("the picture is too large")
+	// ErrTooManyPixels: the file may be small, but its bitmap would not be.
+	ErrTooManyPixels = errors.New("the picture has too many pixels")
 )
 
-// MaxPixels limits decoding: a small file can unpack into an enormous bitmap.
-const MaxPixels = 40_000_000
+// MaxPixels limits decoding: a PNG of 38 KB can unpack into a bitmap of 6300×6300 pixels,
+// 160 MB. 16 megapixels (4000×4000, more than most cameras take) decode into 64 MB.
+const MaxPixels = 16_000_000
+
+// formats are the decoders pictures may use; imaging registers BMP and TIFF besides, which
+// nobody uploads to a web page and whose decoders need not be exposed.
+var formats = map[string]bool{"jpeg": true, "png": true, "gif": true, "webp": true}
 
 // Rendition says how a picture is made to fit.
 type Rendition struct {
@@ -42,51 +52,136 @@ var (
 	Logo   = Rendition{Width: 400, Height: 400}
 )
 
-// Make reads an upload (at most limit bytes), and returns the rendition as JPEG.
-func Make(r io.Reader, limit int64, rend Rendition) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+// Make reads an upload (at most limit bytes) and returns the rendition as JPEG. The header
+// is read first: a file over limit or MaxPixels is refused before anything is decoded, and
+// the decoding itself waits for a slot of rd.
+func (rd *Renderer) Make(ctx context.Context, r io.ReadSeeker, limit int64, rend Rendition) ([]byte, error) {
+	size, err := r.Seek(0, io.SeekEnd)
 	if err != nil {
 		return nil, fmt.Errorf("images: %w", err)
 	}
-	if int64(len(data)) > limit {
+	if size > limit {
 		return nil, ErrTooLarge
 	}
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("images: %w", err)
+	}
+	cfg, format, err := image.DecodeConfig(r)
+	if err != nil || !formats[format] || cfg.Width <= 0 || cfg.Height <= 0 {
+		return nil, ErrNotImage
+	}
+	if int64(cfg.Width)*int64(cfg.Height) > MaxPixels {
+		return nil, ErrTooManyPixels
+	}
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("images: %w", err)
+	}
+	orient := orientation(r)
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("images: %w", err)
+	}
+	release, err := rd.acquire(ctx, cfg.Width*cfg.Height)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	// Decoded as the header said: each decoder allocates by its header, which was checked.
+	img, _, err := image.Decode(r)
 	if err != nil {
 		return nil, ErrNotImage
 	}
-	if cfg.Width*cfg.Height > MaxPixels {
-		return nil, ErrTooLarge
+	// Orientation comes last, on the small picture: scaled into the box turned as the
+	// picture will be, it comes out the same as turned first and scaled then.
+	box := rend
+	if orient >= 5 {
+		box.Width, box.Height = rend.Height, rend.Width
 	}
-	img, err := imaging.Decode(bytes.NewReader(data), imaging.AutoOrientation(true))
-	if err != nil {
-		return nil, ErrNotImage
-	}
-	if rend.Crop {
-		img = imaging.Fill(img, rend.Width, rend.Height, imaging.Center, imaging.Lanczos)
-	} else if img.Bounds().Dx() > rend.Width || img.Bounds().Dy() > rend.Height {
-		img = imaging.Fit(img, rend.Width, rend.Height, imaging.Lanczos)
-	}
-	// JPEG has no transparency: flatten onto white.
-	flat := imaging.New(img.Bounds().Dx(), img.Bounds().Dy(), image.White)
-	flat = imaging.Overlay(flat, img, image.Point{}, 1)
+	out := scale(img, box)
+	img = nil // the large bitmap may go while the small one is encoded
+	out = oriented(out, orient)
+	flatten(out)
 	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, flat, &jpeg.Options{Quality: 85}); err != nil {
+	// An opaque NRGBA is an RGBA: the encoder's fast path, and no copy.
+	if err := jpeg.Encode(&buf, &image.RGBA{Pix: out.Pix, Stride: out.Stride, Rect: out.Rect}, &jpeg.Options{Quality: 85}); err != nil {
 		return nil, fmt.Errorf("images: encode: %w", err)
 	}
 	return buf.Bytes(), nil
 }
 
+// scale fits img into the box, or fills it cropping the middle, without copying the large
+// picture first.
+func scale(img image.Image, rend Rendition) *image.NRGBA {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if !rend.Crop {
+		if w <= rend.Width && h <= rend.Height {
+			return imaging.Clone(img)
+		}
+		return imaging.Fit(img, rend.Width, rend.Height, imaging.Lanczos)
+	}
+	// The largest middle part with the box's aspect ratio, then scaled to the box.
+	cw, ch := w, w*rend.Height/rend.Width
+	if ch > h {
+		cw, ch = h*rend.Width/rend.Height, h
+	}
+	crop := image.Rect(0, 0, max(cw, 1), max(ch, 1)).Add(b.Min).Add(image.Pt((w-cw)/2, (h-ch)/2))
+	if sub, ok := img.(interface {
+		SubImage(image.Rectangle) image.Image
+	}); ok {
+		img = sub.SubImage(crop)
+	} else {
+		img = imaging.Crop(img, crop)
+	}
+	return imaging.Resize(img, rend.Width, rend.Height, imaging.Lanczos)
+}
+
+// oriented applies an EXIF orientation (1–8).
+func oriented(img *image.NRGBA, o int) *image.NRGBA {
+	switch o {
+	case 2:
+		return imaging.FlipH(img)
+	case 3:
+		return imaging.Rotate180(img)
+	case 4:
+		return imaging.FlipV(img)
+	case 5:
+		return imaging.Transpose(img)
+	case 6:
+		return imaging.Rotate270(img)
+	case 7:
+		return imaging.Transverse(img)
+	case 8:
+		return imaging.Rotate90(img)
+	}
+	return img
+}
+
+// flatten puts a picture onto white in place (JPEG has no transparency).
+func flatten(img *image.NRGBA) {
+	p := img.Pix
+	for i := 0; i+3 < len(p); i += 4 {
+		a := uint32(p[i+3])
+		if a == 255 {
+			continue
+		}
+		for c := range 3 {
+			p[i+c] = uint8((uint32(p[i+c])*a + 255*(255-a) + 127) / 255)
+		}
+		p[i+3] = 255
+	}
+}
+
 // Save writes data below root/dir under a new random name and returns the name relative to
-// root (what the database keeps).
+// root (what the database keeps). The file is private to the service and the web server's
+// group (files.FileMode).
 func Save(root, dir, ext string, data []byte) (string, error) {
 	name := strings.ToLower(rand.Text()[:16]) + ext
 	rel := filepath.ToSlash(filepath.Join(dir, name))
 	abs := filepath.Join(root, dir, name)
-	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+	if err := files.MkdirAll(filepath.Dir(abs)); err != nil {
 		return "", fmt.Errorf("images: %w", err)
 	}
-	if err := os.WriteFile(abs, data, 0o644); err != nil {
+	if err := files.WriteAtomic(abs, data); err != nil {
 		return "", fmt.Errorf("images: %w", err)
 	}
 	return rel, nil
@@ -105,33 +200,18 @@ var Stored = Rendition{Width: 2560, Height: 2560}
 
 // Render makes the rendition of the picture file src at dst (atomically: a concurrent
 // request sees the whole file or none).
-func Render(src, dst string, rend Rendition) error {
+func (rd *Renderer) Render(ctx context.Context, src, dst string, rend Rendition) error {
 	f, err := os.Open(src)
 	if err != nil {
 		return fmt.Errorf("images: %w", err)
 	}
 	defer f.Close()
-	data, err := Make(f, 200<<20, rend)
+	data, err := rd.Make(ctx, f, 200<<20, rend)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+	if err := files.MkdirAll(filepath.Dir(dst)); err != nil {
 		return fmt.Errorf("images: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), ".render-*")
-	if err != nil {
-		return fmt.Errorf("images: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("images: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("images: %w", err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("images: %w", err)
-	}
-	return os.Rename(tmp.Name(), dst)
+	return files.WriteAtomic(dst, data)
 }

@@ -189,13 +189,16 @@ func (s *Server) apiImages(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer file.Close()
-	data, err := images.Make(file, s.uploadLimit(), images.Stored)
+	data, err := s.images.Make(r.Context(), file, s.uploadLimit(), images.Stored)
 	switch {
 	case errors.Is(err, images.ErrNotImage):
 		s.jsonError(w, http.StatusBadRequest, "NOT_IMAGE", s.t(r, "upload.not_image"))
 		return
-	case errors.Is(err, images.ErrTooLarge):
-		s.jsonError(w, http.StatusRequestEntityTooLarge, "TOO_LARGE", s.t(r, "upload.too_large", "MB", s.uploadLimit()>>20))
+	case errors.Is(err, images.ErrTooLarge), errors.Is(err, images.ErrTooManyPixels):
+		s.jsonError(w, http.StatusRequestEntityTooLarge, "TOO_LARGE", s.pictureProblem(r, err, ""))
+		return
+	case errors.Is(err, images.ErrBusy):
+		s.jsonError(w, http.StatusServiceUnavailable, "BUSY", s.t(r, "upload.busy"))
 		return
 	case err != nil:
 		s.fail(w, r, err)

@@ -59,15 +59,12 @@ func (s *Server) avatarFile(w http.ResponseWriter, r *http.Request) {
 // upload reads one picture field of a multipart form and makes its rendition; "" without a
 // file. A message for the person comes as the error.
 func (s *Server) upload(w http.ResponseWriter, r *http.Request, field string, rend images.Rendition, dir string) (string, error) {
-	limit := s.cfg.UploadLimit()
-	if limit == 0 {
-		limit = 100 << 20
-	}
+	limit := s.uploadLimit()
 	r.Body = http.MaxBytesReader(w, r.Body, limit+(1<<20))
 	if err := r.ParseMultipartForm(8 << 20); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return "", errUpload(s.t(r, "upload.too_large", "MB", s.cfg.UploadMaxFileSize))
+			return "", errUpload(s.t(r, "upload.too_large", "MB", limit>>20))
 		}
 		return "", errUpload(s.t(r, "upload.failed"))
 	}
@@ -78,16 +75,31 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, field string, re
 		return "", errUpload(s.t(r, "upload.failed"))
 	}
 	defer file.Close()
-	data, err := images.Make(file, limit, rend)
-	switch {
-	case errors.Is(err, images.ErrNotImage):
-		return "", errUpload(s.t(r, "upload.not_image"))
-	case errors.Is(err, images.ErrTooLarge):
-		return "", errUpload(s.t(r, "upload.too_large", "MB", s.cfg.UploadMaxFileSize))
-	case err != nil:
+	data, err := s.images.Make(r.Context(), file, limit, rend)
+	if msg := s.pictureProblem(r, err, ""); msg != "" {
+		return "", errUpload(msg)
+	} else if err != nil {
 		return "", err
 	}
 	return images.Save(s.cfg.MediaRoot, dir, ".jpg", data)
+}
+
+// pictureProblem is the message for a picture that the person can change or send again
+// (named name, if given), or "" for other errors.
+func (s *Server) pictureProblem(r *http.Request, err error, name string) string {
+	switch {
+	case errors.Is(err, images.ErrNotImage) && name != "":
+		return s.t(r, "upload.not_image_named", "Name", name)
+	case errors.Is(err, images.ErrNotImage):
+		return s.t(r, "upload.not_image")
+	case errors.Is(err, images.ErrTooLarge):
+		return s.t(r, "upload.too_large", "MB", s.uploadLimit()>>20)
+	case errors.Is(err, images.ErrTooManyPixels):
+		return s.t(r, "upload.too_many_pixels", "MP", images.MaxPixels/1_000_000)
+	case errors.Is(err, images.ErrBusy):
+		return s.t(r, "upload.busy")
+	}
+	return ""
 }
 
 // errUpload is an upload problem the person can fix.

@@ -6,11 +6,18 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io/fs"
 	"mime/multipart"
 	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
+	"grouprise.org/grouprise/internal/images/imagestest"
 	"grouprise.org/grouprise/internal/store"
 	"grouprise.org/grouprise/internal/store/storetest"
 )
@@ -67,5 +74,78 @@ func TestAvatarUpload(t *testing.T) {
 			}
 			s.browser().get("/-/avatars/..%2f..%2fetc%2fpasswd").expect(t, http.StatusNotFound)
 		})
+	}
+}
+
+// A PNG of 170 KB that says it has 6300×6300 pixels (160 MB decoded) is refused by its
+// header wherever pictures arrive, and a rendition of such a stored file is never made.
+func TestPicturesOverMaxPixels(t *testing.T) {
+	bomb := imagestest.PNG(6300, 6300, 200, 30, 30, 255)
+	s := newSite(t, storetest.Open(t, store.SQLite), "")
+	anna := s.person("anna", "anna-password")
+	s.group("Garten", anna)
+	a := s.loggedIn("anna", "anna-password")
+	const msg = "Das Bild hat zu viele Pixel (höchstens 16 Megapixel, etwa 4000 × 4000)."
+	a.upload("/stadt/settings/images/", "avatar", "riesig.png", bomb).expect(t, http.StatusUnprocessableEntity, msg)
+	a.upload("/stadt/settings/group/images/?group=garten", "logo", "riesig.png", bomb).expect(t, http.StatusUnprocessableEntity, msg)
+	a.postMultipart("/garten/galleries/add/", url.Values{"title": {"Beete"}, "public": {"on"}},
+		uploadFile{"images", "riesig.png", bomb}).expect(t, http.StatusUnprocessableEntity, msg)
+	if r := a.upload("/stadt/api/images/", "file", "riesig.png", bomb); r.StatusCode != http.StatusRequestEntityTooLarge ||
+		!strings.Contains(r.body, "zu viele Pixel") {
+		t.Errorf("API: %d %s", r.StatusCode, r.body)
+	}
+	if files := s.mediaFiles(); len(files) != 0 {
+		t.Errorf("refused pictures left %v", files)
+	}
+
+	// such a file from before (or a mail's attachment) is shown as it is, not decoded
+	name := "riesigesbild1234.png"
+	os.MkdirAll(s.cfg.MediaRoot, 0o750)
+	os.WriteFile(filepath.Join(s.cfg.MediaRoot, name), bomb, 0o640)
+	s.db.Tx(context.Background(), func(q *store.Queries) error {
+		_, err := q.CreateImage(context.Background(), anna.ID, name, time.Now())
+		return err
+	})
+	s.browser().get("/-/images/preview/"+name).expect(t, http.StatusOK)
+	if _, err := os.Stat(filepath.Join(s.cfg.MediaRoot, "cache", "preview", "riesigesbild1234.jpg")); err == nil {
+		t.Error("a rendition of 6300×6300 pixels was made")
+	}
+}
+
+// Whatever the umask, what the daemon writes below media_root is the service's and its
+// group's (the web server's, for X-Accel-Redirect) only: files 0640, directories 0750.
+func TestMediaModes(t *testing.T) {
+	old := syscall.Umask(0)
+	defer syscall.Umask(old)
+	s := newSite(t, storetest.Open(t, store.SQLite), "")
+	anna := s.person("anna", "anna-password")
+	s.group("Garten", anna)
+	a := s.loggedIn("anna", "anna-password")
+	a.upload("/stadt/settings/images/", "avatar", "me.png", testPNG(300, 200)).expect(t, http.StatusSeeOther)
+	a.postMultipart("/garten/files/add/", url.Values{"title": {"Preise"}}, uploadFile{"file", "preise.pdf", testPDF}).
+		expect(t, http.StatusSeeOther)
+	a.postMultipart("/garten/galleries/add/", url.Values{"title": {"Beete"}, "public": {"on"}},
+		uploadFile{"images", "eins.png", testPNG(600, 400)}).expect(t, http.StatusSeeOther)
+	thumb := s.browser().get("/garten/beete/").doc.Find(".gallery img").First().AttrOr("src", "")
+	s.browser().get(thumb).expect(t, http.StatusOK)
+	var seen []string
+	filepath.WalkDir(s.cfg.MediaRoot, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			t.Error(err)
+			return nil
+		}
+		fi, _ := d.Info()
+		want := fs.FileMode(0o640)
+		if d.IsDir() {
+			want = 0o750
+		}
+		if fi.Mode().Perm() != want {
+			t.Errorf("%s: %v, want %v", path, fi.Mode().Perm(), want)
+		}
+		seen = append(seen, strings.TrimPrefix(path, s.cfg.MediaRoot))
+		return nil
+	})
+	if len(seen) < 7 { // root, avatars/, its file, the PDF, the picture, cache/preview/ and the rendition
+		t.Errorf("media: %v", seen)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"grouprise.org/grouprise/internal/conversations"
 	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/i18n"
+	"grouprise.org/grouprise/internal/images"
 	"grouprise.org/grouprise/internal/markdown"
 	"grouprise.org/grouprise/internal/metrics"
 	"grouprise.org/grouprise/internal/notify"
@@ -45,6 +46,9 @@ type Deps struct {
 	Reports *reports.Reporter
 	// OIDC is the OpenID Connect provider (nil: oidc_provider.enabled is off).
 	OIDC *oidcprovider.Provider
+	// Images decodes pictures, a bounded number at once for the whole process (nil: a
+	// Renderer of its own with two slots).
+	Images *images.Renderer
 
 	// testRoutes adds routes in this package's tests (a handler that panics).
 	testRoutes func(*http.ServeMux)
@@ -67,6 +71,7 @@ type Server struct {
 	contents      *contents.Service
 	polls         *polls.Service
 	markdown      *markdown.Renderer
+	images        *images.Renderer
 	sessions      *scs.SessionManager
 	views         *views
 	assets        map[string]*static.Asset
@@ -96,6 +101,9 @@ func New(d Deps) (*Server, error) {
 	}
 	if s.wake == nil {
 		s.wake = func() {}
+	}
+	if s.images = d.Images; s.images == nil {
+		s.images = images.NewRenderer(2)
 	}
 	var err error
 	if s.assets, err = static.Assets(); err != nil {

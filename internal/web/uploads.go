@@ -82,16 +82,12 @@ func (s *Server) saveUploads(r *http.Request, f *form, kind contents.Kind, d *co
 				f.Fail("images", s.t(r, "upload.failed"))
 				continue
 			}
-			data, err := images.Make(file, limit, images.Stored)
+			data, err := s.images.Make(r.Context(), file, limit, images.Stored)
 			file.Close()
-			switch {
-			case errors.Is(err, images.ErrNotImage):
-				f.Fail("images", s.t(r, "upload.not_image_named", "Name", cleanName(h.Filename)))
+			if msg := s.pictureProblem(r, err, cleanName(h.Filename)); msg != "" {
+				f.Fail("images", msg)
 				continue
-			case errors.Is(err, images.ErrTooLarge):
-				f.Fail("images", tooLarge)
-				continue
-			case err != nil:
+			} else if err != nil {
 				f.Fail("images", s.t(r, "upload.failed"))
 				continue
 			}
@@ -222,7 +218,7 @@ func (s *Server) contentImage(w http.ResponseWriter, r *http.Request) {
 	rel := "cache/" + size + "/" + strings.TrimSuffix(name, filepath.Ext(name)) + ".jpg"
 	dst := filepath.Join(s.cfg.MediaRoot, filepath.FromSlash(rel))
 	if _, err := os.Stat(dst); err != nil {
-		if err := images.Render(filepath.Join(s.cfg.MediaRoot, name), dst, rend); err != nil {
+		if err := s.images.Render(r.Context(), filepath.Join(s.cfg.MediaRoot, name), dst, rend); err != nil {
 			// A picture that cannot be scaled (SVG, a broken file) is shown as it is.
 			s.serveMedia(w, r, name, "", true)
 			return

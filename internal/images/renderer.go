@@ -1,0 +1,57 @@
+package images
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"time"
+
+	"golang.org/x/sync/semaphore"
+)
+
+// ErrBusy means that other pictures took every decoding slot for longer than MaxWait.
+var ErrBusy = errors.New("images: too many pictures are being decoded")
+
+// MaxWait is how long a picture waits for a decoding slot before ErrBusy.
+const MaxWait = 30 * time.Second
+
+// Renderer makes renditions, decoding at most a few pictures at once: a decoded picture
+// takes up to 4 bytes a pixel, whatever its file's size, and the process has one Renderer
+// (main builds it with the web server) so that the bound holds for all requests together.
+type Renderer struct {
+	slots *semaphore.Weighted
+	n     int64
+}
+
+// NewRenderer decodes at most slots pictures at once; a large picture (over a quarter of
+// MaxPixels) takes every slot, so that two large bitmaps are never in memory together.
+func NewRenderer(slots int) *Renderer {
+	slots = max(slots, 1)
+	return &Renderer{slots: semaphore.NewWeighted(int64(slots)), n: int64(slots)}
+}
+
+// acquire waits for the slots a picture of pixels needs, as long as ctx lets it and at
+// most MaxWait; release gives them back.
+func (rd *Renderer) acquire(ctx context.Context, pixels int) (release func(), err error) {
+	weight := int64(1)
+	large := pixels > MaxPixels/4
+	if large {
+		weight = rd.n
+	}
+	wait, cancel := context.WithTimeout(ctx, MaxWait)
+	defer cancel()
+	if err := rd.slots.Acquire(wait, weight); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, ErrBusy
+	}
+	return func() {
+		if large {
+			// Its bitmap is garbage now: collected before the next picture decodes, the
+			// two never add up in the process's memory.
+			runtime.GC()
+		}
+		rd.slots.Release(weight)
+	}, nil
+}
