@@ -1,18 +1,21 @@
 package web
 
 import (
+	"context"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
-	"math/rand/v2"
+	mrand "math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
 )
 
 // captcha is a small sum that forms for anonymous visitors ask, against robots. The expected
-// answer travels signed with secret_key in a hidden field, so no state is kept.
+// answer travels signed with secret_key in a hidden field, with a nonce; the store remembers
+// each nonce that was answered, so that an answer counts once.
 type captcha struct {
 	A, B  int
 	Token string
@@ -21,19 +24,23 @@ type captcha struct {
 const captchaValid = 2 * time.Hour
 
 func (s *Server) newCaptcha() captcha {
-	a, b := 1+rand.IntN(9), 1+rand.IntN(9)
+	a, b := 1+mrand.IntN(9), 1+mrand.IntN(9)
 	expires := s.now().Add(captchaValid).Unix()
-	payload := fmt.Sprintf("%d.%d", a+b, expires)
-	return captcha{A: a, B: b, Token: fmt.Sprintf("%d.%s", expires, s.sign(payload))}
+	nonce := make([]byte, 12)
+	rand.Read(nonce)
+	n := base64.RawURLEncoding.EncodeToString(nonce)
+	return captcha{A: a, B: b, Token: fmt.Sprintf("%d.%s.%s", expires, n, s.sign(fmt.Sprintf("%d.%d.%s", a+b, expires, n)))}
 }
 
-// checkCaptcha tells whether answer solves the sum the token was made for (and in time).
+// checkCaptcha tells whether answer solves the sum the token was made for, in time, and
+// whether this is the first time the token is answered right (the store keeps used nonces
+// for a day, longer than a token lives).
 func (s *Server) checkCaptcha(token, answer string) bool {
-	expires, mac, ok := strings.Cut(token, ".")
-	if !ok {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
 		return false
 	}
-	exp, err := strconv.ParseInt(expires, 10, 64)
+	exp, err := strconv.ParseInt(parts[0], 10, 64)
 	if err != nil || s.now().Unix() > exp {
 		return false
 	}
@@ -41,7 +48,17 @@ func (s *Server) checkCaptcha(token, answer string) bool {
 	if err != nil {
 		return false
 	}
-	return hmac.Equal([]byte(mac), []byte(s.sign(fmt.Sprintf("%d.%d", n, exp))))
+	if !hmac.Equal([]byte(parts[2]), []byte(s.sign(fmt.Sprintf("%d.%d.%s", n, exp, parts[1])))) {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	first, err := s.db.ClaimOnce(ctx, "captcha:"+parts[1], s.now())
+	if err != nil {
+		s.log.Error("remembering a captcha answer failed", "err", err)
+		return false
+	}
+	return first
 }
 
 func (s *Server) sign(payload string) string {

@@ -3,15 +3,31 @@ package web
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"grouprise.org/grouprise/internal/accounts"
 	"grouprise.org/grouprise/internal/store"
+)
+
+// The recommend form is no relay for strangers' texts: a visitor who is not logged in sends
+// only the site's own text (the group's name and address), and every sender has a budget of
+// recommendation mails an hour — a person by account, a visitor by client address.
+const (
+	recommendMaxAddresses     = 20
+	recommendPerHourByPerson  = 40
+	recommendPerHourByVisitor = 10
 )
 
 type recommendData struct {
 	Group   *store.Group
 	Form    *form
 	Captcha captcha
+	// VisitorText is what goes out for a visitor who is not logged in.
+	VisitorText string
+}
+
+func (s *Server) recommendVisitorText(r *http.Request, g *store.Group) string {
+	return s.t(r, "recommend.visitor_text", "Group", g.Name, "URL", s.cfg.BaseURL()+"/"+g.Slug+"/")
 }
 
 // recommendForm offers a text to send to friends, prefilled with the group's addresses.
@@ -21,16 +37,16 @@ func (s *Server) recommendForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := newForm(nil)
-	sender := ""
 	if v := viewer(r); v.LoggedIn() {
-		sender = v.Gestalt.Name()
+		f.Values.Set("text", s.t(r, "recommend.default_text", "Group", g.Name, "URL", s.cfg.BaseURL()+"/"+g.Slug+"/",
+			"Sender", v.Gestalt.Name()))
 	}
-	f.Values.Set("text", s.t(r, "recommend.default_text", "Group", g.Name, "URL", s.cfg.BaseURL()+"/"+g.Slug+"/",
-		"Sender", sender))
-	s.render(w, r, http.StatusOK, "recommend", s.t(r, "recommend.title"), recommendData{Group: g, Form: f, Captcha: s.newCaptcha()})
+	s.render(w, r, http.StatusOK, "recommend", s.t(r, "recommend.title"), recommendData{Group: g, Form: f,
+		Captcha: s.newCaptcha(), VisitorText: s.recommendVisitorText(r, g)})
 }
 
-// recommend mails the text to each address (anonymous visitors solve the sum first).
+// recommend mails the text to each address (anonymous visitors solve the sum first and send
+// the site's text), within the sender's hourly budget.
 func (s *Server) recommend(w http.ResponseWriter, r *http.Request) {
 	g, ok := s.groupFromSlug(w, r)
 	if !ok {
@@ -44,26 +60,37 @@ func (s *Server) recommend(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case len(addresses) == 0:
 		f.Fail("recipients", s.t(r, "form.required"))
-	case len(addresses) > 20:
-		f.Fail("recipients", s.t(r, "recommend.too_many", "Count", 20))
+	case len(addresses) > recommendMaxAddresses:
+		f.Fail("recipients", s.t(r, "recommend.too_many", "Count", recommendMaxAddresses))
 	}
 	for _, a := range addresses {
 		if !accounts.ValidEmail(a) {
 			f.Fail("recipients", s.t(r, "recommend.invalid", "Email", a))
 		}
 	}
-	if strings.TrimSpace(f.Get("text")) == "" {
-		f.Fail("text", s.t(r, "form.required"))
-	}
-	if !v.LoggedIn() && !s.checkCaptcha(f.Get("captcha_token"), f.Get("captcha")) {
+	sender, text := s.t(r, "recommend.anonymous"), s.recommendVisitorText(r, g)
+	key, budget := "recommend:ip:"+clientIP(r), recommendPerHourByVisitor
+	if v.LoggedIn() {
+		sender, text = v.Gestalt.Name(), f.Get("text")
+		key, budget = "recommend:person:"+itoa(v.Gestalt.ID), recommendPerHourByPerson
+		if strings.TrimSpace(text) == "" {
+			f.Fail("text", s.t(r, "form.required"))
+		}
+	} else if !s.checkCaptcha(f.Get("captcha_token"), f.Get("captcha")) {
 		f.Fail("captcha", s.t(r, "error.captcha"))
 	}
 	if f.Valid() {
-		sender := s.t(r, "recommend.anonymous")
-		if v.LoggedIn() {
-			sender = v.Gestalt.Name()
+		ok, err := s.recommendBudget(r, key, len(addresses), budget)
+		if err != nil {
+			s.fail(w, r, err)
+			return
 		}
-		if err := s.groups.Recommend(r.Context(), g, sender, addresses, f.Get("text")); err != nil {
+		if !ok {
+			f.Fail("recipients", s.t(r, "recommend.rate_limited", "Count", budget))
+		}
+	}
+	if f.Valid() {
+		if err := s.groups.Recommend(r.Context(), g, sender, addresses, text); err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -73,5 +100,16 @@ func (s *Server) recommend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusUnprocessableEntity, "recommend", s.t(r, "recommend.title"),
-		recommendData{Group: g, Form: f, Captcha: s.newCaptcha()})
+		recommendData{Group: g, Form: f, Captcha: s.newCaptcha(), VisitorText: s.recommendVisitorText(r, g)})
+}
+
+// recommendBudget counts n recommendations under key and tells whether they fit into the
+// hour's budget; those that do not are taken back, so a refused form costs nothing.
+func (s *Server) recommendBudget(r *http.Request, key string, n, budget int) (bool, error) {
+	total, err := s.db.AddAttempts(r.Context(), key, n, s.now(), time.Hour)
+	if err != nil || total <= budget {
+		return err == nil, err
+	}
+	_, err = s.db.AddAttempts(r.Context(), key, -n, s.now(), time.Hour)
+	return false, err
 }

@@ -1,0 +1,105 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"grouprise.org/grouprise/internal/store"
+	"grouprise.org/grouprise/internal/store/storetest"
+)
+
+var captchaSum = regexp.MustCompile(`(\d+)\D+(\d+)`)
+
+// solveCaptcha reads the sum of a form page as a person would and answers it.
+func solveCaptcha(t *testing.T, page *response) url.Values {
+	t.Helper()
+	token, _ := page.doc.Find(`input[name="captcha_token"]`).Attr("value")
+	m := captchaSum.FindStringSubmatch(page.text(`label[for="f-captcha"]`))
+	if token == "" || m == nil {
+		t.Fatalf("no captcha on %s", page.Request.URL)
+	}
+	a, _ := strconv.Atoi(m[1])
+	b, _ := strconv.Atoi(m[2])
+	return url.Values{"captcha_token": {token}, "captcha": {strconv.Itoa(a + b)}}
+}
+
+func addresses(from, n int) string {
+	var out []string
+	for i := from; i < from+n; i++ {
+		out = append(out, fmt.Sprintf("friend%d@example.net", i))
+	}
+	return strings.Join(out, ", ")
+}
+
+// The recommend form is no relay: a visitor sends only the site's own text, and nobody
+// more than a few recommendations an hour; a captcha answer counts once.
+func TestRecommendIsNoRelay(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db, "")
+		anna := s.person("anna", "anna-password")
+		s.group("Garten", anna)
+		const form = "/garten/actions/recommend"
+
+		// A visitor's own text never goes out: the site's text does.
+		visitor := s.browser()
+		page := visitor.get(form)
+		page.expect(t, http.StatusOK, "Garten", "http://grouprise.test/garten/")
+		if page.doc.Find(`textarea[name="text"]`).Length() != 0 {
+			t.Error("visitors are offered a text field")
+		}
+		values := solveCaptcha(t, page)
+		values.Set("recipients", "victim@example.net")
+		values.Set("text", "Cheap pills at https://evil.example/")
+		if r := visitor.post(form, values); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("recommendation: %d %s", r.StatusCode, r.text(".field-error"))
+		}
+		mails := s.mails()
+		if len(mails) != 1 || strings.Contains(mails[0].Message.Text, "evil") || !strings.Contains(mails[0].Message.Text, "http://grouprise.test/garten/") {
+			t.Errorf("mails %+v", mails)
+		}
+
+		// The same captcha answer again: refused, nothing sent.
+		values.Set("recipients", "other@example.net")
+		visitor.post(form, values).expect(t, http.StatusUnprocessableEntity, "Das Ergebnis stimmt nicht")
+		if n := len(s.mails()); n != 0 {
+			t.Errorf("a replayed captcha answer sent %d mails", n)
+		}
+
+		// Ten an hour for a visitor's address; the eleventh is refused with a message.
+		values = solveCaptcha(t, visitor.get(form))
+		values.Set("recipients", addresses(0, 9))
+		values.Set("text", "Hallo")
+		if r := visitor.post(form, values); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("nine more: %d %s", r.StatusCode, r.text(".field-error"))
+		}
+		values = solveCaptcha(t, s.browser().get(form))
+		values.Set("recipients", addresses(9, 1))
+		values.Set("text", "Hallo")
+		s.browser().post(form, values).expect(t, http.StatusUnprocessableEntity, "zu viele Empfehlungen")
+		if n := len(s.mails()); n != 9 {
+			t.Errorf("%d mails, want 9", n)
+		}
+
+		// A person who is logged in writes their own text, and has a limit of their own.
+		b := s.loggedIn("anna", "anna-password")
+		r := b.post(form, url.Values{"recipients": {addresses(100, 20)}, "text": {"Schaut mal!"}})
+		if r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("logged in: %d %s", r.StatusCode, r.text(".field-error"))
+		}
+		r = b.post(form, url.Values{"recipients": {addresses(120, 20)}, "text": {"Schaut mal!"}})
+		if r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("logged in, 40: %d %s", r.StatusCode, r.text(".field-error"))
+		}
+		b.post(form, url.Values{"recipients": {addresses(140, 1)}, "text": {"Schaut mal!"}}).
+			expect(t, http.StatusUnprocessableEntity, "zu viele Empfehlungen")
+		mails = s.mails()
+		if len(mails) != 40 || !strings.Contains(mails[0].Message.Text, "Schaut mal!") {
+			t.Errorf("%d mails by a person", len(mails))
+		}
+	})
+}
