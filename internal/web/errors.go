@@ -60,7 +60,7 @@ func (s *Server) forbidden(w http.ResponseWriter, r *http.Request) {
 func (s *Server) redirectToLogin(w http.ResponseWriter, r *http.Request) {
 	next := r.URL.RequestURI()
 	if r.Method != http.MethodGet {
-		next = r.URL.Path
+		next = r.URL.EscapedPath()
 	}
 	http.Redirect(w, r, "/stadt/login/?next="+url.QueryEscape(next), http.StatusFound)
 }
@@ -68,16 +68,4 @@ func (s *Server) redirectToLogin(w http.ResponseWriter, r *http.Request) {
 // redirect answers a form with 303 See Other, so that reloading does not post again.
 func redirect(w http.ResponseWriter, r *http.Request, to string) {
 	http.Redirect(w, r, to, http.StatusSeeOther)
-}
-
-// safeNext accepts only paths on this site as targets after login.
-func safeNext(next, fallback string) string {
-	if next == "" || next[0] != '/' || len(next) > 1 && (next[1] == '/' || next[1] == '\\') {
-		return fallback
-	}
-	u, err := url.Parse(next)
-	if err != nil || u.Scheme != "" || u.Host != "" {
-		return fallback
-	}
-	return next
 }
