@@ -1,8 +1,8 @@
 package web
 
 import (
-	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -59,27 +59,71 @@ func pageNumber(r *http.Request) int {
 	return n
 }
 
-// clientIP is the visitor's address: from the reverse proxy's X-Real-IP or X-Forwarded-For
-// when the request came through a unix socket or from this machine, else the peer address.
+// clientIP is the visitor's address as withClientAddress found it ("local" for a request
+// over the unix socket that no proxy named).
 func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if a, ok := r.Context().Value(clientKey{}).(string); ok {
+		return a
+	}
+	return clientAddress(r.RemoteAddr, nil, nil)
+}
+
+// clientAddress is the visitor's address. Only a trusted peer (a unix socket, where only the
+// site's nginx or Apache connects, or an address in trusted) may name another one: in
+// X-Real-IP, or in X-Forwarded-For read from the right past the trusted proxies. What a
+// visitor wrote into these headers themselves is left of that and never reached; values
+// that are no addresses end the search.
+func clientAddress(remoteAddr string, h http.Header, trusted []netip.Prefix) string {
+	isTrusted := func(a netip.Addr) bool {
+		for _, p := range trusted {
+			if p.Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
+	found := "local"
+	if remoteAddr != "" && remoteAddr != "@" { // not a unix socket
+		peer, ok := parseAddress(remoteAddr)
+		if !ok {
+			return remoteAddr
+		}
+		if !isTrusted(peer) {
+			return peer.String()
+		}
+		found = peer.String()
+	}
+	if a, ok := parseAddress(strings.TrimSpace(h.Get("X-Real-IP"))); ok {
+		if !isTrusted(a) {
+			return a.String()
+		}
+		found = a.String()
+	}
+	hops := strings.Split(strings.Join(h.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, ok := parseAddress(strings.TrimSpace(hops[i]))
+		if !ok {
+			break
+		}
+		if !isTrusted(a) {
+			return a.String()
+		}
+		found = a.String()
+	}
+	return found
+}
+
+// parseAddress reads an IP address, with or without a port (IPv4 in IPv6 as IPv4, no zone).
+func parseAddress(s string) (netip.Addr, bool) {
+	a, err := netip.ParseAddr(s)
 	if err != nil {
-		host = r.RemoteAddr
-	}
-	ip := net.ParseIP(host)
-	if host == "" || host == "@" || (ip != nil && ip.IsLoopback()) {
-		if v := strings.TrimSpace(r.Header.Get("X-Real-IP")); v != "" {
-			return v
+		ap, err := netip.ParseAddrPort(s)
+		if err != nil {
+			return netip.Addr{}, false
 		}
-		if v := r.Header.Get("X-Forwarded-For"); v != "" {
-			parts := strings.Split(v, ",")
-			return strings.TrimSpace(parts[len(parts)-1])
-		}
+		a = ap.Addr()
 	}
-	if host == "" {
-		return "local"
-	}
-	return host
+	return a.Unmap().WithZone(""), true
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"runtime/debug"
 	"strings"
@@ -46,7 +47,19 @@ func (s *Server) middleware(routes http.Handler) http.Handler {
 	}
 	h = s.withSecurityHeaders(mux)
 	h = s.withRecovery(h)
+	h = withClientAddress(h, s.cfg.Web.TrustedProxyNetworks())
 	return s.withLog(h)
+}
+
+// clientKey holds the visitor's address in a request's context.
+type clientKey struct{}
+
+// withClientAddress finds the visitor's address once per request (see clientAddress).
+func withClientAddress(next http.Handler, trusted []netip.Prefix) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a := clientAddress(r.RemoteAddr, r.Header, trusted)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientKey{}, a)))
+	})
 }
 
 // statusWriter remembers the status of a response for the log.
