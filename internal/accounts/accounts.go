@@ -23,6 +23,7 @@ var (
 	ErrUsernameBlocked = errors.New("the username is reserved")
 	ErrEmailInvalid    = errors.New("the e-mail address is not valid")
 	ErrEmailTaken      = errors.New("the e-mail address belongs to another account")
+	ErrEmailPending    = errors.New("the e-mail address waits for its owner's confirmation")
 	ErrPasswordShort   = fmt.Errorf("a password has at least %d characters", MinPasswordLength)
 )
 
@@ -34,6 +35,7 @@ type Accounts struct {
 	db       *store.DB
 	reserved func(string) bool
 	letters  Letters
+	hashing  *hashLimiter
 	now      func() time.Time
 }
 
@@ -45,7 +47,7 @@ type Letters interface {
 // New returns the account service; reserved tells which slugs nobody may take. letters may be
 // nil where no mail is sent (the command line).
 func New(db *store.DB, reserved func(string) bool, letters Letters) *Accounts {
-	return &Accounts{db: db, reserved: reserved, letters: letters, now: time.Now}
+	return &Accounts{db: db, reserved: reserved, letters: letters, hashing: defaultHashLimiter(), now: time.Now}
 }
 
 // NewAccount describes an account to create. Without a password the account cannot log in
@@ -79,7 +81,10 @@ func (a *Accounts) Create(ctx context.Context, n NewAccount) (*store.Gestalt, er
 		if len([]rune(n.Password)) < MinPasswordLength {
 			return nil, ErrPasswordShort
 		}
-		hash = HashPassword(n.Password)
+		var err error
+		if hash, err = a.hashPassword(ctx, n.Password); err != nil {
+			return nil, err
+		}
 	}
 	g := &store.Gestalt{
 		Username: username, FirstName: strings.TrimSpace(n.FirstName), LastName: strings.TrimSpace(n.LastName),
@@ -112,12 +117,23 @@ func checkFree(ctx context.Context, q *store.Queries, username, email string) er
 	} else if taken {
 		return ErrUsernameTaken
 	}
-	if _, err := q.GestaltByEmail(ctx, email); err == nil {
-		return ErrEmailTaken
-	} else if !errors.Is(err, store.ErrNotFound) {
+	return claimAddress(ctx, q, email)
+}
+
+// claimAddress makes an address free for a new owner: an address someone added to their
+// account and never confirmed gives way; a confirmed or a primary one is taken.
+func claimAddress(ctx context.Context, q *store.Queries, email string) error {
+	h, err := q.EmailHolder(ctx, email)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	} else if err != nil {
 		return err
 	}
-	return nil
+	if h.Verified || h.Primary {
+		return ErrEmailTaken
+	}
+	_, err = q.ReleaseUnconfirmedEmail(ctx, email)
+	return err
 }
 
 // ShadowAccount returns the person owning email, or makes a shadow account for it: a person
@@ -131,6 +147,14 @@ func (a *Accounts) ShadowAccount(ctx context.Context, q *store.Queries, email st
 	if g, err := q.GestaltByEmail(ctx, email); err == nil {
 		return g, false, nil
 	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, false, err
+	}
+	// The address identifies nobody. An account that merely lists it unconfirmed loses it;
+	// one whose main address it is (imported from the Django grouprise, never confirmed)
+	// keeps it until its owner confirms or gives it up.
+	if err := claimAddress(ctx, q, email); errors.Is(err, ErrEmailTaken) {
+		return nil, false, ErrEmailPending
+	} else if err != nil {
 		return nil, false, err
 	}
 	local, _, _ := strings.Cut(email, "@")
@@ -163,7 +187,11 @@ func (a *Accounts) SetPassword(ctx context.Context, username, password string) e
 	if err != nil {
 		return fmt.Errorf("accounts: %w", err)
 	}
-	return a.db.SetPassword(ctx, g.ID, HashPassword(password))
+	hash, err := a.hashPassword(ctx, password)
+	if err != nil {
+		return err
+	}
+	return a.db.SetPassword(ctx, g.ID, hash)
 }
 
 // Promote makes an account a site administrator (or, with on false, takes that away).
@@ -175,8 +203,10 @@ func (a *Accounts) Promote(ctx context.Context, username string, on bool) error 
 	return a.db.SetSuperuser(ctx, g.ID, on)
 }
 
-// Authenticate finds the account by username or e-mail address and checks the password.
-// A matching hash of an older kind (Django's pbkdf2) is replaced by a current one.
+// Authenticate finds the account by username or confirmed e-mail address and checks the
+// password. Unknown names, shadow and inactive accounts cost the time of one hash too, so
+// that the answer's time tells nothing. A matching hash of an older kind (Django's pbkdf2 and
+// argon2, our own with other parameters) is replaced by a current one.
 func (a *Accounts) Authenticate(ctx context.Context, login, password string) (*store.Gestalt, error) {
 	var g *store.Gestalt
 	var err error
@@ -185,19 +215,25 @@ func (a *Accounts) Authenticate(ctx context.Context, login, password string) (*s
 	} else {
 		g, err = a.db.GestaltByUsername(ctx, login)
 	}
-	if errors.Is(err, store.ErrNotFound) {
-		// Spend the time of a hash anyway, so that a missing account cannot be told apart.
-		CheckPassword(dummyHash, password)
-		return nil, ErrBadLogin
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("accounts: authenticate: %w", err)
 	}
-	if !g.IsActive || !CheckPassword(g.Password, password) {
+	stored := ""
+	if g != nil && g.IsActive {
+		stored = g.Password
+	}
+	ok, err := a.checkPassword(ctx, stored, password)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
 		return nil, ErrBadLogin
 	}
 	if NeedsRehash(g.Password) {
-		hash := HashPassword(password)
+		hash, err := a.hashPassword(ctx, password)
+		if err != nil {
+			return nil, err
+		}
 		if err := a.db.SetPassword(ctx, g.ID, hash); err != nil {
 			return nil, fmt.Errorf("accounts: rehash: %w", err)
 		}

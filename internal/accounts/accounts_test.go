@@ -97,7 +97,7 @@ func TestAuthenticateUpgradesDjangoHashes(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		a := newAccounts(db)
-		g, err := a.Create(ctx, NewAccount{Username: "alice", Email: "alice@example.org"})
+		g, err := a.Create(ctx, NewAccount{Username: "alice", Email: "alice@example.org", Verified: true})
 		if err != nil {
 			t.Fatal(err)
 		}

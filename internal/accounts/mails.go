@@ -31,13 +31,18 @@ func (a *Accounts) RequestConfirmation(ctx context.Context, q *store.Queries, g 
 	if a.letters == nil {
 		return errNoLetters
 	}
-	key := strings.ToLower(rand.Text() + rand.Text())[:40]
+	key := linkKey()
 	if err := q.CreateEmailConfirmation(ctx, addr.ID, key, a.now()); err != nil {
 		return err
 	}
 	return a.letters.Queue(ctx, q, notify.Letter{Template: "confirm_email.txt", Subject: "mail.confirm.subject",
 		To: mail.Address{Name: g.Name(), Address: addr.Email}, Language: g.Language,
 		Data: map[string]any{"Email": addr.Email, "URL": baseURL + "/stadt/confirm/" + key + "/"}})
+}
+
+// linkKey is the secret of a mailed link: 40 characters of base32 (200 bits).
+func linkKey() string {
+	return strings.ToLower(rand.Text() + rand.Text())[:40]
 }
 
 // ConfirmEmail marks the address of a confirmation link as verified and returns its owner.
@@ -76,13 +81,19 @@ func (a *Accounts) RequestPasswordReset(ctx context.Context, email, baseURL stri
 		if !g.IsActive {
 			return nil
 		}
+		// The mail goes to the address as it is stored, never to the spelling typed: case
+		// folding matches more than the mail system does (a Kelvin sign K matches k).
+		addr, err := q.EmailHolder(ctx, email)
+		if err != nil {
+			return err
+		}
 		now := a.now()
 		t := &store.Token{GestaltID: g.ID, Feature: store.FeaturePasswordReset, Created: now, ExpiresAt: now.Add(ResetValid)}
 		if err := q.CreateToken(ctx, t); err != nil {
 			return err
 		}
 		return a.letters.Queue(ctx, q, notify.Letter{Template: "password_reset.txt", Subject: "mail.reset.subject",
-			To: mail.Address{Name: g.Name(), Address: strings.TrimSpace(email)}, Language: g.Language,
+			To: mail.Address{Name: g.Name(), Address: addr.Email}, Language: g.Language,
 			Data: map[string]any{"Username": g.Username, "URL": baseURL + "/stadt/password/reset/key/" + t.Secret + "/",
 				"Hours": int(ResetValid.Hours())}})
 	})
@@ -94,13 +105,17 @@ func (a *Accounts) ResetPassword(ctx context.Context, secret, password string) (
 	if len([]rune(password)) < MinPasswordLength {
 		return nil, ErrPasswordShort
 	}
+	hash, err := a.hashPassword(ctx, password)
+	if err != nil {
+		return nil, err
+	}
 	var g *store.Gestalt
-	err := a.db.Tx(ctx, func(q *store.Queries) error {
+	err = a.db.Tx(ctx, func(q *store.Queries) error {
 		t, err := q.TokenBySecret(ctx, store.FeaturePasswordReset, secret, a.now())
 		if err != nil {
 			return err
 		}
-		if err := q.SetPassword(ctx, t.GestaltID, HashPassword(password)); err != nil {
+		if err := q.SetPassword(ctx, t.GestaltID, hash); err != nil {
 			return err
 		}
 		if err := q.DeleteTokens(ctx, t.GestaltID, store.FeaturePasswordReset); err != nil {

@@ -100,14 +100,19 @@ func TestPasswordReset(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		a := withLetters(t, db)
-		if _, err := a.Create(ctx, NewAccount{Username: "bob", Email: "bob@example.org", Password: "old-password"}); err != nil {
+		if _, err := a.Create(ctx, NewAccount{Username: "bob", Email: "bob@example.org", Password: "old-password", Verified: true}); err != nil {
 			t.Fatal(err)
 		}
-		if err := a.RequestPasswordReset(ctx, "nobody@example.org", "https://grouprise.test"); err != nil {
+		if _, err := a.Create(ctx, NewAccount{Username: "una", Email: "una@example.org", Password: "una-password"}); err != nil {
 			t.Fatal(err)
 		}
-		if mails := queuedMails(t, db); len(mails) != 0 {
-			t.Fatalf("a mail to an unknown address: %+v", mails)
+		for _, unknown := range []string{"nobody@example.org", "una@example.org"} {
+			if err := a.RequestPasswordReset(ctx, unknown, "https://grouprise.test"); err != nil {
+				t.Fatal(err)
+			}
+			if mails := queuedMails(t, db); len(mails) != 0 {
+				t.Fatalf("a mail to an unknown or unconfirmed address: %+v", mails)
+			}
 		}
 		if err := a.RequestPasswordReset(ctx, "BOB@example.org", "https://grouprise.test"); err != nil {
 			t.Fatal(err)

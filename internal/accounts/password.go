@@ -72,12 +72,11 @@ func NeedsRehash(hash string) bool {
 // checkArgon2id verifies "v=19$m=…,t=…,p=…$salt$key".
 func checkArgon2id(rest, password string) bool {
 	parts := strings.Split(rest, "$")
-	if len(parts) != 4 || parts[0] != "v="+strconv.Itoa(argon2.Version) {
+	if len(parts) != 4 {
 		return false
 	}
-	var m, t uint32
-	var p uint8
-	if _, err := fmt.Sscanf(parts[1], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil || t == 0 || p == 0 {
+	m, t, p, ok := argonParams(rest)
+	if !ok {
 		return false
 	}
 	salt, err1 := b64.DecodeString(strings.TrimRight(parts[2], "="))
@@ -87,6 +86,22 @@ func checkArgon2id(rest, password string) bool {
 	}
 	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// argonParams reads memory (KiB), passes and lanes of "v=19$m=…,t=…,p=…$…", refusing versions we do
+// not know and costs beyond what we are willing to spend (a stored hash is input too).
+func argonParams(rest string) (m, t uint32, p uint8, ok bool) {
+	parts := strings.Split(rest, "$")
+	if len(parts) < 2 || parts[0] != "v="+strconv.Itoa(argon2.Version) {
+		return 0, 0, 0, false
+	}
+	if _, err := fmt.Sscanf(parts[1], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil || t == 0 || p == 0 {
+		return 0, 0, 0, false
+	}
+	if m == 0 || m > maxArgonMemory || t > 16 || p > 16 {
+		return 0, 0, 0, false
+	}
+	return m, t, p, true
 }
 
 // checkPBKDF2 verifies Django's "pbkdf2_<hash>$iterations$salt$base64(key)".

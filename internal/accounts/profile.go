@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"grouprise.org/grouprise/internal/avatars"
 	"grouprise.org/grouprise/internal/slugs"
 	"grouprise.org/grouprise/internal/store"
 )
@@ -22,69 +21,6 @@ var (
 	ErrNoUnknown       = errors.New("accounts: unknown_gestalt_id names no account; content cannot be handed over")
 )
 
-// Signup makes an account for an e-mail address and a password, with a username made from
-// the address. An address of a shadow account (made when someone subscribed or was added by
-// e-mail) claims that account. The confirmation mail is queued with the account.
-func (a *Accounts) Signup(ctx context.Context, email, password, baseURL string) (g *store.Gestalt, claimed bool, err error) {
-	email = strings.TrimSpace(email)
-	if !ValidEmail(email) {
-		return nil, false, ErrEmailInvalid
-	}
-	if len([]rune(password)) < MinPasswordLength {
-		return nil, false, ErrPasswordShort
-	}
-	err = a.db.Tx(ctx, func(q *store.Queries) error {
-		existing, err := q.GestaltByEmail(ctx, email)
-		switch {
-		case err == nil && PasswordUsable(existing.Password):
-			return ErrEmailRegistered
-		case err == nil:
-			g, claimed = existing, true
-			if err := q.SetPassword(ctx, g.ID, HashPassword(password)); err != nil {
-				return err
-			}
-		case errors.Is(err, store.ErrNotFound):
-			local, _, _ := strings.Cut(email, "@")
-			username, err := slugs.Unique(ctx, slugs.Make(local), func(ctx context.Context, s string) (bool, error) {
-				if a.reserved(s) {
-					return true, nil
-				}
-				return q.SlugTaken(ctx, s)
-			})
-			if err != nil {
-				return err
-			}
-			g = &store.Gestalt{Username: username, Password: HashPassword(password), IsActive: true,
-				DateJoined: a.now(), AvatarColor: avatars.RandomColor()}
-			if _, err := q.CreateGestalt(ctx, g); err != nil {
-				return err
-			}
-			if _, err := q.AddEmailAddress(ctx, &store.EmailAddress{GestaltID: g.ID, Email: email, Primary: true}); err != nil {
-				return err
-			}
-		default:
-			return err
-		}
-		addrs, err := q.EmailAddresses(ctx, g.ID)
-		if err != nil {
-			return err
-		}
-		for _, addr := range addrs {
-			if strings.EqualFold(addr.Email, email) && !addr.Verified {
-				return a.RequestConfirmation(ctx, q, g, addr, baseURL)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		if errors.Is(err, ErrEmailRegistered) {
-			return nil, false, err
-		}
-		return nil, false, fmt.Errorf("accounts: sign up: %w", err)
-	}
-	return g, claimed, nil
-}
-
 // ChangePassword replaces a password after checking the current one; an account without a
 // usable password sets one without.
 func (a *Accounts) ChangePassword(ctx context.Context, id int64, current, next string) error {
@@ -92,13 +28,21 @@ func (a *Accounts) ChangePassword(ctx context.Context, id int64, current, next s
 	if err != nil {
 		return fmt.Errorf("accounts: %w", err)
 	}
-	if PasswordUsable(g.Password) && !CheckPassword(g.Password, current) {
-		return ErrPasswordWrong
-	}
 	if len([]rune(next)) < MinPasswordLength {
 		return ErrPasswordShort
 	}
-	return a.db.SetPassword(ctx, id, HashPassword(next))
+	if PasswordUsable(g.Password) {
+		if ok, err := a.checkPassword(ctx, g.Password, current); err != nil {
+			return err
+		} else if !ok {
+			return ErrPasswordWrong
+		}
+	}
+	hash, err := a.hashPassword(ctx, next)
+	if err != nil {
+		return err
+	}
+	return a.db.SetPassword(ctx, id, hash)
 }
 
 // UpdateProfile stores a person's profile; the username follows the rules of slugs.
@@ -138,9 +82,7 @@ func (a *Accounts) AddAddress(ctx context.Context, g *store.Gestalt, email, base
 		return ErrEmailInvalid
 	}
 	err := a.db.Tx(ctx, func(q *store.Queries) error {
-		if _, err := q.GestaltByEmail(ctx, email); err == nil {
-			return ErrEmailTaken
-		} else if !errors.Is(err, store.ErrNotFound) {
+		if err := claimAddress(ctx, q, email); err != nil {
 			return err
 		}
 		addr := &store.EmailAddress{GestaltID: g.ID, Email: email}

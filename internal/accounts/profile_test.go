@@ -3,9 +3,11 @@ package accounts
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
+	"grouprise.org/grouprise/internal/mail"
 	"grouprise.org/grouprise/internal/store"
 	"grouprise.org/grouprise/internal/store/storetest"
 )
@@ -14,26 +16,52 @@ func TestSignup(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		a := withLetters(t, db)
-		g, claimed, err := a.Signup(ctx, "Stadt@example.org", "a-good-password", "https://grouprise.test")
-		if err != nil || claimed || g.Username != "stadt-1" {
-			t.Fatalf("sign up: %+v claimed %v, %v (the reserved name stadt must become stadt-1)", g, claimed, err)
+		if err := a.Signup(ctx, "Stadt@example.org", "a-good-password", "de", "https://grouprise.test"); err != nil {
+			t.Fatal(err)
 		}
-		if mails := queuedMails(t, db); len(mails) != 1 || mails[0].Message.Subject != "E-Mail-Adresse bestätigen" {
-			t.Errorf("confirmation mail: %+v", mails)
+		if n, _ := db.Count(ctx, "gestalten"); n != 0 {
+			t.Fatalf("%d accounts before the link was followed", n)
+		}
+		mails := queuedMails(t, db)
+		if len(mails) != 1 || mails[0].Message.Subject != "Registrierung bestätigen" {
+			t.Fatalf("confirmation mail: %+v", mails)
+		}
+		key := signupKey(t, mails[0])
+		g, claimed, err := a.ConfirmSignup(ctx, key)
+		if err != nil || claimed || g.Username != "stadt-1" || g.Language != "de" {
+			t.Fatalf("confirm: %+v claimed %v, %v (the reserved name stadt must become stadt-1)", g, claimed, err)
+		}
+		if _, _, err := a.ConfirmSignup(ctx, key); !errors.Is(err, ErrLinkInvalid) {
+			t.Errorf("second use of the link: %v", err)
 		}
 		if _, err := a.Authenticate(ctx, "stadt@example.org", "a-good-password"); err != nil {
-			t.Errorf("login before confirming: %v", err)
+			t.Errorf("login after confirming: %v", err)
 		}
-		if _, _, err := a.Signup(ctx, "stadt@EXAMPLE.org", "another-password", ""); !errors.Is(err, ErrEmailRegistered) {
-			t.Errorf("second sign-up with the address: got %v, want ErrEmailRegistered", err)
+		// A second signup with the address tells its owner, not the visitor.
+		if err := a.Signup(ctx, "stadt@EXAMPLE.org", "another-password", "", "https://grouprise.test"); err != nil {
+			t.Errorf("second sign-up with the address: %v", err)
 		}
-		// A shadow account is claimed: same person, now with a password.
+		if mails := queuedMails(t, db); len(mails) != 1 || mails[0].Message.Subject != "Du hast schon ein Konto" ||
+			mails[0].Envelope.To[0] != "Stadt@example.org" {
+			t.Errorf("second sign-up: %+v", mails)
+		}
+		// A shadow account is claimed by the link: same person, now with a password.
 		var shadow *store.Gestalt
 		db.Tx(ctx, func(q *store.Queries) error {
 			shadow, _, err = a.ShadowAccount(ctx, q, "frieda@example.net")
 			return err
 		})
-		g, claimed, err = a.Signup(ctx, "frieda@example.net", "friedas-password", "https://grouprise.test")
+		if err := a.Signup(ctx, "Frieda@example.net", "friedas-password", "", "https://grouprise.test"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Authenticate(ctx, "frieda@example.net", "friedas-password"); !errors.Is(err, ErrBadLogin) {
+			t.Errorf("login before the link: %v", err)
+		}
+		mails = queuedMails(t, db)
+		if len(mails) != 1 || mails[0].Envelope.To[0] != "frieda@example.net" {
+			t.Fatalf("claim mail %+v: it goes to the address as stored", mails)
+		}
+		g, claimed, err = a.ConfirmSignup(ctx, signupKey(t, mails[0]))
 		if err != nil || !claimed || g.ID != shadow.ID {
 			t.Fatalf("claim: %+v claimed %v, %v", g, claimed, err)
 		}
@@ -44,6 +72,16 @@ func TestSignup(t *testing.T) {
 			t.Errorf("%d accounts, want 2", n)
 		}
 	})
+}
+
+func signupKey(t *testing.T, m mail.Job) string {
+	t.Helper()
+	_, rest, ok := strings.Cut(m.Message.Text, "/stadt/signup/confirm/")
+	if !ok {
+		t.Fatalf("no signup link in %q", m.Message.Text)
+	}
+	key, _, _ := strings.Cut(rest, "/")
+	return key
 }
 
 func TestProfileAndDeletion(t *testing.T) {

@@ -59,6 +59,12 @@ func (g *Groups) requestByMail(ctx context.Context, group *store.Group, email, b
 		lang := ""
 		if person != nil {
 			to.Name, lang = person.Name(), person.Language
+			// To the address as stored: case folding matches more spellings than mail does.
+			h, err := q.EmailHolder(ctx, email)
+			if err != nil {
+				return err
+			}
+			to.Address = h.Email
 		}
 		if !ok {
 			if otherwise == "" {

@@ -24,6 +24,7 @@ type item struct {
 	members      map[int64]bool
 	public       bool
 	author       *store.Gestalt
+	guest        bool // sent in the name of an address its owner has not confirmed
 	title, text  string
 	date         time.Time
 	path         string // the permalink below the site
@@ -145,8 +146,12 @@ func (n *Notifier) loadContribution(ctx context.Context, q *store.Queries, id in
 	if err != nil {
 		return nil, err
 	}
+	guests, err := q.UnconfirmedSenders(ctx, []int64{c.ID})
+	if err != nil {
+		return nil, err
+	}
 	it := &item{kind: "comment", contribution: c, assoc: a, public: c.Public && a.Public, author: author,
-		text: c.Text, date: c.TimeCreated, reply: true}
+		guest: guests[c.ID], text: c.Text, date: c.TimeCreated, reply: true}
 	container := fmt.Sprintf("content.%d", c.ContentID)
 	if c.ConversationID != 0 {
 		it.kind = "message"

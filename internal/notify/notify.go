@@ -244,6 +244,13 @@ func (n *Notifier) compose(it *item, r recipient, replySecret, unsubscribeSecret
 	if it.contribution == nil && it.group != nil && !it.members[r.ID] {
 		senderName, senderSlug = it.group.Name, it.group.Slug
 	}
+	if it.guest {
+		// Nobody proved the address yet: no name of a person, whoever it names.
+		senderName = p.T("guest.name")
+		if it.group != nil {
+			senderSlug = it.group.Slug
+		}
+	}
 	subject := it.title
 	if it.group != nil {
 		subject = "[" + it.group.Slug + "] " + subject
@@ -281,6 +288,9 @@ func (n *Notifier) compose(it *item, r recipient, replySecret, unsubscribeSecret
 	if it.contribution != nil && r.ID != it.author.ID {
 		body.ReplyToAuthorURL = fmt.Sprintf("%s/stadt/associations/%d/contributions/%d/reply-to-author/", base, it.assoc.ID, it.contribution.ID)
 		body.Author = it.author.Name()
+		if it.guest {
+			body.Author = p.T("guest.name")
+		}
 	}
 	if it.applicant != "" {
 		body.Application = p.T("mail.conversation.application", "Name", it.applicant, "Group", it.group.Name)

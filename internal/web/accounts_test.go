@@ -116,15 +116,26 @@ func TestSignupConfirmAndReset(t *testing.T) {
 		if r.StatusCode != http.StatusSeeOther {
 			t.Fatalf("sign-up: %d %s", r.StatusCode, r.text(".field-error"))
 		}
-		b.get("/stadt/settings/").expect(t, http.StatusOK, "Dein Benutzername ist jo")
+		b.get("/").expect(t, http.StatusOK, "Fast geschafft")
+		if r := b.get("/stadt/settings/"); r.StatusCode != http.StatusFound {
+			t.Fatalf("settings before the link: %d, want the login", r.StatusCode)
+		}
 		mails := s.mails()
 		if len(mails) != 1 || mails[0].Envelope.To[0] != "jo@example.org" {
 			t.Fatalf("mails %+v", mails)
 		}
-		confirm := link(t, mails[0], "http://grouprise.test/stadt/confirm/")
-		b.get(confirm).expect(t, http.StatusOK, "Bestätigen")
+		confirm := link(t, mails[0], "http://grouprise.test/stadt/signup/confirm/")
+		b.get(confirm).expect(t, http.StatusOK, "Registrierung abschließen")
 		b.post(confirm, nil).expect(t, http.StatusSeeOther)
-		b.get("/stadt/email/").expect(t, http.StatusOK, "Danke, die E-Mail-Adresse ist bestätigt.", "bestätigt")
+		b.get("/stadt/settings/").expect(t, http.StatusOK, "Dein Benutzername ist jo")
+		b.get("/stadt/email/").expect(t, http.StatusOK, "bestätigt")
+
+		// A second address is confirmed by its own link.
+		b.post("/stadt/email/", url.Values{"action": {"add"}, "email": {"jo@example.net"}}).expect(t, http.StatusSeeOther)
+		second := link(t, s.mails()[0], "http://grouprise.test/stadt/confirm/")
+		b.get(second).expect(t, http.StatusOK, "Bestätigen")
+		b.post(second, nil).expect(t, http.StatusSeeOther)
+		b.get("/stadt/email/").expect(t, http.StatusOK, "Danke, die E-Mail-Adresse ist bestätigt.")
 
 		// Forgotten password: the link sets a new one and logs in.
 		other := s.browser()

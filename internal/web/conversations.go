@@ -157,8 +157,13 @@ func (s *Server) startConversation(w http.ResponseWriter, r *http.Request, f *fo
 			m.Author = author
 		}
 		var err error
-		started, err = s.conversations.StartIn(r.Context(), q, m)
-		return err
+		if started, err = s.conversations.StartIn(r.Context(), q, m); err != nil || v.LoggedIn() {
+			return err
+		}
+		// Nobody proved the address: the message shows as from a guest until its owner says
+		// it is theirs.
+		return s.accounts.RequestSenderConfirmation(r.Context(), q, m.Author, f.Get("email"), started.ContributionID,
+			m.Subject, s.cfg.BaseURL())
 	})
 	if errors.Is(err, groups.ErrMustLogIn) {
 		f.Fail("email", s.t(r, "error.must_log_in"))
@@ -173,6 +178,27 @@ func (s *Server) startConversation(w http.ResponseWriter, r *http.Request, f *fo
 		return started, false
 	}
 	return started, true
+}
+
+func (s *Server) senderConfirmForm(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "sender_confirm", s.t(r, "sender_confirm.title"), r.PathValue("key"))
+}
+
+// senderConfirm lets the owner of an address own a message sent in its name (by POST only,
+// so that link scanners do not).
+func (s *Server) senderConfirm(w http.ResponseWriter, r *http.Request) {
+	_, err := s.accounts.ConfirmSender(r.Context(), r.PathValue("key"))
+	if msg, ok := s.userError(r, err); ok {
+		s.flash(r, msgError, msg)
+		redirect(w, r, "/")
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, msgSuccess, s.t(r, "sender_confirm.done"))
+	redirect(w, r, "/")
 }
 
 // afterMessage sends the sender to the new conversation (or, anonymous, back with a note).
@@ -193,6 +219,7 @@ type conversationData struct {
 	Items       []*store.ThreadItem
 	Texts       map[int64]template.HTML // the messages, rendered
 	CanAccept   map[int64]bool          // application ids the viewer may accept
+	Guests      map[int64]bool          // messages whose sender has not confirmed the address
 	Form        *form
 }
 
@@ -265,6 +292,13 @@ func (s *Server) conversationData(ctx context.Context, r *http.Request, a *store
 		return nil, err
 	}
 	d := &conversationData{Association: a, Subject: subject, Items: items, CanAccept: map[int64]bool{}, Texts: map[int64]template.HTML{}}
+	ids := make([]int64, len(items))
+	for i, it := range items {
+		ids[i] = it.ID
+	}
+	if d.Guests, err = s.db.UnconfirmedSenders(ctx, ids); err != nil {
+		return nil, err
+	}
 	texts := make([]string, len(items))
 	for i, it := range items {
 		texts[i] = it.Text

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"grouprise.org/grouprise/internal/accounts"
 	"grouprise.org/grouprise/internal/store"
 )
 
@@ -34,6 +35,10 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, code int, msg
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, store.ErrNotFound) {
 		s.notFound(w, r)
+		return
+	}
+	if errors.Is(err, accounts.ErrBusy) {
+		s.serviceBusy(w, r)
 		return
 	}
 	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)

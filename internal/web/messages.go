@@ -22,6 +22,7 @@ var userErrors = []struct {
 	{accounts.ErrEmailInvalid, "error.email_invalid"},
 	{accounts.ErrEmailTaken, "error.email_taken"},
 	{accounts.ErrEmailRegistered, "error.email_registered"},
+	{accounts.ErrEmailPending, "error.email_pending"},
 	{accounts.ErrPasswordShort, "error.password_short"},
 	{accounts.ErrPasswordWrong, "error.password_wrong"},
 	{accounts.ErrLinkInvalid, "error.link_invalid"},

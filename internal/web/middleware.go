@@ -162,6 +162,8 @@ func (s *Server) withViewer(next http.Handler) http.Handler {
 			switch {
 			case errors.Is(err, store.ErrNotFound) || (err == nil && !g.IsActive):
 				s.sessions.Remove(ctx, sessionUser) // the account is gone
+			case err == nil && !s.sessionValid(r, g):
+				s.sessions.Remove(ctx, sessionUser) // the password changed since this login
 			case err != nil:
 				s.fail(w, r, err)
 				return

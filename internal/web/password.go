@@ -6,6 +6,13 @@ import (
 	"grouprise.org/grouprise/internal/accounts"
 )
 
+// serviceBusy answers a request that found too many passwords being checked at once: come
+// back in a moment (the bound keeps a flood of logins from exhausting memory).
+func (s *Server) serviceBusy(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Retry-After", "5")
+	s.errorPage(w, r, http.StatusServiceUnavailable, "error.busy")
+}
+
 type passwordData struct {
 	Form     *form
 	Secret   string
@@ -99,7 +106,12 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		} else {
+			if err := s.keepSession(r, g.ID); err != nil {
+				s.fail(w, r, err)
+				return
+			}
 			s.flash(r, msgSuccess, s.t(r, "password.changed"))
+			s.flash(r, msgInfo, s.t(r, "password.sessions_ended"))
 			redirect(w, r, "/stadt/settings/")
 			return
 		}

@@ -2,6 +2,9 @@ package web
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"net/http"
 	"strings"
 	"time"
@@ -56,6 +59,7 @@ func newSessions(db *store.DB, cfg *config.Config) *scs.SessionManager {
 // Session keys.
 const (
 	sessionUser     = "user"
+	sessionStamp    = "stamp"
 	sessionMessages = "messages"
 	sessionLanguage = "language"
 )
@@ -81,8 +85,44 @@ func (s *Server) logIn(r *http.Request, g *store.Gestalt, remember bool) error {
 		return err
 	}
 	s.sessions.Put(r.Context(), sessionUser, g.ID)
+	s.sessions.Put(r.Context(), sessionStamp, s.passwordStamp(g.Password))
 	s.rememberLogin(r, s.now())
 	s.sessions.RememberMe(r.Context(), remember)
+	return nil
+}
+
+// passwordStamp ties a session to the password it was opened with: a session whose stamp no
+// longer matches the person's password hash (changed or reset elsewhere) is logged out. It is
+// an HMAC, so the session data reveals nothing of the hash.
+func (s *Server) passwordStamp(hash string) string {
+	m := hmac.New(sha256.New, []byte(s.cfg.SecretKey))
+	m.Write([]byte("session-password\x00" + hash))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
+}
+
+// sessionValid tells whether the session was opened with the person's current password. A
+// session from before stamps existed gets one now.
+func (s *Server) sessionValid(r *http.Request, g *store.Gestalt) bool {
+	want := s.passwordStamp(g.Password)
+	got := s.sessions.GetString(r.Context(), sessionStamp)
+	if got == "" {
+		s.sessions.Put(r.Context(), sessionStamp, want)
+		return true
+	}
+	return hmac.Equal([]byte(got), []byte(want))
+}
+
+// keepSession keeps the current session after its owner changed the password, which ends
+// every other session: a new token and the new password's stamp.
+func (s *Server) keepSession(r *http.Request, id int64) error {
+	g, err := s.db.GestaltByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if err := s.sessions.RenewToken(r.Context()); err != nil {
+		return err
+	}
+	s.sessions.Put(r.Context(), sessionStamp, s.passwordStamp(g.Password))
 	return nil
 }
 
