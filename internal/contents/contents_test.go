@@ -273,11 +273,36 @@ func TestRules(t *testing.T) {
 	if !CanView(anon, public, false) || CanView(anon, internal, false) || CanView(outsider, internal, false) {
 		t.Error("internal contents are for members")
 	}
-	if !CanView(outsider, internal, true) {
-		t.Error("who commented keeps seeing the content")
+	// Membership decides, not an old comment: a former member who once wrote in an internal
+	// thread sees it no longer; a person's internal content is for that person alone.
+	for _, c := range []struct {
+		name      string
+		v         *access.Viewer
+		a         *store.Association
+		commented bool
+		view      bool
+	}{
+		{"member of the group", newMember, internal, false, true},
+		{"member who commented", newMember, internal, true, true},
+		{"former member who commented", outsider, internal, true, false},
+		{"outsider who commented on public content", outsider, public, true, true},
+		{"anonymous", anon, internal, true, false},
+		{"the person of personal content", newMember, personal, false, true},
+		{"someone who commented on personal content", oldMember, personal, true, false},
+	} {
+		if got := CanView(c.v, c.a, c.commented); got != c.view {
+			t.Errorf("CanView %s: %v, want %v", c.name, got, c.view)
+		}
+		if got := CanComment(c.v, c.a, c.commented); got != (c.view && c.v.LoggedIn()) {
+			t.Errorf("CanComment %s: %v", c.name, got)
+		}
 	}
 	if !CanView(newMember, personal, false) || CanView(oldMember, personal, false) {
 		t.Error("internal personal contents are for their person")
+	}
+	if !CanSeeAuthors(newMember, public) || CanSeeAuthors(outsider, public) || CanSeeAuthors(anon, public) ||
+		!CanSeeAuthors(anon, personal) || !CanSeeAuthors(outsider, personal) {
+		t.Error("authors of a group's contents are for its members, a person's contents show their person")
 	}
 	if !CanChange(newMember, internal) || CanChange(outsider, public) || !CanChange(newMember, personal) || CanChange(oldMember, personal) {
 		t.Error("members and the person change contents")

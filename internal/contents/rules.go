@@ -10,13 +10,23 @@ import (
 // The permission rules of contents and their comments (the original's rules.py, with its
 // quirks fixed where noted).
 
-// CanView: public contents for everybody; internal ones for the group's members, the
-// person they are published under, and whoever commented on them.
-func CanView(v *access.Viewer, a *store.Association, commented bool) bool {
+// CanView: public contents for everybody; internal ones for the group's members and the
+// person they are published under. Having commented grants nothing (the original let it):
+// a former member loses a group's internal contents with her membership, and a person's
+// internal content stays that person's even when it was public once and others commented.
+// The third argument (whether the viewer wrote in the thread) is kept for the callers and
+// ignored; store.Stream applies the same rule in SQL.
+func CanView(v *access.Viewer, a *store.Association, _ bool) bool {
 	if a.Deleted.Valid {
 		return false
 	}
-	return a.Public || v.IsMember(a.GroupID) || v.Is(a.GestaltID) || (v.LoggedIn() && commented)
+	return a.Public || v.IsMember(a.GroupID) || v.Is(a.GestaltID)
+}
+
+// CanSeeAuthors: who wrote a group's content is for the group's members (others see the
+// group); a person's content shows its person. Pages and feeds follow it.
+func CanSeeAuthors(v *access.Viewer, a *store.Association) bool {
+	return a.GroupID == 0 || v.IsMember(a.GroupID)
 }
 
 // CanCreateIn: members publish in their groups, everybody under their own profile.

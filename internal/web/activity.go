@@ -53,6 +53,9 @@ func (s *Server) permalink(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
+	if !s.permalinkAllowed(w, r, a) {
+		return
+	}
 	var entity string
 	if a.GroupID != 0 {
 		g, err := s.db.GroupByID(r.Context(), a.GroupID)

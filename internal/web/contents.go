@@ -38,6 +38,23 @@ func (s *Server) contentFromPath(w http.ResponseWriter, r *http.Request) (a *sto
 	return a, commented, true
 }
 
+// permalinkAllowed tells whether /stadt/content/ID/ may lead the viewer to the content's
+// address (which names its slug); if not, it answers: anonymous visitors are asked to log in
+// (as on the content's page, so that links in mails work for members), logged-in people who
+// may not see the content get 404, as for one that does not exist.
+func (s *Server) permalinkAllowed(w http.ResponseWriter, r *http.Request, a *store.Association) bool {
+	v := viewer(r)
+	if contents.CanView(v, a, false) {
+		return true
+	}
+	if !v.LoggedIn() {
+		s.redirectToLogin(w, r)
+	} else {
+		s.notFound(w, r)
+	}
+	return false
+}
+
 // commentView is a comment as the content page shows it.
 type commentView struct {
 	*store.ThreadItem
@@ -124,7 +141,7 @@ func (s *Server) contentPageData(r *http.Request, a *store.Association, commente
 		CanDelete:   contents.CanDelete(v, a, it.Author.ID, s.now()),
 		CanComment:  contents.CanComment(v, a, commented),
 		CanInternal: contents.CanWriteInternal(v, a),
-		ShowAuthor:  v.IsMember(a.GroupID) || a.GroupID == 0,
+		ShowAuthor:  contents.CanSeeAuthors(v, a),
 	}
 	if d.Authors, err = s.db.VersionAuthors(ctx, it.ContentID); err != nil {
 		return nil, err

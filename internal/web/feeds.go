@@ -6,6 +6,8 @@ import (
 
 	"github.com/gorilla/feeds"
 
+	"grouprise.org/grouprise/internal/access"
+	"grouprise.org/grouprise/internal/contents"
 	"grouprise.org/grouprise/internal/markdown"
 	"grouprise.org/grouprise/internal/store"
 )
@@ -60,11 +62,22 @@ func (s *Server) writeArticleFeed(w http.ResponseWriter, r *http.Request, g *sto
 		texts[i] = it.Text
 	}
 	bodies := s.renderTexts(r, markdown.Content, 2, texts...)
+	// Feeds are read anonymously (and cached as public): authors show as the pages show them
+	// to anonymous visitors; a group's contents are by the group.
+	anonymous := access.Anonymous()
 	for i, it := range items {
 		link := base + "/" + it.Entity.Slug + "/" + it.Slug + "/"
+		author := it.Entity.DisplayName()
+		a := &store.Association{GestaltID: it.Entity.ID}
+		if it.Entity.IsGroup {
+			a = &store.Association{GroupID: it.Entity.ID}
+		}
+		if contents.CanSeeAuthors(anonymous, a) {
+			author = it.Author.DisplayName()
+		}
 		f.Add(&feeds.Item{
 			Title: it.Title, Link: &feeds.Link{Href: link}, Id: link, Created: it.Created,
-			Author:      &feeds.Author{Name: it.Author.DisplayName()},
+			Author:      &feeds.Author{Name: author},
 			Description: string(bodies[i]),
 		})
 		if f.Updated.Before(it.Created) {

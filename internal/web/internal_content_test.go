@@ -1,0 +1,178 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"grouprise.org/grouprise/internal/contents"
+	"grouprise.org/grouprise/internal/groups"
+	"grouprise.org/grouprise/internal/store"
+	"grouprise.org/grouprise/internal/store/storetest"
+)
+
+// internalSite is garten with alice and bob (members), carol (no member) and an internal
+// article with an internal comment of bob's that carries a file, and a public article.
+type internalSite struct {
+	*site
+	alice, bob, carol *store.Gestalt
+	garden            *store.Group
+	internal, public  *store.Association
+	file              string // the stored name of bob's attachment
+}
+
+func newInternalSite(t *testing.T, db *store.DB) *internalSite {
+	t.Helper()
+	ctx := context.Background()
+	s := &internalSite{site: newSite(t, db, "")}
+	s.alice, s.bob, s.carol = s.person("alice", "alice-password"), s.person("bob", "bob-password"), s.person("carol", "carol-password")
+	s.garden = s.group("Garten", s.alice)
+	if err := groups.New(db, s.cfg.SlugReserved, nil).AddMember(ctx, s.garden.ID, s.bob.ID, s.alice.ID); err != nil {
+		t.Fatal(err)
+	}
+	svc := contents.New(db)
+	var err error
+	if s.internal, err = svc.Create(ctx, s.alice, s.garden.ID, contents.Article, contents.Draft{Title: "Kassenstand", Text: "Nur für uns", Public: false}); err != nil {
+		t.Fatal(err)
+	}
+	if s.public, err = svc.Create(ctx, s.alice, s.garden.ID, contents.Article, contents.Draft{Title: "Sommerfest", Text: "Alle sind eingeladen", Public: true}); err != nil {
+		t.Fatal(err)
+	}
+	comment, err := svc.Comment(ctx, s.internal, s.bob, "Hier die Liste", 0, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.file = "liste-x7q.txt"
+	if err := os.MkdirAll(s.cfg.MediaRoot, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(s.cfg.MediaRoot, s.file), []byte("Kasse: 12 €"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	err = db.Tx(ctx, func(q *store.Queries) error {
+		f := &store.File{File: s.file, Filename: "liste.txt"}
+		if _, err := q.AddFile(ctx, f); err != nil {
+			return err
+		}
+		_, err := q.AddContribution(ctx, &store.Contribution{ContentID: s.internal.ContentID, AuthorID: s.bob.ID, Kind: "file",
+			FileID: f.ID, AttachedToID: comment, TimeCreated: time.Now(), Public: false})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// A former member loses the internal contents she once commented on: page, comment form,
+// her attachment's download, the lists. Membership decides, not the old comment.
+func TestFormerMemberLosesInternalContent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newInternalSite(t, db)
+		page := "/garten/" + s.internal.Slug + "/"
+		bob := s.loggedIn("bob", "bob-password")
+		// while a member, bob sees it all
+		bob.get(page).expect(t, http.StatusOK, "Kassenstand", "Hier die Liste")
+		bob.get("/-/files/"+s.file).expect(t, http.StatusOK, "Kasse: 12")
+		bob.get("/garten/").expect(t, http.StatusOK, "Kassenstand")
+
+		if err := db.RemoveMembership(context.Background(), s.garden.ID, s.bob.ID); err != nil {
+			t.Fatal(err)
+		}
+		bob.get(page).expect(t, http.StatusForbidden)
+		bob.post(page, url.Values{"text": {"Ich war mal dabei"}}).expect(t, http.StatusForbidden)
+		bob.get("/-/files/"+s.file).expect(t, http.StatusForbidden)
+		for _, list := range []string{"/garten/", "/stadt/articles/", "/", "/bob/", "/stadt/search/?q=kassenstand"} {
+			r := bob.get(list)
+			if r.StatusCode != http.StatusOK {
+				t.Errorf("%s: status %d", list, r.StatusCode)
+			}
+			if strings.Contains(r.body, "Kassenstand") {
+				t.Errorf("%s lists the internal content to a former member", list)
+			}
+		}
+		// the public content stays his to read and comment on
+		bob.get("/garten/"+s.public.Slug+"/").expect(t, http.StatusOK, "Sommerfest")
+	})
+}
+
+// /stadt/content/ID/ leads only those who may see a content to its address: others learn
+// nothing of it, not even its slug (anonymous visitors are asked to log in, like on the
+// content's page; logged-in people who may not see it get 404, as for a missing one).
+func TestPermalinkRevealsNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newInternalSite(t, db)
+		if err := db.RemoveMembership(context.Background(), s.garden.ID, s.bob.ID); err != nil {
+			t.Fatal(err)
+		}
+		internal := "/stadt/content/" + itoa(s.internal.ID) + "/"
+		public := "/stadt/content/" + itoa(s.public.ID) + "/"
+		for _, c := range []struct {
+			role     string
+			b        *browser
+			path     string
+			status   int
+			location string
+		}{
+			{"anonymous", s.browser(), internal, http.StatusFound, "/stadt/login/?next=" + url.QueryEscape(internal)},
+			{"outsider", s.loggedIn("carol", "carol-password"), internal, http.StatusNotFound, ""},
+			{"former member who commented", s.loggedIn("bob", "bob-password"), internal, http.StatusNotFound, ""},
+			{"member", s.loggedIn("alice", "alice-password"), internal, http.StatusFound, "/garten/" + s.internal.Slug + "/"},
+			{"anonymous, public content", s.browser(), public, http.StatusFound, "/garten/" + s.public.Slug + "/"},
+			{"outsider, public content", s.loggedIn("carol", "carol-password"), public, http.StatusFound, "/garten/" + s.public.Slug + "/"},
+			{"anonymous, missing content", s.browser(), "/stadt/content/999999/", http.StatusNotFound, ""},
+		} {
+			r := c.b.get(c.path)
+			if r.StatusCode != c.status || r.Header.Get("Location") != c.location {
+				t.Errorf("%s: %d to %q, want %d to %q", c.role, r.StatusCode, r.Header.Get("Location"), c.status, c.location)
+			}
+			if c.status == http.StatusNotFound && strings.Contains(r.body, s.internal.Slug) {
+				t.Errorf("%s: the answer names the slug", c.role)
+			}
+		}
+	})
+}
+
+// Feeds are read anonymously, so they name the authors only where the pages do so for
+// anonymous visitors: a person's contents show their person, a group's show the group.
+func TestFeedsShowAuthorsAsPagesDo(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newInternalSite(t, db)
+		if _, err := contents.New(db).Create(context.Background(), s.carol, 0, contents.Article,
+			contents.Draft{Title: "Mein Balkon", Text: "Tomaten", Public: true}); err != nil {
+			t.Fatal(err)
+		}
+		// the pages, to an anonymous visitor
+		anon := s.browser()
+		if r := anon.get("/garten/" + s.public.Slug + "/"); strings.Contains(r.text("main"), "Alice") {
+			t.Fatal("the group's page names the author; the feed test assumes it does not")
+		}
+		anon.get("/carol/mein-balkon/").expect(t, http.StatusOK, "Carol")
+		for _, feed := range []string{"/stadt/feed/", "/stadt/feed/atom/", "/stadt/groups/" + itoa(s.garden.ID) + "/feed/",
+			"/stadt/groups/" + itoa(s.garden.ID) + "/feed/atom/"} {
+			r := anon.get(feed)
+			r.expect(t, http.StatusOK, "Sommerfest")
+			if strings.Contains(r.body, "Alice") || strings.Contains(r.body, "alice") {
+				t.Errorf("%s names the author of a group's content", feed)
+			}
+			if strings.Contains(r.body, "Kassenstand") {
+				t.Errorf("%s lists an internal content", feed)
+			}
+			group := "<author>Garten</author>"
+			if strings.Contains(feed, "atom") {
+				group = "<name>Garten</name>"
+			}
+			if !strings.Contains(r.body, group) {
+				t.Errorf("%s: the group's content is not by the group (%s)", feed, group)
+			}
+			if !strings.Contains(feed, "groups") && !strings.Contains(r.body, "Carol") {
+				t.Errorf("%s does not name the person of a personal content", feed)
+			}
+		}
+	})
+}
