@@ -191,7 +191,7 @@ func (a *Accounts) SetPassword(ctx context.Context, username, password string) e
 	if err != nil {
 		return err
 	}
-	return a.db.SetPassword(ctx, g.ID, hash)
+	return a.db.Tx(ctx, func(q *store.Queries) error { return q.ReplacePassword(ctx, g.ID, hash) })
 }
 
 // Promote makes an account a site administrator (or, with on false, takes that away).

@@ -104,3 +104,42 @@ func TestStoredHashCostsAreBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestPasswordChangeRevokesAccessTokens: services that got an access token with the old
+// password lose it with a change, a reset or a new password from the command line.
+func TestPasswordChangeRevokesAccessTokens(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		a := withLetters(t, db)
+		g, err := a.Create(ctx, NewAccount{Username: "alice", Email: "alice@example.org", Password: "alices-password", Verified: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now()
+		if err := db.AddOIDCClient(ctx, &store.OIDCClient{ClientID: "chat", Name: "Chat", RedirectURIs: []string{"https://chat.example.org/cb"},
+			CreatedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+		grant := func(id string) {
+			if err := db.CreateOIDCToken(ctx, &store.OIDCToken{ID: id, ClientID: "chat", GestaltID: g.ID, Scopes: []string{"openid"},
+				CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, c := range []struct {
+			name   string
+			change func() error
+		}{
+			{"change", func() error { return a.ChangePassword(ctx, g.ID, "alices-password", "second-password") }},
+			{"command line", func() error { return a.SetPassword(ctx, "alice", "third-password") }},
+		} {
+			grant("token-" + c.name)
+			if err := c.change(); err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			if _, err := db.OIDCToken(ctx, "token-"+c.name, now); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("after the password %s the access token still works: %v", c.name, err)
+			}
+		}
+	})
+}

@@ -115,7 +115,7 @@ func (a *Accounts) ResetPassword(ctx context.Context, secret, password string) (
 		if err != nil {
 			return err
 		}
-		if err := q.SetPassword(ctx, t.GestaltID, hash); err != nil {
+		if err := q.ReplacePassword(ctx, t.GestaltID, hash); err != nil {
 			return err
 		}
 		if err := q.DeleteTokens(ctx, t.GestaltID, store.FeaturePasswordReset); err != nil {

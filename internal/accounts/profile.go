@@ -42,7 +42,7 @@ func (a *Accounts) ChangePassword(ctx context.Context, id int64, current, next s
 	if err != nil {
 		return err
 	}
-	return a.db.SetPassword(ctx, id, hash)
+	return a.db.Tx(ctx, func(q *store.Queries) error { return q.ReplacePassword(ctx, id, hash) })
 }
 
 // UpdateProfile stores a person's profile; the username follows the rules of slugs.

@@ -33,6 +33,19 @@ func (q *Queries) ReleaseUnconfirmedEmail(ctx context.Context, email string) (bo
 	return n > 0, nil
 }
 
+// ReplacePassword gives a person a new password hash because they changed or reset it: the
+// access tokens that services got with the old one (OpenID Connect) end with it, as the
+// web sessions do (they carry a stamp of the hash). Run it inside Tx.
+func (q *Queries) ReplacePassword(ctx context.Context, id int64, hash string) error {
+	if err := q.SetPassword(ctx, id, hash); err != nil {
+		return err
+	}
+	if _, err := q.exec(ctx, `DELETE FROM oidc_tokens WHERE gestalt_id = ?`, id); err != nil {
+		return fmt.Errorf("store: revoke the access tokens of %d: %w", id, err)
+	}
+	return nil
+}
+
 // VerifyEmailAddress marks an address as confirmed by its owner.
 func (q *Queries) VerifyEmailAddress(ctx context.Context, id int64) error {
 	return q.updateOne(ctx, "verify e-mail address", `UPDATE email_addresses SET verified = TRUE WHERE id = ?`, id)
