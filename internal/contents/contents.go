@@ -365,6 +365,62 @@ func tag(ctx context.Context, q *store.Queries, contentID int64, names []string)
 	return q.TagContent(ctx, contentID, ids)
 }
 
+// UntagInternal takes from every content the tags that only its internal comments name (they
+// tagged it before internal comments stopped tagging), and brings its search entry up to
+// date. Tags that the title, a version of the text or a public comment names stay, and so do
+// tags named nowhere (imported ones). It returns how many tags it took.
+func (s *Service) UntagInternal(ctx context.Context) (int, error) {
+	ids, err := s.db.ContentsWithInternalComments(ctx)
+	if err != nil {
+		return 0, err
+	}
+	removed := 0
+	for _, id := range ids {
+		err := s.db.Tx(ctx, func(q *store.Queries) error {
+			public, internal, err := q.ContentTexts(ctx, id)
+			if err != nil {
+				return err
+			}
+			named := func(names []string) map[string]bool {
+				out := map[string]bool{}
+				for _, n := range names {
+					out[markdown.TagSlug(n)], out[strings.ToLower(n)] = true, true
+				}
+				return out
+			}
+			// Reading every public text as a title too can only keep more tags.
+			publicNames := markdown.Tags(public...)
+			for _, text := range public {
+				publicNames = append(publicNames, markdown.TitleTags(text)...)
+			}
+			inPublic, inInternal := named(publicNames), named(markdown.Tags(internal...))
+			tags, err := q.ContentTags(ctx, id)
+			if err != nil {
+				return err
+			}
+			var drop []int64
+			for _, t := range tags {
+				name := strings.ToLower(t.Name)
+				if (inInternal[t.Slug] || inInternal[name]) && !inPublic[t.Slug] && !inPublic[name] {
+					drop = append(drop, t.ID)
+				}
+			}
+			if len(drop) == 0 {
+				return nil
+			}
+			if err := q.UntagContent(ctx, id, drop); err != nil {
+				return err
+			}
+			removed += len(drop)
+			return q.IndexContent(ctx, id)
+		})
+		if err != nil {
+			return removed, fmt.Errorf("contents: untag content %d: %w", id, err)
+		}
+	}
+	return removed, nil
+}
+
 // Update saves an edit: the content's fields, its publication, and a new version by the
 // editor. The stored file moves on to the new version.
 func (s *Service) Update(ctx context.Context, a *store.Association, editor *store.Gestalt, kind Kind, d Draft) error {

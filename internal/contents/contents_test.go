@@ -363,3 +363,51 @@ func TestInternalCommentTagsNothing(t *testing.T) {
 		}
 	})
 }
+
+// UntagInternal repairs what internal comments tagged before they stopped tagging: tags that
+// only internal comments name go; those the title, a version or a public comment names stay,
+// and so do tags named nowhere (imported ones).
+func TestUntagInternal(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		a, err := f.svc.Create(f.ctx, f.alice, f.gardenID, Article, Draft{Title: "Plan #Sommer", Text: "Wer gießt?", Public: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Comment(f.ctx, a, f.bob, "Ich helfe #Gießdienst", 0, false); err != nil {
+			t.Fatal(err)
+		}
+		err = db.Tx(f.ctx, func(q *store.Queries) error {
+			// as an internal comment tagged before, and a tag an import brought
+			if _, err := q.AddContribution(f.ctx, &store.Contribution{ContentID: a.ContentID, AuthorID: f.alice.ID,
+				Text: "Code beim #Hausmeister, #sommer und #Gießdienst", TimeCreated: f.svc.now(), Public: false}); err != nil {
+				return err
+			}
+			if err := tag(f.ctx, q, a.ContentID, []string{"Hausmeister", "Altbestand"}); err != nil {
+				return err
+			}
+			return q.IndexContent(f.ctx, a.ContentID)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hits, _ := db.Search(f.ctx, []string{"hausmeister"}, 10, 0); len(hits) != 1 {
+			t.Fatalf("the fixture lacks the old state: %+v", hits)
+		}
+		n, err := f.svc.UntagInternal(f.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tags, _ := db.ContentTags(f.ctx, a.ContentID)
+		var names []string
+		for _, tg := range tags {
+			names = append(names, tg.Name)
+		}
+		if n != 1 || strings.Join(names, " ") != "Altbestand Gießdienst Sommer" {
+			t.Errorf("%d removed, tags %v", n, names)
+		}
+		if hits, _ := db.Search(f.ctx, []string{"hausmeister"}, 10, 0); len(hits) != 0 {
+			t.Errorf("the search still finds the internal tag: %+v", hits)
+		}
+	})
+}

@@ -130,3 +130,32 @@ func (q *Queries) GroupsWithTag(ctx context.Context, tagID int64) ([]*Group, err
 	}
 	return collect(rows, scanGroup)
 }
+
+// ContentsWithInternalComments lists the contents that have internal text comments.
+func (q *Queries) ContentsWithInternalComments(ctx context.Context) ([]int64, error) {
+	return q.ids(ctx, `SELECT DISTINCT content_id FROM contributions
+		WHERE content_id IS NOT NULL AND NOT public AND kind = 'text' ORDER BY content_id`)
+}
+
+// ContentTexts are the texts a content's tags come from: its title, every version of its
+// text and its public comments, and apart from them its internal comments.
+func (q *Queries) ContentTexts(ctx context.Context, contentID int64) (public, internal []string, err error) {
+	if public, err = q.strings(ctx, `SELECT title FROM contents WHERE id = ?
+		UNION ALL SELECT text FROM content_versions WHERE content_id = ?
+		UNION ALL SELECT text FROM contributions WHERE content_id = ? AND public AND kind = 'text'`,
+		contentID, contentID, contentID); err != nil {
+		return nil, nil, err
+	}
+	internal, err = q.strings(ctx, `SELECT text FROM contributions WHERE content_id = ? AND NOT public AND kind = 'text'`, contentID)
+	return public, internal, err
+}
+
+// UntagContent takes tags from a content.
+func (q *Queries) UntagContent(ctx context.Context, contentID int64, tagIDs []int64) error {
+	for _, id := range tagIDs {
+		if _, err := q.exec(ctx, `DELETE FROM content_tags WHERE content_id = ? AND tag_id = ?`, contentID, id); err != nil {
+			return fmt.Errorf("store: untag content %d: %w", contentID, err)
+		}
+	}
+	return nil
+}
