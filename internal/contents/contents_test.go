@@ -323,6 +323,20 @@ func TestRules(t *testing.T) {
 	}
 }
 
+// tagNames are a content's tags by name, in order.
+func (f *fixture) tagNames(t *testing.T, contentID int64) string {
+	t.Helper()
+	tags, err := f.db.ContentTags(f.ctx, contentID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := make([]string, len(tags))
+	for i, tg := range tags {
+		names[i] = tg.Name
+	}
+	return strings.Join(names, " ")
+}
+
 // Hashtags of internal comments stay internal: they tag nothing, and neither they nor the
 // comment's words find the content in the search; a public comment's do.
 func TestInternalCommentTagsNothing(t *testing.T) {
@@ -338,16 +352,8 @@ func TestInternalCommentTagsNothing(t *testing.T) {
 		if _, err := f.svc.Comment(f.ctx, a, f.bob, "Ich helfe #Gießdienst", 0, false); err != nil {
 			t.Fatal(err)
 		}
-		tags, err := db.ContentTags(f.ctx, a.ContentID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var names []string
-		for _, tg := range tags {
-			names = append(names, tg.Name)
-		}
-		if strings.Join(names, " ") != "Gießdienst" {
-			t.Errorf("tags %v, want only the public comment's", names)
+		if names := f.tagNames(t, a.ContentID); names != "Gießdienst" {
+			t.Errorf("tags %q, want only the public comment's", names)
 		}
 		for _, c := range []struct {
 			word  string
@@ -398,13 +404,8 @@ func TestUntagInternal(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tags, _ := db.ContentTags(f.ctx, a.ContentID)
-		var names []string
-		for _, tg := range tags {
-			names = append(names, tg.Name)
-		}
-		if n != 1 || strings.Join(names, " ") != "Altbestand Gießdienst Sommer" {
-			t.Errorf("%d removed, tags %v", n, names)
+		if names := f.tagNames(t, a.ContentID); n != 1 || names != "Altbestand Gießdienst Sommer" {
+			t.Errorf("%d removed, tags %q", n, names)
 		}
 		if hits, _ := db.Search(f.ctx, []string{"hausmeister"}, 10, 0); len(hits) != 0 {
 			t.Errorf("the search still finds the internal tag: %+v", hits)
