@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 
 	"grouprise.org/grouprise/internal/config"
 )
@@ -15,7 +16,19 @@ func (db *DB) BackupSQLite(ctx context.Context, path string) error {
 	if db.dialect != SQLite {
 		return errors.New("store: BackupSQLite on a PostgreSQL database")
 	}
+	// VACUUM INTO writes into an empty file as it finds it: made first, it is private
+	// whatever the umask.
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, SQLiteFileMode)
+	if err != nil {
+		return fmt.Errorf("store: backup: %w", err)
+	}
+	f.Close()
+	if err := os.Chmod(path, SQLiteFileMode); err != nil {
+		os.Remove(path)
+		return fmt.Errorf("store: backup: %w", err)
+	}
 	if _, err := db.sql.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+		os.Remove(path)
 		return fmt.Errorf("store: backup to %s: %w", path, err)
 	}
 	return nil

@@ -91,6 +91,9 @@ func Open(ctx context.Context, cfg config.Database, opts OpenOptions) (*DB, erro
 		if _, err := os.Stat(filepath.Dir(cfg.Name)); err != nil {
 			return nil, fmt.Errorf("store: directory of the database: %w", err)
 		}
+		if err := privateSQLite(cfg.Name, opts.Create); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
 		driver, dsn, where, dialect = "sqlite3", sqliteDSN(cfg.Name), cfg.Name, SQLite
 	case "postgresql":
 		driver, dsn, dialect = "pgx", postgresDSN(cfg), Postgres
@@ -119,6 +122,35 @@ func Open(ctx context.Context, cfg config.Database, opts OpenOptions) (*DB, erro
 	}
 	stmts := &stmtCache{db: sqlDB, m: map[string]*sql.Stmt{}}
 	return &DB{Queries: &Queries{q: sqlDB, d: dialect, stmts: stmts}, sql: sqlDB, dialect: dialect, Location: where}, nil
+}
+
+// SQLiteFileMode is the mode of SQLite databases and their backups: they hold every
+// password hash and session, so the service and its group read them, nobody else, whatever
+// the umask. SQLite gives the WAL and shared-memory files the database file's mode.
+const SQLiteFileMode = 0o640
+
+// privateSQLite makes a missing database file with SQLiteFileMode (when create), and takes
+// away what others may do with an existing one and its WAL and shared-memory files (a
+// database made before, when SQLite's 0644 was the default). Files of another owner are left.
+func privateSQLite(name string, create bool) error {
+	if create {
+		f, err := os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, SQLiteFileMode)
+		switch {
+		case err == nil:
+			f.Close()
+			if err := os.Chmod(name, SQLiteFileMode); err != nil {
+				return err
+			}
+		case !errors.Is(err, os.ErrExist):
+			return err
+		}
+	}
+	for _, f := range []string{name, name + "-wal", name + "-shm"} {
+		if fi, err := os.Stat(f); err == nil && fi.Mode().Perm()&0o007 != 0 {
+			os.Chmod(f, fi.Mode().Perm()&^0o007)
+		}
+	}
+	return nil
 }
 
 // sqliteDSN sets every connection's pragmas in the DSN: a busy timeout before WAL (so that
