@@ -176,3 +176,33 @@ func TestFeedsShowAuthorsAsPagesDo(t *testing.T) {
 		}
 	})
 }
+
+// A member's internal comment with a hashtag on a public content: others see the tag
+// nowhere (the content's page, the tag's page, the search); a public comment's tag they see.
+func TestInternalHashtagsStayInternal(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newInternalSite(t, db)
+		page := "/garten/" + s.public.Slug + "/"
+		alice := s.loggedIn("alice", "alice-password")
+		alice.post(page, url.Values{"text": {"Schlüssel beim #Hausmeister"}, "internal": {"on"}}).expect(t, http.StatusSeeOther)
+		alice.post(page, url.Values{"text": {"Bringt #Kuchen mit"}}).expect(t, http.StatusSeeOther)
+		carol := s.loggedIn("carol", "carol-password")
+		for _, b := range []*browser{s.browser(), carol} {
+			r := b.get(page)
+			r.expect(t, http.StatusOK, "Kuchen")
+			if strings.Contains(r.body, "Hausmeister") || strings.Contains(r.body, "hausmeister") {
+				t.Error("the content's page shows the internal comment's tag")
+			}
+			b.get("/stadt/tags/kuchen/").expect(t, http.StatusOK, "Sommerfest")
+			if r := b.get("/stadt/tags/hausmeister/"); strings.Contains(r.body, "Sommerfest") {
+				t.Error("the tag page lists the content by an internal comment's tag")
+			}
+			b.get("/stadt/search/?q=kuchen").expect(t, http.StatusOK, "Sommerfest")
+			if r := b.get("/stadt/search/?q=hausmeister"); strings.Contains(r.body, "Sommerfest") {
+				t.Error("the search finds the content by an internal comment's tag")
+			}
+		}
+		// the members read the comment, tag and all
+		alice.get(page).expect(t, http.StatusOK, "Hausmeister")
+	})
+}
