@@ -13,16 +13,9 @@ import (
 // LoginKey names the account a login attempt is for, for counting failed attempts per
 // account: every spelling that reaches one account (its username, any of its addresses, in
 // any case) gives the same key, "id:<id>"; a name that reaches no account gives
-// "name:<folded name>". It looks the name up as Authenticate does.
+// "name:<folded name>".
 func (a *Accounts) LoginKey(ctx context.Context, login string) (string, error) {
-	login = strings.TrimSpace(login)
-	var g *store.Gestalt
-	var err error
-	if strings.Contains(login, "@") {
-		g, err = a.db.GestaltByEmail(ctx, login)
-	} else {
-		g, err = a.db.GestaltByUsername(ctx, login)
-	}
+	g, err := a.byLogin(ctx, login)
 	if errors.Is(err, store.ErrNotFound) {
 		return "name:" + store.Fold(login), nil
 	}
@@ -30,4 +23,14 @@ func (a *Accounts) LoginKey(ctx context.Context, login string) (string, error) {
 		return "", fmt.Errorf("accounts: login key: %w", err)
 	}
 	return "id:" + strconv.FormatInt(g.ID, 10), nil
+}
+
+// byLogin finds the account a login name reaches: by address when it has an @, else by
+// username. Authenticate and LoginKey must agree on it, or a spelling that one of them
+// resolves would get attempts of its own.
+func (a *Accounts) byLogin(ctx context.Context, login string) (*store.Gestalt, error) {
+	if strings.Contains(login, "@") {
+		return a.db.GestaltByEmail(ctx, login)
+	}
+	return a.db.GestaltByUsername(ctx, login)
 }
