@@ -96,6 +96,10 @@ func TestSafeNext(t *testing.T) {
 			if got := safeNext(tc.next, fallback); got != tc.want {
 				t.Errorf("safeNext(%q) = %q, want %q", tc.next, got, tc.want)
 			}
+			// The login page passes the cleaned target on in its form: it stays as it is.
+			if again := safeNext(tc.want, fallback); again != tc.want {
+				t.Errorf("safeNext(%q) = %q, want it unchanged", tc.want, again)
+			}
 		})
 	}
 }
