@@ -147,27 +147,19 @@ func isSpace(r rune) bool { return r == ' ' || r == '\t' || r == '\r' || r == '\
 func splitUnquoted(s string, sep func(rune) bool) []string {
 	var out []string
 	var cur strings.Builder
-	quoted, escaped := false, false
 	flush := func(always bool) {
 		if t := strings.TrimSpace(cur.String()); t != "" || always {
 			out = append(out, t)
 		}
 		cur.Reset()
 	}
-	for _, r := range s {
-		switch {
-		case escaped:
-			escaped = false
-		case quoted && r == '\\':
-			escaped = true
-		case r == '"':
-			quoted = !quoted
-		case !quoted && sep(r):
+	walkQuoted(s, func(r rune, outside bool) {
+		if outside && sep(r) {
 			flush(len(out) == 0 && !isSpace(r))
-			continue
+			return
 		}
 		cur.WriteRune(r)
-	}
+	})
 	flush(false)
 	return out
 }
@@ -176,10 +168,29 @@ func splitUnquoted(s string, sep func(rune) bool) []string {
 // properties (outside quoted strings).
 func tighten(s string) string {
 	var b strings.Builder
+	skipSpace := false
+	walkQuoted(s, func(r rune, outside bool) {
+		if skipSpace && outside && isSpace(r) {
+			return
+		}
+		skipSpace = false
+		if outside && (r == '=' || r == '/') {
+			before := strings.TrimRight(b.String(), " \t\r\n")
+			b.Reset()
+			b.WriteString(before)
+			skipSpace = true
+		}
+		b.WriteRune(r)
+	})
+	return b.String()
+}
+
+// walkQuoted calls f for each rune of s, telling whether it stands outside quoted strings
+// (quotes and quoted-pairs count as inside).
+func walkQuoted(s string, f func(r rune, outside bool)) {
 	quoted, escaped := false, false
-	rs := []rune(s)
-	for i := 0; i < len(rs); i++ {
-		r := rs[i]
+	for _, r := range s {
+		outside := !quoted && r != '"'
 		switch {
 		case escaped:
 			escaped = false
@@ -187,19 +198,9 @@ func tighten(s string) string {
 			escaped = true
 		case r == '"':
 			quoted = !quoted
-		case !quoted && (r == '=' || r == '/'):
-			out := strings.TrimRight(b.String(), " \t\r\n")
-			b.Reset()
-			b.WriteString(out)
-			b.WriteRune(r)
-			for i+1 < len(rs) && isSpace(rs[i+1]) {
-				i++
-			}
-			continue
 		}
-		b.WriteRune(r)
+		f(r, outside)
 	}
-	return b.String()
 }
 
 // unquote takes a value out of its quoted string.

@@ -1,6 +1,7 @@
 package lmtp
 
 import (
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -31,5 +32,25 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("no message id")
 		}
 		inReplyTo(p.Refs)
+	})
+}
+
+// FuzzAuthResults: no Authentication-Results value makes its parser panic, and a field that
+// reads as ours names our id.
+func FuzzAuthResults(f *testing.F) {
+	for _, seed := range []string{
+		"mx.example.org; dmarc=fail (p=reject) header.from=example.org",
+		`mx.example.org 1; dkim=pass reason="a; b" header.d=x; spf = fail (a (b) \) c) smtp.mailfrom=a@b`,
+		"mx.example.org; none",
+		`"mx"; x/1=y`,
+		"(;\\",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		id, results, err := parseAuthResults(v)
+		if err == nil && senderForged("mx.example.org", []string{v}) && !strings.EqualFold(id, "mx.example.org") {
+			t.Fatalf("forged by a field of %q: %+v", id, results)
+		}
 	})
 }
