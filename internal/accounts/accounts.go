@@ -208,13 +208,7 @@ func (a *Accounts) Promote(ctx context.Context, username string, on bool) error 
 // that the answer's time tells nothing. A matching hash of an older kind (Django's pbkdf2 and
 // argon2, our own with other parameters) is replaced by a current one.
 func (a *Accounts) Authenticate(ctx context.Context, login, password string) (*store.Gestalt, error) {
-	var g *store.Gestalt
-	var err error
-	if strings.Contains(login, "@") {
-		g, err = a.db.GestaltByEmail(ctx, login)
-	} else {
-		g, err = a.db.GestaltByUsername(ctx, login)
-	}
+	g, err := a.byLogin(ctx, login)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("accounts: authenticate: %w", err)
 	}
