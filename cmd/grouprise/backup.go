@@ -29,6 +29,13 @@ func backupDatabase(ctx context.Context, db *store.DB, cfg *config.Config, dir s
 		}
 	} else {
 		path = filepath.Join(dir, "grouprise-"+stamp+".pgdump")
+		// Made first, so that pg_dump writes into a file private whatever the umask.
+		if err := os.WriteFile(path, nil, store.FileMode); err != nil {
+			return "", fmt.Errorf("backup: %w", err)
+		}
+		if err := os.Chmod(path, store.FileMode); err != nil {
+			return "", fmt.Errorf("backup: %w", err)
+		}
 		dump := exec.CommandContext(ctx, "pg_dump", "--format=custom", "--file="+path, "--dbname="+store.PostgresConnString(cfg.Database))
 		if out, err := dump.CombinedOutput(); err != nil {
 			os.Remove(path)

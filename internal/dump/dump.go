@@ -25,6 +25,7 @@ import (
 	"strings"
 	"time"
 
+	"grouprise.org/grouprise/internal/files"
 	"grouprise.org/grouprise/internal/store"
 )
 
@@ -238,7 +239,7 @@ func dumpMedia(ctx context.Context, tw *tar.Writer, root string, counts *Counts)
 		if err != nil {
 			return fmt.Errorf("dump: media: %w", err)
 		}
-		if err := tw.WriteHeader(&tar.Header{Name: "media/" + filepath.ToSlash(rel), Mode: 0o644, Size: info.Size(),
+		if err := tw.WriteHeader(&tar.Header{Name: "media/" + filepath.ToSlash(rel), Mode: int64(files.FileMode), Size: info.Size(),
 			ModTime: info.ModTime(), Typeflag: tar.TypeReg}); err != nil {
 			return fmt.Errorf("dump: media: %w", err)
 		}

@@ -7,10 +7,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -216,5 +218,40 @@ func TestDumpIsConsistentWhileWriting(t *testing.T) {
 				t.Fatalf("the dump taken during writes does not restore: %v", err)
 			}
 		})
+	}
+}
+
+// Whatever the umask, restored media are the service's and its group's only.
+func TestRestoredMediaModes(t *testing.T) {
+	old := syscall.Umask(0)
+	defer syscall.Umask(old)
+	ctx := context.Background()
+	src, srcMedia := site(t, store.SQLite)
+	var archive bytes.Buffer
+	if _, err := dump.Dump(ctx, src, srcMedia, "test", &archive); err != nil {
+		t.Fatal(err)
+	}
+	dstMedia := filepath.Join(t.TempDir(), "media")
+	if _, _, err := dump.Restore(ctx, fresh(t, store.SQLite), dstMedia, &archive); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	filepath.WalkDir(dstMedia, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			t.Fatal(err)
+		}
+		fi, _ := d.Info()
+		want := fs.FileMode(0o640)
+		if d.IsDir() {
+			want = 0o750
+		}
+		if fi.Mode().Perm() != want {
+			t.Errorf("%s: %v, want %v", path, fi.Mode().Perm(), want)
+		}
+		n++
+		return nil
+	})
+	if n < 9 {
+		t.Errorf("%d media entries restored", n)
 	}
 }

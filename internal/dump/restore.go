@@ -260,7 +260,7 @@ func restoreMedia(root string, h *tar.Header, r io.Reader) (string, error) {
 		}
 		return "", fmt.Errorf("restore: %s exists with other content; restore into an empty media directory", dst)
 	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+	if err := files.MkdirAll(filepath.Dir(dst)); err != nil {
 		return "", fmt.Errorf("restore: %w", err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(dst), ".restore-*")
@@ -275,7 +275,7 @@ func restoreMedia(root string, h *tar.Header, r io.Reader) (string, error) {
 	if err := tmp.Close(); err != nil {
 		return "", fmt.Errorf("restore: %s: %w", rel, err)
 	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+	if err := os.Chmod(tmp.Name(), files.FileMode); err != nil {
 		return "", fmt.Errorf("restore: %w", err)
 	}
 	if err := os.Rename(tmp.Name(), dst); err != nil {

@@ -18,12 +18,12 @@ func (db *DB) BackupSQLite(ctx context.Context, path string) error {
 	}
 	// VACUUM INTO writes into an empty file as it finds it: made first, it is private
 	// whatever the umask.
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, SQLiteFileMode)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, FileMode)
 	if err != nil {
 		return fmt.Errorf("store: backup: %w", err)
 	}
 	f.Close()
-	if err := os.Chmod(path, SQLiteFileMode); err != nil {
+	if err := os.Chmod(path, FileMode); err != nil {
 		os.Remove(path)
 		return fmt.Errorf("store: backup: %w", err)
 	}

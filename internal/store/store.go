@@ -124,21 +124,21 @@ func Open(ctx context.Context, cfg config.Database, opts OpenOptions) (*DB, erro
 	return &DB{Queries: &Queries{q: sqlDB, d: dialect, stmts: stmts}, sql: sqlDB, dialect: dialect, Location: where}, nil
 }
 
-// SQLiteFileMode is the mode of SQLite databases and their backups: they hold every
+// FileMode is the mode of SQLite databases and of backups (SQLite and pg_dump): they hold every
 // password hash and session, so the service and its group read them, nobody else, whatever
 // the umask. SQLite gives the WAL and shared-memory files the database file's mode.
-const SQLiteFileMode = 0o640
+const FileMode = 0o640
 
-// privateSQLite makes a missing database file with SQLiteFileMode (when create), and takes
+// privateSQLite makes a missing database file with FileMode (when create), and takes
 // away what others may do with an existing one and its WAL and shared-memory files (a
 // database made before, when SQLite's 0644 was the default). Files of another owner are left.
 func privateSQLite(name string, create bool) error {
 	if create {
-		f, err := os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, SQLiteFileMode)
+		f, err := os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, FileMode)
 		switch {
 		case err == nil:
 			f.Close()
-			if err := os.Chmod(name, SQLiteFileMode); err != nil {
+			if err := os.Chmod(name, FileMode); err != nil {
 				return err
 			}
 		case !errors.Is(err, os.ErrExist):
