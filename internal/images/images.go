@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 
 	"github.com/disintegration/imaging"
@@ -90,6 +91,11 @@ func (rd *Renderer) Make(ctx context.Context, r io.ReadSeeker, limit int64, rend
 	if err != nil {
 		return nil, ErrNotImage
 	}
+	if large(cfg.Width * cfg.Height) {
+		// What the decoder needed besides the bitmap (a progressive JPEG's coefficients
+		// take more than the bitmap) goes before the scaling takes more.
+		debug.FreeOSMemory()
+	}
 	// Orientation comes last, on the small picture: scaled into the box turned as the
 	// picture will be, it comes out the same as turned first and scaled then.
 	box := rend
@@ -117,7 +123,10 @@ func scale(img image.Image, rend Rendition) *image.NRGBA {
 		if w <= rend.Width && h <= rend.Height {
 			return imaging.Clone(img)
 		}
-		return imaging.Fit(img, rend.Width, rend.Height, imaging.Lanczos)
+		if w*rend.Height > h*rend.Width {
+			return resize(img, rend.Width, max(1, h*rend.Width/w))
+		}
+		return resize(img, max(1, w*rend.Height/h), rend.Height)
 	}
 	// The largest middle part with the box's aspect ratio, then scaled to the box.
 	cw, ch := w, w*rend.Height/rend.Width
@@ -132,7 +141,28 @@ func scale(img image.Image, rend Rendition) *image.NRGBA {
 	} else {
 		img = imaging.Crop(img, crop)
 	}
-	return imaging.Resize(img, rend.Width, rend.Height, imaging.Lanczos)
+	return resize(img, rend.Width, rend.Height)
+}
+
+// resize scales img to w×h in two passes, across and down (in the order that makes the
+// smaller picture in between), and lets the large picture go between them: it is never in
+// memory together with both the one in between and the result.
+func resize(img image.Image, w, h int) *image.NRGBA {
+	b := img.Bounds()
+	if b.Dx() == w || b.Dy() == h {
+		return imaging.Resize(img, w, h, imaging.Lanczos)
+	}
+	var mid *image.NRGBA
+	if w*b.Dy() <= b.Dx()*h {
+		mid = imaging.Resize(img, w, b.Dy(), imaging.Lanczos)
+	} else {
+		mid = imaging.Resize(img, b.Dx(), h, imaging.Lanczos)
+	}
+	img = nil
+	if large(b.Dx() * b.Dy()) {
+		debug.FreeOSMemory()
+	}
+	return imaging.Resize(mid, w, h, imaging.Lanczos)
 }
 
 // oriented applies an EXIF orientation (1–8).

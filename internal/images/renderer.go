@@ -3,7 +3,7 @@ package images
 import (
 	"context"
 	"errors"
-	"runtime"
+	"runtime/debug"
 	"time"
 
 	"golang.org/x/sync/semaphore"
@@ -33,9 +33,8 @@ func NewRenderer(slots int) *Renderer {
 // acquire waits for the slots a picture of pixels needs, as long as ctx lets it and at
 // most MaxWait; release gives them back.
 func (rd *Renderer) acquire(ctx context.Context, pixels int) (release func(), err error) {
-	weight := int64(1)
-	large := pixels > MaxPixels/4
-	if large {
+	weight, big := int64(1), large(pixels)
+	if big {
 		weight = rd.n
 	}
 	wait, cancel := context.WithTimeout(ctx, MaxWait)
@@ -47,11 +46,15 @@ func (rd *Renderer) acquire(ctx context.Context, pixels int) (release func(), er
 		return nil, ErrBusy
 	}
 	return func() {
-		if large {
-			// Its bitmap is garbage now: collected before the next picture decodes, the
-			// two never add up in the process's memory.
-			runtime.GC()
+		if big {
+			// Its bitmaps are garbage now: collected and given back to the system before
+			// the next picture decodes, the two never add up in the process's memory.
+			debug.FreeOSMemory()
 		}
 		rd.slots.Release(weight)
 	}, nil
 }
+
+// large tells whether a picture's bitmap is large enough (over 16 MB) to have the decoding
+// slots to itself and its memory given back as soon as it is garbage.
+func large(pixels int) bool { return pixels > MaxPixels/4 }
