@@ -290,6 +290,48 @@ oidc_login() {
     SH "oidclogin http://$DOMAIN/stadt/oauth wiki $secret http://wiki.test/callback anna anna-password-1 > /dev/null"
 }
 
+# mode PATH WANT: the octal mode of PATH is WANT.
+mode() {
+    local got
+    got=$(SH "stat -c %a $1")
+    echo "$1: $got"
+    [ "$got" = "$2" ]
+}
+
+# The database, its WAL, keys, backups and media are the service's: local accounts read
+# none of them, the web server's group only the media (and passes through the data
+# directory to them without listing it). Every line must hold (check runs this inside an
+# if, where errexit is off).
+private_files() {
+    SH 'ls -la /var/lib/grouprise /var/lib/grouprise/media /var/backups/grouprise'
+    mode /var/lib/grouprise 710 || return 1
+    SH '[ "$(stat -c "%U %G" /var/lib/grouprise)" = "_grouprise www-data" ]' || return 1
+    mode /var/lib/grouprise/media 2750 || return 1
+    SH '[ "$(stat -c %G /var/lib/grouprise/media)" = www-data ]' || return 1
+    mode /var/lib/grouprise/grouprise.sqlite3 640 || return 1
+    SH 'for f in /var/lib/grouprise/grouprise.sqlite3-wal /var/lib/grouprise/grouprise.sqlite3-shm; do
+            [ ! -e "$f" ] || [ "$(stat -c %a "$f")" = 640 ] || { echo "$f: $(stat -c %a "$f")"; exit 1; }
+        done' || return 1
+    mode /var/lib/grouprise/oidc 750 || return 1
+    mode /var/backups/grouprise 750 || return 1
+    SH 'ls /var/backups/grouprise/grouprise-* >/dev/null || exit 1
+        for f in /var/backups/grouprise/grouprise-*; do
+            [ "$(stat -c %a "$f")" = 640 ] || { echo "$f: $(stat -c %a "$f")"; exit 1; }
+        done' || return 1
+    SH 'open=$(find /var/lib/grouprise /var/backups/grouprise ! -type l -perm /o=rwx)
+        [ -z "$open" ] || { echo "open to others: $open"; exit 1; }' || return 1
+    SH 'odd=$(find /var/lib/grouprise/media ! -type l \( ! -group www-data -o -type f ! -perm 640 -o -type d ! -perm 2750 \))
+        [ -z "$odd" ] || { echo "media not 0640/2750 of www-data: $odd"; exit 1; }' || return 1
+    SH 'f=$(find /var/lib/grouprise/media -type f | head -n 1)
+        [ -n "$f" ] || exit 1
+        runuser -u www-data -- test -r "$f" || { echo "www-data cannot read $f"; exit 1; }' || return 1
+    SH 'if runuser -u www-data -- test -r /var/lib/grouprise/grouprise.sqlite3; then echo "www-data reads the database"; exit 1; fi
+        if runuser -u www-data -- ls /var/lib/grouprise >/dev/null 2>&1; then echo "www-data lists the data directory"; exit 1; fi
+        if runuser -u anna -- test -r /var/lib/grouprise/grouprise.sqlite3; then echo "anna reads the database"; exit 1; fi
+        if runuser -u anna -- ls /var/lib/grouprise/media >/dev/null 2>&1; then echo "anna lists the media"; exit 1; fi
+        if runuser -u anna -- ls /var/backups/grouprise >/dev/null 2>&1; then echo "anna lists the backups"; exit 1; fi'
+}
+
 maintenance() {
     IN systemctl stop grouprise-web.socket grouprise-web.service
     local ok=0
@@ -332,6 +374,7 @@ check "restarts under load lose no request and no mail" restart_under_load
 check "grouprise check" SH 'grouprise check'
 check "maps and metrics when an operator turns them on" optional_features
 check "an OIDC client completes a login against the installed package" oidc_login
+check "database, WAL, keys, backups and media closed to local accounts; media readable by the web server" private_files
 check "systemd-analyze verify accepts the units" SH 'systemd-analyze verify --man=no /lib/systemd/system/grouprise-*.socket /lib/systemd/system/grouprise-*.service && [ -s /usr/share/man/man8/grouprise.8.gz ]'
 check "the maintenance page while the daemon is down" maintenance
 check "purge" purge
@@ -360,6 +403,7 @@ check "the start page on PostgreSQL" status_is / 200
 check "a login on PostgreSQL" login
 check "mail becomes a conversation on PostgreSQL" conversation_arrives "Hallo PostgreSQL"
 check "upgrade on PostgreSQL takes a pg_dump" SH 'dpkg-reconfigure -f noninteractive grouprise 2>&1; ls /var/backups/grouprise/*.pgdump'
+check "the pg_dump is closed to others" SH 'for f in /var/backups/grouprise/*.pgdump; do [ "$(stat -c %a "$f")" = 640 ] || { echo "$f: $(stat -c %a "$f")"; exit 1; }; done'
 stop
 
 echo "systest: upgrade from the Django grouprise"
@@ -405,6 +449,16 @@ check "old pages keep their addresses" page_has /stadtgarten/giessplan-fuer-den-
 check "an old account logs in with its old password" login alice peer-password
 check "an imported file downloads through nginx" imported_download
 check "an old notification's reply address still works" old_reply_address
+check "the Django grouprise's files closed to others, its media given to the web server's group" SH '
+    ls -la /var/lib/grouprise /var/lib/grouprise/media
+    [ "$(stat -c "%a %G" /var/lib/grouprise)" = "710 www-data" ] || exit 1
+    [ "$(stat -c "%a %G" /var/lib/grouprise/media)" = "2750 www-data" ] || exit 1
+    open=$(find /var/lib/grouprise /var/backups/grouprise ! -type l -perm /o=rwx)
+    [ -z "$open" ] || { echo "open to others: $open"; exit 1; }
+    [ -z "$(find /var/lib/grouprise/media ! -group www-data)" ] || exit 1
+    for f in /var/lib/grouprise/grouprise.sqlite3 /var/lib/grouprise/grouprise.sqlite3.django-*; do
+        [ "$(stat -c %a "$f")" = 640 ] || { echo "$f: $(stat -c %a "$f")"; exit 1; }
+    done'
 stop
 
 echo "systest: $PASSED passed, $FAILED failed ($(( $(date +%s) - started )) s)"
