@@ -1,9 +1,11 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
+	"grouprise.org/grouprise/internal/contents"
 	"grouprise.org/grouprise/internal/store"
 )
 
@@ -49,11 +51,14 @@ func (s *Server) permalink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a, err := s.db.AssociationByID(r.Context(), id)
-	if err != nil || a.Deleted.Valid || a.ContentID == 0 {
-		s.notFound(w, r)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.fail(w, r, err)
 		return
 	}
-	if !s.permalinkAllowed(w, r, a) {
+	if err != nil || a.Deleted.Valid || a.ContentID == 0 || !contents.CanView(viewer(r), a, false) {
+		// Missing or hidden look the same; a visitor who is not logged in may be a member
+		// following a mail's link, so the page offers the login.
+		s.notFoundOrLogin(w, r)
 		return
 	}
 	var entity string

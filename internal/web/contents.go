@@ -38,23 +38,6 @@ func (s *Server) contentFromPath(w http.ResponseWriter, r *http.Request) (a *sto
 	return a, commented, true
 }
 
-// permalinkAllowed tells whether /stadt/content/ID/ may lead the viewer to the content's
-// address (which names its slug); if not, it answers: anonymous visitors are asked to log in
-// (as on the content's page, so that links in mails work for members), logged-in people who
-// may not see the content get 404, as for one that does not exist.
-func (s *Server) permalinkAllowed(w http.ResponseWriter, r *http.Request, a *store.Association) bool {
-	v := viewer(r)
-	if contents.CanView(v, a, false) {
-		return true
-	}
-	if !v.LoggedIn() {
-		s.redirectToLogin(w, r)
-	} else {
-		s.notFound(w, r)
-	}
-	return false
-}
-
 // commentView is a comment as the content page shows it.
 type commentView struct {
 	*store.ThreadItem

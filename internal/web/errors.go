@@ -15,6 +15,8 @@ import (
 type errorData struct {
 	Code    int
 	Message string
+	// Login, when set, is the page to return to after a login the error page offers.
+	Login string
 }
 
 // errorPage renders the page for an HTTP error with a translated explanation.
@@ -50,6 +52,17 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	s.errorPage(w, r, http.StatusNotFound, "error.not_found")
+}
+
+// notFoundOrLogin is 404 for what is missing or hidden alike; a visitor who is not logged in
+// is offered the login, which leads back here.
+func (s *Server) notFoundOrLogin(w http.ResponseWriter, r *http.Request) {
+	if viewer(r).LoggedIn() {
+		s.notFound(w, r)
+		return
+	}
+	s.render(w, r, http.StatusNotFound, "error", http.StatusText(http.StatusNotFound), errorData{Code: http.StatusNotFound,
+		Message: s.t(r, "error.not_found_or_login"), Login: "/stadt/login/?next=" + url.QueryEscape(r.URL.EscapedPath())})
 }
 
 // forbidden sends anonymous visitors to the login (and back afterwards); a logged-in person

@@ -101,9 +101,8 @@ func TestFormerMemberLosesInternalContent(t *testing.T) {
 	})
 }
 
-// /stadt/content/ID/ leads only those who may see a content to its address: others learn
-// nothing of it, not even its slug (anonymous visitors are asked to log in, like on the
-// content's page; logged-in people who may not see it get 404, as for a missing one).
+// /stadt/content/ID/ leads only those who may see a content to its address: others get 404,
+// as for a missing one, and learn nothing of it, not even its slug.
 func TestPermalinkRevealsNothing(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		s := newInternalSite(t, db)
@@ -119,7 +118,7 @@ func TestPermalinkRevealsNothing(t *testing.T) {
 			status   int
 			location string
 		}{
-			{"anonymous", s.browser(), internal, http.StatusFound, "/stadt/login/?next=" + url.QueryEscape(internal)},
+			{"anonymous", s.browser(), internal, http.StatusNotFound, ""},
 			{"outsider", s.loggedIn("carol", "carol-password"), internal, http.StatusNotFound, ""},
 			{"former member who commented", s.loggedIn("bob", "bob-password"), internal, http.StatusNotFound, ""},
 			{"member", s.loggedIn("alice", "alice-password"), internal, http.StatusFound, "/garten/" + s.internal.Slug + "/"},
@@ -134,6 +133,24 @@ func TestPermalinkRevealsNothing(t *testing.T) {
 			if c.status == http.StatusNotFound && strings.Contains(r.body, s.internal.Slug) {
 				t.Errorf("%s: the answer names the slug", c.role)
 			}
+		}
+		// To a visitor who is not logged in, hidden and missing look alike, and both offer the
+		// login, which brings a member (following a mail's link) to the content.
+		hidden, missing := s.browser().get(internal), s.browser().get("/stadt/content/999999/")
+		if hidden.text(".error-page h1") != missing.text(".error-page h1") {
+			t.Errorf("hidden %q, missing %q: they must look alike", hidden.text(".error-page h1"), missing.text(".error-page h1"))
+		}
+		login := hidden.doc.Find(`.error-page a[href^="/stadt/login/"]`).AttrOr("href", "")
+		if login != "/stadt/login/?next="+url.QueryEscape(internal) {
+			t.Fatalf("login link %q", login)
+		}
+		member := s.browser()
+		r := member.post("/stadt/login/", url.Values{"login": {"alice"}, "password": {"alice-password"}, "next": {internal}})
+		if r.Header.Get("Location") != internal {
+			t.Fatalf("after the login: to %q, want %q", r.Header.Get("Location"), internal)
+		}
+		if r := member.get(internal); r.Header.Get("Location") != "/garten/"+s.internal.Slug+"/" {
+			t.Errorf("the member logged in from the page: %d to %q", r.StatusCode, r.Header.Get("Location"))
 		}
 	})
 }
