@@ -223,3 +223,35 @@ func TestInternalHashtagsStayInternal(t *testing.T) {
 		alice.get(page).expect(t, http.StatusOK, "Hausmeister")
 	})
 }
+
+// The activity inbox follows the same rule: leaving a group takes its internal items out of
+// her inbox (and its unread count), and a subscriber who is no member sees the group, not the
+// member who wrote a group's content.
+func TestInboxFollowsMembership(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newInternalSite(t, db)
+		ctx := context.Background()
+		if err := db.Subscribe(ctx, s.garden.ID, s.carol.ID); err != nil {
+			t.Fatal(err)
+		}
+		s.mails()
+		bob := s.loggedIn("bob", "bob-password")
+		bob.get("/stadt/activity").expect(t, http.StatusOK, "Kassenstand")
+		before, _ := db.UnreadCount(ctx, s.bob.ID)
+		if err := db.RemoveMembership(ctx, s.garden.ID, s.bob.ID); err != nil {
+			t.Fatal(err)
+		}
+		r := bob.get("/stadt/activity")
+		if r.StatusCode != http.StatusOK || strings.Contains(r.body, "Kassenstand") {
+			t.Errorf("a former member's inbox: %d, lists the internal item: %v", r.StatusCode, strings.Contains(r.body, "Kassenstand"))
+		}
+		if after, _ := db.UnreadCount(ctx, s.bob.ID); after >= before {
+			t.Errorf("unread count %d after leaving, %d before: the internal item still counts", after, before)
+		}
+		carol := s.loggedIn("carol", "carol-password").get("/stadt/activity")
+		carol.expect(t, http.StatusOK, "Sommerfest")
+		if meta := carol.text(".items .meta"); strings.Contains(meta, "Alice") || !strings.Contains(meta, "Garten") {
+			t.Errorf("a subscriber who is no member sees %q, want the group instead of the author", meta)
+		}
+	})
+}
