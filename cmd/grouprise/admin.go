@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"grouprise.org/grouprise/internal/check"
@@ -82,6 +83,12 @@ func runMigrate(ctx context.Context, e *env, args []string) error {
 	applied, err := db.Migrate(ctx, log)
 	if err != nil {
 		return err
+	}
+	// The upgrade to schema 4 comes with a repair of data that older versions wrote.
+	if slices.Contains(applied, int64(4)) && !slices.Contains(applied, int64(1)) {
+		if err := untagInternal(ctx, e.stdout, db); err != nil {
+			return err
+		}
 	}
 	state, err := db.Schema(ctx)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"grouprise.org/grouprise/internal/config"
+	"grouprise.org/grouprise/internal/contents"
 	"grouprise.org/grouprise/internal/djangoimport"
 	"grouprise.org/grouprise/internal/store"
 )
@@ -62,6 +63,23 @@ func importDjango(ctx context.Context, out io.Writer, db *store.DB, cfg *config.
 		return fmt.Errorf("import of %s: %w", src.Location, err)
 	}
 	printReport(out, rep, src.Location, media, db.Location)
+	if dryRun {
+		return nil
+	}
+	return untagInternal(ctx, out, db)
+}
+
+// untagInternal takes from contents the tags that only internal comments name: the Django
+// grouprise (and grouprise before 2026-12) let an internal comment's hashtags tag its public
+// content, showing them on tag pages and in the search.
+func untagInternal(ctx context.Context, out io.Writer, db *store.DB) error {
+	n, err := contents.New(db).UntagInternal(ctx)
+	if err != nil {
+		return fmt.Errorf("tags of internal comments: %w", err)
+	}
+	if n > 0 {
+		fmt.Fprintf(out, "%s: removed %d tag(s) that only internal comments named\n", db.Location, n)
+	}
 	return nil
 }
 

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"grouprise.org/grouprise/internal/accounts"
+	"grouprise.org/grouprise/internal/config"
+	"grouprise.org/grouprise/internal/contents"
+	"grouprise.org/grouprise/internal/groups"
+	"grouprise.org/grouprise/internal/store"
+	"grouprise.org/grouprise/internal/store/storetest"
+)
+
+// TestUpgradeUntagsInternalComments: a site upgraded from schema 3, whose internal comments
+// tagged their public contents, loses those tags with the migration (and keeps the others).
+func TestUpgradeUntagsInternalComments(t *testing.T) {
+	s := newSite(t, store.SQLite, "")
+	s.expect(exitOK, "schema version 4", "", "migrate")
+	ctx := context.Background()
+	db := storetest.OpenConfig(t, config.Database{Engine: "sqlite", Name: filepath.Join(s.data, "grouprise.sqlite3")}, false)
+	alice, err := accounts.New(db, func(string) bool { return false }, nil).Create(ctx,
+		accounts.NewAccount{Username: "alice", Email: "alice@example.org", Verified: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := groups.New(db, func(string) bool { return false }, nil).Create(ctx, groups.NewGroup{Name: "Garten", Creator: alice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := contents.New(db)
+	a, err := svc.Create(ctx, alice, g.ID, contents.Article, contents.Draft{Title: "Fest", Text: "Wir feiern #sommer", Public: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Comment(ctx, a, alice, "Unter uns: #kasse", 0, true); err != nil {
+		t.Fatal(err)
+	}
+	// What schema 3 left: the internal comment's tag on the content.
+	storetest.Exec(t, db,
+		`INSERT INTO tags (name, slug) VALUES ('kasse', 'kasse')`,
+		`INSERT INTO content_tags (content_id, tag_id) SELECT `+strconv.FormatInt(a.ContentID, 10)+`, id FROM tags WHERE slug = 'kasse'`,
+		`DROP TABLE unconfirmed_senders`, `DROP TABLE pending_signups`,
+		`DELETE FROM goose_db_version WHERE version_id = 4`)
+	db.Close()
+
+	out := s.expect(exitOK, "applied migration(s) 4; schema version 4", "", "migrate")
+	if !strings.Contains(out, "removed 1 tag(s) that only internal comments named") {
+		t.Errorf("migrate said:\n%s", out)
+	}
+	tags := storetest.Rows(t, storetest.OpenConfig(t, config.Database{Engine: "sqlite", Name: filepath.Join(s.data, "grouprise.sqlite3")}, false),
+		`SELECT t.slug FROM content_tags c JOIN tags t ON t.id = c.tag_id ORDER BY t.slug`)
+	if strings.Join(tags, ",") != "sommer" {
+		t.Errorf("tags after the upgrade: %q, want only sommer", tags)
+	}
+}
