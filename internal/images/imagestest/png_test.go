@@ -1,0 +1,29 @@
+package imagestest
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
+	"testing"
+)
+
+func TestPNG(t *testing.T) {
+	for _, c := range []struct{ w, h int }{{1, 1}, {3, 2}, {50, 40}, {7, 200}, {300, 300}, {20, 65}} {
+		img, err := png.Decode(bytes.NewReader(PNG(c.w, c.h, 1, 2, 3, 4)))
+		if err != nil {
+			t.Fatalf("%d×%d: %v", c.w, c.h, err)
+		}
+		if img.Bounds() != image.Rect(0, 0, c.w, c.h) {
+			t.Errorf("%d×%d: %v", c.w, c.h, img.Bounds())
+		}
+		if got := color.NRGBAModel.Convert(img.At(c.w-1, c.h-1)); got != (color.NRGBA{1, 2, 3, 4}) {
+			t.Errorf("%d×%d: %v", c.w, c.h, got)
+		}
+	}
+	bomb := PNG(6300, 6300, 200, 30, 30, 255)
+	cfg, err := png.DecodeConfig(bytes.NewReader(bomb))
+	if err != nil || cfg.Width != 6300 || cfg.Height != 6300 || len(bomb) > 200<<10 {
+		t.Errorf("%v, %v, %d bytes", cfg, err, len(bomb))
+	}
+}
