@@ -144,27 +144,6 @@ func scale(img image.Image, rend Rendition) *image.NRGBA {
 	return resize(img, rend.Width, rend.Height)
 }
 
-// resize scales img to w×h in two passes, across and down (in the order that makes the
-// smaller picture in between), and lets the large picture go between them: it is never in
-// memory together with both the one in between and the result.
-func resize(img image.Image, w, h int) *image.NRGBA {
-	b := img.Bounds()
-	if b.Dx() == w || b.Dy() == h {
-		return imaging.Resize(img, w, h, imaging.Lanczos)
-	}
-	var mid *image.NRGBA
-	if w*b.Dy() <= b.Dx()*h {
-		mid = imaging.Resize(img, w, b.Dy(), imaging.Lanczos)
-	} else {
-		mid = imaging.Resize(img, b.Dx(), h, imaging.Lanczos)
-	}
-	img = nil
-	if large(b.Dx() * b.Dy()) {
-		debug.FreeOSMemory()
-	}
-	return imaging.Resize(mid, w, h, imaging.Lanczos)
-}
-
 // oriented applies an EXIF orientation (1–8).
 func oriented(img *image.NRGBA, o int) *image.NRGBA {
 	switch o {
