@@ -102,9 +102,7 @@ func (rd *Renderer) Make(ctx context.Context, r io.ReadSeeker, limit int64, rend
 	if orient >= 5 {
 		box.Width, box.Height = rend.Height, rend.Width
 	}
-	out := scale(img, box)
-	img = nil // the large bitmap may go while the small one is encoded
-	out = oriented(out, orient)
+	out := oriented(scale(img, box), orient)
 	flatten(out)
 	var buf bytes.Buffer
 	// An opaque NRGBA is an RGBA: the encoder's fast path, and no copy.

@@ -17,7 +17,7 @@ const MaxWait = 30 * time.Second
 
 // Renderer makes renditions, decoding at most a few pictures at once: a decoded picture
 // takes up to 4 bytes a pixel, whatever its file's size, and the process has one Renderer
-// (main builds it with the web server) so that the bound holds for all requests together.
+// (the web server's, see web.Deps) so that the bound holds for all requests together.
 type Renderer struct {
 	slots *semaphore.Weighted
 	n     int64
