@@ -169,11 +169,12 @@ func signup(s *site, email string) step {
 // finishSignup follows the link of the n-th mail, which completes a signup and logs in.
 func finishSignup(t *testing.T, s *site, n int) step {
 	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		return chromedp.Steps(
+		_, err := chromedp.Steps(
 			chromedp.Navigate(s.mailLink(t, n, "/stadt/signup/confirm/")),
 			chromedp.Click(css(`main form button[type=submit]`)),
 			chromedp.WaitVisible(css(`details.menu`)),
 		)(ctx, tg)
+		return err
 	})
 }
 
