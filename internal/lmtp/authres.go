@@ -67,9 +67,15 @@ func parseAuthResults(v string) (string, []authResult, error) {
 }
 
 // senderForged tells whether the MTA that calls itself authservID found a mail's sender
-// forged: DMARC failed, or SPF failed and no DKIM signature passed. An empty authservID
-// trusts no field.
-func senderForged(authservID string, fields []string) bool {
+// forged: DMARC failed, or SPF failed for the envelope sender and no DKIM signature aligned
+// with senderDomain (the envelope sender's domain) passed. An empty authservID trusts no field.
+//
+// Only an aligned signature answers an SPF failure: anybody can sign a mail with a key of
+// their own domain, so a pass for evil.example says nothing about a member@club.example in
+// the envelope (and DMARC then passes too, for the From: evil.example the attacker wrote).
+// spf=softfail, neutral, none and the errors are no verdict: many members' domains publish
+// only a weak SPF record (~all) or none, and their mail must still arrive.
+func senderForged(authservID, senderDomain string, fields []string) bool {
 	if authservID == "" {
 		return false
 	}
@@ -85,12 +91,38 @@ func senderForged(authservID string, fields []string) bool {
 				dmarcFail = true
 			case r.Method == "spf" && (r.Result == "fail" || r.Result == "hardfail"):
 				spfFail = true
-			case r.Method == "dkim" && r.Result == "pass":
+			case r.Method == "dkim" && r.Result == "pass" && aligned(signingDomain(r), senderDomain):
 				dkimPass = true
 			}
 		}
 	}
 	return dmarcFail || (spfFail && !dkimPass)
+}
+
+// signingDomain is a DKIM result's signing domain: header.d, or else the domain of the
+// signing identity header.i (which RFC 6376 requires to lie within d).
+func signingDomain(r authResult) string {
+	if d := r.Props["header.d"]; d != "" {
+		return d
+	}
+	if i := r.Props["header.i"]; strings.Contains(i, "@") {
+		return i[strings.LastIndex(i, "@")+1:]
+	}
+	return ""
+}
+
+// aligned tells whether two domains belong together, relaxed as DMARC's alignment but
+// without a public-suffix list: equal, or one a subdomain of the other (mail.club.example
+// and club.example). A name without a dot (a top-level domain) aligns with nothing. Only
+// the owner of a domain publishes keys for it and its subdomains, so an attacker cannot
+// sign for either side — unless that owner hands out subdomains to others.
+func aligned(a, b string) bool {
+	a = strings.ToLower(strings.TrimSuffix(a, "."))
+	b = strings.ToLower(strings.TrimSuffix(b, "."))
+	if !strings.Contains(a, ".") || !strings.Contains(b, ".") {
+		return false
+	}
+	return a == b || strings.HasSuffix(a, "."+b) || strings.HasSuffix(b, "."+a)
 }
 
 // stripComments replaces each comment (parentheses, nested, with quoted-pairs) outside quoted
@@ -219,4 +251,13 @@ func unquote(v string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// senderDomain is the domain of an envelope sender's address ("" without one).
+func senderDomain(sender string) string {
+	at := strings.LastIndex(sender, "@")
+	if at < 0 {
+		return ""
+	}
+	return strings.Trim(sender[at+1:], "<> ")
 }

@@ -43,13 +43,65 @@ func TestSenderForged(t *testing.T) {
 		{"empty", []string{""}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := senderForged(id, tc.fields); got != tc.forged {
+			if got := senderForged(id, "example.org", tc.fields); got != tc.forged {
 				t.Errorf("senderForged(%q) = %v, want %v", tc.fields, got, tc.forged)
 			}
 		})
 	}
-	if senderForged("", []string{"mx.grouprise.test; dmarc=fail"}) {
+	if senderForged("", "example.org", []string{"mx.grouprise.test; dmarc=fail"}) {
 		t.Error("without lmtp.authserv_id a field was trusted")
+	}
+}
+
+// A DKIM pass answers an SPF failure only for a signature of the envelope sender's own
+// domain (or a parent or child of it): anybody can sign with a key of their own domain.
+func TestSenderForgedDKIMAlignment(t *testing.T) {
+	const id = "mx.grouprise.test"
+	for _, tc := range []struct {
+		name, domain, results string
+		forged                bool
+	}{
+		{"aligned pass", "club.example", "spf=fail smtp.mailfrom=member@club.example; dkim=pass header.d=club.example", false},
+		{"aligned pass in other case, trailing dot", "Club.Example", "spf=fail; dkim=pass header.d=CLUB.example.", false},
+		{"unaligned pass with a dmarc pass of the attacker's From",
+			"club.example", "spf=fail smtp.mailfrom=member@club.example; dkim=pass header.d=evil.example; dmarc=pass header.from=evil.example", true},
+		{"domain that merely ends like the sender's", "club.example", "spf=fail; dkim=pass header.d=evilclub.example", true},
+		{"sender's domain inside the signer's", "club.example", "spf=fail; dkim=pass header.d=club.example.evil.example", true},
+		{"signed by a subdomain of the sender's domain", "club.example", "spf=fail; dkim=pass header.d=mail.club.example", false},
+		{"sender at a subdomain of the signing domain", "lists.club.example", "spf=fail; dkim=pass header.d=club.example", false},
+		{"signed by a top-level domain", "club.example", "spf=fail; dkim=pass header.d=example", true},
+		{"header.i of the sender's domain", "club.example", "spf=fail; dkim=pass header.i=@club.example", false},
+		{"header.i with a local part", "club.example", "spf=fail; dkim=pass header.i=member@mail.club.example", false},
+		{"header.i of another domain", "club.example", "spf=fail; dkim=pass header.i=@evil.example", true},
+		{"header.d decides over header.i", "club.example", "spf=fail; dkim=pass header.d=evil.example header.i=@club.example", true},
+		{"missing header.d", "club.example", "spf=fail; dkim=pass header.s=sel1", true},
+		{"one aligned pass among unaligned ones", "club.example",
+			"spf=fail; dkim=pass header.d=evil.example; dkim=pass header.d=club.example", false},
+		{"aligned dkim fail, unaligned pass", "club.example", "spf=fail; dkim=fail header.d=club.example; dkim=pass header.d=evil.example", true},
+		{"no sender domain", "", "spf=fail; dkim=pass header.d=club.example", true},
+		{"unaligned pass without an spf failure", "club.example", "spf=pass; dkim=pass header.d=evil.example", false},
+		{"spf softfail with an unaligned pass", "club.example", "spf=softfail; dkim=pass header.d=evil.example; dmarc=pass header.from=evil.example", false},
+		{"aligned pass does not answer a dmarc fail", "club.example", "spf=fail; dkim=pass header.d=club.example; dmarc=fail", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := senderForged(id, tc.domain, []string{id + "; " + tc.results}); got != tc.forged {
+				t.Errorf("senderForged(%q, %q) = %v, want %v", tc.domain, tc.results, got, tc.forged)
+			}
+		})
+	}
+}
+
+func TestSenderDomain(t *testing.T) {
+	for sender, want := range map[string]string{
+		"member@club.example":   "club.example",
+		"<member@club.example>": "club.example",
+		`"a@b"@club.example`:    "club.example",
+		"member":                "",
+		"":                      "",
+	} {
+		if got := senderDomain(sender); got != want {
+			t.Errorf("senderDomain(%q) = %q, want %q", sender, got, want)
+		}
 	}
 }
 

@@ -159,7 +159,7 @@ func (d *Deliverer) Deliver(ctx context.Context, sender string, r *Recipient, p 
 		}
 		// The local MTA found the sender forged: a stranger, who is not answered either
 		// (the answer would go to the person whose address was forged).
-		forged := senderForged(d.cfg.LMTP.AuthservID, p.AuthResults)
+		forged := senderForged(d.cfg.LMTP.AuthservID, senderDomain(sender), p.AuthResults)
 		if forged {
 			d.log.Warn("the MTA found the sender forged; taken as a stranger", "sender", sender, "message_id", p.MessageID)
 			author = nil

@@ -49,7 +49,7 @@ func FuzzAuthResults(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, v string) {
 		id, results, err := parseAuthResults(v)
-		if err == nil && senderForged("mx.example.org", []string{v}) && !strings.EqualFold(id, "mx.example.org") {
+		if err == nil && senderForged("mx.example.org", "example.org", []string{v}) && !strings.EqualFold(id, "mx.example.org") {
 			t.Fatalf("forged by a field of %q: %+v", id, results)
 		}
 	})

@@ -173,8 +173,8 @@ func TestMailedRepliesNeedMembership(t *testing.T) {
 }
 
 // With lmtp.authserv_id set, the local MTA's verdict counts: a member's address on a mail
-// that failed DMARC (or SPF without a DKIM signature) is a stranger's, and not answered
-// either; the same verdict under another authserv-id is anybody's word and ignored.
+// that failed DMARC (or SPF without a DKIM signature of its domain) is a stranger's, and not
+// answered either; the same verdict under another authserv-id is anybody's word and ignored.
 func TestForgedSender(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		s := newSite(t, db, "lmtp: {authserv_id: mx.grouprise.test}\n")
@@ -199,6 +199,14 @@ func TestForgedSender(t *testing.T) {
 				"Authentication-Results: mx.evil.example; dmarc=fail header.from=example.org", true},
 			{"spf fail with a dkim pass", "bert@example.org", bertReply,
 				"Authentication-Results: mx.grouprise.test; spf=fail smtp.mailfrom=bert@example.org; dkim=pass header.d=example.org", true},
+			// The attack: the member's address in the envelope, the attacker's own domain in
+			// From:, signed with the attacker's key — DKIM and even DMARC pass, for evil.example.
+			{"spf fail with the attacker's own dkim pass", "anna@example.org", "garten@grouprise.test",
+				"Authentication-Results: mx.grouprise.test; spf=fail smtp.mailfrom=anna@example.org;\n\tdkim=pass header.d=evil.example; dmarc=pass header.from=evil.example", false},
+			{"spf fail with the attacker's own dkim pass on a reply", "bert@example.org", bertReply,
+				"Authentication-Results: mx.grouprise.test; spf=fail smtp.mailfrom=bert@example.org; dkim=pass header.d=evil.example header.i=@evil.example", false},
+			{"spf fail with a dkim pass of a subdomain", "bert@example.org", bertReply,
+				"Authentication-Results: mx.grouprise.test; spf=fail smtp.mailfrom=bert@example.org; dkim=pass header.d=mail.example.org", true},
 			{"all pass", "anna@example.org", "garten@grouprise.test",
 				"Authentication-Results: mx.grouprise.test; spf=pass smtp.mailfrom=anna@example.org; dkim=pass header.d=example.org; dmarc=pass header.from=example.org", true},
 		} {
