@@ -11,7 +11,8 @@ import (
 
 // The recommend form is no relay for strangers' texts: a visitor who is not logged in sends
 // only the site's own text (the group's name and address), and every sender has a budget of
-// recommendation mails an hour — a person by account, a visitor by client address.
+// recommendation mails an hour — a person by account, a visitor by client address (an IPv6
+// /64 as one, like the login limit).
 const (
 	recommendMaxAddresses     = 20
 	recommendPerHourByPerson  = 40
@@ -69,7 +70,7 @@ func (s *Server) recommend(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	sender, text := s.t(r, "recommend.anonymous"), s.recommendVisitorText(r, g)
-	key, budget := "recommend:ip:"+clientIP(r), recommendPerHourByVisitor
+	key, budget := "recommend:ip:"+addressKey(clientIP(r)), recommendPerHourByVisitor
 	if v.LoggedIn() {
 		sender, text = v.Gestalt.Name(), f.Get("text")
 		key, budget = "recommend:person:"+itoa(v.Gestalt.ID), recommendPerHourByPerson

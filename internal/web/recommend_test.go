@@ -103,3 +103,45 @@ func TestRecommendIsNoRelay(t *testing.T) {
 		}
 	})
 }
+
+// postFrom posts a form as a visitor at addr, named by the trusted proxy (the unix socket).
+func (b *browser) postFrom(addr, path string, values url.Values) *response {
+	b.s.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, "http://grouprise.test"+path, strings.NewReader(values.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "http://grouprise.test")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.Header.Set("X-Real-IP", addr)
+	return b.do(req)
+}
+
+// A visitor's budget counts an IPv6 /64 as one address, as the login limit does: another
+// address of the same /64 does not start a fresh hour.
+func TestRecommendBudgetPerIPv6Network(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db, "")
+		anna := s.person("anna", "anna-password")
+		s.group("Garten", anna)
+		const form = "/garten/actions/recommend"
+		send := func(addr string, from, n int) *response {
+			t.Helper()
+			b := s.browser()
+			values := solveCaptcha(t, b.get(form))
+			values.Set("recipients", addresses(from, n))
+			return b.postFrom(addr, form, values)
+		}
+		if r := send("2001:db8:1:2::1", 0, recommendPerHourByVisitor); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("a visitor's budget: %d %s", r.StatusCode, r.text(".field-error"))
+		}
+		send("2001:db8:1:2:ffff:ffff:ffff:fffe", 10, 1).expect(t, http.StatusUnprocessableEntity, "zu viele Empfehlungen")
+		if r := send("2001:db8:1:3::1", 20, 1); r.StatusCode != http.StatusSeeOther {
+			t.Errorf("another /64: %d %s", r.StatusCode, r.text(".field-error"))
+		}
+		if r := send("198.51.100.7", 30, 1); r.StatusCode != http.StatusSeeOther {
+			t.Errorf("an IPv4 address: %d %s", r.StatusCode, r.text(".field-error"))
+		}
+		if n := len(s.mails()); n != recommendPerHourByVisitor+2 {
+			t.Errorf("%d mails, want %d", n, recommendPerHourByVisitor+2)
+		}
+	})
+}
