@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"runtime/debug"
 
 	"grouprise.org/grouprise/internal/config"
@@ -15,6 +16,10 @@ import (
 )
 
 // runWeb is the web daemon: HTTP on the socket systemd passes (name "web") or on web.listen.
+// webMemoryLimit is the web daemon's soft memory limit (bytes): its budget for hashing and
+// pictures (96 MiB) and its usual heap.
+const webMemoryLimit = 112 << 20
+
 func runWeb(ctx context.Context, e *env, args []string) error {
 	if _, err := parse(e.flags("web", ""), args, 0, 0); err != nil {
 		return err
@@ -26,6 +31,12 @@ func runWeb(ctx context.Context, e *env, args []string) error {
 	// A small live heap (templates, a few pages in flight): collect at 1.5× instead of 2×, so
 	// that the daemon stays small beside its neighbours.
 	debug.SetGCPercent(50)
+	// And a soft limit, unless GOMEMLIMIT sets another: during a flood of logins and uploads
+	// the collector gives the memory of finished work back before new work adds to it (the
+	// work itself is bounded by the web server's memory budget).
+	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
+		debug.SetMemoryLimit(webMemoryLimit)
+	}
 	if cfg.SecretKey == "" {
 		return &config.Error{Key: "secret_key", Msg: "not set; the web daemon needs a random secret of at least 16 characters"}
 	}

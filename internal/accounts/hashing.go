@@ -9,55 +9,62 @@ import (
 	"time"
 
 	"golang.org/x/sync/semaphore"
-)
 
-// hashBudgetPerCPU is the memory (KiB) of password hashing one CPU may use at a time: one
-// argon2id hash with our parameters. A hash stored with more memory (Django's argon2 uses
-// 100 MiB) takes a larger share, so that concurrent logins never add up to more than the
-// budget, however many arrive.
-const hashBudgetPerCPU = argonMemory
+	"grouprise.org/grouprise/internal/memory"
+)
 
 // hashWait is how long a password check waits for its turn before the caller is told to come
 // back (ErrBusy): a few seconds of queue instead of unbounded memory.
-const hashWait = 5 * time.Second
+const hashWait = 10 * time.Second
 
 // maxArgonMemory bounds the memory (KiB) of a stored argon2 hash that we are willing to check.
 const maxArgonMemory = 256 * 1024
 
-// hashLimiter bounds the memory that password hashing uses at once.
+// hashLimiter bounds password hashing: one hash per CPU at a time, each taking the memory it
+// needs from a budget (shared with other large work of the daemon, see ShareMemory). A hash
+// stored with more memory than the budget (Django's argon2 uses 100 MiB) runs alone.
 type hashLimiter struct {
-	sem    *semaphore.Weighted
-	budget int64
-	min    int64
+	cpus   *semaphore.Weighted
+	memory *memory.Budget
 	wait   time.Duration
 }
 
 func newHashLimiter(cpus int) *hashLimiter {
-	if cpus < 1 {
-		cpus = 1
-	}
-	budget := int64(cpus) * hashBudgetPerCPU
-	// A budget of at least 64 MiB lets a Django argon2 hash (100 MiB, clamped to the budget)
-	// be checked at all, alone.
-	budget = max(budget, 64*1024)
-	return &hashLimiter{sem: semaphore.NewWeighted(budget), budget: budget, min: budget / int64(cpus), wait: hashWait}
+	cpus = max(cpus, 1)
+	// Enough for a hash per CPU, and at least 64 MiB, so that a Django hash can run at all.
+	return &hashLimiter{cpus: semaphore.NewWeighted(int64(cpus)),
+		memory: memory.NewBudget(max(int64(cpus)*argonMemory, 64*1024)), wait: hashWait}
 }
 
 func defaultHashLimiter() *hashLimiter { return newHashLimiter(runtime.GOMAXPROCS(0)) }
 
-// run calls fn when memory KiB of hashing fit the budget; fn runs at most as often at once as
-// the budget and the CPUs allow. A caller that waits longer than l.wait gets ErrBusy.
-func (l *hashLimiter) run(ctx context.Context, memory int64, fn func()) error {
-	w := min(max(memory, l.min), l.budget)
+// ShareMemory makes password hashing take its memory from budget, which the daemon shares
+// with its other large work (decoding pictures), so that their peaks never add up.
+func (a *Accounts) ShareMemory(budget *memory.Budget) *Accounts {
+	a.hashing.memory = budget
+	return a
+}
+
+// run calls fn when a CPU and kib KiB of memory are free for it. A caller that waits longer
+// than l.wait gets ErrBusy.
+func (l *hashLimiter) run(ctx context.Context, kib int64, fn func()) error {
 	ctx, cancel := context.WithTimeout(ctx, l.wait)
 	defer cancel()
-	if err := l.sem.Acquire(ctx, w); err != nil {
+	busy := func(err error) error {
 		if errors.Is(err, context.DeadlineExceeded) {
 			return ErrBusy
 		}
 		return fmt.Errorf("accounts: wait for password check: %w", err)
 	}
-	defer l.sem.Release(w)
+	if err := l.cpus.Acquire(ctx, 1); err != nil {
+		return busy(err)
+	}
+	defer l.cpus.Release(1)
+	release, err := l.memory.Take(ctx, max(kib, 1024))
+	if err != nil {
+		return busy(err)
+	}
+	defer release()
 	fn()
 	return nil
 }

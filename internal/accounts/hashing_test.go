@@ -13,7 +13,7 @@ import (
 )
 
 // TestHashLimiterBoundsMemory: with two CPUs two current hashes run at once, never more, and
-// a Django argon2 hash (100 MiB) runs alone.
+// a Django argon2 hash (100 MiB, more than the budget) runs alone.
 func TestHashLimiterBoundsMemory(t *testing.T) {
 	l := newHashLimiter(2)
 	for _, c := range []struct {
@@ -71,7 +71,7 @@ func TestEveryLoginCostsAHash(t *testing.T) {
 		db.Tx(ctx, func(q *store.Queries) error { _, _, err := a.ShadowAccount(ctx, q, "shadow@example.org"); return err })
 
 		// The hasher is busy: every kind of login must wait for it.
-		if err := a.hashing.sem.Acquire(ctx, a.hashing.budget); err != nil {
+		if err := a.hashing.cpus.Acquire(ctx, 1); err != nil {
 			t.Fatal(err)
 		}
 		for _, login := range []string{"alice", "alice@example.org", "nobody", "nobody@example.org", "shadow", "shadow@example.org", "gone"} {
@@ -79,7 +79,7 @@ func TestEveryLoginCostsAHash(t *testing.T) {
 				t.Errorf("login as %s with the hasher busy: %v, want ErrBusy (it must cost a hash)", login, err)
 			}
 		}
-		a.hashing.sem.Release(a.hashing.budget)
+		a.hashing.cpus.Release(1)
 		for _, login := range []string{"nobody", "shadow@example.org", "gone"} {
 			if _, err := a.Authenticate(ctx, login, "gones-password"); !errors.Is(err, ErrBadLogin) {
 				t.Errorf("login as %s: %v, want ErrBadLogin", login, err)

@@ -122,9 +122,9 @@ func scale(img image.Image, rend Rendition) *image.NRGBA {
 			return imaging.Clone(img)
 		}
 		if w*rend.Height > h*rend.Width {
-			return resize(img, rend.Width, max(1, h*rend.Width/w))
+			return imaging.Resize(img, rend.Width, max(1, h*rend.Width/w), imaging.Lanczos)
 		}
-		return resize(img, max(1, w*rend.Height/h), rend.Height)
+		return imaging.Resize(img, max(1, w*rend.Height/h), rend.Height, imaging.Lanczos)
 	}
 	// The largest middle part with the box's aspect ratio, then scaled to the box.
 	cw, ch := w, w*rend.Height/rend.Width
@@ -139,7 +139,7 @@ func scale(img image.Image, rend Rendition) *image.NRGBA {
 	} else {
 		img = imaging.Crop(img, crop)
 	}
-	return resize(img, rend.Width, rend.Height)
+	return imaging.Resize(img, rend.Width, rend.Height, imaging.Lanczos)
 }
 
 // oriented applies an EXIF orientation (1–8).

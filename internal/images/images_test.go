@@ -19,6 +19,7 @@ import (
 	"golang.org/x/image/bmp"
 
 	"grouprise.org/grouprise/internal/images/imagestest"
+	"grouprise.org/grouprise/internal/memory"
 )
 
 func pngOf(w, h int) []byte {
@@ -233,4 +234,27 @@ func TestRenderModes(t *testing.T) {
 			t.Errorf("%s: %v, want %v (%v)", path, fi.Mode(), want, err)
 		}
 	}
+}
+
+// TestRendererSharesMemory: a picture waits while other work (password hashes) holds the
+// daemon's memory budget, and decodes once it is given back.
+func TestRendererSharesMemory(t *testing.T) {
+	budget := memory.NewBudget(8 * 1024)
+	rd := NewRenderer(2).ShareMemory(budget)
+	hold, err := budget.Take(context.Background(), 8*1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if release, err := rd.acquire(ctx, 1000*1000); err == nil {
+		release()
+		t.Fatal("a picture decoded while the budget was taken")
+	}
+	hold()
+	release, err := rd.acquire(context.Background(), 1000*1000)
+	if err != nil {
+		t.Fatalf("after the budget was given back: %v", err)
+	}
+	release()
 }

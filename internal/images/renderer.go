@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/semaphore"
+
+	"grouprise.org/grouprise/internal/memory"
 )
 
 // ErrBusy means that other pictures took every decoding slot for longer than MaxWait.
@@ -19,8 +21,9 @@ const MaxWait = 30 * time.Second
 // takes up to 4 bytes a pixel, whatever its file's size, and the process has one Renderer
 // (the web server's, see web.Deps) so that the bound holds for all requests together.
 type Renderer struct {
-	slots *semaphore.Weighted
-	n     int64
+	slots  *semaphore.Weighted
+	n      int64
+	memory *memory.Budget // nil: the slots alone bound it
 }
 
 // NewRenderer decodes at most slots pictures at once; a large picture (over a quarter of
@@ -29,6 +32,18 @@ func NewRenderer(slots int) *Renderer {
 	slots = max(slots, 1)
 	return &Renderer{slots: semaphore.NewWeighted(int64(slots)), n: int64(slots)}
 }
+
+// ShareMemory makes decoding also take the memory a picture needs from budget, which the
+// daemon shares with its other large work (password hashing), so that their peaks never add
+// up.
+func (rd *Renderer) ShareMemory(budget *memory.Budget) *Renderer {
+	rd.memory = budget
+	return rd
+}
+
+// bytesPerPixel is what decoding and scaling a picture costs per pixel of the picture: its
+// bitmap (up to 4 bytes), and what scaling and the result add.
+const bytesPerPixel = 6
 
 // acquire waits for the slots a picture of pixels needs, as long as ctx lets it and at
 // most MaxWait; release gives them back.
@@ -39,13 +54,24 @@ func (rd *Renderer) acquire(ctx context.Context, pixels int) (release func(), er
 	}
 	wait, cancel := context.WithTimeout(ctx, MaxWait)
 	defer cancel()
-	if err := rd.slots.Acquire(wait, weight); err != nil {
+	busy := func() error {
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return ctx.Err()
 		}
-		return nil, ErrBusy
+		return ErrBusy
+	}
+	if err := rd.slots.Acquire(wait, weight); err != nil {
+		return nil, busy()
+	}
+	giveBack := func() {}
+	if rd.memory != nil {
+		if giveBack, err = rd.memory.Take(wait, int64(pixels)*bytesPerPixel/1024); err != nil {
+			rd.slots.Release(weight)
+			return nil, busy()
+		}
 	}
 	return func() {
+		defer giveBack()
 		if big {
 			// Its bitmaps are garbage now: collected and given back to the system before
 			// the next picture decodes, the two never add up in the process's memory.

@@ -22,6 +22,7 @@ import (
 	"grouprise.org/grouprise/internal/i18n"
 	"grouprise.org/grouprise/internal/images"
 	"grouprise.org/grouprise/internal/markdown"
+	"grouprise.org/grouprise/internal/memory"
 	"grouprise.org/grouprise/internal/metrics"
 	"grouprise.org/grouprise/internal/notify"
 	"grouprise.org/grouprise/internal/oidcprovider"
@@ -53,6 +54,10 @@ type Deps struct {
 	// testRoutes adds routes in this package's tests (a handler that panics).
 	testRoutes func(*http.ServeMux)
 }
+
+// workMemory (KiB) is what password hashing and picture decoding may use together at once:
+// two argon2id hashes and a picture of 16 megapixels.
+const workMemory = 96 * 1024
 
 // Server serves the site.
 type Server struct {
@@ -102,8 +107,12 @@ func New(d Deps) (*Server, error) {
 	if s.wake == nil {
 		s.wake = func() {}
 	}
+	// Password hashes and decoded pictures take their memory from one budget, so that a
+	// flood of logins and uploads together stays as small as either alone.
+	work := memory.NewBudget(workMemory)
+	s.accounts.ShareMemory(work)
 	if s.images = d.Images; s.images == nil {
-		s.images = images.NewRenderer(2)
+		s.images = images.NewRenderer(2).ShareMemory(work)
 	}
 	var err error
 	if s.assets, err = static.Assets(); err != nil {
