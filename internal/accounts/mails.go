@@ -37,7 +37,7 @@ func (a *Accounts) RequestConfirmation(ctx context.Context, q *store.Queries, g 
 	}
 	return a.letters.Queue(ctx, q, notify.Letter{Template: "confirm_email.txt", Subject: "mail.confirm.subject",
 		To: mail.Address{Name: g.Name(), Address: addr.Email}, Language: g.Language,
-		Data: map[string]any{"Email": addr.Email, "URL": baseURL + "/stadt/confirm/" + key + "/"}})
+		Data: map[string]any{"Email": addr.Email, "Username": g.Username, "URL": baseURL + "/stadt/confirm/" + key + "/"}})
 }
 
 // linkKey is the secret of a mailed link: 40 characters of base32 (200 bits).
@@ -45,24 +45,34 @@ func linkKey() string {
 	return strings.ToLower(rand.Text() + rand.Text())[:40]
 }
 
-// ConfirmEmail marks the address of a confirmation link as verified and returns its owner.
-func (a *Accounts) ConfirmEmail(ctx context.Context, key string) (*store.Gestalt, error) {
-	var g *store.Gestalt
+// ErrOtherAccount: a confirmation link followed by someone other than the account that
+// added the address (who might be its owner, tricked into confirming it for a stranger).
+var ErrOtherAccount = errors.New("the link confirms an address for another account")
+
+// ConfirmAddress marks the address of a confirmation link as verified, when the person who
+// follows it is the account that added it (by, who must be logged in), and returns the address.
+func (a *Accounts) ConfirmAddress(ctx context.Context, key string, by int64) (*store.EmailAddress, error) {
+	var addr *store.EmailAddress
 	err := a.db.Tx(ctx, func(q *store.Queries) error {
-		addr, err := q.ConfirmEmail(ctx, key, a.now().Add(-ConfirmationValid))
-		if err != nil {
+		var err error
+		if addr, err = q.ConfirmEmail(ctx, key, a.now().Add(-ConfirmationValid)); err != nil {
 			return err
 		}
-		g, err = q.GestaltByID(ctx, addr.GestaltID)
-		return err
+		if addr.GestaltID != by {
+			return ErrOtherAccount // and the confirmation is rolled back
+		}
+		return nil
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrLinkInvalid
 	}
+	if errors.Is(err, ErrOtherAccount) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("accounts: confirm: %w", err)
 	}
-	return g, nil
+	return addr, nil
 }
 
 // RequestPasswordReset mails a link to set a new password to the owner of an address. For an
@@ -115,6 +125,15 @@ func (a *Accounts) ResetPassword(ctx context.Context, secret, password string) (
 		if err != nil {
 			return err
 		}
+		if before, err := q.GestaltByID(ctx, t.GestaltID); err != nil {
+			return err
+		} else if !PasswordUsable(before.Password) {
+			// A shadow account is found only by its main address, so the link went there:
+			// it is proven now, and stays the account's identity with the new password.
+			if err := verifyPrimary(ctx, q, t.GestaltID); err != nil {
+				return err
+			}
+		}
 		if err := q.ReplacePassword(ctx, t.GestaltID, hash); err != nil {
 			return err
 		}
@@ -131,4 +150,18 @@ func (a *Accounts) ResetPassword(ctx context.Context, secret, password string) (
 		return nil, fmt.Errorf("accounts: reset password: %w", err)
 	}
 	return g, nil
+}
+
+// verifyPrimary marks a person's main address as confirmed.
+func verifyPrimary(ctx context.Context, q *store.Queries, id int64) error {
+	addrs, err := q.EmailAddresses(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, addr := range addrs {
+		if addr.Primary && !addr.Verified {
+			return q.VerifyEmailAddress(ctx, addr.ID)
+		}
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,13 +76,23 @@ func TestEmailConfirmation(t *testing.T) {
 		if m == nil {
 			t.Fatalf("no link in %q", mails[0].Message.Text)
 		}
-		if got, err := a.ConfirmEmail(ctx, m[1]); err != nil || got.ID != g.ID {
+		if !strings.Contains(mails[0].Message.Text, "„alice“") {
+			t.Errorf("the mail does not name the account: %q", mails[0].Message.Text)
+		}
+		// Someone else following the link (logged in as another account) confirms nothing.
+		if _, err := a.ConfirmAddress(ctx, m[1], g.ID+1000); !errors.Is(err, ErrOtherAccount) {
+			t.Fatalf("confirm by another account: %v, want ErrOtherAccount", err)
+		}
+		if addrs, _ := db.EmailAddresses(ctx, g.ID); addrs[0].Verified {
+			t.Fatal("another account's click verified the address")
+		}
+		if got, err := a.ConfirmAddress(ctx, m[1], g.ID); err != nil || got.GestaltID != g.ID {
 			t.Fatalf("confirm: %v, %v", got, err)
 		}
 		if addrs, _ := db.EmailAddresses(ctx, g.ID); !addrs[0].Verified {
 			t.Error("the address is not verified")
 		}
-		if _, err := a.ConfirmEmail(ctx, m[1]); !errors.Is(err, ErrLinkInvalid) {
+		if _, err := a.ConfirmAddress(ctx, m[1], g.ID); !errors.Is(err, ErrLinkInvalid) {
 			t.Errorf("second use: got %v, want ErrLinkInvalid", err)
 		}
 		// An old link has expired.
@@ -90,7 +101,7 @@ func TestEmailConfirmation(t *testing.T) {
 		})
 		key := regexp.MustCompile(`/confirm/([a-z0-9]+)/`).FindStringSubmatch(queuedMails(t, db)[0].Message.Text)[1]
 		a.now = func() time.Time { return time.Now().Add(ConfirmationValid + time.Minute) }
-		if _, err := a.ConfirmEmail(ctx, key); !errors.Is(err, ErrLinkInvalid) {
+		if _, err := a.ConfirmAddress(ctx, key, g.ID); !errors.Is(err, ErrLinkInvalid) {
 			t.Errorf("expired link: got %v, want ErrLinkInvalid", err)
 		}
 	})
@@ -142,6 +153,32 @@ func TestPasswordReset(t *testing.T) {
 		a.now = func() time.Time { return time.Now().Add(ResetValid + time.Minute) }
 		if _, err := a.ResetPassword(ctx, secret, "late-password"); !errors.Is(err, ErrLinkInvalid) {
 			t.Errorf("expired link: got %v, want ErrLinkInvalid", err)
+		}
+	})
+}
+
+// TestResetOfShadowAccountConfirmsItsAddress: a shadow account's reset link went to its main
+// address, which is proven then; with a password it stays the account's identity.
+func TestResetOfShadowAccountConfirmsItsAddress(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		a := withLetters(t, db)
+		var shadow *store.Gestalt
+		db.Tx(ctx, func(q *store.Queries) error {
+			var err error
+			shadow, _, err = a.ShadowAccount(ctx, q, "frieda@example.net")
+			return err
+		})
+		if err := a.RequestPasswordReset(ctx, "frieda@example.net", "https://grouprise.test"); err != nil {
+			t.Fatal(err)
+		}
+		secret := regexp.MustCompile(`/reset/key/([a-z0-9]+)/`).FindStringSubmatch(queuedMails(t, db)[0].Message.Text)[1]
+		if _, err := a.ResetPassword(ctx, secret, "friedas-password"); err != nil {
+			t.Fatal(err)
+		}
+		g, err := a.Authenticate(ctx, "frieda@example.net", "friedas-password")
+		if err != nil || g.ID != shadow.ID {
+			t.Fatalf("login by the address after the reset: %+v, %v", g, err)
 		}
 	})
 }

@@ -14,27 +14,20 @@ import (
 )
 
 // Signup asks the owner of an address to prove it: nothing becomes anybody's before the
-// mailed link is followed (ConfirmSignup). The answer is the same whether the address is
-// new, belongs to a shadow account or to an account with a password: in the last case its
-// owner is told by mail that someone tried to sign up, with links to log in and to reset the
-// password, and the visitor learns nothing.
-func (a *Accounts) Signup(ctx context.Context, email, password, language, baseURL string) error {
+// mailed link is followed, and the password is chosen only there (ConfirmSignup), so that
+// whoever filled in the form cannot hand the address's owner an account whose password they
+// know. The answer is the same whether the address is new, belongs to a shadow account or to
+// an account with a password: in the last case its owner is told by mail that someone tried
+// to sign up, with links to log in and to reset the password, and the visitor learns nothing.
+func (a *Accounts) Signup(ctx context.Context, email, language, baseURL string) error {
 	email = strings.TrimSpace(email)
 	if !ValidEmail(email) {
 		return ErrEmailInvalid
 	}
-	if len([]rune(password)) < MinPasswordLength {
-		return ErrPasswordShort
-	}
 	if a.letters == nil {
 		return errNoLetters
 	}
-	// Hashed in any case, so that both answers take the same time.
-	hash, err := a.hashPassword(ctx, password)
-	if err != nil {
-		return err
-	}
-	err = a.db.Tx(ctx, func(q *store.Queries) error {
+	err := a.db.Tx(ctx, func(q *store.Queries) error {
 		// Mail goes to the address as stored where it is known (a typed spelling may match
 		// it only by case folding).
 		to := email
@@ -53,7 +46,7 @@ func (a *Accounts) Signup(ctx context.Context, email, password, language, baseUR
 				Data: map[string]any{"Username": g.Username, "LoginURL": baseURL + "/stadt/login/",
 					"ResetURL": baseURL + "/stadt/password/reset/"}})
 		}
-		p := &store.PendingSignup{Email: to, Password: hash, Language: language, Key: linkKey(), Created: a.now()}
+		p := &store.PendingSignup{Email: to, Language: language, Key: linkKey(), Created: a.now()}
 		if err := q.CreatePendingSignup(ctx, p); err != nil {
 			return err
 		}
@@ -68,11 +61,31 @@ func (a *Accounts) Signup(ctx context.Context, email, password, language, baseUR
 	return nil
 }
 
-// ConfirmSignup completes a signup whose link was followed, which proves the address: a new
-// account is made, or the account that the address identifies without a password (a shadow
-// account, or one imported with an unconfirmed main address) becomes the signer's, with the
-// password chosen at signup and the address confirmed. claimed tells the latter.
-func (a *Accounts) ConfirmSignup(ctx context.Context, key string) (g *store.Gestalt, claimed bool, err error) {
+// PendingSignup returns the signup of a link that still works (ErrLinkInvalid otherwise), for
+// the page that asks for the password.
+func (a *Accounts) PendingSignup(ctx context.Context, key string) (*store.PendingSignup, error) {
+	p, err := a.db.PendingSignupByKey(ctx, key, a.now().Add(-ConfirmationValid))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrLinkInvalid
+	}
+	return p, err
+}
+
+// ConfirmSignup completes a signup whose link was followed, which proves the address, with
+// the password chosen now: a new account is made, or the account that the address
+// identifies without a password (a shadow account, or one imported with an unconfirmed main
+// address) becomes the signer's, with the address confirmed. claimed tells the latter.
+func (a *Accounts) ConfirmSignup(ctx context.Context, key, password string) (g *store.Gestalt, claimed bool, err error) {
+	if len([]rune(password)) < MinPasswordLength {
+		return nil, false, ErrPasswordShort
+	}
+	if _, err := a.PendingSignup(ctx, key); err != nil {
+		return nil, false, err
+	}
+	hash, err := a.hashPassword(ctx, password)
+	if err != nil {
+		return nil, false, err
+	}
 	err = a.db.Tx(ctx, func(q *store.Queries) error {
 		p, err := q.PendingSignupByKey(ctx, key, a.now().Add(-ConfirmationValid))
 		if errors.Is(err, store.ErrNotFound) {
@@ -109,7 +122,8 @@ func (a *Accounts) ConfirmSignup(ctx context.Context, key string) (g *store.Gest
 			}
 		}
 		if claimed {
-			if err := q.SetPassword(ctx, g.ID, p.Password); err != nil {
+			// Whatever was logged in or connected with the account before ends now.
+			if err := q.ReplacePassword(ctx, g.ID, hash); err != nil {
 				return err
 			}
 			if !holder.Verified {
@@ -117,10 +131,10 @@ func (a *Accounts) ConfirmSignup(ctx context.Context, key string) (g *store.Gest
 					return err
 				}
 			}
-			g.Password = p.Password
+			g.Password = hash
 			return nil
 		}
-		g, err = a.newAccount(ctx, q, p)
+		g, err = a.newAccount(ctx, q, p, hash)
 		return err
 	})
 	if errors.Is(err, ErrLinkInvalid) || errors.Is(err, ErrEmailRegistered) {
@@ -133,7 +147,7 @@ func (a *Accounts) ConfirmSignup(ctx context.Context, key string) (g *store.Gest
 }
 
 // newAccount makes the account of a confirmed signup, with a username made from the address.
-func (a *Accounts) newAccount(ctx context.Context, q *store.Queries, p *store.PendingSignup) (*store.Gestalt, error) {
+func (a *Accounts) newAccount(ctx context.Context, q *store.Queries, p *store.PendingSignup, hash string) (*store.Gestalt, error) {
 	local, _, _ := strings.Cut(p.Email, "@")
 	username, err := slugs.Unique(ctx, slugs.Make(local), func(ctx context.Context, s string) (bool, error) {
 		if a.reserved(s) {
@@ -144,7 +158,7 @@ func (a *Accounts) newAccount(ctx context.Context, q *store.Queries, p *store.Pe
 	if err != nil {
 		return nil, err
 	}
-	g := &store.Gestalt{Username: username, Password: p.Password, IsActive: true, Language: p.Language,
+	g := &store.Gestalt{Username: username, Password: hash, IsActive: true, Language: p.Language,
 		DateJoined: a.now(), AvatarColor: avatars.RandomColor()}
 	if _, err := q.CreateGestalt(ctx, g); err != nil {
 		return nil, err

@@ -158,19 +158,20 @@ func signup(s *site, email string) step {
 	return chromedp.Steps(
 		chromedp.Navigate(s.url+"/stadt/signup/"),
 		chromedp.SendKeys(css(`#f-email`), email),
-		chromedp.SendKeys(css(`#f-password`), "browser-password"),
-		chromedp.SendKeys(css(`#f-password2`), "browser-password"),
 		solveCaptcha(),
 		chromedp.Click(css(`form[action="/stadt/signup/"] button[type=submit]`)),
 		chromedp.WaitVisible(css(`.messages`)),
 	)
 }
 
-// finishSignup follows the link of the n-th mail, which completes a signup and logs in.
+// finishSignup follows the link of the n-th mail and chooses the password there, which
+// completes a signup and logs in.
 func finishSignup(t *testing.T, s *site, n int) step {
 	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		_, err := chromedp.Steps(
 			chromedp.Navigate(s.mailLink(t, n, "/stadt/signup/confirm/")),
+			chromedp.SendKeys(css(`#f-password`), "browser-password"),
+			chromedp.SendKeys(css(`#f-password2`), "browser-password"),
 			chromedp.Click(css(`main form button[type=submit]`)),
 			chromedp.WaitVisible(css(`details.menu`)),
 		)(ctx, tg)

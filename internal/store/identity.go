@@ -46,17 +46,28 @@ func (q *Queries) ReplacePassword(ctx context.Context, id int64, hash string) er
 	return nil
 }
 
+// EmailConfirmation returns the address that a confirmation key would confirm.
+func (q *Queries) EmailConfirmation(ctx context.Context, key string) (*EmailAddress, error) {
+	var a EmailAddress
+	err := q.queryRow(ctx, `SELECT e.id, e.gestalt_id, e.email, e.verified, e.is_primary FROM email_confirmations c
+		JOIN email_addresses e ON e.id = c.email_address_id WHERE c.key = ?`, key).
+		Scan(&a.ID, &a.GestaltID, &a.Email, &a.Verified, &a.Primary)
+	if err != nil {
+		return nil, fmt.Errorf("store: e-mail confirmation: %w", classify(err))
+	}
+	return &a, nil
+}
+
 // VerifyEmailAddress marks an address as confirmed by its owner.
 func (q *Queries) VerifyEmailAddress(ctx context.Context, id int64) error {
 	return q.updateOne(ctx, "verify e-mail address", `UPDATE email_addresses SET verified = TRUE WHERE id = ?`, id)
 }
 
-// PendingSignup is a signup waiting for its mailed link: the account is made (or a shadow
-// account claimed) only when the address's owner follows it.
+// PendingSignup is a signup waiting for its mailed link: the password is chosen and the
+// account made (or a shadow account claimed) only when the address's owner follows it.
 type PendingSignup struct {
 	ID       int64
 	Email    string
-	Password string // the hash of the chosen password
 	Language string
 	Key      string
 	Created  time.Time
@@ -64,8 +75,8 @@ type PendingSignup struct {
 
 // CreatePendingSignup stores a signup until its link is followed.
 func (q *Queries) CreatePendingSignup(ctx context.Context, p *PendingSignup) error {
-	id, err := q.insert(ctx, `INSERT INTO pending_signups (email, email_key, password, language, key, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, p.Email, Fold(p.Email), p.Password, p.Language, p.Key, p.Created)
+	id, err := q.insert(ctx, `INSERT INTO pending_signups (email, email_key, language, key, created_at)
+		VALUES (?, ?, ?, ?, ?)`, p.Email, Fold(p.Email), p.Language, p.Key, p.Created)
 	if err != nil {
 		return fmt.Errorf("store: pending signup: %w", err)
 	}
@@ -76,8 +87,8 @@ func (q *Queries) CreatePendingSignup(ctx context.Context, p *PendingSignup) err
 // PendingSignupByKey returns the signup of a link made after notBefore.
 func (q *Queries) PendingSignupByKey(ctx context.Context, key string, notBefore time.Time) (*PendingSignup, error) {
 	var p PendingSignup
-	err := q.queryRow(ctx, `SELECT id, email, password, language, key, created_at FROM pending_signups
-		WHERE key = ? AND created_at >= ?`, key, notBefore).Scan(&p.ID, &p.Email, &p.Password, &p.Language, &p.Key, &p.Created)
+	err := q.queryRow(ctx, `SELECT id, email, language, key, created_at FROM pending_signups
+		WHERE key = ? AND created_at >= ?`, key, notBefore).Scan(&p.ID, &p.Email, &p.Language, &p.Key, &p.Created)
 	if err != nil {
 		return nil, fmt.Errorf("store: pending signup: %w", classify(err))
 	}

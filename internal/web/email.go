@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"grouprise.org/grouprise/internal/accounts"
 	"grouprise.org/grouprise/internal/store"
 )
 
@@ -79,16 +80,40 @@ func (s *Server) emailAction(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) confirmForm(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "confirm", s.t(r, "confirm.title"), r.PathValue("key"))
+	if !s.requireLogin(w, r) {
+		return
+	}
+	addr, err := s.db.EmailConfirmation(r.Context(), r.PathValue("key"))
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !viewer(r).Is(addr.GestaltID)) {
+		// Unknown, spent or someone else's: the page does not tell which address it was.
+		s.flash(r, msgError, s.t(r, "error.link_invalid"))
+		redirect(w, r, "/stadt/email/")
+		return
+	} else if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "confirm", s.t(r, "confirm.title"), confirmData{Key: r.PathValue("key"), Email: addr.Email})
 }
 
-// confirm marks an address as confirmed; only by POST, so that link scanners of mail
-// providers do not confirm on their own.
+type confirmData struct{ Key, Email string }
+
+// confirm marks an address as confirmed for the account that added it, which must be the
+// one logged in: whoever owns the address cannot be tricked into confirming it for a
+// stranger's account. Only by POST, so that link scanners of mail providers do not.
 func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
-	g, err := s.accounts.ConfirmEmail(r.Context(), r.PathValue("key"))
+	if !s.requireLogin(w, r) {
+		return
+	}
+	_, err := s.accounts.ConfirmAddress(r.Context(), r.PathValue("key"), viewer(r).ID())
+	if errors.Is(err, accounts.ErrOtherAccount) {
+		s.flash(r, msgError, s.t(r, "error.link_other_account"))
+		redirect(w, r, "/stadt/email/")
+		return
+	}
 	if msg, ok := s.userError(r, err); ok {
 		s.flash(r, msgError, msg)
-		redirect(w, r, "/")
+		redirect(w, r, "/stadt/email/")
 		return
 	}
 	if err != nil {
@@ -96,9 +121,5 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, msgSuccess, s.t(r, "confirm.done"))
-	if viewer(r).Is(g.ID) {
-		redirect(w, r, "/stadt/email/")
-		return
-	}
-	redirect(w, r, "/")
+	redirect(w, r, "/stadt/email/")
 }

@@ -17,11 +17,17 @@ import (
 // accounts before (issue "Trust"), each tried as the attacker would.
 
 // signupAs fills the signup form as a visitor and returns the answer.
-func signupAs(t *testing.T, b *browser, email, password string) *response {
+func signupAs(t *testing.T, b *browser, email string) *response {
 	t.Helper()
 	form := b.get("/stadt/signup/")
-	return b.post("/stadt/signup/", merge(url.Values{"email": {email}, "password": {password}, "password2": {password}},
-		captchaAnswer(form)))
+	return b.post("/stadt/signup/", merge(url.Values{"email": {email}}, captchaAnswer(form)))
+}
+
+// finishSignup follows a signup link and chooses the password there.
+func finishSignup(t *testing.T, b *browser, link, password string) *response {
+	t.Helper()
+	b.get(link).expect(t, http.StatusOK, `name="password2"`)
+	return b.post(link, url.Values{"password": {password}, "password2": {password}})
 }
 
 // loggedInAs tells who the browser is logged in as ("" for nobody), from the settings page.
@@ -60,36 +66,35 @@ func TestSignupDoesNotClaimAShadowAccountWithoutTheMailedLink(t *testing.T) {
 		s.mails()
 
 		attacker := s.browser()
-		signupAs(t, attacker, "frieda@example.net", "attackers-password").expect(t, http.StatusSeeOther)
+		signupAs(t, attacker, "frieda@example.net").expect(t, http.StatusSeeOther)
 		if who := loggedInAs(t, attacker); who != "" {
 			t.Fatalf("the signup logged the visitor in as %q, the shadow member of a closed group", who)
 		}
 		if g, _ := db.GestaltByID(ctx, shadow.ID); !strings.HasPrefix(g.Password, "!") {
-			t.Error("the signup gave the shadow account the visitor's password")
+			t.Error("the signup gave the shadow account a password")
 		}
-		attacker.post("/stadt/login/", url.Values{"login": {"frieda@example.net"}, "password": {"attackers-password"}}).
-			expect(t, http.StatusUnprocessableEntity)
-
-		// The owner of the address follows the link and gets her account, with the password
-		// of the signup she made.
-		owner := s.browser()
-		signupAs(t, owner, "frieda@example.net", "friedas-password").expect(t, http.StatusSeeOther)
+		// The link goes to the address only, and only there is a password chosen: whoever
+		// follows it — the address's owner — chooses it, not whoever filled in the form.
 		mails := mailTo(s.mails(), "frieda@example.net")
-		if len(mails) != 2 {
-			t.Fatalf("%d mails to the address, want one link per signup", len(mails))
+		if len(mails) != 1 {
+			t.Fatalf("%d mails to the address, want the link", len(mails))
 		}
-		confirm := link(t, mails[1], "http://grouprise.test/stadt/signup/confirm/")
-		owner.get(confirm).expect(t, http.StatusOK)
-		owner.post(confirm, nil).expect(t, http.StatusSeeOther)
+		owner := s.browser()
+		finishSignup(t, owner, link(t, mails[0], "http://grouprise.test/stadt/signup/confirm/"), "friedas-password").
+			expect(t, http.StatusSeeOther)
 		if who := loggedInAs(t, owner); who != shadow.Username {
 			t.Fatalf("after the link: logged in as %q, want the shadow account %q", who, shadow.Username)
 		}
 		s.loggedIn("frieda@example.net", "friedas-password")
-		// The other signup's link is spent with it.
-		attacker.post(link(t, mails[0], "http://grouprise.test/stadt/signup/confirm/"), nil).expect(t, http.StatusSeeOther)
-		if who := loggedInAs(t, attacker); who != "" {
-			t.Errorf("the first signup's link still logged in as %q", who)
+		// The link is spent with it.
+		again := s.browser()
+		again.post(link(t, mails[0], "http://grouprise.test/stadt/signup/confirm/"),
+			url.Values{"password": {"attackers-password"}, "password2": {"attackers-password"}}).expect(t, http.StatusSeeOther)
+		if who := loggedInAs(t, again); who != "" {
+			t.Errorf("the spent link logged in as %q", who)
 		}
+		s.browser().post("/stadt/login/", url.Values{"login": {"frieda@example.net"}, "password": {"attackers-password"}}).
+			expect(t, http.StatusUnprocessableEntity)
 	})
 }
 
@@ -97,8 +102,8 @@ func TestSignupAnswersTheSameForKnownAddresses(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		s := newSite(t, db, "")
 		s.person("alice", "alices-password")
-		known := signupAs(t, s.browser(), "alice@example.org", "some-password")
-		unknown := signupAs(t, s.browser(), "nobody@example.org", "some-password")
+		known := signupAs(t, s.browser(), "alice@example.org")
+		unknown := signupAs(t, s.browser(), "nobody@example.org")
 		if known.StatusCode != unknown.StatusCode || known.Header.Get("Location") != unknown.Header.Get("Location") {
 			t.Errorf("known address: %d %s, unknown: %d %s", known.StatusCode, known.Header.Get("Location"),
 				unknown.StatusCode, unknown.Header.Get("Location"))
@@ -247,6 +252,28 @@ func TestAnonymousMessageShowsAsGuestUntilConfirmed(t *testing.T) {
 		page = s.loggedIn("alice", "alices-password").get("/stadt/conversations/" + assoc + "/")
 		if got := page.text(".items .meta strong"); got != "Bea" {
 			t.Errorf("after the owner confirmed: shown as %q, want Bea", got)
+		}
+	})
+}
+
+// TestThirdPartyMailsAreLimited: a visitor cannot make the site mail an address again and
+// again (password resets, signup links); past the limit the answer stays the same and
+// nothing is sent.
+func TestThirdPartyMailsAreLimited(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db, "")
+		s.person("kim", "kims-password")
+		for i := 0; i < mailPerAddress+3; i++ {
+			s.browser().post("/stadt/password/reset/", url.Values{"email": {"kim@example.org"}}).expect(t, http.StatusSeeOther)
+		}
+		if n := len(s.mails()); n != mailPerAddress {
+			t.Errorf("%d reset mails to one address within the hour, want %d", n, mailPerAddress)
+		}
+		for i := 0; i < mailPerAddress+2; i++ {
+			signupAs(t, s.browser(), "neu@example.org").expect(t, http.StatusSeeOther)
+		}
+		if n := len(s.mails()); n != mailPerAddress {
+			t.Errorf("%d signup mails to one address within the hour, want %d", n, mailPerAddress)
 		}
 	})
 }

@@ -33,7 +33,11 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnprocessableEntity, "password_reset", s.t(r, "reset.title"), passwordData{Form: f})
 		return
 	}
-	if err := s.accounts.RequestPasswordReset(r.Context(), f.Get("email"), s.cfg.BaseURL()); err != nil {
+	send, err := s.mailAllowed(r, f.Get("email"))
+	if err == nil && send {
+		err = s.accounts.RequestPasswordReset(r.Context(), f.Get("email"), s.cfg.BaseURL())
+	}
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}

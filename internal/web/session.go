@@ -101,15 +101,12 @@ func (s *Server) passwordStamp(hash string) string {
 }
 
 // sessionValid tells whether the session was opened with the person's current password. A
-// session from before stamps existed gets one now.
+// session from before stamps existed is not: it might have survived a password change, so its
+// owner logs in once more.
 func (s *Server) sessionValid(r *http.Request, g *store.Gestalt) bool {
 	want := s.passwordStamp(g.Password)
 	got := s.sessions.GetString(r.Context(), sessionStamp)
-	if got == "" {
-		s.sessions.Put(r.Context(), sessionStamp, want)
-		return true
-	}
-	return hmac.Equal([]byte(got), []byte(want))
+	return got != "" && hmac.Equal([]byte(got), []byte(want))
 }
 
 // keepSession keeps the current session after its owner changed the password, which ends

@@ -3,8 +3,11 @@ package web
 import (
 	"errors"
 	"net/http"
+	"strings"
+	"time"
 
 	"grouprise.org/grouprise/internal/accounts"
+	"grouprise.org/grouprise/internal/store"
 )
 
 type signupData struct {
@@ -21,8 +24,8 @@ func (s *Server) signupForm(w http.ResponseWriter, r *http.Request) {
 }
 
 // signup mails a link that finishes the signup; nobody is logged in before the address is
-// proven, and the answer is the same whether the address is known or not (its owner gets a
-// mail instead).
+// proven, the password is chosen only behind the link, and the answer is the same whether the
+// address is known or not (its owner gets a mail instead).
 func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 	if viewer(r).LoggedIn() {
 		redirect(w, r, "/")
@@ -32,22 +35,16 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 	if f.Get("email") == "" {
 		f.Fail("email", s.t(r, "form.required"))
 	}
-	if f.Raw("password") == "" {
-		f.Fail("password", s.t(r, "form.required"))
-	} else if f.Raw("password") != f.Raw("password2") {
-		f.Fail("password2", s.t(r, "error.passwords_differ"))
-	}
 	if !s.checkCaptcha(f.Get("captcha_token"), f.Get("captcha")) {
 		f.Fail("captcha", s.t(r, "error.captcha"))
 	}
 	if f.Valid() {
-		err := s.accounts.Signup(r.Context(), f.Get("email"), f.Raw("password"), lang(r), s.cfg.BaseURL())
+		send, err := s.mailAllowed(r, f.Get("email"))
+		if err == nil && send {
+			err = s.accounts.Signup(r.Context(), f.Get("email"), lang(r), s.cfg.BaseURL())
+		}
 		if msg, ok := s.userError(r, err); ok {
-			field := "email"
-			if errors.Is(err, accounts.ErrPasswordShort) {
-				field = "password"
-			}
-			f.Fail(field, msg)
+			f.Fail("email", msg)
 		} else if err != nil {
 			s.fail(w, r, err)
 			return
@@ -61,31 +58,94 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusUnprocessableEntity, "signup", s.t(r, "signup.title"), signupData{Form: f, Captcha: s.newCaptcha()})
 }
 
-func (s *Server) signupConfirmForm(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "signup_confirm", s.t(r, "signup_confirm.title"), r.PathValue("key"))
+type signupConfirmData struct {
+	Form  *form
+	Key   string
+	Email string
 }
 
-// signupConfirm finishes a signup by its mailed link (only by POST, so that link scanners
-// of mail providers do not) and logs the new owner in.
-func (s *Server) signupConfirm(w http.ResponseWriter, r *http.Request) {
-	g, claimed, err := s.accounts.ConfirmSignup(r.Context(), r.PathValue("key"))
+// signupConfirmForm asks the owner of the address, who followed the mailed link, for the
+// password of the new account.
+func (s *Server) signupConfirmForm(w http.ResponseWriter, r *http.Request) {
+	p, err := s.accounts.PendingSignup(r.Context(), r.PathValue("key"))
 	if msg, ok := s.userError(r, err); ok {
 		s.flash(r, msgError, msg)
-		redirect(w, r, "/stadt/login/")
+		redirect(w, r, "/stadt/signup/")
 		return
-	}
-	if err != nil {
+	} else if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.logIn(r, g, false); err != nil {
+	s.render(w, r, http.StatusOK, "signup_confirm", s.t(r, "signup_confirm.title"),
+		signupConfirmData{Form: newForm(nil), Key: p.Key, Email: p.Email})
+}
+
+// signupConfirm finishes a signup by its mailed link with the password chosen here (by POST
+// only, so that link scanners of mail providers do not) and logs the new owner in.
+func (s *Server) signupConfirm(w http.ResponseWriter, r *http.Request) {
+	key := r.PathValue("key")
+	p, err := s.accounts.PendingSignup(r.Context(), key)
+	if msg, ok := s.userError(r, err); ok {
+		s.flash(r, msgError, msg)
+		redirect(w, r, "/stadt/signup/")
+		return
+	} else if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if claimed {
-		s.flash(r, msgSuccess, s.t(r, "signup.claimed"))
-	} else {
-		s.flash(r, msgSuccess, s.t(r, "signup.done", "Username", g.Username))
+	f := newForm(r)
+	if s.checkNewPassword(r, f) {
+		g, claimed, err := s.accounts.ConfirmSignup(r.Context(), key, f.Raw("password"))
+		if errors.Is(err, accounts.ErrLinkInvalid) || errors.Is(err, accounts.ErrEmailRegistered) {
+			msg, _ := s.userError(r, err)
+			s.flash(r, msgError, msg)
+			redirect(w, r, "/stadt/login/")
+			return
+		}
+		if msg, ok := s.userError(r, err); ok {
+			f.Fail("password", msg)
+		} else if err != nil {
+			s.fail(w, r, err)
+			return
+		} else {
+			if err := s.logIn(r, g, false); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			if claimed {
+				s.flash(r, msgSuccess, s.t(r, "signup.claimed"))
+			} else {
+				s.flash(r, msgSuccess, s.t(r, "signup.done", "Username", g.Username))
+			}
+			redirect(w, r, "/stadt/settings/")
+			return
+		}
 	}
-	redirect(w, r, "/stadt/settings/")
+	s.render(w, r, http.StatusUnprocessableEntity, "signup_confirm", s.t(r, "signup_confirm.title"),
+		signupConfirmData{Form: f, Key: p.Key, Email: p.Email})
+}
+
+// Mails that a visitor can make the site send to an address (signup links, password resets)
+// are limited per address and per client, so that the site mails nobody again and again.
+const (
+	mailWindow     = time.Hour
+	mailPerAddress = 5
+	mailPerClient  = 20
+)
+
+// mailAllowed counts a mail to address that the request would cause and tells whether it
+// may go; past a limit the visitor sees the same answer, and nothing is sent.
+func (s *Server) mailAllowed(r *http.Request, address string) (bool, error) {
+	ok := true
+	for _, k := range []struct {
+		key   string
+		limit int
+	}{{"mail:to:" + store.Fold(strings.TrimSpace(address)), mailPerAddress}, {"mail:from:" + addressKey(clientIP(r)), mailPerClient}} {
+		n, err := s.db.CountAttempt(r.Context(), k.key, s.now(), mailWindow)
+		if err != nil {
+			return false, err
+		}
+		ok = ok && n <= k.limit
+	}
+	return ok, nil
 }

@@ -1,13 +1,13 @@
 -- Identity is proven by mail: a signup waits here until the mailed link is followed (only
--- then is an account made or a shadow account claimed), and a message sent anonymously in the
--- name of an address shows as from a guest until that address's owner confirms it.
+-- then is the password chosen and the account made, or a shadow account claimed), and a
+-- message sent anonymously in the name of an address shows as from a guest until that
+-- address's owner confirms it.
 
 -- +goose Up
 CREATE TABLE pending_signups (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
     email      TEXT NOT NULL,
     email_key  TEXT NOT NULL,
-    password   TEXT NOT NULL,
     language   TEXT NOT NULL DEFAULT '',
     key        TEXT NOT NULL UNIQUE,
     created_at TIMESTAMP NOT NULL
