@@ -75,6 +75,9 @@ func TestImportFixture(t *testing.T) {
 			if err != nil || string(got) != string(want) {
 				t.Errorf("media file %s was not copied whole: %v", name, err)
 			}
+			if fi, err := os.Stat(filepath.Join(media, name)); err != nil || fi.Mode().Perm()&0o007 != 0 {
+				t.Errorf("media file %s: mode %v, %v; others must not read it", name, fi.Mode(), err)
+			}
 		}
 		if rep.Files != 8 {
 			t.Errorf("copied %d files, want 8", rep.Files)

@@ -2,7 +2,6 @@ package djangoimport
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
@@ -89,32 +88,18 @@ func (m *mediaCopier) undo() {
 	m.copied = 0
 }
 
-// copyFile writes src to dst through a temporary file, so that dst is whole or absent.
+// copyFile writes src to dst through a temporary file, so that dst is whole or absent, with
+// the modes of media (not for other local users).
 func copyFile(src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+	if err := files.MkdirAll(filepath.Dir(dst)); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), ".import-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := io.Copy(tmp, in); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), dst)
+	return files.WriteFrom(dst, in)
 }
 
 // sameFiles tells whether two files hold the same bytes.

@@ -53,6 +53,14 @@ func WriteAtomic(path string, data []byte) error {
 	})
 }
 
+// WriteFrom writes what r holds to path as WriteAtomic does.
+func WriteFrom(path string, r io.Reader) error {
+	return writeAtomic(path, func(w io.Writer) error {
+		_, err := io.Copy(w, r)
+		return err
+	})
+}
+
 func writeAtomic(path string, write func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".new-*")
 	if err != nil {
