@@ -250,10 +250,16 @@ func (s *Server) feedViewer(r *http.Request, groupID int64) (*store.Gestalt, err
 	if !ok {
 		return nil, nil
 	}
-	// The limits of the login form hold here too; accounts.ErrBusy reaches fail, which answers 503.
+	// The limits of the login form hold here too, but a calendar program carries no device
+	// cookie: past the account's limit it is refused like any stranger. accounts.ErrBusy
+	// reaches fail, which answers 503 with Retry-After; so does a check while another one from
+	// the same address runs, which calendar programs retry like a busy hasher.
 	g, err := s.authenticate(r, strings.ToLower(name), password)
 	if errors.Is(err, accounts.ErrBadLogin) || errors.Is(err, errTooManyAttempts) {
 		return nil, nil
+	}
+	if errors.Is(err, errCheckInFlight) {
+		return nil, fmt.Errorf("%w: %w", err, accounts.ErrBusy)
 	}
 	return g, err
 }

@@ -1,10 +1,18 @@
 package web
 
 import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/netip"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"grouprise.org/grouprise/internal/accounts"
@@ -53,11 +61,18 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if f.Raw("password") == "" {
 		f.Fail("password", s.t(r, "form.required"))
 	}
+	status := http.StatusUnprocessableEntity
 	if f.Valid() {
 		g, err := s.authenticate(r, name, f.Raw("password"))
 		switch {
 		case errors.Is(err, errTooManyAttempts):
 			f.Error = s.t(r, "login.too_many", "Minutes", int(loginWindow.Minutes()))
+		case errors.Is(err, errCheckInFlight):
+			// 429, not the hasher's 503: this visitor's own address sends logins faster than
+			// they are checked (a double click, or a script); the site is not overloaded. The
+			// form stays, with a word on why, for a person to send again.
+			w.Header().Set("Retry-After", "1")
+			status, f.Error = http.StatusTooManyRequests, s.t(r, "login.in_flight")
 		case errors.Is(err, accounts.ErrBadLogin):
 			f.Error = s.t(r, "login.wrong")
 		case errors.Is(err, accounts.ErrBusy):
@@ -71,57 +86,162 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 				s.fail(w, r, err)
 				return
 			}
+			s.rememberDevice(w, r, g.ID)
 			s.flash(r, msgSuccess, s.t(r, "login.welcome", "Name", g.Name()))
 			redirect(w, r, next)
 			return
 		}
 	}
-	s.render(w, r, http.StatusUnprocessableEntity, "login", s.t(r, "login.title"), loginData{Form: f, Next: next, Again: again})
+	s.render(w, r, status, "login", s.t(r, "login.title"), loginData{Form: f, Next: next, Again: again})
 }
 
 // errTooManyAttempts: the account or the client address had too many failed logins lately.
 var errTooManyAttempts = errors.New("web: too many failed logins")
 
+// errCheckInFlight: a password check from the same client address is running or waiting for
+// the hasher; see loginChecks.
+var errCheckInFlight = errors.New("web: another password check from this address is in flight")
+
 // authenticate checks a password, for the login form and the feeds' HTTP Basic auth alike.
-// Failed attempts count per account (all spellings of its username and addresses together,
-// as accounts.LoginKey names it) and per client address; past either limit even the right
-// password is refused (errTooManyAttempts) until loginWindow has passed. A check that had to
-// give way to others (accounts.ErrBusy) is no failed attempt.
+//
+// Attempts count per account (all spellings of its username and addresses together, as
+// accounts.LoginKey names it) and per client address, before the check, so that a burst of
+// concurrent guesses cannot all pass a limit that is only read; past either limit even the
+// right password is refused (errTooManyAttempts) until loginWindow has passed. A check that
+// had to give way to others (accounts.ErrBusy) is taken back; a success clears the account's
+// count. Past the account's limit a browser that logged in to the account before (its
+// device cookie, see knownDevice) is still let try, within the address's limit, so that a
+// stranger's guesses cannot lock the owner out; HTTP Basic auth clients carry no such cookie
+// and stay limited. Only one check per client address runs or waits at a time (else
+// errCheckInFlight), so that new login names, which count apart, cannot fill the hasher's
+// queue from one address.
 func (s *Server) authenticate(r *http.Request, login, password string) (*store.Gestalt, error) {
 	ctx := r.Context()
+	address := addressKey(clientIP(r))
+	if !s.loginChecks.start(address) {
+		return nil, errCheckInFlight
+	}
+	defer s.loginChecks.done(address)
 	account, err := s.accounts.LoginKey(ctx, login)
 	if err != nil {
 		return nil, err
 	}
-	keys := []struct {
-		key   string
-		limit int
-	}{{"login:account:" + account, loginPerAccount}, {"login:ip:" + addressKey(clientIP(r)), loginPerAddress}}
-	for _, k := range keys {
-		n, err := s.db.Attempts(ctx, k.key, s.now(), loginWindow)
-		if err != nil {
-			return nil, err
+	accountCounter, addressCounter := "login:account:"+account, "login:ip:"+address
+	count := func(ctx context.Context, n int) (onAccount, onAddress int, err error) {
+		if onAccount, err = s.db.AddAttempts(ctx, accountCounter, n, s.now(), loginWindow); err != nil {
+			return 0, 0, err
 		}
-		if n >= k.limit {
-			return nil, errTooManyAttempts
-		}
+		onAddress, err = s.db.AddAttempts(ctx, addressCounter, n, s.now(), loginWindow)
+		return onAccount, onAddress, err
+	}
+	onAccount, onAddress, err := count(ctx, 1)
+	if err != nil {
+		return nil, err
+	}
+	if onAddress > loginPerAddress || (onAccount > loginPerAccount && !s.knownDevice(r, account)) {
+		return nil, errTooManyAttempts
 	}
 	g, err := s.accounts.Authenticate(ctx, login, password)
-	if errors.Is(err, accounts.ErrBadLogin) {
-		for _, k := range keys {
-			if _, err := s.db.CountAttempt(ctx, k.key, s.now(), loginWindow); err != nil {
-				return nil, err
-			}
+	if errors.Is(err, accounts.ErrBusy) {
+		if _, _, err := count(context.WithoutCancel(ctx), -1); err != nil {
+			return nil, err
 		}
-		return nil, err
+		return nil, accounts.ErrBusy
 	}
 	if err != nil {
 		return nil, err
 	}
-	if err := s.db.ResetAttempts(ctx, keys[0].key); err != nil {
+	if err := s.db.ResetAttempts(ctx, accountCounter); err != nil {
 		return nil, err
 	}
 	return g, nil
+}
+
+// checksInFlight are the client addresses (as addressKey names them) with a password check
+// running or waiting. Each web daemon bounds its own; the zero value is ready to use.
+type checksInFlight struct {
+	mu        sync.Mutex
+	addresses map[string]bool
+}
+
+// start claims the address's check; false when another one holds it.
+func (c *checksInFlight) start(address string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.addresses[address] {
+		return false
+	}
+	if c.addresses == nil {
+		c.addresses = map[string]bool{}
+	}
+	c.addresses[address] = true
+	return true
+}
+
+func (c *checksInFlight) done(address string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.addresses, address)
+}
+
+// A browser that logged in to an account is a known device of it: it carries the cookie
+// deviceCookieName, which lists up to maxKnownAccounts entries "<account id>.<device
+// id>.<signature>" separated by "~" (the device id is random, the signature an HMAC with the
+// site's secret key over both), newest first.
+const (
+	deviceCookieName = "grouprise_device"
+	deviceCookieAge  = 400 * 24 * time.Hour // what browsers keep at most
+	maxKnownAccounts = 5
+)
+
+func (s *Server) deviceSignature(accountID, device string) string {
+	m := hmac.New(sha256.New, []byte(s.cfg.SecretKey))
+	m.Write([]byte("login-device\x00" + accountID + "\x00" + device))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
+}
+
+// knownDevices are the account ids (as "id:<id>", like accounts.LoginKey's) of the correctly
+// signed entries of the request's device cookie, with the entries.
+func (s *Server) knownDevices(r *http.Request) (ids, entries []string) {
+	c, err := r.Cookie(deviceCookieName)
+	if err != nil {
+		return nil, nil
+	}
+	all := strings.Split(c.Value, "~")
+	for _, e := range all[:min(len(all), maxKnownAccounts)] { // no more signatures than we write
+		parts := strings.Split(e, ".")
+		if len(parts) != 3 {
+			continue
+		}
+		if hmac.Equal([]byte(parts[2]), []byte(s.deviceSignature(parts[0], parts[1]))) {
+			ids, entries = append(ids, "id:"+parts[0]), append(entries, e)
+		}
+	}
+	return ids, entries
+}
+
+// knownDevice tells whether the request comes from a browser that logged in to the account
+// (named as accounts.LoginKey names it) before.
+func (s *Server) knownDevice(r *http.Request, account string) bool {
+	known, _ := s.knownDevices(r)
+	return slices.Contains(known, account)
+}
+
+// rememberDevice marks the browser as a known device of the account it just logged in to.
+func (s *Server) rememberDevice(w http.ResponseWriter, r *http.Request, id int64) {
+	random := make([]byte, 16)
+	rand.Read(random)
+	accountID, device := strconv.FormatInt(id, 10), base64.RawURLEncoding.EncodeToString(random)
+	entries := []string{accountID + "." + device + "." + s.deviceSignature(accountID, device)}
+	known, old := s.knownDevices(r)
+	for i, e := range old {
+		if known[i] != "id:"+accountID && len(entries) < maxKnownAccounts {
+			entries = append(entries, e)
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: deviceCookieName, Value: strings.Join(entries, "~"), Path: "/",
+		MaxAge: int(deviceCookieAge.Seconds()), HttpOnly: true, Secure: s.cfg.TransportSecurity != "disabled",
+		SameSite: http.SameSiteLaxMode})
 }
 
 func (s *Server) logoutForm(w http.ResponseWriter, r *http.Request) {

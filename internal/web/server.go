@@ -86,6 +86,8 @@ type Server struct {
 	site          siteCache
 	// cache keeps pages of anonymous visitors for a moment; nil when off.
 	cache *pageCache
+	// loginChecks bounds password checks to one per client address at a time.
+	loginChecks checksInFlight
 	// buffers are reused for rendering, so that a busy daemon does not grow one per page.
 	buffers sync.Pool
 	now     func() time.Time
