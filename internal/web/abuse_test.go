@@ -21,7 +21,8 @@ func (b *browser) feedFrom(addr, login, password string) *response {
 
 // Guessing a password is limited per account, however the account is spelt, from however
 // many addresses, through the login form and the feeds' HTTP Basic auth together: past the
-// limit even the right password waits.
+// limit even the right password waits (unless it comes from a browser that logged in to the
+// account before, see TestKnownDeviceGetsPastTheAccountLimit).
 func TestPasswordGuessingIsLimitedPerAccount(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		s := newSite(t, db, "")

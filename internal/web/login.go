@@ -9,7 +9,6 @@ import (
 	"errors"
 	"net/http"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -86,7 +85,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 				s.fail(w, r, err)
 				return
 			}
-			s.rememberDevice(w, r, g.ID)
+			s.rememberDevice(w, r, g)
 			s.flash(r, msgSuccess, s.t(r, "login.welcome", "Name", g.Name()))
 			redirect(w, r, next)
 			return
@@ -109,12 +108,12 @@ var errCheckInFlight = errors.New("web: another password check from this address
 // concurrent guesses cannot all pass a limit that is only read; past either limit even the
 // right password is refused (errTooManyAttempts) until loginWindow has passed. A check that
 // had to give way to others (accounts.ErrBusy) is taken back; a success clears the account's
-// count. Past the account's limit a browser that logged in to the account before (its
-// device cookie, see knownDevice) is still let try, within the address's limit, so that a
-// stranger's guesses cannot lock the owner out; HTTP Basic auth clients carry no such cookie
-// and stay limited. Only one check per client address runs or waits at a time (else
-// errCheckInFlight), so that new login names, which count apart, cannot fill the hasher's
-// queue from one address.
+// count. Past the account's limit a browser that logged in to the account before with its
+// current password (its device cookie, see knownDevice) is still let try, within the
+// address's limit and counted as before, so that a stranger's guesses cannot lock the owner
+// out; HTTP Basic auth clients carry no such cookie and stay limited. Only one check per
+// client address runs or waits at a time (else errCheckInFlight), so that new login names,
+// which count apart, cannot fill the hasher's queue from one address.
 func (s *Server) authenticate(r *http.Request, login, password string) (*store.Gestalt, error) {
 	ctx := r.Context()
 	address := addressKey(clientIP(r))
@@ -138,8 +137,17 @@ func (s *Server) authenticate(r *http.Request, login, password string) (*store.G
 	if err != nil {
 		return nil, err
 	}
-	if onAddress > loginPerAddress || (onAccount > loginPerAccount && !s.knownDevice(r, account)) {
+	if onAddress > loginPerAddress {
 		return nil, errTooManyAttempts
+	}
+	if onAccount > loginPerAccount {
+		known, err := s.knownDevice(r, account)
+		if err != nil {
+			return nil, err
+		}
+		if !known {
+			return nil, errTooManyAttempts
+		}
 	}
 	g, err := s.accounts.Authenticate(ctx, login, password)
 	if errors.Is(err, accounts.ErrBusy) {
@@ -186,57 +194,69 @@ func (c *checksInFlight) done(address string) {
 
 // A browser that logged in to an account is a known device of it: it carries the cookie
 // deviceCookieName, which lists up to maxKnownAccounts entries "<account id>.<device
-// id>.<signature>" separated by "~" (the device id is random, the signature an HMAC with the
-// site's secret key over both), newest first.
+// id>.<signature>" separated by "~", newest first. The device id is random; the signature
+// is an HMAC with the site's secret key over both and the account's password hash, so that a
+// password change or reset, which ends the other sessions, ends the other marks as well.
 const (
 	deviceCookieName = "grouprise_device"
 	deviceCookieAge  = 400 * 24 * time.Hour // what browsers keep at most
 	maxKnownAccounts = 5
 )
 
-func (s *Server) deviceSignature(accountID, device string) string {
+func (s *Server) deviceSignature(accountID, device, passwordHash string) string {
 	m := hmac.New(sha256.New, []byte(s.cfg.SecretKey))
-	m.Write([]byte("login-device\x00" + accountID + "\x00" + device))
+	m.Write([]byte("login-device\x00" + accountID + "\x00" + device + "\x00" + passwordHash))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
 }
 
-// knownDevices are the account ids (as "id:<id>", like accounts.LoginKey's) of the correctly
-// signed entries of the request's device cookie, with the entries.
-func (s *Server) knownDevices(r *http.Request) (ids, entries []string) {
+// deviceEntries are the entries of the request's device cookie, split into their three
+// parts, unchecked; no more than we write, so that a long cookie costs nothing.
+func deviceEntries(r *http.Request) [][]string {
 	c, err := r.Cookie(deviceCookieName)
 	if err != nil {
-		return nil, nil
+		return nil
 	}
 	all := strings.Split(c.Value, "~")
-	for _, e := range all[:min(len(all), maxKnownAccounts)] { // no more signatures than we write
-		parts := strings.Split(e, ".")
-		if len(parts) != 3 {
-			continue
-		}
-		if hmac.Equal([]byte(parts[2]), []byte(s.deviceSignature(parts[0], parts[1]))) {
-			ids, entries = append(ids, "id:"+parts[0]), append(entries, e)
+	var entries [][]string
+	for _, e := range all[:min(len(all), maxKnownAccounts)] {
+		if parts := strings.Split(e, "."); len(parts) == 3 {
+			entries = append(entries, parts)
 		}
 	}
-	return ids, entries
+	return entries
 }
 
 // knownDevice tells whether the request comes from a browser that logged in to the account
-// (named as accounts.LoginKey names it) before.
-func (s *Server) knownDevice(r *http.Request, account string) bool {
-	known, _ := s.knownDevices(r)
-	return slices.Contains(known, account)
+// (named as accounts.LoginKey names it) with its current password.
+func (s *Server) knownDevice(r *http.Request, account string) (bool, error) {
+	id, ok := strings.CutPrefix(account, "id:")
+	if !ok {
+		return false, nil
+	}
+	for _, e := range deviceEntries(r) {
+		n, err := strconv.ParseInt(e[0], 10, 64)
+		if err != nil || e[0] != id {
+			continue
+		}
+		g, err := s.db.GestaltByID(r.Context(), n)
+		if err != nil {
+			return false, err
+		}
+		return hmac.Equal([]byte(e[2]), []byte(s.deviceSignature(e[0], e[1], g.Password))), nil
+	}
+	return false, nil
 }
 
-// rememberDevice marks the browser as a known device of the account it just logged in to.
-func (s *Server) rememberDevice(w http.ResponseWriter, r *http.Request, id int64) {
+// rememberDevice marks the browser as a known device of the account it just logged in to,
+// keeping the entries of other accounts.
+func (s *Server) rememberDevice(w http.ResponseWriter, r *http.Request, g *store.Gestalt) {
 	random := make([]byte, 16)
 	rand.Read(random)
-	accountID, device := strconv.FormatInt(id, 10), base64.RawURLEncoding.EncodeToString(random)
-	entries := []string{accountID + "." + device + "." + s.deviceSignature(accountID, device)}
-	known, old := s.knownDevices(r)
-	for i, e := range old {
-		if known[i] != "id:"+accountID && len(entries) < maxKnownAccounts {
-			entries = append(entries, e)
+	id, device := strconv.FormatInt(g.ID, 10), base64.RawURLEncoding.EncodeToString(random)
+	entries := []string{id + "." + device + "." + s.deviceSignature(id, device, g.Password)}
+	for _, e := range deviceEntries(r) {
+		if e[0] != id && len(entries) < maxKnownAccounts {
+			entries = append(entries, strings.Join(e, "."))
 		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: deviceCookieName, Value: strings.Join(entries, "~"), Path: "/",
