@@ -270,7 +270,7 @@ func TestRules(t *testing.T) {
 	public := &store.Association{GroupID: 7, Public: true}
 	personal := &store.Association{GestaltID: 2}
 
-	if !CanView(anon, public, false) || CanView(anon, internal, false) || CanView(outsider, internal, false) {
+	if !CanView(anon, public) || CanView(anon, internal) || CanView(outsider, internal) {
 		t.Error("internal contents are for members")
 	}
 	// Membership decides, not an old comment: a former member who once wrote in an internal
@@ -290,14 +290,14 @@ func TestRules(t *testing.T) {
 		{"the person of personal content", newMember, personal, false, true},
 		{"someone who commented on personal content", oldMember, personal, true, false},
 	} {
-		if got := CanView(c.v, c.a, c.commented); got != c.view {
+		if got := CanView(c.v, c.a); got != c.view {
 			t.Errorf("CanView %s: %v, want %v", c.name, got, c.view)
 		}
-		if got := CanComment(c.v, c.a, c.commented); got != (c.view && c.v.LoggedIn()) {
+		if got := CanComment(c.v, c.a); got != (c.view && c.v.LoggedIn()) {
 			t.Errorf("CanComment %s: %v", c.name, got)
 		}
 	}
-	if !CanView(newMember, personal, false) || CanView(oldMember, personal, false) {
+	if !CanView(newMember, personal) || CanView(oldMember, personal) {
 		t.Error("internal personal contents are for their person")
 	}
 	if !CanSeeAuthors(newMember, public) || CanSeeAuthors(outsider, public) || CanSeeAuthors(anon, public) ||
@@ -310,7 +310,7 @@ func TestRules(t *testing.T) {
 	if !CanDelete(oldMember, internal, 99, now) || CanDelete(newMember, internal, 99, now) || !CanDelete(newMember, internal, 2, now) {
 		t.Error("first authors and members of more than a week delete")
 	}
-	if CanComment(anon, public, false) || !CanComment(outsider, public, false) {
+	if CanComment(anon, public) || !CanComment(outsider, public) {
 		t.Error("logged-in viewers comment")
 	}
 	if !CanCreateIn(newMember, 7, 0) || CanCreateIn(outsider, 7, 0) || !CanCreateIn(outsider, 0, 3) || CanCreateIn(outsider, 0, 2) {
@@ -318,7 +318,7 @@ func TestRules(t *testing.T) {
 	}
 	deleted := &store.Association{GroupID: 7, Public: true}
 	deleted.Deleted.Valid = true
-	if CanView(oldMember, deleted, false) || CanChange(oldMember, deleted) {
+	if CanView(oldMember, deleted) || CanChange(oldMember, deleted) {
 		t.Error("deleted contents are gone")
 	}
 }

@@ -14,9 +14,8 @@ import (
 // person they are published under. Having commented grants nothing (the original let it):
 // a former member loses a group's internal contents with her membership, and a person's
 // internal content stays that person's even when it was public once and others commented.
-// The third argument (whether the viewer wrote in the thread) is kept for the callers and
-// ignored; store.Stream applies the same rule in SQL.
-func CanView(v *access.Viewer, a *store.Association, _ bool) bool {
+// store.Stream applies the same rule in SQL.
+func CanView(v *access.Viewer, a *store.Association) bool {
 	if a.Deleted.Valid {
 		return false
 	}
@@ -56,8 +55,8 @@ func CanDelete(v *access.Viewer, a *store.Association, firstAuthor int64, now ti
 }
 
 // CanComment: logged-in people who can see the content.
-func CanComment(v *access.Viewer, a *store.Association, commented bool) bool {
-	return v.LoggedIn() && CanView(v, a, commented)
+func CanComment(v *access.Viewer, a *store.Association) bool {
+	return v.LoggedIn() && CanView(v, a)
 }
 
 // CanViewInternal: internal comments are for the group's members (and, each, for its author).

@@ -331,7 +331,7 @@ func (d *Deliverer) toThread(ctx context.Context, q *store.Queries, author *stor
 	if a.GroupID != 0 && !contents.CanWriteInternal(v, a) {
 		return 0, errMembersOnly
 	}
-	if !contents.CanComment(v, a, participants[author.ID]) {
+	if !contents.CanComment(v, a) {
 		return 0, errGone
 	}
 	return d.contents.CommentIn(ctx, q, a, author, text, inReplyTo(p.Refs), true, at)

@@ -55,7 +55,7 @@ func (s *Server) permalink(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if err != nil || a.Deleted.Valid || a.ContentID == 0 || !contents.CanView(viewer(r), a, false) {
+	if err != nil || a.Deleted.Valid || a.ContentID == 0 || !contents.CanView(viewer(r), a) {
 		// Missing or hidden look the same; a visitor who is not logged in may be a member
 		// following a mail's link, so the page offers the login.
 		s.notFoundOrLogin(w, r)

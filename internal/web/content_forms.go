@@ -311,7 +311,7 @@ func (s *Server) contentAction(w http.ResponseWriter, r *http.Request) {
 
 // editContent changes a content; every save is a new version.
 func (s *Server) editContent(w http.ResponseWriter, r *http.Request) {
-	a, _, ok := s.contentFromPath(w, r)
+	a, ok := s.contentFromPath(w, r)
 	if !ok {
 		return
 	}
@@ -447,7 +447,7 @@ type askData struct {
 
 // deleteContent hides a content after asking.
 func (s *Server) deleteContent(w http.ResponseWriter, r *http.Request) {
-	a, _, ok := s.contentFromPath(w, r)
+	a, ok := s.contentFromPath(w, r)
 	if !ok {
 		return
 	}
@@ -477,7 +477,7 @@ func (s *Server) deleteContent(w http.ResponseWriter, r *http.Request) {
 
 // deleteComment hides one's own comment after asking.
 func (s *Server) deleteComment(w http.ResponseWriter, r *http.Request) {
-	a, _, ok := s.contentFromPath(w, r)
+	a, ok := s.contentFromPath(w, r)
 	if !ok {
 		return
 	}

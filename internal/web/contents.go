@@ -16,26 +16,18 @@ import (
 )
 
 // contentFromPath finds the content of /{entity}/{assoc}/… and checks that the viewer may
-// see it. commented tells whether the viewer wrote in its thread.
-func (s *Server) contentFromPath(w http.ResponseWriter, r *http.Request) (a *store.Association, commented, ok bool) {
+// see it.
+func (s *Server) contentFromPath(w http.ResponseWriter, r *http.Request) (a *store.Association, ok bool) {
 	a, err := s.db.AssociationBySlug(r.Context(), r.PathValue("entity"), r.PathValue("assoc"))
 	if err != nil {
 		s.fail(w, r, err)
-		return nil, false, false
+		return nil, false
 	}
-	if v := viewer(r); v.LoggedIn() && !a.Public {
-		participants, err := s.db.Participants(r.Context(), a.ContentID, 0)
-		if err != nil {
-			s.fail(w, r, err)
-			return nil, false, false
-		}
-		commented = participants[v.ID()]
-	}
-	if !contents.CanView(viewer(r), a, commented) {
+	if !contents.CanView(viewer(r), a) {
 		s.forbidden(w, r)
-		return nil, false, false
+		return nil, false
 	}
-	return a, commented, true
+	return a, true
 }
 
 // commentView is a comment as the content page shows it.
@@ -72,7 +64,7 @@ func (d *contentPageData) pageMeta() *pageMeta { return d.meta }
 
 // content shows a content with its comments; POST adds a comment.
 func (s *Server) content(w http.ResponseWriter, r *http.Request) {
-	a, commented, ok := s.contentFromPath(w, r)
+	a, ok := s.contentFromPath(w, r)
 	if !ok {
 		return
 	}
@@ -83,7 +75,7 @@ func (s *Server) content(w http.ResponseWriter, r *http.Request) {
 			s.redirectToLogin(w, r)
 			return
 		}
-		if !contents.CanComment(v, a, commented) {
+		if !contents.CanComment(v, a) {
 			s.forbidden(w, r)
 			return
 		}
@@ -100,7 +92,7 @@ func (s *Server) content(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	d, err := s.contentPageData(r, a, commented, f)
+	d, err := s.contentPageData(r, a, f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -112,7 +104,7 @@ func (s *Server) content(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, status, "content", d.Item.Title, d)
 }
 
-func (s *Server) contentPageData(r *http.Request, a *store.Association, commented bool, f *form) (*contentPageData, error) {
+func (s *Server) contentPageData(r *http.Request, a *store.Association, f *form) (*contentPageData, error) {
 	ctx := r.Context()
 	v := viewer(r)
 	it, err := s.db.StreamItemByAssociation(ctx, a.ID)
@@ -122,7 +114,7 @@ func (s *Server) contentPageData(r *http.Request, a *store.Association, commente
 	d := &contentPageData{Item: it, Assoc: a, Form: f,
 		CanChange:   contents.CanChange(v, a),
 		CanDelete:   contents.CanDelete(v, a, it.Author.ID, s.now()),
-		CanComment:  contents.CanComment(v, a, commented),
+		CanComment:  contents.CanComment(v, a),
 		CanInternal: contents.CanWriteInternal(v, a),
 		ShowAuthor:  contents.CanSeeAuthors(v, a),
 	}
@@ -269,7 +261,7 @@ func (s *Server) replyToAuthor(w http.ResponseWriter, r *http.Request) {
 	}
 	// Only where several people talk (a group's content or conversation) and only for
 	// those who can read the comment.
-	visible := contents.CanView(v, a, participants[v.ID()])
+	visible := contents.CanView(v, a)
 	if a.ConversationID != 0 {
 		visible = conversations.CanView(v, a, participants)
 	}

@@ -68,7 +68,7 @@ func (s *Server) pollData(ctx context.Context, r *http.Request, a *store.Associa
 
 // vote takes a vote from the poll's form (POST only; GET shows the poll).
 func (s *Server) vote(w http.ResponseWriter, r *http.Request) {
-	a, commented, ok := s.contentFromPath(w, r)
+	a, ok := s.contentFromPath(w, r)
 	if !ok {
 		return
 	}
@@ -143,7 +143,7 @@ func (s *Server) vote(w http.ResponseWriter, r *http.Request) {
 			field = "name"
 		}
 		f.Fail(field, msg)
-		d, err := s.contentPageData(r, a, commented, newForm(nil))
+		d, err := s.contentPageData(r, a, newForm(nil))
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -169,13 +169,8 @@ func (s *Server) contentFile(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		participants, err := s.db.Participants(ctx, contentID, 0)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
 		for _, a := range assocs {
-			ok := contents.CanView(v, a, participants[v.ID()])
+			ok := contents.CanView(v, a)
 			if c := u.Contribution; ok && u.ContentID == 0 && c != nil && !c.Public {
 				ok = contents.CanViewInternal(v, a) || v.Is(c.AuthorID)
 			}
