@@ -9,6 +9,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode"
 
 	"grouprise.org/grouprise/internal/avatars"
 	"grouprise.org/grouprise/internal/notify"
@@ -257,5 +258,18 @@ func ValidEmail(s string) bool {
 		return false
 	}
 	_, domain, _ := strings.Cut(s, "@")
-	return strings.Contains(domain, ".") && !strings.ContainsAny(s, " \t\r\n")
+	return strings.Contains(domain, ".") && !strings.ContainsAny(s, " \t\r\n") && !foldsAway(s)
+}
+
+// foldsAway tells whether s has a character that case folding turns into another character's
+// spelling (the Kelvin sign K becomes k, the Ångström sign becomes å, İ becomes i):
+// addresses are compared case-folded, so such a spelling would match another person's
+// address that a mail system keeps apart.
+func foldsAway(s string) bool {
+	for _, r := range s {
+		if l := unicode.ToLower(r); l != r && unicode.ToUpper(l) != r {
+			return true
+		}
+	}
+	return false
 }

@@ -158,3 +158,24 @@ func TestShadowAccount(t *testing.T) {
 		}
 	})
 }
+
+func TestValidEmail(t *testing.T) {
+	for _, c := range []struct {
+		email string
+		valid bool
+	}{
+		{"alice@example.org", true},
+		{"jörg@example.org", true},
+		{"Bob <bob@example.org>", false},
+		{"bob@localhost", false},
+		{"bob @example.org", false},
+		{"\u212Aim@example.org", false},  // Kelvin sign: folds to k
+		{"\u0130lse@example.org", false}, // dotted capital I: folds to i
+		{"b\u212Bb@example.org", false},  // Ångström sign: folds to å
+		{"\u00C5sa@example.org", true},   // Å itself
+	} {
+		if got := ValidEmail(c.email); got != c.valid {
+			t.Errorf("ValidEmail(%q) = %v, want %v", c.email, got, c.valid)
+		}
+	}
+}

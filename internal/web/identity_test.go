@@ -163,9 +163,14 @@ func TestPasswordResetGoesToTheStoredAddress(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		s := newSite(t, db, "")
 		s.person("kim", "kims-password")
-		// A Kelvin sign folds to k: the typed spelling matches the account, but mail goes only
-		// to the address as stored.
-		s.browser().post("/stadt/password/reset/", url.Values{"email": {"\u212Aim@example.org"}}).expect(t, http.StatusSeeOther)
+		// A Kelvin sign folds to k: such a spelling is no valid address here at all.
+		s.browser().post("/stadt/password/reset/", url.Values{"email": {"\u212Aim@example.org"}}).
+			expect(t, http.StatusUnprocessableEntity)
+		if m := s.mails(); len(m) != 0 {
+			t.Fatalf("a reset for the Kelvin spelling mailed %+v", m)
+		}
+		// Another spelling that matches the account: mail goes only to the address as stored.
+		s.browser().post("/stadt/password/reset/", url.Values{"email": {"KIM@Example.org"}}).expect(t, http.StatusSeeOther)
 		mails := s.mails()
 		if len(mails) != 1 || len(mails[0].Envelope.To) != 1 || mails[0].Envelope.To[0] != "kim@example.org" ||
 			mails[0].Message.To[0].Address != "kim@example.org" {
