@@ -20,8 +20,6 @@ const LinkValid = 7 * 24 * time.Hour
 
 // Errors of requests by e-mail.
 var (
-	// ErrMustLogIn: the address belongs to an account with a password, whose owner should log in.
-	ErrMustLogIn = errors.New("this address belongs to an account; please log in")
 	ErrClosed    = errors.New("the group is closed; members add new members")
 	errNoLetters = errors.New("groups: no mail service configured")
 )
@@ -112,12 +110,10 @@ func (g *Groups) RequestResign(ctx context.Context, group *store.Group, email, b
 		func(q *store.Queries, p *store.Gestalt) (bool, error) { return q.IsMember(ctx, group.ID, p.ID) })
 }
 
-// RequestSubscribe mails a link that makes the owner of email follow the group. An address
-// of an account with a password is refused: its owner logs in and subscribes.
+// RequestSubscribe mails a link that makes the owner of email follow the group: the same for
+// every address, so that the form tells nobody whether an address has an account (the
+// original refused addresses of accounts with a password, which told).
 func (g *Groups) RequestSubscribe(ctx context.Context, group *store.Group, email, baseURL string) error {
-	if p, err := g.db.GestaltByEmail(ctx, email); err == nil && accounts.PasswordUsable(p.Password) {
-		return ErrMustLogIn
-	}
 	return g.requestByMail(ctx, group, email, baseURL, FeatureSubscribe, "group_subscribe.txt", "", true,
 		func(q *store.Queries, p *store.Gestalt) (bool, error) { return true, nil })
 }

@@ -147,9 +147,8 @@ func (s *Server) startConversation(w http.ResponseWriter, r *http.Request, f *fo
 	err := s.db.Tx(r.Context(), func(q *store.Queries) error {
 		m.Author = v.Gestalt
 		if !v.LoggedIn() {
-			if p, err := q.GestaltByEmail(r.Context(), f.Get("email")); err == nil && accounts.PasswordUsable(p.Password) {
-				return groups.ErrMustLogIn
-			}
+			// Whoever owns the address, the message counts as a guest's until they confirm
+			// it, so the form need not tell whether the address has an account.
 			author, _, err := s.accounts.ShadowAccount(r.Context(), q, f.Get("email"))
 			if err != nil {
 				return err
@@ -165,10 +164,6 @@ func (s *Server) startConversation(w http.ResponseWriter, r *http.Request, f *fo
 		return s.accounts.RequestSenderConfirmation(r.Context(), q, m.Author, f.Get("email"), started.ContributionID,
 			m.Subject, s.cfg.BaseURL())
 	})
-	if errors.Is(err, groups.ErrMustLogIn) {
-		f.Fail("email", s.t(r, "error.must_log_in"))
-		return started, false
-	}
 	if msg, ok := s.userError(r, err); ok {
 		f.Fail("text", msg)
 		return started, false

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"grouprise.org/grouprise/internal/groups"
@@ -80,9 +81,13 @@ func TestAnonymousSubscriptionByMail(t *testing.T) {
 		visitor := s.browser()
 		form := visitor.get("/stadtgarten/actions/subscribe")
 		form.expect(t, http.StatusOK, "Gib deine E-Mail-Adresse an")
-		// The address of an account with a password must log in instead.
-		visitor.post("/stadtgarten/actions/subscribe", merge(url.Values{"email": {"alice@example.org"}}, captchaAnswer(form))).
-			expect(t, http.StatusUnprocessableEntity, "Bitte melde dich an.")
+		// The address of an account with a password gets the same answer and a link of its own:
+		// the form tells nobody whether an address has an account.
+		known := visitor.post("/stadtgarten/actions/subscribe", merge(url.Values{"email": {"alice@example.org"}}, captchaAnswer(form)))
+		known.expect(t, http.StatusSeeOther)
+		if mails := mailTo(s.mails(), "alice@example.org"); len(mails) != 1 || !strings.Contains(mails[0].Message.Text, "/stadt/groups/subscribe/confirm/") {
+			t.Errorf("to the known address: %+v", mails)
+		}
 		form = visitor.get("/stadtgarten/actions/subscribe")
 		visitor.post("/stadtgarten/actions/subscribe", merge(url.Values{"email": {"frieda@example.net"}}, captchaAnswer(form))).
 			expect(t, http.StatusSeeOther)

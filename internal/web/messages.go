@@ -38,7 +38,6 @@ var userErrors = []struct {
 	{groups.ErrNotMember, "error.not_member"},
 	{groups.ErrDescriptionTooLong, "error.description_too_long"},
 	{groups.ErrURLInvalid, "error.url_invalid"},
-	{groups.ErrMustLogIn, "error.must_log_in"},
 	{groups.ErrClosed, "error.group_closed"},
 	{conversations.ErrSubjectMissing, "error.subject_missing"},
 	{conversations.ErrTextMissing, "error.text_missing"},
