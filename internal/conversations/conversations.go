@@ -141,10 +141,13 @@ func (c *Conversations) ReplyIn(ctx context.Context, q *store.Queries, conversat
 	return id, notify.ContributionCreated(ctx, q, id, at)
 }
 
-// CanView: the addressed group's members, the addressed person, and everyone who wrote in it.
-func CanView(v *access.Viewer, a *store.Association, participants map[int64]bool) bool {
+// CanView: the addressed group's members, the addressed person, and whoever started it
+// (starter, the author of its first message) — the same people who hear of its messages.
+// Having written in it grants nothing more: a member who leaves the group loses its
+// conversations, except the ones she started.
+func CanView(v *access.Viewer, a *store.Association, starter int64) bool {
 	if !v.LoggedIn() || a.Deleted.Valid {
 		return false
 	}
-	return v.IsMember(a.GroupID) || v.Is(a.GestaltID) || participants[v.ID()]
+	return v.IsMember(a.GroupID) || v.Is(a.GestaltID) || v.Is(starter)
 }

@@ -314,13 +314,13 @@ func (d *Deliverer) toThread(ctx context.Context, q *store.Queries, author *stor
 	if err != nil {
 		return 0, err
 	}
-	participants, err := q.Participants(ctx, contentID, conversationID)
-	if err != nil {
-		return 0, err
-	}
 	text := d.text(p, author.Language)
 	if conversationID != 0 {
-		if !conversations.CanView(v, a, participants) {
+		starter, err := q.ConversationStarter(ctx, conversationID)
+		if err != nil {
+			return 0, err
+		}
+		if !conversations.CanView(v, a, starter) {
 			return 0, errGone
 		}
 		return d.conversations.ReplyIn(ctx, q, conversationID, author, text, inReplyTo(p.Refs), at)

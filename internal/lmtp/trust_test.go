@@ -2,11 +2,13 @@ package lmtp
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"grouprise.org/grouprise/internal/contents"
+	"grouprise.org/grouprise/internal/conversations"
 	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/store"
 	"grouprise.org/grouprise/internal/store/storetest"
@@ -222,6 +224,58 @@ func TestForgedSender(t *testing.T) {
 		}
 		if n := s.count("conversations"); n != 2 {
 			t.Errorf("%d conversations, want 2", n)
+		}
+	})
+}
+
+// A group conversation is for the group's members and whoever started it: a member who
+// replied and then left cannot reply by mail any more; the outsider who started it can.
+func TestMailedConversationRepliesFollowMembership(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db, "")
+		ctx := context.Background()
+		bert, carla := s.people["bert"], s.people["carla"]
+		started, err := conversations.New(db).Start(ctx, conversations.Message{Author: carla, Subject: "Frage",
+			Text: "Darf ich mitgärtnern?", GroupID: s.garden.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conversations.New(db).Reply(ctx, started.ConversationID, bert, "Klar!", 0); err != nil {
+			t.Fatal(err)
+		}
+		token := func(id int64) string {
+			tk := &store.Token{GestaltID: id, Feature: store.FeatureReply, Created: time.Now(), ContributionID: started.ContributionID}
+			if err := db.Tx(ctx, func(q *store.Queries) error { return q.CreateToken(ctx, tk) }); err != nil {
+				t.Fatal(err)
+			}
+			return tk.Secret
+		}
+		bertToken, carlaToken := token(bert.ID), token(carla.ID)
+		if err := groups.New(db, s.cfg.SlugReserved, nil).RemoveMember(ctx, s.garden.ID, bert.ID); err != nil {
+			t.Fatal(err)
+		}
+		messages := func() int {
+			thread, err := db.Thread(ctx, 0, started.ConversationID, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(thread)
+		}
+		c := s.lhlo()
+		for i, tc := range []struct {
+			who, from, token string
+			delivered        bool
+		}{
+			{"the former member who replied", "bert@example.org", bertToken, false},
+			{"the outsider who started it", "carla@example.org", carlaToken, true},
+		} {
+			before := messages()
+			_, data, texts := c.transaction(tc.from, []string{"reply+" + tc.token + "@grouprise.test"},
+				mailText("Message-ID: <conv-"+strconv.Itoa(i)+"@example.org>\nSubject: Re: Frage", "Per Mail."))
+			if len(data) != 1 || data[0] != 250 || strings.Contains(texts[0], "Delivered") != tc.delivered ||
+				(messages() > before) != tc.delivered {
+				t.Errorf("%s: %v %q, %d messages before, %d after", tc.who, data, texts, before, messages())
+			}
 		}
 	})
 }

@@ -403,28 +403,6 @@ func (q *Queries) Thread(ctx context.Context, contentID, conversationID int64, w
 	})
 }
 
-// Participants are the people who wrote in a content's or conversation's thread.
-func (q *Queries) Participants(ctx context.Context, contentID, conversationID int64) (map[int64]bool, error) {
-	column, id := "content_id", contentID
-	if contentID == 0 {
-		column, id = "conversation_id", conversationID
-	}
-	rows, err := q.query(ctx, `SELECT DISTINCT author_id FROM contributions WHERE `+column+` = ?`, id)
-	if err != nil {
-		return nil, fmt.Errorf("store: participants: %w", err)
-	}
-	defer rows.Close()
-	out := map[int64]bool{}
-	for rows.Next() {
-		var a int64
-		if err := rows.Scan(&a); err != nil {
-			return nil, fmt.Errorf("store: participants: %w", err)
-		}
-		out[a] = true
-	}
-	return out, rows.Err()
-}
-
 // AssociationByID returns an association.
 func (q *Queries) AssociationByID(ctx context.Context, id int64) (*Association, error) {
 	a, err := scanAssociation(q.queryRow(ctx, `SELECT `+associationColumns+` FROM associations a WHERE a.id = ?`, id))
@@ -452,15 +430,28 @@ type ConversationItem struct {
 	Messages      int
 	Latest        time.Time
 	LastAuthor    EntityRef
+	// LastByGuest: the last message was sent in the name of an address that its owner has
+	// not confirmed; LastAuthor is empty then.
+	LastByGuest bool
+}
+
+// ConversationStarter is the author of a conversation's first message.
+func (q *Queries) ConversationStarter(ctx context.Context, conversationID int64) (int64, error) {
+	c, err := q.FirstContribution(ctx, 0, conversationID)
+	if err != nil {
+		return 0, err
+	}
+	return c.AuthorID, nil
 }
 
 // GroupConversations lists a group's conversations, the latest activity first: all of them
-// for members (all true), else those the viewer wrote in.
+// for members (all true), else those the viewer started.
 func (q *Queries) GroupConversations(ctx context.Context, groupID, viewerID int64, all bool, limit, offset int) ([]*ConversationItem, error) {
 	filter := ""
 	args := []any{groupID}
 	if !all {
-		filter = ` AND EXISTS (SELECT 1 FROM contributions x WHERE x.conversation_id = a.conversation_id AND x.author_id = ?)`
+		filter = ` AND (SELECT x.author_id FROM contributions x WHERE x.conversation_id = a.conversation_id
+			ORDER BY x.time_created, x.id LIMIT 1) = ?`
 		args = append(args, viewerID)
 	}
 	args = append(args, limit, offset)
@@ -472,11 +463,12 @@ func (q *Queries) GroupConversations(ctx context.Context, groupID, viewerID int6
 		SELECT page.aid, cv.subject,
 			(SELECT COUNT(*) FROM contributions c WHERE c.conversation_id = page.cid AND c.deleted IS NULL AND c.kind = 'text'),
 			last.time_created, COALESCE(g.id, 0), COALESCE(g.username, ''), COALESCE(g.first_name, ''),
-			COALESCE(g.last_name, ''), COALESCE(g.avatar_color, '')
+			COALESCE(g.last_name, ''), COALESCE(g.avatar_color, ''), us.contribution_id IS NOT NULL
 		FROM page JOIN conversations cv ON cv.id = page.cid
 		LEFT JOIN contributions last ON last.id = (SELECT c.id FROM contributions c WHERE c.conversation_id = page.cid
 			AND c.deleted IS NULL ORDER BY c.time_created DESC, c.id DESC LIMIT 1)
-		LEFT JOIN gestalten g ON g.id = last.author_id
+		LEFT JOIN unconfirmed_senders us ON us.contribution_id = last.id
+		LEFT JOIN gestalten g ON g.id = last.author_id AND us.contribution_id IS NULL
 		ORDER BY page.latest DESC, page.aid DESC`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: conversations of group %d: %w", groupID, err)
@@ -485,7 +477,7 @@ func (q *Queries) GroupConversations(ctx context.Context, groupID, viewerID int6
 		var c ConversationItem
 		var latest sql.Null[time.Time]
 		err := r.Scan(&c.AssociationID, &c.Subject, &c.Messages, &latest, &c.LastAuthor.ID, &c.LastAuthor.Slug,
-			&c.LastAuthor.FirstName, &c.LastAuthor.LastName, &c.LastAuthor.Color)
+			&c.LastAuthor.FirstName, &c.LastAuthor.LastName, &c.LastAuthor.Color, &c.LastByGuest)
 		c.Latest = latest.V
 		return &c, err
 	})

@@ -254,16 +254,16 @@ func (s *Server) replyToAuthor(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := viewer(r)
-	participants, err := s.db.Participants(ctx, a.ContentID, a.ConversationID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	// Only where several people talk (a group's content or conversation) and only for
 	// those who can read the comment.
 	visible := contents.CanView(v, a)
 	if a.ConversationID != 0 {
-		visible = conversations.CanView(v, a, participants)
+		starter, err := s.db.ConversationStarter(ctx, a.ConversationID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		visible = conversations.CanView(v, a, starter)
 	}
 	if a.GroupID == 0 || !visible || (!c.Public && !contents.CanViewInternal(v, a) && !v.Is(c.AuthorID)) || v.Is(c.AuthorID) {
 		s.forbidden(w, r)

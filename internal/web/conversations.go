@@ -265,12 +265,12 @@ func (s *Server) conversationFromPath(w http.ResponseWriter, r *http.Request) (*
 		s.notFound(w, r)
 		return nil, false
 	}
-	participants, err := s.db.Participants(r.Context(), 0, a.ConversationID)
+	starter, err := s.db.ConversationStarter(r.Context(), a.ConversationID)
 	if err != nil {
 		s.fail(w, r, err)
 		return nil, false
 	}
-	if !conversations.CanView(viewer(r), a, participants) {
+	if !conversations.CanView(viewer(r), a, starter) {
 		s.forbidden(w, r)
 		return nil, false
 	}

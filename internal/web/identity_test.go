@@ -236,6 +236,10 @@ func TestAnonymousMessageShowsAsGuestUntilConfirmed(t *testing.T) {
 		if strings.Contains(page.text(".items .meta strong"), "Bea") {
 			t.Errorf("the message shows as from %q before the address's owner confirmed it", page.text(".items .meta strong"))
 		}
+		groupPage := s.loggedIn("alice", "alices-password").get("/" + g.Slug + "/")
+		if strings.Contains(groupPage.body, "· Bea ·") || !strings.Contains(groupPage.body, "· Gast ·") {
+			t.Error("the group page's list of conversations names Bea as the last writer, not a guest")
+		}
 		mails := s.mails()
 		for _, m := range mails {
 			if m.Envelope.To[0] == "alice@example.org" && strings.Contains(m.Message.From.Name, "Bea") {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"grouprise.org/grouprise/internal/contents"
+	"grouprise.org/grouprise/internal/conversations"
 	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/store"
 	"grouprise.org/grouprise/internal/store/storetest"
@@ -253,5 +254,38 @@ func TestInboxFollowsMembership(t *testing.T) {
 		if meta := carol.text(".items .meta"); strings.Contains(meta, "Alice") || !strings.Contains(meta, "Garten") {
 			t.Errorf("a subscriber who is no member sees %q, want the group instead of the author", meta)
 		}
+	})
+}
+
+// A group's conversation is for its members and whoever started it: bob, who replied while
+// a member, loses it with his membership (page, list); carol, the outsider who started it,
+// keeps it.
+func TestConversationFollowsMembership(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newInternalSite(t, db)
+		ctx := context.Background()
+		started, err := conversations.New(db).Start(ctx, conversations.Message{Author: s.carol, Subject: "Mitgärtnern?",
+			Text: "Darf ich?", GroupID: s.garden.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conversations.New(db).Reply(ctx, started.ConversationID, s.bob, "Klar!", 0); err != nil {
+			t.Fatal(err)
+		}
+		page := "/stadt/conversations/" + itoa(started.AssociationID) + "/"
+		list := "/garten/" // a non-member sees the conversations she started there
+		bob := s.loggedIn("bob", "bob-password")
+		bob.get(page).expect(t, http.StatusOK, "Darf ich?")
+		if err := db.RemoveMembership(ctx, s.garden.ID, s.bob.ID); err != nil {
+			t.Fatal(err)
+		}
+		bob.get(page).expect(t, http.StatusForbidden)
+		bob.post(page, url.Values{"text": {"Noch da?"}}).expect(t, http.StatusForbidden)
+		if r := bob.get(list); strings.Contains(r.body, "Mitgärtnern?") {
+			t.Error("the former member's list of the group's conversations shows it")
+		}
+		carol := s.loggedIn("carol", "carol-password")
+		carol.get(page).expect(t, http.StatusOK, "Klar!")
+		carol.get(list).expect(t, http.StatusOK, "Mitgärtnern?")
 	})
 }

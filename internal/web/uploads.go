@@ -155,12 +155,12 @@ func (s *Server) contentFile(w http.ResponseWriter, r *http.Request) {
 				s.fail(w, r, err)
 				return
 			}
-			participants, err := s.db.Participants(ctx, 0, c.ConversationID)
+			starter, err := s.db.ConversationStarter(ctx, c.ConversationID)
 			if err != nil {
 				s.fail(w, r, err)
 				return
 			}
-			allowed = conversations.CanView(v, a, participants)
+			allowed = conversations.CanView(v, a, starter)
 		}
 	}
 	if contentID != 0 {
