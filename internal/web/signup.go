@@ -64,16 +64,26 @@ type signupConfirmData struct {
 	Email string
 }
 
-// signupConfirmForm asks the owner of the address, who followed the mailed link, for the
-// password of the new account.
-func (s *Server) signupConfirmForm(w http.ResponseWriter, r *http.Request) {
+// pendingSignup finds the signup of the link in the path; a spent or expired link sends the
+// visitor back to the signup form with a message.
+func (s *Server) pendingSignup(w http.ResponseWriter, r *http.Request) (*store.PendingSignup, bool) {
 	p, err := s.accounts.PendingSignup(r.Context(), r.PathValue("key"))
 	if msg, ok := s.userError(r, err); ok {
 		s.flash(r, msgError, msg)
 		redirect(w, r, "/stadt/signup/")
-		return
+		return nil, false
 	} else if err != nil {
 		s.fail(w, r, err)
+		return nil, false
+	}
+	return p, true
+}
+
+// signupConfirmForm asks the owner of the address, who followed the mailed link, for the
+// password of the new account.
+func (s *Server) signupConfirmForm(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.pendingSignup(w, r)
+	if !ok {
 		return
 	}
 	s.render(w, r, http.StatusOK, "signup_confirm", s.t(r, "signup_confirm.title"),
@@ -84,13 +94,8 @@ func (s *Server) signupConfirmForm(w http.ResponseWriter, r *http.Request) {
 // only, so that link scanners of mail providers do not) and logs the new owner in.
 func (s *Server) signupConfirm(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("key")
-	p, err := s.accounts.PendingSignup(r.Context(), key)
-	if msg, ok := s.userError(r, err); ok {
-		s.flash(r, msgError, msg)
-		redirect(w, r, "/stadt/signup/")
-		return
-	} else if err != nil {
-		s.fail(w, r, err)
+	p, ok := s.pendingSignup(w, r)
+	if !ok {
 		return
 	}
 	f := newForm(r)
