@@ -22,6 +22,7 @@ import (
 // Main runs the tests of a package and stops the PostgreSQL cluster that they started.
 // Use it from TestMain: func TestMain(m *testing.M) { storetest.Main(m) }.
 func Main(m *testing.M) {
+	requireFTS5()
 	code := m.Run()
 	stopCluster()
 	os.Exit(code)
