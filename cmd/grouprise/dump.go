@@ -13,10 +13,14 @@ import (
 
 // runDump writes database and media into one archive while the daemons run.
 func runDump(ctx context.Context, e *env, args []string) error {
-	fs := e.flags("dump", "[--output FILE|-]")
+	fs := e.flags("dump", "[--output FILE|-] [--keep N]")
 	output := fs.String("output", "", "the archive to write, - for standard output (default: backup_path/grouprise-dump-TIME.tar.gz)")
+	keep := fs.Int("keep", 0, "after writing into backup_path, keep only the newest `N` dumps there (default: all)")
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return err
+	}
+	if *keep < 0 || *keep > 0 && *output != "" {
+		return usagef("--keep N counts the dumps in backup_path: it goes without --output, with N ≥ 1")
 	}
 	cfg, _, err := e.loadConfig()
 	if err != nil {
@@ -33,10 +37,10 @@ func runDump(ctx context.Context, e *env, args []string) error {
 	}
 	path := *output
 	if path == "" {
-		if err := os.MkdirAll(cfg.BackupPath, 0o750); err != nil {
+		if err := backupDir(cfg.BackupPath); err != nil {
 			return fmt.Errorf("dump: %w", err)
 		}
-		path = filepath.Join(cfg.BackupPath, "grouprise-dump-"+time.Now().UTC().Format("20060102-150405")+".tar.gz")
+		path = filepath.Join(cfg.BackupPath, dumpPrefix+time.Now().UTC().Format("20060102-150405.000000")+".tar.gz")
 	}
 	// A temporary file beside it, renamed when complete: never half an archive under its name.
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".grouprise-dump-*")
@@ -56,6 +60,11 @@ func runDump(ctx context.Context, e *env, args []string) error {
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("dump: %w", err)
+	}
+	if *keep > 0 {
+		if err := prune(cfg.BackupPath, *keep, path, dumpPrefix+"*.tar.gz"); err != nil {
+			return fmt.Errorf("dump: %w", err)
+		}
 	}
 	rows := 0
 	for _, n := range counts.Tables {

@@ -290,17 +290,36 @@ func TestProcessExitStatus(t *testing.T) {
 // migrate --backup copies an existing database first and keeps the newest five copies.
 func TestMigrateBackup(t *testing.T) {
 	s := newSite(t, store.SQLite, "")
-	backups := filepath.Join(s.dir, "backups")
+	backups := filepath.Join(s.dir, "..", "backups") // backup_path, where dumps go too
 	out := s.expect(exitOK, "applied migration(s)", "", "migrate", "--backup", backups)
 	if strings.Contains(out, "copied") {
 		t.Errorf("a new database was copied: %s", out)
 	}
-	for range 7 {
-		s.expect(exitOK, "copied to "+backups+"/grouprise-", "", "migrate", "--backup", backups)
+	// Five dumps, and copies that an older version named grouprise-TIME.sqlite3.
+	for range 5 {
+		s.expect(exitOK, "grouprise-dump-", "", "dump")
 	}
-	copies, _ := filepath.Glob(filepath.Join(backups, "grouprise-*.sqlite3"))
-	if len(copies) != 5 {
-		t.Fatalf("%d copies kept, want 5", len(copies))
+	for _, old := range []string{"grouprise-20240101-000000.000000.sqlite3", "grouprise-20240102-000000.000000.sqlite3"} {
+		if err := os.WriteFile(filepath.Join(backups, old), []byte("old"), 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 7 {
+		s.expect(exitOK, "copied to "+backups+"/grouprise-upgrade-", "", "migrate", "--backup", backups)
+	}
+	count := func(pattern string) []string {
+		found, _ := filepath.Glob(filepath.Join(backups, pattern))
+		return found
+	}
+	copies := count("grouprise-upgrade-*.sqlite3")
+	if len(copies) != 5 || len(count("grouprise-2*")) != 0 {
+		t.Fatalf("%d copies kept, %d of the old names; want the newest 5 copies", len(copies), len(count("grouprise-2*")))
+	}
+	if n := len(count("grouprise-dump-*.tar.gz")); n != 5 {
+		t.Errorf("%d dumps after the upgrade copies, want all 5", n)
+	}
+	if readme, err := os.ReadFile(filepath.Join(backups, "README")); err != nil || !strings.Contains(string(readme), "grouprise-upgrade-") {
+		t.Errorf("README of the backup directory: %v", err)
 	}
 	db, err := store.Open(context.Background(), config.Database{Engine: "sqlite", Name: copies[4]}, store.OpenOptions{})
 	if err != nil {
@@ -310,4 +329,59 @@ func TestMigrateBackup(t *testing.T) {
 	if err := db.CheckSchema(context.Background()); err != nil {
 		t.Errorf("the copy is no usable database: %v", err)
 	}
+
+	// A clock set back: the copy just made is older than the five kept, and stays anyway.
+	for i := range 5 {
+		if err := os.WriteFile(filepath.Join(backups, fmt.Sprintf("grouprise-upgrade-2999010%d-000000.000000.sqlite3", i)), []byte("x"), 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out = s.expect(exitOK, "copied to", "", "migrate", "--backup", backups)
+	just := strings.TrimSuffix(strings.TrimSpace(out[strings.Index(out, "copied to ")+len("copied to "):]), "\n")
+	just = strings.Fields(just)[0]
+	if _, err := os.Stat(just); err != nil {
+		t.Errorf("the copy just made (%s) was removed: %v", just, err)
+	}
+
+	// dump --keep N keeps the newest N dumps and no upgrade copy is touched.
+	s.expect(exitOK, "grouprise-dump-", "", "dump", "--keep", "2")
+	if n := len(count("grouprise-dump-*.tar.gz")); n != 2 {
+		t.Errorf("%d dumps after dump --keep 2", n)
+	}
+	if n := len(count("grouprise-upgrade-*")); n != 6 {
+		t.Errorf("%d upgrade copies after dump --keep 2, want 6", n)
+	}
+	s.expect(exitConfig, "--keep N", "", "dump", "--keep", "2", "--output", filepath.Join(backups, "x.tar.gz"))
+}
+
+// A fresh site has no media directory until migrate makes one, with the service's modes
+// and the setgid group of the data directory, so that the next check finds nothing to fix.
+func TestMigrateMakesMediaRoot(t *testing.T) {
+	s := newSite(t, store.SQLite, "")
+	media := filepath.Join(s.data, "media")
+	if err := os.Remove(media); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(s.data, 0o2750); err != nil {
+		t.Fatal(err)
+	}
+	s.expect(exitOK, "applied migration(s) 1, 2, 3, 4", "", "migrate")
+	fi, err := os.Stat(media)
+	if err != nil {
+		t.Fatalf("after migrate: %v", err)
+	}
+	if got := fi.Mode() & (os.ModePerm | os.ModeSetgid); got != 0o750|os.ModeSetgid {
+		t.Errorf("media_root mode %v, want drwxr-x--- with setgid", got)
+	}
+	out := s.expect(exitOK, "all checks passed", "", "check")
+	if !strings.Contains(out, "ok      media_root: "+media+" writable") {
+		t.Errorf("check output lacks media_root ok:\n%s", out)
+	}
+
+	// A site whose schema is current gets a lost media directory back too.
+	if err := os.Remove(media); err != nil {
+		t.Fatal(err)
+	}
+	s.expect(exitOK, "nothing to do", "", "migrate")
+	s.expect(exitOK, "all checks passed", "", "check")
 }
