@@ -1,7 +1,10 @@
 // Progressive enhancements only: every page works without this script.
 (function () {
   "use strict";
-  // Copy buttons: <button data-copy="text">.
+  // Copy buttons: <button data-copy="text" hidden>, shown only where the script can copy.
+  if (navigator.clipboard) {
+    document.querySelectorAll("[data-copy][hidden]").forEach(function (btn) { btn.hidden = false; });
+  }
   document.addEventListener("click", function (ev) {
     var btn = ev.target.closest("[data-copy]");
     if (!btn || !navigator.clipboard) return;
