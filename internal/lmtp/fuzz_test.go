@@ -1,9 +1,17 @@
 package lmtp
 
 import (
+	"bufio"
+	"bytes"
+	"io"
+	"net"
+	netmail "net/mail"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"grouprise.org/grouprise/internal/store"
+	"grouprise.org/grouprise/internal/store/storetest"
 )
 
 // FuzzParse: no message makes the parser panic; what it returns is valid UTF-8, the subject
@@ -51,6 +59,68 @@ func FuzzAuthResults(f *testing.F) {
 		id, results, err := parseAuthResults(v)
 		if err == nil && senderForged("mx.example.org", "example.org", []string{v}) && !strings.EqualFold(id, "mx.example.org") {
 			t.Fatalf("forged by a field of %q: %+v", id, results)
+		}
+	})
+}
+
+// FuzzDelivery: any message, given as the DATA of a real LMTP session from a member to her
+// group, never panics the server, and a readable message is never refused. Readable means: it
+// begins with a header field, and net/mail reads the header block and body that splitHeader
+// cuts it into (the header block ends at the first line that is not a header field).
+// Run longer with: go test -tags sqlite_fts5 -run '^$' -fuzz FuzzDelivery ./internal/lmtp
+func FuzzDelivery(f *testing.F) {
+	for _, seed := range []string{
+		"Message-ID: <a@example.org>\r\nSubject: Gießplan\r\n\r\nWer gießt?\r\n",
+		"Subject: Liste\r\nX-Mailer altes Skript\r\nDate: heute\r\n\r\nTomaten\r\n",
+		"Subject: x\nContent-Type: multipart/mixed; boundary=b\n\n--b\nkaputt\n--b--\n",
+		"Subject: x\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n",
+		"Subject: x\r\nContent-Type: text/plain; charset=utf-7\r\nContent-Transfer-Encoding: x-uue\r\n\r\n+AGQ-\r\n",
+		"Subject: x\r\n\r\n\x00\xff\r\n.\r\n..\r\n",
+		"\x00\x01garbage\r\n",
+		"",
+	} {
+		f.Add([]byte(seed))
+	}
+	s := newSite(f, storetest.Open(f, store.SQLite), "")
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		// An MTA speaks CRLF lines and stuffs dots; the message that arrives is lines+CRLF.
+		lines := strings.Split(strings.ReplaceAll(string(raw), "\r\n", "\n"), "\n")
+		if len(lines) > 1 && lines[len(lines)-1] == "" {
+			lines = lines[:len(lines)-1]
+		}
+		stuffed := make([]string, len(lines))
+		for i, l := range lines {
+			stuffed[i] = l
+			if strings.HasPrefix(l, ".") {
+				stuffed[i] = "." + l
+			}
+		}
+		received := []byte(strings.Join(lines, "\r\n") + "\r\n")
+		header, body, ok := splitHeader(received)
+		readable := false
+		if ok {
+			_, err := netmail.ReadMessage(io.MultiReader(bytes.NewReader(header), strings.NewReader("\r\n"), bytes.NewReader(body)))
+			readable = err == nil
+		}
+
+		nc, err := net.Dial("unix", s.sock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		c := &conn{t: t, c: nc, r: bufio.NewReader(nc)}
+		c.reply()
+		c.send("LHLO mta.example.org")
+		c.reply()
+		_, data, texts := c.transaction("anna@example.org", []string{"garten@grouprise.test"}, strings.Join(stuffed, "\r\n"))
+		if len(data) != 1 {
+			t.Fatalf("replies after DATA: %v %q", data, texts)
+		}
+		if readable && data[0] != 250 {
+			t.Fatalf("a readable message got %q", texts[0])
+		}
+		if data[0] != 250 && data[0] != 554 {
+			t.Fatalf("unexpected reply %q", texts[0])
 		}
 	})
 }

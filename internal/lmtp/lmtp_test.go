@@ -28,7 +28,7 @@ func TestMain(m *testing.M) { storetest.Main(m) }
 // site is an LMTP server on a unix socket with a store of its own: anna and bert are
 // members of garten, carla of nothing.
 type site struct {
-	t      *testing.T
+	t      testing.TB
 	db     *store.DB
 	cfg    *config.Config
 	sock   string
@@ -38,7 +38,7 @@ type site struct {
 	later atomic.Int64
 }
 
-func newSite(t *testing.T, db *store.DB, extra string) *site {
+func newSite(t testing.TB, db *store.DB, extra string) *site {
 	t.Helper()
 	dir := t.TempDir()
 	cfg, err := config.LoadFiles(config.Options{Overlay: map[string][]byte{"/t.yaml": []byte(
@@ -87,7 +87,7 @@ func newSite(t *testing.T, db *store.DB, extra string) *site {
 
 // conn is a raw LMTP session.
 type conn struct {
-	t *testing.T
+	t testing.TB
 	c net.Conn
 	r *bufio.Reader
 }

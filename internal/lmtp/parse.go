@@ -56,7 +56,14 @@ const maxSubject = 255
 // preferred over plain text, a plain text's signature is cut off. Attachments larger than
 // maxAttachment are left out (and listed in TooLarge).
 func Parse(raw []byte, maxAttachment int64) (*Parsed, error) {
-	e, err := message.Read(bytes.NewReader(raw))
+	headerBlock, bodyBlock, ok := splitHeader(raw)
+	if !ok {
+		return nil, fmt.Errorf("%w: it has no header field", ErrMalformed)
+	}
+	// The header block holds only well-formed fields, so reading it fails only for its size,
+	// which the server's message size already bounds.
+	e, err := message.ReadWithOptions(io.MultiReader(bytes.NewReader(headerBlock), strings.NewReader("\r\n"), bytes.NewReader(bodyBlock)),
+		&message.ReadOptions{MaxHeaderBytes: -1})
 	if err != nil && !message.IsUnknownCharset(err) && !message.IsUnknownEncoding(err) {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
@@ -97,10 +104,12 @@ func Parse(raw []byte, maxAttachment int64) (*Parsed, error) {
 					return nil
 				}
 				if err != nil && !message.IsUnknownCharset(err) && !message.IsUnknownEncoding(err) {
-					if top {
-						return fmt.Errorf("%w: %v", ErrMalformed, err)
+					// A broken part ends the multipart it is in. A mail whose parts cannot be
+					// read at all is mislabelled text more often than not: its body is the text.
+					if top && html == "" && plain == "" && len(p.Attachments) == 0 && len(p.TooLarge) == 0 {
+						plain = decodeText(bodyBlock)
 					}
-					return nil // a broken part ends the part it is in
+					return nil
 				}
 				if err := walk(child, false); err != nil {
 					return err
@@ -158,6 +167,56 @@ func Parse(raw []byte, maxAttachment int64) (*Parsed, error) {
 	}
 	p.Text = tidy(p.Text)
 	return p, nil
+}
+
+// splitHeader cuts a message into its header block and its body the way MTAs read it: the
+// header block ends at the first empty line, or at the first line that is neither a header
+// field nor its continuation (a line without a colon from a broken script), which then is the
+// body's first line. ok is false when the message does not begin with a header field: then it
+// is not a mail at all.
+func splitHeader(raw []byte) (header, body []byte, ok bool) {
+	rest := raw
+	for len(rest) > 0 {
+		line := rest
+		next := len(rest)
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			line, next = rest[:i], i+1
+		}
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		switch {
+		case len(line) == 0:
+			return raw[:len(raw)-len(rest)], rest[next:], ok
+		case line[0] == ' ' || line[0] == '\t':
+			if !ok {
+				return nil, nil, false // a continuation of nothing
+			}
+		case isField(line):
+			ok = true
+		default:
+			return raw[:len(raw)-len(rest)], rest, ok
+		}
+		rest = rest[next:]
+	}
+	return raw, nil, ok
+}
+
+// isField tells a line that begins a header field: a name of printable ASCII characters
+// (spaces before the colon are tolerated, as readers do), then a colon.
+func isField(line []byte) bool {
+	name, _, found := bytes.Cut(line, []byte(":"))
+	if !found {
+		return false
+	}
+	name = bytes.TrimRight(name, " \t")
+	if len(name) == 0 {
+		return false
+	}
+	for _, c := range name {
+		if c < 33 || c > 126 {
+			return false
+		}
+	}
+	return true
 }
 
 var errTooLarge = errors.New("too large")
