@@ -84,6 +84,7 @@ func runMigrate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	makeMediaRoot(log, cfg.MediaRoot)
 	// The upgrade to schema 4 comes with a repair of data that older versions wrote.
 	if slices.Contains(applied, int64(4)) && !slices.Contains(applied, int64(1)) {
 		if err := untagInternal(ctx, e.stdout, db); err != nil {
