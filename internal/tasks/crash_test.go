@@ -10,15 +10,15 @@ import (
 	"testing"
 	"time"
 
-	"grouprise.org/grouprise/internal/mail"
 	"grouprise.org/grouprise/internal/mail/mailtest"
 	"grouprise.org/grouprise/internal/store"
 	"grouprise.org/grouprise/internal/store/storetest"
 )
 
 // A runner process is killed (SIGKILL) in the middle of a batch, while it hands a message to
-// the MTA. After a restart every message has arrived exactly once: the one in flight (which
-// the MTA never acknowledged) is sent again, none of those sent before is.
+// the MTA. A restarted runner process, with the default lease and the real clock, takes over
+// the dead runner's job when its lease has expired: every message arrives within a minute,
+// exactly once (the one in flight, which the MTA never acknowledged, is sent again).
 func TestCrashedRunnerSendsEveryMailOnce(t *testing.T) {
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
 		t.Run(d.String(), func(t *testing.T) {
@@ -35,6 +35,16 @@ func TestCrashedRunnerSendsEveryMailOnce(t *testing.T) {
 				child *exec.Cmd
 				seen  int
 			)
+			start := func() *exec.Cmd {
+				c := exec.Command(os.Args[0], "-test.run=^$")
+				c.Env = append(os.Environ(), "GROUPRISE_TEST_RUNNER_CHILD=1", "CHILD_DB_ENGINE="+cfg.Engine,
+					"CHILD_DB_NAME="+cfg.Name, "CHILD_SINK="+sink.Addr)
+				c.Stderr = os.Stderr
+				if err := c.Start(); err != nil {
+					t.Fatal(err)
+				}
+				return c
+			}
 			sink.OnData(func(m mailtest.Message) error {
 				mu.Lock()
 				defer mu.Unlock()
@@ -47,49 +57,41 @@ func TestCrashedRunnerSendsEveryMailOnce(t *testing.T) {
 				return nil
 			})
 			mu.Lock()
-			child = exec.Command(os.Args[0], "-test.run=^$")
-			child.Env = append(os.Environ(), "GROUPRISE_TEST_RUNNER_CHILD=1", "CHILD_DB_ENGINE="+cfg.Engine,
-				"CHILD_DB_NAME="+cfg.Name, "CHILD_SINK="+sink.Addr)
-			child.Stderr = os.Stderr
-			if err := child.Start(); err != nil {
-				t.Fatal(err)
-			}
+			child = start()
 			mu.Unlock()
-			deadline := time.Now().Add(30 * time.Second)
-			for {
-				mu.Lock()
-				killed := seen >= killAt
-				mu.Unlock()
-				if killed {
-					break
+			wait := func(what string, limit time.Duration, done func() bool) {
+				t.Helper()
+				for deadline := time.Now().Add(limit); !done(); time.Sleep(20 * time.Millisecond) {
+					if time.Now().After(deadline) {
+						t.Fatalf("%s: not within %v (%d messages at the MTA)", what, limit, len(sink.Messages()))
+					}
 				}
-				if time.Now().After(deadline) {
-					child.Process.Kill()
-					t.Fatalf("the runner sent only %d messages", len(sink.Messages()))
-				}
-				time.Sleep(10 * time.Millisecond)
 			}
+			wait("the crash", 30*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return seen >= killAt })
 			if n := len(sink.Messages()); n != killAt-1 {
 				t.Fatalf("%d messages before the crash, want %d", n, killAt-1)
 			}
-			// The restarted runner takes over the dead runner's jobs when their leases expire.
-			r := newRunner(db, &clock{now: time.Now().Add(time.Minute)})
-			r.Handle(mail.JobKind, (&mail.Sender{Transport: &mail.SMTP{Addr: sink.Addr}}).Handle, MailPolicy)
-			if _, err := r.RunOnce(ctx); err != nil {
-				t.Fatal(err)
-			}
+			// Restarted as systemd would, with the job of the dead runner still leased.
+			crashed := time.Now()
+			mu.Lock()
+			child = start()
+			mu.Unlock()
+			defer func() { child.Process.Kill(); child.Wait() }()
 			count := map[string]int{}
-			for _, m := range sink.Messages() {
-				count[m.To[0]]++
-			}
+			wait("every message after the restart", time.Minute, func() bool {
+				clear(count)
+				for _, m := range sink.Messages() {
+					count[m.To[0]]++
+				}
+				return len(count) == total
+			})
+			t.Logf("all %d messages at the MTA %v after the crash", total, time.Since(crashed).Round(time.Second))
 			for i := range total {
 				if to := fmt.Sprintf("p%02d@example.org", i); count[to] != 1 {
 					t.Errorf("%s got %d messages, want 1", to, count[to])
 				}
 			}
-			if n, _ := db.Count(ctx, "jobs"); n != 0 {
-				t.Errorf("%d jobs left", n)
-			}
+			wait("the queue emptied", 10*time.Second, func() bool { n, _ := db.Count(ctx, "jobs"); return n == 0 })
 		})
 	}
 }

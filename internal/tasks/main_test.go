@@ -20,8 +20,8 @@ func TestMain(m *testing.M) {
 	storetest.Main(m)
 }
 
-// runChild is a task runner in its own process, for the crash test: one worker, short
-// leases, mail to the test's sink. It runs until it is killed.
+// runChild is a task runner in its own process, for the crash test: one worker, the default
+// lease, mail to the test's sink. It runs until it is killed.
 func runChild() int {
 	ctx := context.Background()
 	db, err := store.Open(ctx, config.Database{Engine: os.Getenv("CHILD_DB_ENGINE"), Name: os.Getenv("CHILD_DB_NAME")}, store.OpenOptions{})
@@ -29,7 +29,7 @@ func runChild() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	r := New(db, quiet, Options{Workers: 1, Lease: 2 * time.Second, Poll: 20 * time.Millisecond})
+	r := New(db, quiet, Options{Workers: 1, Poll: 200 * time.Millisecond})
 	r.Handle(mail.JobKind, (&mail.Sender{Transport: &mail.SMTP{Addr: os.Getenv("CHILD_SINK")}}).Handle, MailPolicy)
 	if err := r.Run(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, err)

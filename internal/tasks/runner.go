@@ -64,7 +64,8 @@ type Options struct {
 	// Workers run jobs at the same time (default 4).
 	Workers int
 	// Lease is how long a claimed job belongs to this runner before another may take it over
-	// (default 5 minutes); running jobs renew it.
+	// (default 20 s): the runner renews it four times a lease while the job waits or runs, so
+	// a runner that died (SIGKILL, power cut) gives its jobs up within a lease.
 	Lease time.Duration
 	// Poll is the pause between looks at the queue when nothing wakes the runner (default 5 s).
 	Poll time.Duration
@@ -96,7 +97,7 @@ func New(db *store.DB, log *slog.Logger, opts Options) *Runner {
 		opts.Workers = 4
 	}
 	if opts.Lease <= 0 {
-		opts.Lease = 5 * time.Minute
+		opts.Lease = DefaultLease
 	}
 	if opts.Poll <= 0 {
 		opts.Poll = 5 * time.Second
@@ -225,9 +226,14 @@ func (r *Runner) track(j *store.Job, on bool) {
 	}
 }
 
+// DefaultLease is the lease of a claimed job unless Options say otherwise: short enough that
+// another runner takes over a dead runner's jobs within half a minute, long enough that three
+// renewals in a row may fail (a busy database) before the job could run twice.
+const DefaultLease = 20 * time.Second
+
 // renewLeases keeps the leases of claimed jobs from expiring while they wait or run.
 func (r *Runner) renewLeases(ctx context.Context) {
-	t := time.NewTicker(r.opts.Lease / 3)
+	t := time.NewTicker(r.opts.Lease / 4)
 	defer t.Stop()
 	for {
 		select {
