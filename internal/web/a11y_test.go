@@ -1,8 +1,11 @@
 package web
 
 import (
+	"fmt"
+	"math"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -82,7 +85,7 @@ func TestThemeContrast(t *testing.T) {
 		t.Fatal(err)
 	}
 	css := string(assets["css/grouprise.css"].Data)
-	for _, v := range []string{"--theme", "--theme-dark", "--text", "--muted", "--error", "--ok"} {
+	for _, v := range []string{"--theme", "--theme-dark", "--text", "--muted", "--faint", "--error", "--ok"} {
 		m := regexp.MustCompile(regexp.QuoteMeta(v) + `:\s*(#[0-9a-fA-F]{6})`).FindStringSubmatch(css)
 		if m == nil {
 			t.Errorf("no colour for %s in the stylesheet", v)
@@ -95,4 +98,84 @@ func TestThemeContrast(t *testing.T) {
 	if c := avatars.ContrastWithWhite("#2a62ac"); c < 4.5 {
 		t.Errorf("the default branding.theme_color: contrast %.2f", c)
 	}
+
+	// Rules that paint text in a colour of their own, with the colour as the eye gets it:
+	// var() resolved and an opacity of the rule (or of the cell it sits in) mixed with the
+	// white below. For a background, the text on it is white.
+	for _, c := range []struct {
+		rule, property string
+		within         []string // rules of enclosing elements whose opacity applies too
+	}{
+		{".month td.other", "color", nil},
+		{".month td.other.busy > a", "background", []string{".month td.other"}},
+	} {
+		colour, ok := cssColour(css, c.rule, c.property)
+		if !ok {
+			t.Errorf("%s: no %s in the stylesheet", c.rule, c.property)
+			continue
+		}
+		opacity := cssOpacity(css, c.rule)
+		for _, r := range c.within {
+			opacity *= cssOpacity(css, r)
+		}
+		seen := overWhite(colour, opacity)
+		if contrast := avatars.ContrastWithWhite(seen); contrast < 4.5 {
+			t.Errorf("%s: %s %s (opacity %.2f, seen as %s) with white: contrast %.2f, want at least 4.5",
+				c.rule, c.property, colour, opacity, seen, contrast)
+		}
+	}
+}
+
+// cssRule returns the declarations of the rule with exactly this selector.
+func cssRule(css, selector string) (string, bool) {
+	m := regexp.MustCompile(`(?m)(?:^|[},]\s*)` + regexp.QuoteMeta(selector) + `\s*(?:,[^{]*)?\{([^}]*)\}`).FindStringSubmatch(css)
+	if m == nil {
+		return "", false
+	}
+	return m[1], true
+}
+
+// cssColour returns the #rrggbb of a property of a rule, through one var().
+func cssColour(css, selector, property string) (string, bool) {
+	decls, ok := cssRule(css, selector)
+	if !ok {
+		return "", false
+	}
+	m := regexp.MustCompile(`(?:^|;)\s*` + regexp.QuoteMeta(property) + `:\s*([^;]+)`).FindStringSubmatch(decls)
+	if m == nil {
+		return "", false
+	}
+	value := strings.TrimSpace(m[1])
+	if v := regexp.MustCompile(`^var\((--[a-z-]+)\)$`).FindStringSubmatch(value); v != nil {
+		d := regexp.MustCompile(regexp.QuoteMeta(v[1]) + `:\s*(#[0-9a-fA-F]{6})`).FindStringSubmatch(css)
+		if d == nil {
+			return "", false
+		}
+		value = d[1]
+	}
+	return value, regexp.MustCompile(`^#[0-9a-fA-F]{6}$`).MatchString(value)
+}
+
+// cssOpacity returns the opacity a rule sets, 1 without one.
+func cssOpacity(css, selector string) float64 {
+	decls, _ := cssRule(css, selector)
+	m := regexp.MustCompile(`(?:^|;)\s*opacity:\s*([0-9.]+)`).FindStringSubmatch(decls)
+	if m == nil {
+		return 1
+	}
+	o, err := strconv.ParseFloat(m[1], 64)
+	if err != nil {
+		return 0
+	}
+	return o
+}
+
+// overWhite mixes a #rrggbb with the white below it as opacity lets it through.
+func overWhite(colour string, opacity float64) string {
+	var rgb [3]uint8
+	fmt.Sscanf(colour, "#%02x%02x%02x", &rgb[0], &rgb[1], &rgb[2])
+	for i, v := range rgb {
+		rgb[i] = uint8(math.Round(opacity*float64(v) + (1-opacity)*255))
+	}
+	return fmt.Sprintf("#%02x%02x%02x", rgb[0], rgb[1], rgb[2])
 }
