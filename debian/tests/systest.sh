@@ -332,6 +332,16 @@ private_files() {
         if runuser -u anna -- ls /var/backups/grouprise >/dev/null 2>&1; then echo "anna lists the backups"; exit 1; fi'
 }
 
+maintenance_mode() {
+    local ok=0
+    SH 'touch /etc/grouprise/maintenance_mode'
+    page_has / "Gleich wieder da" || { echo "no maintenance page with maintenance_mode"; ok=1; }
+    status_is / 503 || ok=1
+    SH 'rm /etc/grouprise/maintenance_mode'
+    status_is / 200 || { echo "still in maintenance after maintenance_mode was removed"; ok=1; }
+    return $ok
+}
+
 maintenance() {
     IN systemctl stop grouprise-web.socket grouprise-web.service
     local ok=0
@@ -377,6 +387,7 @@ check "an OIDC client completes a login against the installed package" oidc_logi
 check "database, WAL, keys, backups and media closed to local accounts; media readable by the web server" private_files
 check "systemd-analyze verify accepts the units" SH 'systemd-analyze verify --man=no /lib/systemd/system/grouprise-*.socket /lib/systemd/system/grouprise-*.service && [ -s /usr/share/man/man8/grouprise.8.gz ]'
 check "the maintenance page while the daemon is down" maintenance
+check "the maintenance page while /etc/grouprise/maintenance_mode exists" maintenance_mode
 check "purge" purge
 check "purge leaves no unit, user or configuration" purged
 check "reinstall" install_deb /srv/debs/grouprise.deb
