@@ -56,7 +56,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		defer cancel()
 		done <- s.srv.Shutdown(shutdown)
 	}()
-	if err := s.srv.Serve(l); err != nil && !errors.Is(err, smtp.ErrServerClosed) {
+	if err := s.srv.Serve(crRunListener{l}); err != nil && !errors.Is(err, smtp.ErrServerClosed) {
 		return fmt.Errorf("lmtp: %w", err)
 	}
 	return <-done
