@@ -69,7 +69,7 @@ func Parse(raw []byte, maxAttachment int64) (*Parsed, error) {
 	}
 	h := mail.Header{Header: e.Header}
 	p := &Parsed{}
-	if id, err := h.MessageID(); err == nil && id != "" {
+	if id, err := h.MessageID(); err == nil && strings.ReplaceAll(id, "\x00", "") != "" {
 		p.MessageID = id
 	} else {
 		sum := sha256.Sum256(raw)
@@ -166,7 +166,23 @@ func Parse(raw []byte, maxAttachment int64) (*Parsed, error) {
 		p.Text = stripSignature(plain)
 	}
 	p.Text = tidy(p.Text)
+	// PostgreSQL keeps no NUL in text: a mail with one would be retried until it bounces.
+	for _, s := range append([]*string{&p.Text, &p.Subject, &p.MessageID}, refsAndNames(p)...) {
+		*s = strings.ReplaceAll(*s, "\x00", "")
+	}
 	return p, nil
+}
+
+// refsAndNames points at the Refs and the attachments' file names of p.
+func refsAndNames(p *Parsed) []*string {
+	var out []*string
+	for i := range p.Refs {
+		out = append(out, &p.Refs[i])
+	}
+	for i := range p.Attachments {
+		out = append(out, &p.Attachments[i].Filename)
+	}
+	return out
 }
 
 // splitHeader cuts a message into its header block and its body the way MTAs read it: the

@@ -1,6 +1,7 @@
 package lmtp
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -129,6 +130,41 @@ func TestAutomatic(t *testing.T) {
 		p, err := Parse(crlf(raw), 0)
 		if err != nil || p.Auto != auto {
 			t.Errorf("%q: auto %v, want %v (%v)", raw, p.Auto, auto, err)
+		}
+	}
+}
+
+// Headers are read as MTAs read them: the first line that is neither a header field nor its
+// continuation ends the header block and is the body's first line.
+func TestParseSloppyHeaders(t *testing.T) {
+	cases := []struct {
+		name, raw, subject, text string
+		malformed                bool
+	}{
+		{"a line without colon", "Subject: a\nX-Mailer Skript\nFrom: b@c\n\nText\n", "a", "X-Mailer Skript\nFrom: b@c\n\nText", false},
+		{"a name with a space", "Subject: a\nMein Feld: x\nText\n", "a", "Mein Feld: x\nText", false},
+		{"a space before the colon", "Subject : a\n\nText\n", "a", "Text", false},
+		{"continued fields", "Subject: a\n b\n\tc\nOhne Doppelpunkt\n", "a b c", "Ohne Doppelpunkt", false},
+		{"no empty line", "Subject: a\nText ohne Leerzeile\n", "a", "Text ohne Leerzeile", false},
+		{"only a header", "Subject: a", "a", "", false},
+		{"a multipart without parts", "Subject: a\nContent-Type: multipart/mixed; boundary=b\n\nNur Text\n", "a", "Nur Text", false},
+		{"a multipart with a broken part", "Subject: a\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\nErster\n--b\n kaputt\n--b--\n", "a", "Erster", false},
+		{"no header field", "Hallo\nSubject: a\n\nText\n", "", "", true},
+		{"a continuation of nothing", " Subject: a\n\nText\n", "", "", true},
+		{"empty", "", "", "", true},
+	}
+	for _, c := range cases {
+		p, err := Parse(crlf(c.raw), 0)
+		if c.malformed {
+			if !errors.Is(err, ErrMalformed) {
+				t.Errorf("%s: %v, want ErrMalformed", c.name, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+		} else if p.Subject != c.subject || p.Text != c.text {
+			t.Errorf("%s: subject %q text %q", c.name, p.Subject, p.Text)
 		}
 	}
 }

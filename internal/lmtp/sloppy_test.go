@@ -33,6 +33,13 @@ func TestSloppyHeaders(t *testing.T) {
 			t.Errorf("the lines from the broken one on are the text: subject %q, text %q", subject, text)
 		}
 
+		// a line ending in a bare CR right before the end of DATA, and a NUL byte in the text
+		_, data, texts = c.transaction("anna@example.org", []string{"garten@grouprise.test"},
+			"Message-ID: <cr@example.org>\r\nSubject: Ende\r\n\r\nNull\x00Byte\r\nletzte Zeile\r")
+		if len(data) != 1 || data[0] != 250 {
+			t.Errorf("a bare CR at the end and a NUL byte: %v %q", data, texts)
+		}
+
 		for name, garbage := range map[string]string{
 			"binary":             "\x00\x01\x02\x03\xff\xfe\r\n\x00\x00\r\n",
 			"no header at all":   "Hallo zusammen,\r\nwer gießt?\r\n",
@@ -44,8 +51,8 @@ func TestSloppyHeaders(t *testing.T) {
 				t.Errorf("%s: %v %q, want a refusal 554 5.6.0", name, data, texts)
 			}
 		}
-		if n := s.count("conversations"); n != 1 {
-			t.Errorf("%d conversations, want 1", n)
+		if n := s.count("conversations"); n != 2 {
+			t.Errorf("%d conversations, want 2", n)
 		}
 	})
 }
