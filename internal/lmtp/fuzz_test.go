@@ -14,8 +14,8 @@ import (
 	"grouprise.org/grouprise/internal/store/storetest"
 )
 
-// FuzzParse: no message makes the parser panic; what it returns is valid UTF-8, the subject
-// fits the database.
+// FuzzParse: no message makes the parser panic; what it returns is valid UTF-8 without NUL
+// bytes, the subject fits the database.
 // Run longer with: go test -tags sqlite_fts5 -fuzz FuzzParse ./internal/lmtp
 func FuzzParse(f *testing.F) {
 	for _, seed := range []string{
@@ -38,6 +38,11 @@ func FuzzParse(f *testing.F) {
 		}
 		if p.MessageID == "" {
 			t.Fatal("no message id")
+		}
+		for _, s := range append([]*string{&p.Text, &p.Subject, &p.MessageID}, refsAndNames(p)...) {
+			if strings.Contains(*s, "\x00") {
+				t.Fatalf("a NUL byte, which PostgreSQL refuses, in %q", *s)
+			}
 		}
 		inReplyTo(p.Refs)
 	})

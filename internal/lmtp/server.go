@@ -39,6 +39,9 @@ func NewServer(d *Deliverer, domain string, maxSize int64, log *slog.Logger) *Se
 	s.srv.LMTP = true
 	s.srv.Domain = domain
 	s.srv.MaxMessageBytes = maxSize
+	// SMTP's 1000 characters a line are often exceeded (HTML in one line; Exim passes it on
+	// unfolded): a line, like a command, is bounded by the message size, which bounds memory.
+	s.srv.MaxLineLength = int(maxSize)
 	s.srv.MaxRecipients = 500
 	s.srv.ReadTimeout = 10 * time.Minute
 	s.srv.WriteTimeout = time.Minute

@@ -40,6 +40,13 @@ func TestSloppyHeaders(t *testing.T) {
 			t.Errorf("a bare CR at the end and a NUL byte: %v %q", data, texts)
 		}
 
+		// a line longer than SMTP's 1000 characters (an HTML mail in one line, through Exim)
+		_, data, texts = c.transaction("anna@example.org", []string{"garten@grouprise.test"},
+			mailText("Message-ID: <lang@example.org>\nSubject: Lang", strings.Repeat("Beet ", 4000)))
+		if len(data) != 1 || data[0] != 250 {
+			t.Errorf("a 20000 characters long line: %v %q", data, texts)
+		}
+
 		for name, garbage := range map[string]string{
 			"binary":             "\x00\x01\x02\x03\xff\xfe\r\n\x00\x00\r\n",
 			"no header at all":   "Hallo zusammen,\r\nwer gießt?\r\n",
@@ -51,8 +58,8 @@ func TestSloppyHeaders(t *testing.T) {
 				t.Errorf("%s: %v %q, want a refusal 554 5.6.0", name, data, texts)
 			}
 		}
-		if n := s.count("conversations"); n != 2 {
-			t.Errorf("%d conversations, want 2", n)
+		if n := s.count("conversations"); n != 3 {
+			t.Errorf("%d conversations, want 3", n)
 		}
 	})
 }
