@@ -220,7 +220,7 @@ func (d *Deliverer) date(written, now time.Time) time.Time {
 // text is the mail's text, or a note when it has none (a mail of attachments only).
 func (d *Deliverer) text(p *Parsed, lang string) string {
 	t := p.Text
-	if t == "" {
+	if strings.TrimSpace(t) == "" { // as the conversations and comments judge it
 		t = d.catalog.Printer(lang).T("lmtp.no_text")
 	}
 	for _, name := range p.TooLarge {

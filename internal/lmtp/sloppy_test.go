@@ -47,6 +47,13 @@ func TestSloppyHeaders(t *testing.T) {
 			t.Errorf("a 20000 characters long line: %v %q", data, texts)
 		}
 
+		// a text of only Unicode spaces is no text: the note for mails without one is
+		_, data, texts = c.transaction("anna@example.org", []string{"garten@grouprise.test"},
+			mailText("Message-ID: <leer@example.org>\nSubject: Leer", "\u00a0\u3000"))
+		if len(data) != 1 || data[0] != 250 {
+			t.Errorf("a text of spaces: %v %q", data, texts)
+		}
+
 		for name, garbage := range map[string]string{
 			"binary":             "\x00\x01\x02\x03\xff\xfe\r\n\x00\x00\r\n",
 			"no header at all":   "Hallo zusammen,\r\nwer gießt?\r\n",
@@ -58,8 +65,8 @@ func TestSloppyHeaders(t *testing.T) {
 				t.Errorf("%s: %v %q, want a refusal 554 5.6.0", name, data, texts)
 			}
 		}
-		if n := s.count("conversations"); n != 3 {
-			t.Errorf("%d conversations, want 3", n)
+		if n := s.count("conversations"); n != 4 {
+			t.Errorf("%d conversations, want 4", n)
 		}
 	})
 }
