@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	netmail "net/mail"
+	"os"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -73,6 +74,7 @@ func FuzzAuthResults(f *testing.F) {
 // begins with a header field, and net/mail reads the header block and body that splitHeader
 // cuts it into (the header block ends at the first line that is not a header field).
 // Run longer with: go test -tags sqlite_fts5 -run '^$' -fuzz FuzzDelivery ./internal/lmtp
+// (on PostgreSQL with GROUPRISE_FUZZ_POSTGRES=1).
 func FuzzDelivery(f *testing.F) {
 	for _, seed := range []string{
 		"Message-ID: <a@example.org>\r\nSubject: Gießplan\r\n\r\nWer gießt?\r\n",
@@ -86,7 +88,11 @@ func FuzzDelivery(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
-	s := newSite(f, storetest.Open(f, store.SQLite), "")
+	dialect := store.SQLite
+	if os.Getenv("GROUPRISE_FUZZ_POSTGRES") == "1" {
+		dialect = store.Postgres // NUL bytes and the like that only PostgreSQL refuses
+	}
+	s := newSite(f, storetest.Open(f, dialect), "")
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		// An MTA speaks CRLF lines and stuffs dots; the message that arrives is lines+CRLF.
 		lines := strings.Split(strings.ReplaceAll(string(raw), "\r\n", "\n"), "\n")
