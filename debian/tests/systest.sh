@@ -332,6 +332,19 @@ private_files() {
         if runuser -u anna -- ls /var/backups/grouprise >/dev/null 2>&1; then echo "anna lists the backups"; exit 1; fi'
 }
 
+umbrella_restart() {
+    SH 'systemctl is-enabled grouprise.service && systemctl is-active grouprise.service' || return 1
+    status_is / 200 || return 1 # the web daemon runs
+    SH 'pids() { for u in grouprise-web grouprise-tasks; do systemctl show -p MainPID --value $u; done; }
+        before=$(pids)
+        case " $before " in *" 0 "*) echo "a daemon does not run: $before"; exit 1;; esac
+        systemctl restart grouprise
+        after=$(pids)
+        echo "main PIDs before: $before; after: $after"
+        for p in $before; do case " $after " in *" $p "*) echo "PID $p was not restarted"; exit 1;; esac; done' || return 1
+    status_is / 200
+}
+
 maintenance_mode() {
     local ok=0
     SH 'touch /etc/grouprise/maintenance_mode'
@@ -385,7 +398,8 @@ check "grouprise check" SH 'grouprise check'
 check "maps and metrics when an operator turns them on" optional_features
 check "an OIDC client completes a login against the installed package" oidc_login
 check "database, WAL, keys, backups and media closed to local accounts; media readable by the web server" private_files
-check "systemd-analyze verify accepts the units" SH 'systemd-analyze verify --man=no /lib/systemd/system/grouprise-*.socket /lib/systemd/system/grouprise-*.service && [ -s /usr/share/man/man8/grouprise.8.gz ]'
+check "systemd-analyze verify accepts the units" SH 'systemd-analyze verify --man=no /lib/systemd/system/grouprise-*.socket /lib/systemd/system/grouprise-*.service /lib/systemd/system/grouprise.service && [ -s /usr/share/man/man8/grouprise.8.gz ]'
+check "systemctl restart grouprise restarts every running daemon" umbrella_restart
 check "the maintenance page while the daemon is down" maintenance
 check "the maintenance page while /etc/grouprise/maintenance_mode exists" maintenance_mode
 check "purge" purge
