@@ -37,7 +37,7 @@ func runImportDjango(ctx context.Context, e *env, args []string) error {
 	if *media == "" {
 		*media = defaultDjangoMedia(source, cfg)
 	}
-	return importDjango(ctx, e.stdout, db, cfg, source, *media, *dryRun)
+	return importDjango(ctx, e, db, cfg, source, *media, *dryRun)
 }
 
 // defaultDjangoMedia is where a Django grouprise keeps its media: media/ beside its SQLite
@@ -52,13 +52,17 @@ func defaultDjangoMedia(source string, cfg *config.Config) string {
 	return cfg.MediaRoot
 }
 
-func importDjango(ctx context.Context, out io.Writer, db *store.DB, cfg *config.Config, source, media string, dryRun bool) error {
+func importDjango(ctx context.Context, e *env, db *store.DB, cfg *config.Config, source, media string, dryRun bool) error {
+	out := e.stdout
 	src, err := djangoimport.Open(ctx, source)
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	rep, err := djangoimport.Import(ctx, src, db, djangoimport.Options{MediaDir: media, MediaRoot: cfg.MediaRoot, DryRun: dryRun})
+	report, end := e.progress("import-django")
+	rep, err := djangoimport.Import(ctx, src, db, djangoimport.Options{MediaDir: media, MediaRoot: cfg.MediaRoot,
+		DryRun: dryRun, Progress: report})
+	end()
 	if err != nil {
 		return fmt.Errorf("import of %s: %w", src.Location, err)
 	}
@@ -149,7 +153,7 @@ func (e *env) convertDjango(ctx context.Context, db *store.DB, cfg *config.Confi
 		return nil, restore(err)
 	}
 	fmt.Fprintf(e.stdout, "%s is a Django grouprise's database; converting it (the original stays as %s)\n", name, old)
-	if err := importDjango(ctx, e.stdout, fresh, cfg, old, cfg.MediaRoot, false); err != nil {
+	if err := importDjango(ctx, e, fresh, cfg, old, cfg.MediaRoot, false); err != nil {
 		fresh.Close()
 		return nil, restore(err)
 	}

@@ -31,8 +31,11 @@ func runDump(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	report, end := e.progress("dump")
+	defer end()
+	opts := dump.Options{Progress: report}
 	if *output == "-" {
-		_, err := dump.Dump(ctx, db, cfg.MediaRoot, version, e.stdout)
+		_, err := dump.DumpWith(ctx, db, cfg.MediaRoot, version, e.stdout, opts)
 		return err
 	}
 	path := *output
@@ -48,7 +51,7 @@ func runDump(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("dump: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	counts, err := dump.Dump(ctx, db, cfg.MediaRoot, version, tmp)
+	counts, err := dump.DumpWith(ctx, db, cfg.MediaRoot, version, tmp, opts)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -100,7 +103,9 @@ func runRestore(ctx context.Context, e *env, args []string) error {
 		defer f.Close()
 		in = f
 	}
-	header, counts, err := dump.Restore(ctx, db, cfg.MediaRoot, in)
+	report, end := e.progress("restore")
+	header, counts, err := dump.RestoreWith(ctx, db, cfg.MediaRoot, in, dump.Options{Progress: report})
+	end()
 	if err != nil {
 		return err
 	}

@@ -235,7 +235,9 @@ func groupImportMembers(ctx context.Context, e *env, args []string) error {
 		for _, d := range duplicates {
 			fmt.Fprintf(e.stdout, "%s: more than once in the file\n", d)
 		}
-		res := s.groups.ImportMembers(ctx, g, adder, addresses)
+		report, end := e.progress("import-members")
+		res := s.groups.ImportMembers(ctx, g, adder, addresses, groups.ImportOptions{Progress: report})
+		end()
 		for _, a := range res.AlreadyMembers {
 			fmt.Fprintf(e.stdout, "%s: a member already\n", a)
 		}

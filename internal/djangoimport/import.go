@@ -20,6 +20,9 @@ type Options struct {
 	MediaRoot string
 	// DryRun runs the whole import and rolls it back: counts and problems without a change.
 	DryRun bool
+	// Progress, if set, is told after each step of the import (a kind of row, with its media
+	// files): done of total steps and the step just finished.
+	Progress func(done, total int64, what string)
 }
 
 // Count is a number of rows of one table.
@@ -107,26 +110,42 @@ type importer struct {
 }
 
 func (im *importer) run(ctx context.Context) error {
-	steps := []func(context.Context) error{
-		im.site, im.gestalten, im.settings, im.emailAddresses, im.emailConfirmations,
-		im.groups, im.memberships, im.subscriptions,
-		im.images, im.polls, im.contents, im.versions, im.files, im.galleries,
-		im.pollOptions, im.pollVotes, im.conversations, im.associations,
-		im.applications, im.contributions, im.applicationTexts,
-		im.tags, im.attendances, im.tokens, im.inbox, im.feedEntries,
-		im.matrix, im.skipped,
+	steps := []struct {
+		name string
+		run  func(context.Context) error
+	}{
+		{"site", im.site}, {"gestalten", im.gestalten}, {"settings", im.settings},
+		{"email addresses", im.emailAddresses}, {"email confirmations", im.emailConfirmations},
+		{"groups", im.groups}, {"memberships", im.memberships}, {"subscriptions", im.subscriptions},
+		{"images", im.images}, {"polls", im.polls}, {"contents", im.contents}, {"versions", im.versions},
+		{"files", im.files}, {"galleries", im.galleries}, {"poll options", im.pollOptions},
+		{"poll votes", im.pollVotes}, {"conversations", im.conversations}, {"associations", im.associations},
+		{"applications", im.applications}, {"contributions", im.contributions},
+		{"application texts", im.applicationTexts}, {"tags", im.tags}, {"attendances", im.attendances},
+		{"tokens", im.tokens}, {"inbox", im.inbox}, {"feed entries", im.feedEntries},
+		{"matrix", im.matrix}, {"skipped tables", im.skipped},
 	}
-	for _, step := range steps {
-		if err := step(ctx); err != nil {
+	// The two last steps are the identities and the search index.
+	total := int64(len(steps) + 2)
+	report := func(done int, what string) {
+		if im.opts.Progress != nil {
+			im.opts.Progress(int64(done), total, what)
+		}
+	}
+	for i, step := range steps {
+		if err := step.run(ctx); err != nil {
 			return err
 		}
+		report(i+1, step.name)
 	}
 	if err := im.q.ResetIdentities(ctx); err != nil {
 		return err
 	}
+	report(len(steps)+1, "identities")
 	if err := im.q.RebuildSearchIndex(ctx); err != nil {
 		return err
 	}
+	report(len(steps)+2, "search index")
 	return nil
 }
 

@@ -290,3 +290,29 @@ func TestOpenRefusesOtherDatabases(t *testing.T) {
 }
 
 func config(path string) cfg.Database { return cfg.Database{Engine: "sqlite", Name: path} }
+
+func TestImportProgress(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		var done []int64
+		var steps []string
+		var total int64
+		progress := func(d, tot int64, what string) {
+			if total != 0 && tot != total {
+				t.Errorf("progress: total %d, before %d", tot, total)
+			}
+			if n := len(done); n > 0 && d <= done[n-1] {
+				t.Errorf("progress: done %d after %d", d, done[n-1])
+			}
+			total = tot
+			done = append(done, d)
+			steps = append(steps, what)
+		}
+		importInto(t, sqliteSource(t), db, djangoimport.Options{MediaDir: fixtureMedia, Progress: progress})
+		if total < 20 || int64(len(done)) != total || done[0] != 1 || done[len(done)-1] != total {
+			t.Errorf("progress: total %d, done %v", total, done)
+		}
+		if !slices.Contains(steps, "gestalten") || steps[len(steps)-1] != "search index" {
+			t.Errorf("progress steps: %q", steps)
+		}
+	})
+}

@@ -52,10 +52,31 @@ type Counts struct {
 	MediaBytes int64          `json:"media_bytes"`
 }
 
+// Progress is told how far a dump or restore is: done of total steps (tables), what is the
+// table just finished. It is called from the goroutine that does the work.
+type Progress func(done, total int64, what string)
+
+// Options are the optional parts of Dump and Restore.
+type Options struct {
+	// Progress, if set, is called after each table and after the media files.
+	Progress Progress
+}
+
+func (o Options) report(done int, what string) {
+	if o.Progress != nil {
+		o.Progress(int64(done), int64(len(store.DataTables)+1), what)
+	}
+}
+
 // Dump writes the site in db and mediaRoot to w. The rows come from one consistent snapshot;
 // media files are written after it (a file is saved before the row that names it, so every
 // file the rows name is there).
 func Dump(ctx context.Context, db *store.DB, mediaRoot, version string, w io.Writer) (*Counts, error) {
+	return DumpWith(ctx, db, mediaRoot, version, w, Options{})
+}
+
+// DumpWith is Dump with options.
+func DumpWith(ctx context.Context, db *store.DB, mediaRoot, version string, w io.Writer, opts Options) (*Counts, error) {
 	state, err := db.Schema(ctx)
 	if err != nil {
 		return nil, err
@@ -77,6 +98,7 @@ func Dump(ctx context.Context, db *store.DB, mediaRoot, version string, w io.Wri
 			if err := dumpTable(ctx, q, tw, fmt.Sprintf("tables/%02d-%s.jsonl", i, table), table, now, counts); err != nil {
 				return err
 			}
+			opts.report(i+1, table)
 		}
 		return nil
 	})
@@ -86,6 +108,7 @@ func Dump(ctx context.Context, db *store.DB, mediaRoot, version string, w io.Wri
 	if err := dumpMedia(ctx, tw, mediaRoot, counts); err != nil {
 		return nil, err
 	}
+	opts.report(len(store.DataTables)+1, "media")
 	if err := writeJSON(tw, "counts.json", counts, now); err != nil {
 		return nil, err
 	}

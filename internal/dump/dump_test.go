@@ -255,3 +255,51 @@ func TestRestoredMediaModes(t *testing.T) {
 		t.Errorf("%d media entries restored", n)
 	}
 }
+
+// recorder keeps what a Progress was told and checks that done only grows, within one total.
+type recorder struct {
+	t     *testing.T
+	done  []int64
+	what  []string
+	total int64
+}
+
+func (r *recorder) progress(done, total int64, what string) {
+	if r.total != 0 && total != r.total {
+		r.t.Errorf("progress: total %d, before %d", total, r.total)
+	}
+	if n := len(r.done); n > 0 && done <= r.done[n-1] {
+		r.t.Errorf("progress: done %d after %d", done, r.done[n-1])
+	}
+	r.total = total
+	r.done = append(r.done, done)
+	r.what = append(r.what, what)
+}
+
+func TestProgress(t *testing.T) {
+	want := int64(len(store.DataTables) + 1)
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(d.String(), func(t *testing.T) {
+			ctx := context.Background()
+			src, srcMedia := site(t, d)
+			var archive bytes.Buffer
+			dumped := &recorder{t: t}
+			if _, err := dump.DumpWith(ctx, src, srcMedia, "test", &archive, dump.Options{Progress: dumped.progress}); err != nil {
+				t.Fatal(err)
+			}
+			restored := &recorder{t: t}
+			if _, _, err := dump.RestoreWith(ctx, fresh(t, d), t.TempDir(), bytes.NewReader(archive.Bytes()),
+				dump.Options{Progress: restored.progress}); err != nil {
+				t.Fatal(err)
+			}
+			for name, r := range map[string]*recorder{"dump": dumped, "restore": restored} {
+				if r.total != want || int64(len(r.done)) != want || r.done[len(r.done)-1] != want {
+					t.Errorf("%s: total %d, done %v; want %d steps up to %d", name, r.total, r.done, want, want)
+				}
+				if r.what[0] != store.DataTables[0] || r.what[len(r.what)-1] != "media" {
+					t.Errorf("%s: steps %q", name, r.what)
+				}
+			}
+		})
+	}
+}

@@ -48,6 +48,11 @@ func readHeader(r io.Reader) (*Header, *tar.Reader, error) {
 // dump's schema version first) or an empty one at the dump's schema version, and its media
 // files into mediaRoot; then it migrates the database to this grouprise's schema.
 func Restore(ctx context.Context, db *store.DB, mediaRoot string, r io.Reader) (*Header, *Counts, error) {
+	return RestoreWith(ctx, db, mediaRoot, r, Options{})
+}
+
+// RestoreWith is Restore with options.
+func RestoreWith(ctx context.Context, db *store.DB, mediaRoot string, r io.Reader, opts Options) (*Header, *Counts, error) {
 	header, tr, err := readHeader(r)
 	if err != nil {
 		return nil, nil, err
@@ -65,7 +70,7 @@ func Restore(ctx context.Context, db *store.DB, mediaRoot string, r io.Reader) (
 			return nil, nil, err
 		}
 	}
-	counts, err := restore(ctx, db, mediaRoot, header, tr)
+	counts, err := restore(ctx, db, mediaRoot, header, tr, opts)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -79,7 +84,7 @@ func Restore(ctx context.Context, db *store.DB, mediaRoot string, r io.Reader) (
 // version of the dump, and its media files into mediaRoot. All rows go in one transaction,
 // committed only when the counts at the end of the archive match; on any failure the store
 // is as it was and the media files written are removed again.
-func restore(ctx context.Context, db *store.DB, mediaRoot string, header *Header, tr *tar.Reader) (*Counts, error) {
+func restore(ctx context.Context, db *store.DB, mediaRoot string, header *Header, tr *tar.Reader, opts Options) (*Counts, error) {
 	state, err := db.Schema(ctx)
 	if err != nil {
 		return nil, err
@@ -123,6 +128,7 @@ func restore(ctx context.Context, db *store.DB, mediaRoot string, header *Header
 					return err
 				}
 				got.Tables[table] = n
+				opts.report(len(got.Tables), table)
 			case strings.HasPrefix(h.Name, "media/"):
 				file, err := restoreMedia(mediaRoot, h, tr)
 				if err != nil {
@@ -141,6 +147,7 @@ func restore(ctx context.Context, db *store.DB, mediaRoot string, header *Header
 				if err := compare(&want, got); err != nil {
 					return err
 				}
+				opts.report(len(store.DataTables)+1, "media")
 				for _, l := range late {
 					if err := q.SetColumn(ctx, l.table, l.id, l.column, l.value); err != nil {
 						return fmt.Errorf("restore: %w", err)

@@ -91,3 +91,30 @@ func TestMembershipSubscribes(t *testing.T) {
 		}
 	})
 }
+
+func TestImportMembersProgress(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		gr := New(db, reserved, nil)
+		bob := &store.Gestalt{Username: "bob", DateJoined: gr.now()}
+		if err := db.Tx(ctx, func(q *store.Queries) error { _, err := q.CreateGestalt(ctx, bob); return err }); err != nil {
+			t.Fatal(err)
+		}
+		g, err := gr.Create(ctx, NewGroup{Name: "Fahrradwerkstatt"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		addresses := []string{"anna@example.org", "ben@example.org", "cem@example.org"}
+		var got []string
+		progress := func(done, total int64, what string) {
+			if done != int64(len(got)+1) || total != int64(len(addresses)) {
+				t.Errorf("progress %d of %d after %d calls", done, total, len(got))
+			}
+			got = append(got, what)
+		}
+		res := gr.ImportMembers(ctx, g, bob, addresses, ImportOptions{Progress: progress})
+		if len(res.Added) != 3 || len(got) != 3 || got[2] != "cem@example.org" {
+			t.Errorf("added %v, progress %q", res.Added, got)
+		}
+	})
+}

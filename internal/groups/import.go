@@ -41,12 +41,18 @@ type ImportResult struct {
 	Failed         map[string]error
 }
 
+// ImportOptions are the optional parts of ImportMembers.
+type ImportOptions struct {
+	// Progress, if set, is told after each address: done of total addresses, the address.
+	Progress func(done, total int64, what string)
+}
+
 // ImportMembers adds the owners of the addresses as members, added by by; unknown addresses
 // get shadow accounts. Each address is its own transaction: a run that stops halfway is run
 // again, and who is a member already is skipped.
-func (g *Groups) ImportMembers(ctx context.Context, group *store.Group, by *store.Gestalt, addresses []string) ImportResult {
+func (g *Groups) ImportMembers(ctx context.Context, group *store.Group, by *store.Gestalt, addresses []string, opts ImportOptions) ImportResult {
 	res := ImportResult{Failed: map[string]error{}}
-	for _, a := range addresses {
+	for i, a := range addresses {
 		_, err := g.AddByEmail(ctx, group, a, by)
 		switch {
 		case err == nil:
@@ -55,6 +61,9 @@ func (g *Groups) ImportMembers(ctx context.Context, group *store.Group, by *stor
 			res.AlreadyMembers = append(res.AlreadyMembers, a)
 		default:
 			res.Failed[a] = err
+		}
+		if opts.Progress != nil {
+			opts.Progress(int64(i+1), int64(len(addresses)), a)
 		}
 	}
 	return res

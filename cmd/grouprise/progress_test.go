@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"grouprise.org/grouprise/internal/store"
+)
+
+// runFiles runs grouprise like site.run, but with stdout and stderr the given files.
+func (s *site) runFiles(stdout, stderr *os.File, stdin string, args ...string) int {
+	return run(context.Background(), args, &env{
+		stdin: strings.NewReader(stdin), stdout: stdout, stderr: stderr,
+		environ: []string{"GROUPRISE_CONFIG=" + s.dir}, systemConfigDir: filepath.Join(s.dir, "nowhere"),
+	})
+}
+
+func readAll(t *testing.T, f *os.File) string {
+	t.Helper()
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestNoProgressWithoutTerminal: in scripts, CI and postinst stdout and stderr are files or
+// pipes, and the long commands print exactly what they printed before: their summary.
+func TestNoProgressWithoutTerminal(t *testing.T) {
+	s := newSite(t, store.SQLite, "")
+	old := filepath.Join(t.TempDir(), "django.sqlite3")
+	copyFixture(t, old)
+	s.expect(exitOK, "applied migration", "", "migrate")
+	dryRun := s.expect(exitOK, "would import (dry run", "", "import-django", "--dry-run", old)
+	archive := filepath.Join(t.TempDir(), "site.tar.gz")
+	list := "anna@example.org\nbob@example.org\n"
+	for _, c := range []struct {
+		stdin string
+		args  []string
+		want  string // all of stdout; "" for: any
+	}{
+		{"", []string{"import-django", "--dry-run", old}, dryRun},
+		{"", []string{"import-django", old}, ""},
+		{"", []string{"dump", "--output", archive}, ""},
+		{"", []string{"user", "create", "--username", "anna", "--email", "anna@example.org"}, ""},
+		{"", []string{"group", "create", "--name", "Garten", "--creator", "anna"}, ""},
+		{list, []string{"group", "import-members", "--slug", "garten", "--by", "anna", "-"},
+			"anna@example.org: a member already\n1 added to garten, 1 members already, 0 failed\n"},
+	} {
+		dir := t.TempDir()
+		stdout, _ := os.Create(filepath.Join(dir, "stdout"))
+		stderr, _ := os.Create(filepath.Join(dir, "stderr"))
+		code := s.runFiles(stdout, stderr, c.stdin, c.args...)
+		out, errOut := readAll(t, stdout), readAll(t, stderr)
+		stdout.Close()
+		stderr.Close()
+		if code != exitOK || errOut != "" || c.want != "" && out != c.want {
+			t.Errorf("grouprise %s: exit %d, stderr %q\nstdout: %s", strings.Join(c.args, " "), code, errOut, out)
+		}
+	}
+	to := newSite(t, store.SQLite, "")
+	stdout, _ := os.Create(filepath.Join(t.TempDir(), "stdout"))
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := to.runFiles(stdout, w, "", "restore", archive)
+	w.Close()
+	errOut, _ := io.ReadAll(r)
+	if out := readAll(t, stdout); code != exitOK || len(errOut) != 0 || !strings.HasPrefix(out, "restored the dump") ||
+		strings.Count(out, "\n") != 1 {
+		t.Errorf("restore: exit %d, stderr %q, stdout %q", code, errOut, out)
+	}
+}
+
+// openPTY opens a pseudo terminal: its controlling side and the terminal a program sees.
+func openPTY(t *testing.T) (control, tty *os.File) {
+	t.Helper()
+	control, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
+	if err != nil {
+		t.Skipf("no pseudo terminals here: %v", err)
+	}
+	fd := int(control.Fd())
+	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
+		t.Skipf("no pseudo terminals here: %v", err)
+	}
+	n, err := unix.IoctlGetInt(fd, unix.TIOCGPTN)
+	if err != nil {
+		t.Skipf("no pseudo terminals here: %v", err)
+	}
+	tty, err = os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("no pseudo terminals here: %v", err)
+	}
+	return control, tty
+}
+
+// TestProgressOnTerminal: with stderr a terminal, dump draws its bar there; stdout keeps
+// the summary alone.
+func TestProgressOnTerminal(t *testing.T) {
+	s := newSite(t, store.SQLite, "")
+	old := filepath.Join(t.TempDir(), "django.sqlite3")
+	copyFixture(t, old)
+	s.expect(exitOK, "applied migration", "", "migrate")
+	s.expect(exitOK, "no problems", "", "import-django", old)
+	control, tty := openPTY(t)
+	defer control.Close()
+	drawn := make(chan string)
+	go func() {
+		var b strings.Builder
+		buf := make([]byte, 4096)
+		for {
+			n, err := control.Read(buf)
+			b.Write(buf[:n])
+			if err != nil { // EIO once the terminal side is closed
+				break
+			}
+		}
+		drawn <- b.String()
+	}()
+	stdout, _ := os.Create(filepath.Join(t.TempDir(), "stdout"))
+	code := s.runFiles(stdout, tty, "", "dump", "--output", filepath.Join(t.TempDir(), "site.tar.gz"))
+	tty.Close()
+	bar := <-drawn
+	out := readAll(t, stdout)
+	if code != exitOK || !strings.Contains(bar, "dump ") ||
+		!strings.Contains(bar, fmt.Sprintf("/%d)", len(store.DataTables)+1)) ||
+		!strings.Contains(out, "8 media files") || strings.Count(out, "\n") != 1 {
+		t.Errorf("exit %d\nterminal: %q\nstdout: %q", code, bar, out)
+	}
+	t.Logf("terminal: %q", bar)
+}
