@@ -89,19 +89,19 @@ func openPTY(t *testing.T) (control, tty *os.File) {
 	t.Helper()
 	control, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
 	if err != nil {
-		t.Skipf("no pseudo terminals here: %v", err)
+		t.Fatalf("no pseudo terminal (Linux has /dev/ptmx and /dev/pts): %v", err)
 	}
 	fd := int(control.Fd())
 	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
-		t.Skipf("no pseudo terminals here: %v", err)
+		t.Fatalf("no pseudo terminal (Linux has /dev/ptmx and /dev/pts): %v", err)
 	}
 	n, err := unix.IoctlGetInt(fd, unix.TIOCGPTN)
 	if err != nil {
-		t.Skipf("no pseudo terminals here: %v", err)
+		t.Fatalf("no pseudo terminal (Linux has /dev/ptmx and /dev/pts): %v", err)
 	}
 	tty, err = os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
 	if err != nil {
-		t.Skipf("no pseudo terminals here: %v", err)
+		t.Fatalf("no pseudo terminal (Linux has /dev/ptmx and /dev/pts): %v", err)
 	}
 	return control, tty
 }
