@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	"github.com/coreos/go-systemd/v22/journal"
 
@@ -15,6 +17,7 @@ import (
 	"grouprise.org/grouprise/internal/metrics"
 	"grouprise.org/grouprise/internal/reports"
 	"grouprise.org/grouprise/internal/store"
+	"grouprise.org/grouprise/internal/systemd"
 )
 
 // options are where e looks for configuration.
@@ -71,6 +74,63 @@ func (e *env) openCurrentStore(ctx context.Context, cfg *config.Config) (*store.
 		return nil, err
 	}
 	return db, nil
+}
+
+// migrationWait is how long a daemon started by systemd waits for `grouprise migrate`.
+const migrationWait = 10 * time.Minute
+
+// openDaemonStore opens the database for a daemon. Started by systemd before the schema is
+// current — a request during a package upgrade, after the new binary was unpacked and before
+// the postinst migrated — the daemon waits up to migrationWait for the migration instead of
+// failing: requests and mail wait in systemd's socket meanwhile, and a failing daemon would
+// soon make systemd give up the socket. Run by hand, it refuses an outdated schema at once.
+func (e *env) openDaemonStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*store.DB, error) {
+	db, err := e.openStore(ctx, cfg, false)
+	if err != nil {
+		return nil, err
+	}
+	err = db.CheckSchema(ctx)
+	if errors.Is(err, store.ErrSchemaOutdated) && systemd.Supervised() {
+		err = waitForMigration(ctx, db, log, err)
+	}
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// waitForMigration checks the schema every second until it is current, the wait is over or
+// ctx ends; outdated is the first check's error.
+func waitForMigration(ctx context.Context, db *store.DB, log *slog.Logger, outdated error) error {
+	log.Warn("waiting for the database migration", "for", migrationWait, "err", outdated)
+	systemd.Status("waiting for `grouprise migrate`")
+	deadline := time.Now().Add(migrationWait)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	extended := time.Time{}
+	for {
+		if time.Since(extended) > 20*time.Second {
+			systemd.StillStarting(time.Minute)
+			extended = time.Now()
+		}
+		select {
+		case <-ctx.Done():
+			return outdated
+		case <-tick.C:
+		}
+		err := db.CheckSchema(ctx)
+		switch {
+		case err == nil:
+			log.Info("the database was migrated; starting")
+			systemd.Status("")
+			return nil
+		case !errors.Is(err, store.ErrSchemaOutdated):
+			return err
+		case time.Now().After(deadline):
+			return err
+		}
+	}
 }
 
 // dropPrivileges switches a root process to the owner of dir, unless that is root too.

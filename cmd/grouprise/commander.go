@@ -33,7 +33,7 @@ func runMatrixCommander(ctx context.Context, e *env, args []string) error {
 			return usagef("matrix_commander needs bot_id, bot_access_token and admin_rooms")
 		}
 	}
-	db, err := e.openCurrentStore(ctx, cfg)
+	db, err := e.openDaemonStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ func runLMTPD(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := e.openCurrentStore(ctx, cfg)
+	db, err := e.openDaemonStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}

@@ -40,7 +40,7 @@ func runWeb(ctx context.Context, e *env, args []string) error {
 	if cfg.SecretKey == "" {
 		return &config.Error{Key: "secret_key", Msg: "not set; the web daemon needs a random secret of at least 16 characters"}
 	}
-	db, err := e.openCurrentStore(ctx, cfg)
+	db, err := e.openDaemonStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}

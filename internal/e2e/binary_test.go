@@ -19,8 +19,19 @@ type installation struct {
 	env            []string
 }
 
-// install builds grouprise and writes a configuration (plus extra YAML) for it.
+// install builds grouprise, writes a configuration (plus extra YAML) for it and migrates.
 func install(t testing.TB, extra string) *installation {
+	t.Helper()
+	in := unmigrated(t, extra)
+	if out, err := in.command("migrate").CombinedOutput(); err != nil {
+		t.Fatalf("migrate: %v\n%s", err, out)
+	}
+	return in
+}
+
+// unmigrated builds grouprise and writes a configuration (plus extra YAML) for it, without
+// a database.
+func unmigrated(t testing.TB, extra string) *installation {
 	t.Helper()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "grouprise")
@@ -34,11 +45,7 @@ func install(t testing.TB, extra string) *installation {
 		"data_path: %s\ntransport_security: disabled\n%s", dir, extra)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	in := &installation{bin: bin, dir: dir, conf: conf, env: append(os.Environ(), "GROUPRISE_CONFIG="+conf)}
-	if out, err := in.command("migrate").CombinedOutput(); err != nil {
-		t.Fatalf("migrate: %v\n%s", err, out)
-	}
-	return in
+	return &installation{bin: bin, dir: dir, conf: conf, env: append(os.Environ(), "GROUPRISE_CONFIG="+conf)}
 }
 
 // command prepares a grouprise command of the installation.

@@ -90,6 +90,15 @@ func Stopping() { daemon.SdNotify(false, daemon.SdNotifyStopping) }
 // Status shows a line in `systemctl status`.
 func Status(line string) { daemon.SdNotify(false, "STATUS="+line) }
 
+// Supervised tells whether systemd started the process and listens for its notices.
+func Supervised() bool { return os.Getenv("NOTIFY_SOCKET") != "" }
+
+// StillStarting tells systemd that the start-up goes on for up to d more (beyond
+// TimeoutStartSec), and keeps the watchdog fed meanwhile.
+func StillStarting(d time.Duration) {
+	daemon.SdNotify(false, fmt.Sprintf("EXTEND_TIMEOUT_USEC=%d\n%s", d.Microseconds(), daemon.SdNotifyWatchdog))
+}
+
 // Watchdog pings systemd's watchdog while healthy answers, until ctx ends; without
 // WatchdogSec it returns at once.
 func Watchdog(ctx context.Context, healthy func(context.Context) error) {
