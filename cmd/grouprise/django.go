@@ -59,10 +59,14 @@ func importDjango(ctx context.Context, e *env, db *store.DB, cfg *config.Config,
 		return err
 	}
 	defer src.Close()
-	report, end := e.progress("import-django")
+	bar := e.progressBar("import-django")
+	var progress func(djangoimport.Step)
+	if bar != nil {
+		progress = func(s djangoimport.Step) { bar.show(s.Done, s.Total, false, s.What, s.Files) }
+	}
 	rep, err := djangoimport.Import(ctx, src, db, djangoimport.Options{MediaDir: media, MediaRoot: cfg.MediaRoot,
-		DryRun: dryRun, Progress: report})
-	end()
+		DryRun: dryRun, Progress: progress})
+	bar.end()
 	if err != nil {
 		return fmt.Errorf("import of %s: %w", src.Location, err)
 	}

@@ -20,9 +20,9 @@ type Options struct {
 	MediaRoot string
 	// DryRun runs the whole import and rolls it back: counts and problems without a change.
 	DryRun bool
-	// Progress, if set, is told after each step of the import (a kind of row, with its media
-	// files): done of total steps and the step just finished.
-	Progress func(done, total int64, what string)
+	// Progress, if set, is told how far the import is: it counts the rows of the source
+	// first and then reports every row read.
+	Progress func(Step)
 }
 
 // Count is a number of rows of one table.
@@ -107,46 +107,71 @@ type importer struct {
 	counts map[string]int
 	slugs  map[string]bool // folded slugs of people and groups
 	emails map[string]bool // folded e-mail addresses
+
+	progress Step  // what Options.Progress was told last
+	stepEnd  int64 // where progress.Done stands when the current kind of row is done
 }
 
 func (im *importer) run(ctx context.Context) error {
 	steps := []struct {
-		name string
-		run  func(context.Context) error
+		name   string
+		tables []string // the source tables it reads, for the progress
+		run    func(context.Context) error
 	}{
-		{"site", im.site}, {"gestalten", im.gestalten}, {"settings", im.settings},
-		{"email addresses", im.emailAddresses}, {"email confirmations", im.emailConfirmations},
-		{"groups", im.groups}, {"memberships", im.memberships}, {"subscriptions", im.subscriptions},
-		{"images", im.images}, {"polls", im.polls}, {"contents", im.contents}, {"versions", im.versions},
-		{"files", im.files}, {"galleries", im.galleries}, {"poll options", im.pollOptions},
-		{"poll votes", im.pollVotes}, {"conversations", im.conversations}, {"associations", im.associations},
-		{"applications", im.applications}, {"contributions", im.contributions},
-		{"application texts", im.applicationTexts}, {"tags", im.tags}, {"attendances", im.attendances},
-		{"tokens", im.tokens}, {"inbox", im.inbox}, {"feed entries", im.feedEntries},
-		{"matrix", im.matrix}, {"skipped tables", im.skipped},
+		{"site", []string{"django_site"}, im.site},
+		{"gestalten", []string{"gestalten_gestalt"}, im.gestalten},
+		{"settings", []string{"gestalten_gestaltsetting"}, im.settings},
+		{"email addresses", []string{"account_emailaddress", "auth_user"}, im.emailAddresses},
+		{"email confirmations", []string{"account_emailconfirmation"}, im.emailConfirmations},
+		{"groups", []string{"groups_group"}, im.groups},
+		{"memberships", []string{"memberships_membership"}, im.memberships},
+		{"subscriptions", []string{"subscriptions_subscription"}, im.subscriptions},
+		{"images", []string{"images_image"}, im.images},
+		{"polls", []string{"polls_workaroundpoll"}, im.polls},
+		{"contents", []string{"content2_content"}, im.contents},
+		{"versions", []string{"content2_version"}, im.versions},
+		{"files", []string{"files_file"}, im.files},
+		{"galleries", []string{"galleries_galleryimage"}, im.galleries},
+		{"poll options", []string{"polls_option"}, im.pollOptions},
+		{"poll votes", []string{"polls_vote"}, im.pollVotes},
+		{"conversations", []string{"conversations_conversation"}, im.conversations},
+		{"associations", []string{"associations_association"}, im.associations},
+		{"applications", []string{"memberships_application"}, im.applications},
+		{"contributions", []string{"contributions_contribution"}, im.contributions},
+		{"application texts", []string{"memberships_application"}, im.applicationTexts},
+		{"tags", []string{"taggit_tag", "taggit_taggeditem"}, im.tags},
+		{"attendances", []string{"events_attendancestatement"}, im.attendances},
+		{"tokens", []string{"core_permissiontoken"}, im.tokens},
+		{"inbox", []string{"builtin_inbox_notifications_builtininboxnotification"}, im.inbox},
+		{"feed entries", []string{"imports_imported"}, im.feedEntries},
+		{"matrix", []string{"matrix_chat_matrixchatgrouproom", "matrix_chat_matrixchatgrouproominvitations",
+			"matrix_chat_matrixchatgestaltsettings"}, im.matrix},
+		{"skipped tables", nil, im.skipped},
 	}
-	// The two last steps are the identities and the search index.
-	total := int64(len(steps) + 2)
-	report := func(done int, what string) {
-		if im.opts.Progress != nil {
-			im.opts.Progress(int64(done), total, what)
+	rows := make([]int64, len(steps))
+	if im.opts.Progress != nil {
+		for i, step := range steps {
+			n, err := im.countRows(ctx, step.tables)
+			if err != nil {
+				return err
+			}
+			rows[i] = n
+			im.progress.Total += n
 		}
 	}
 	for i, step := range steps {
+		im.begin(step.name, rows[i])
 		if err := step.run(ctx); err != nil {
 			return err
 		}
-		report(i+1, step.name)
+		im.end()
 	}
+	im.begin("identities", 0)
 	if err := im.q.ResetIdentities(ctx); err != nil {
 		return err
 	}
-	report(len(steps)+1, "identities")
-	if err := im.q.RebuildSearchIndex(ctx); err != nil {
-		return err
-	}
-	report(len(steps)+2, "search index")
-	return nil
+	im.begin("search index", 0)
+	return im.q.RebuildSearchIndex(ctx)
 }
 
 // insert writes one row and remembers its id (the first column, when it is "id").
@@ -211,7 +236,7 @@ func (im *importer) site(ctx context.Context) error {
 	if !im.src.Has("django_site") {
 		return nil
 	}
-	return im.src.each(ctx, `SELECT name FROM django_site ORDER BY id LIMIT 1`, func(scan scanFunc) error {
+	return im.each(ctx, `SELECT name FROM django_site ORDER BY id LIMIT 1`, func(scan scanFunc) error {
 		var name string
 		if err := scan(&name); err != nil {
 			return err
@@ -228,7 +253,7 @@ func (im *importer) site(ctx context.Context) error {
 }
 
 func (im *importer) gestalten(ctx context.Context) error {
-	return im.src.each(ctx, `SELECT g.id, u.username, u.first_name, u.last_name, u.password,
+	return im.each(ctx, `SELECT g.id, u.username, u.first_name, u.last_name, u.password,
 		u.is_superuser, u.is_staff, u.is_active, u.date_joined, u.last_login, g.about, g.avatar,
 		g.avatar_color, g.background, g.public, g.score, g.receives_builtin_inbox_notifications,
 		g.receives_email_notifications, g.receives_matrix_notifications
@@ -270,7 +295,7 @@ func (im *importer) settings(ctx context.Context) error {
 	if !im.src.Has("gestalten_gestaltsetting") {
 		return nil
 	}
-	return im.src.each(ctx, `SELECT id, gestalt_id, category, name, value FROM gestalten_gestaltsetting ORDER BY id`,
+	return im.each(ctx, `SELECT id, gestalt_id, category, name, value FROM gestalten_gestaltsetting ORDER BY id`,
 		func(scan scanFunc) error {
 			var id, gestalt int64
 			var category, name, value string
@@ -288,7 +313,7 @@ func (im *importer) settings(ctx context.Context) error {
 
 func (im *importer) emailAddresses(ctx context.Context) error {
 	hasRow := map[int64]bool{}
-	err := im.src.each(ctx, `SELECT e.id, g.id, e.email, e.verified, e."primary"
+	err := im.each(ctx, `SELECT e.id, g.id, e.email, e.verified, e."primary"
 		FROM account_emailaddress e JOIN gestalten_gestalt g ON g.user_id = e.user_id
 		ORDER BY g.id, e."primary" DESC, e.id`, func(scan scanFunc) error {
 		var id, gestalt int64
@@ -325,7 +350,7 @@ func (im *importer) emailAddresses(ctx context.Context) error {
 		gestalt int64
 		email   string
 	}
-	err = im.src.each(ctx, `SELECT g.id, u.email FROM gestalten_gestalt g JOIN auth_user u ON u.id = g.user_id
+	err = im.each(ctx, `SELECT g.id, u.email FROM gestalten_gestalt g JOIN auth_user u ON u.id = g.user_id
 		WHERE u.email <> '' ORDER BY g.id`, func(scan scanFunc) error {
 		var gestalt int64
 		var email string
@@ -363,7 +388,7 @@ func (im *importer) emailConfirmations(ctx context.Context) error {
 	if !im.src.Has("account_emailconfirmation") {
 		return nil
 	}
-	return im.src.each(ctx, `SELECT id, email_address_id, key, created, sent FROM account_emailconfirmation ORDER BY id`,
+	return im.each(ctx, `SELECT id, email_address_id, key, created, sent FROM account_emailconfirmation ORDER BY id`,
 		func(scan scanFunc) error {
 			var id, address int64
 			var key string
@@ -382,7 +407,7 @@ func (im *importer) emailConfirmations(ctx context.Context) error {
 }
 
 func (im *importer) groups(ctx context.Context) error {
-	return im.src.each(ctx, `SELECT id, slug, name, date_created, time_modified, gestalt_created_id, score,
+	return im.each(ctx, `SELECT id, slug, name, date_created, time_modified, gestalt_created_id, score,
 		address, avatar, avatar_color, date_founded, description, logo, url, url_import_feed, closed
 		FROM groups_group ORDER BY id`, func(scan scanFunc) error {
 		var (
@@ -419,7 +444,7 @@ func (im *importer) groups(ctx context.Context) error {
 }
 
 func (im *importer) memberships(ctx context.Context) error {
-	return im.src.each(ctx, `SELECT id, group_id, member_id, created_by_id, date_joined
+	return im.each(ctx, `SELECT id, group_id, member_id, created_by_id, date_joined
 		FROM memberships_membership ORDER BY id`, func(scan scanFunc) error {
 		var id, group, member int64
 		var creator sql.NullInt64
@@ -441,7 +466,7 @@ func (im *importer) memberships(ctx context.Context) error {
 
 func (im *importer) subscriptions(ctx context.Context) error {
 	groupType := im.src.Type("groups.group")
-	return im.src.each(ctx, `SELECT id, subscriber_id, subscribed_to_type_id, subscribed_to_id
+	return im.each(ctx, `SELECT id, subscriber_id, subscribed_to_type_id, subscribed_to_id
 		FROM subscriptions_subscription ORDER BY id`, func(scan scanFunc) error {
 		var id, subscriber, typ, target int64
 		if err := scan(&id, &subscriber, &typ, &target); err != nil {
@@ -460,7 +485,7 @@ func (im *importer) subscriptions(ctx context.Context) error {
 }
 
 func (im *importer) images(ctx context.Context) error {
-	return im.src.each(ctx, `SELECT id, creator_id, file FROM images_image ORDER BY id`, func(scan scanFunc) error {
+	return im.each(ctx, `SELECT id, creator_id, file FROM images_image ORDER BY id`, func(scan scanFunc) error {
 		var id, creator int64
 		var file string
 		if err := scan(&id, &creator, &file); err != nil {
@@ -475,7 +500,7 @@ func (im *importer) images(ctx context.Context) error {
 }
 
 func (im *importer) polls(ctx context.Context) error {
-	return im.src.each(ctx, `SELECT id, condorcet FROM polls_workaroundpoll ORDER BY id`, func(scan scanFunc) error {
+	return im.each(ctx, `SELECT id, condorcet FROM polls_workaroundpoll ORDER BY id`, func(scan scanFunc) error {
 		var id int64
 		var condorcet bool
 		if err := scan(&id, &condorcet); err != nil {
@@ -486,7 +511,7 @@ func (im *importer) polls(ctx context.Context) error {
 }
 
 func (im *importer) contents(ctx context.Context) error {
-	return im.src.each(ctx, `SELECT c.id, c.title, c.image_id, c.place, c.time, c.until_time, c.all_day, c.poll_id,
+	return im.each(ctx, `SELECT c.id, c.title, c.image_id, c.place, c.time, c.until_time, c.all_day, c.poll_id,
 		(SELECT MIN(v.time_created) FROM content2_version v WHERE v.content_id = c.id)
 		FROM content2_content c ORDER BY c.id`, func(scan scanFunc) error {
 		var (
@@ -542,7 +567,7 @@ func parseSQLiteTime(s string) (time.Time, bool) {
 }
 
 func (im *importer) versions(ctx context.Context) error {
-	return im.src.each(ctx, `SELECT id, content_id, author_id, text, time_created FROM content2_version ORDER BY id`,
+	return im.each(ctx, `SELECT id, content_id, author_id, text, time_created FROM content2_version ORDER BY id`,
 		func(scan scanFunc) error {
 			var id, content, author int64
 			var text string
@@ -560,7 +585,7 @@ func (im *importer) versions(ctx context.Context) error {
 }
 
 func (im *importer) files(ctx context.Context) error {
-	return im.src.each(ctx, `SELECT id, file, filename, version_id FROM files_file ORDER BY id`, func(scan scanFunc) error {
+	return im.each(ctx, `SELECT id, file, filename, version_id FROM files_file ORDER BY id`, func(scan scanFunc) error {
 		var id int64
 		var file string
 		var filename sql.NullString
@@ -581,7 +606,7 @@ func (im *importer) files(ctx context.Context) error {
 }
 
 func (im *importer) galleries(ctx context.Context) error {
-	return im.src.each(ctx, `SELECT id, gallery_id, image_id FROM galleries_galleryimage ORDER BY id`, func(scan scanFunc) error {
+	return im.each(ctx, `SELECT id, gallery_id, image_id FROM galleries_galleryimage ORDER BY id`, func(scan scanFunc) error {
 		var id, gallery, image int64
 		if err := scan(&id, &gallery, &image); err != nil {
 			return fmt.Errorf("galleries_galleryimage: %w", err)
@@ -602,7 +627,7 @@ func (im *importer) pollOptions(ctx context.Context) error {
 			LEFT JOIN polls_simpleoption s ON s.option_ptr_id = o.id
 			LEFT JOIN polls_eventoption e ON e.option_ptr_id = o.id ORDER BY o.id`
 	}
-	return im.src.each(ctx, query, func(scan scanFunc) error {
+	return im.each(ctx, query, func(scan scanFunc) error {
 		var id int64
 		var poll sql.NullInt64
 		var title sql.NullString
@@ -634,7 +659,7 @@ func (im *importer) pollOptions(ctx context.Context) error {
 }
 
 func (im *importer) pollVotes(ctx context.Context) error {
-	return im.src.each(ctx, `SELECT v.id, v.option_id, v.voter_id, v.anonymous, v.time_updated,
+	return im.each(ctx, `SELECT v.id, v.option_id, v.voter_id, v.anonymous, v.time_updated,
 		s.vote_ptr_id IS NOT NULL, s.endorse, c.rank
 		FROM polls_vote v
 		LEFT JOIN polls_simplevote s ON s.vote_ptr_id = v.id
@@ -680,7 +705,7 @@ func (im *importer) pollVotes(ctx context.Context) error {
 }
 
 func (im *importer) conversations(ctx context.Context) error {
-	return im.src.each(ctx, `SELECT id, subject FROM conversations_conversation ORDER BY id`, func(scan scanFunc) error {
+	return im.each(ctx, `SELECT id, subject FROM conversations_conversation ORDER BY id`, func(scan scanFunc) error {
 		var id int64
 		var subject string
 		if err := scan(&id, &subject); err != nil {
@@ -694,7 +719,7 @@ func (im *importer) associations(ctx context.Context) error {
 	contentType, conversationType := im.src.Type("content2.content"), im.src.Type("conversations.conversation")
 	groupType, gestaltType := im.src.Type("groups.group"), im.src.Type("gestalten.gestalt")
 	taken := map[string]bool{}
-	return im.src.each(ctx, `SELECT id, container_type_id, container_id, entity_type_id, entity_id, public, pinned,
+	return im.each(ctx, `SELECT id, container_type_id, container_id, entity_type_id, entity_id, public, pinned,
 		slug, deleted FROM associations_association ORDER BY id`, func(scan scanFunc) error {
 		var (
 			id, containerType, container, entityType, entity int64
@@ -745,7 +770,7 @@ func (im *importer) associations(ctx context.Context) error {
 // applications are written without their text (attached_to_id), which refers to a
 // contribution: applicationTexts fills it in after the contributions.
 func (im *importer) applications(ctx context.Context) error {
-	return im.src.each(ctx, `SELECT id, group_id FROM memberships_application ORDER BY id`, func(scan scanFunc) error {
+	return im.each(ctx, `SELECT id, group_id FROM memberships_application ORDER BY id`, func(scan scanFunc) error {
 		var id, group int64
 		if err := scan(&id, &group); err != nil {
 			return fmt.Errorf("memberships_application: %w", err)
@@ -759,7 +784,7 @@ func (im *importer) applications(ctx context.Context) error {
 }
 
 func (im *importer) applicationTexts(ctx context.Context) error {
-	return im.src.each(ctx, `SELECT id, attached_to_id FROM memberships_application
+	return im.each(ctx, `SELECT id, attached_to_id FROM memberships_application
 		WHERE attached_to_id IS NOT NULL ORDER BY id`, func(scan scanFunc) error {
 		var id, text int64
 		if err := scan(&id, &text); err != nil {
@@ -780,7 +805,7 @@ func (im *importer) contributions(ctx context.Context) error {
 	applicationType := im.src.Type("memberships.application")
 	type ref struct{ id, replyTo, attachedTo sql.NullInt64 }
 	var refs []ref
-	err := im.src.each(ctx, `SELECT c.id, c.container_type_id, c.container_id, c.contribution_type_id,
+	err := im.each(ctx, `SELECT c.id, c.container_type_id, c.container_id, c.contribution_type_id,
 		c.contribution_id, c.author_id, c.time_created, c.deleted, c.public, c.in_reply_to_id, c.attached_to_id, t.text
 		FROM contributions_contribution c
 		LEFT JOIN contributions_text t ON c.contribution_type_id = `+fmt.Sprint(textType)+` AND t.id = c.contribution_id
@@ -853,7 +878,7 @@ func (im *importer) contributions(ctx context.Context) error {
 }
 
 func (im *importer) tags(ctx context.Context) error {
-	err := im.src.each(ctx, `SELECT id, name, slug FROM taggit_tag ORDER BY id`, func(scan scanFunc) error {
+	err := im.each(ctx, `SELECT id, name, slug FROM taggit_tag ORDER BY id`, func(scan scanFunc) error {
 		var id int64
 		var name, slug string
 		if err := scan(&id, &name, &slug); err != nil {
@@ -866,7 +891,7 @@ func (im *importer) tags(ctx context.Context) error {
 	}
 	contentType, groupType := im.src.Type("content2.content"), im.src.Type("groups.group")
 	seen := map[string]bool{}
-	return im.src.each(ctx, `SELECT id, tag_id, content_type_id, object_id FROM taggit_taggeditem ORDER BY id`,
+	return im.each(ctx, `SELECT id, tag_id, content_type_id, object_id FROM taggit_taggeditem ORDER BY id`,
 		func(scan scanFunc) error {
 			var id, tag, typ, object int64
 			if err := scan(&id, &tag, &typ, &object); err != nil {
@@ -893,7 +918,7 @@ func (im *importer) tags(ctx context.Context) error {
 }
 
 func (im *importer) attendances(ctx context.Context) error {
-	return im.src.each(ctx, `SELECT id, content_id, attendee_id, timestamp FROM events_attendancestatement ORDER BY id`,
+	return im.each(ctx, `SELECT id, content_id, attendee_id, timestamp FROM events_attendancestatement ORDER BY id`,
 		func(scan scanFunc) error {
 			var id, content, attendee int64
 			var at time.Time
@@ -921,7 +946,7 @@ func (im *importer) tokens(ctx context.Context) error {
 			targets[id] = t
 		}
 	}
-	return im.src.each(ctx, `SELECT id, gestalt_id, secret_key, feature_key, time_created, target_type_id, target_id
+	return im.each(ctx, `SELECT id, gestalt_id, secret_key, feature_key, time_created, target_type_id, target_id
 		FROM core_permissiontoken ORDER BY id`, func(scan scanFunc) error {
 		var id, gestalt, typ, target int64
 		var secret, feature string
@@ -953,7 +978,7 @@ func (im *importer) inbox(ctx context.Context) error {
 	if !im.src.Has(table) {
 		return nil
 	}
-	return im.src.each(ctx, `SELECT id, receiver_id, created_content_id, created_contribution_id, created_on, is_read
+	return im.each(ctx, `SELECT id, receiver_id, created_content_id, created_contribution_id, created_on, is_read
 		FROM `+table+` ORDER BY id`, func(scan scanFunc) error {
 		var id, receiver int64
 		var content, contribution sql.NullInt64
@@ -976,7 +1001,7 @@ func (im *importer) feedEntries(ctx context.Context) error {
 		return nil
 	}
 	seen := map[string]bool{}
-	return im.src.each(ctx, `SELECT id, key FROM imports_imported ORDER BY id`, func(scan scanFunc) error {
+	return im.each(ctx, `SELECT id, key FROM imports_imported ORDER BY id`, func(scan scanFunc) error {
 		var id int64
 		var key string
 		if err := scan(&id, &key); err != nil {
@@ -993,7 +1018,7 @@ func (im *importer) feedEntries(ctx context.Context) error {
 // matrix imports the rooms, invitations and Matrix IDs of the optional matrix_chat app.
 func (im *importer) matrix(ctx context.Context) error {
 	if im.src.Has("matrix_chat_matrixchatgrouproom") {
-		err := im.src.each(ctx, `SELECT id, group_id, room_id, is_private, is_visible, statistics_cache_json
+		err := im.each(ctx, `SELECT id, group_id, room_id, is_private, is_visible, statistics_cache_json
 			FROM matrix_chat_matrixchatgrouproom ORDER BY id`, func(scan scanFunc) error {
 			var id, group int64
 			var room, stats string
@@ -1016,7 +1041,7 @@ func (im *importer) matrix(ctx context.Context) error {
 		}
 	}
 	if im.src.Has("matrix_chat_matrixchatgrouproominvitations") {
-		err := im.src.each(ctx, `SELECT id, room_id, gestalt_id, time_invited
+		err := im.each(ctx, `SELECT id, room_id, gestalt_id, time_invited
 			FROM matrix_chat_matrixchatgrouproominvitations ORDER BY id`, func(scan scanFunc) error {
 			var id, room, gestalt int64
 			var invited time.Time
@@ -1035,7 +1060,7 @@ func (im *importer) matrix(ctx context.Context) error {
 		}
 	}
 	if im.src.Has("matrix_chat_matrixchatgestaltsettings") {
-		return im.src.each(ctx, `SELECT gestalt_id, matrix_id_override FROM matrix_chat_matrixchatgestaltsettings
+		return im.each(ctx, `SELECT gestalt_id, matrix_id_override FROM matrix_chat_matrixchatgestaltsettings
 			WHERE matrix_id_override <> ''`, func(scan scanFunc) error {
 			var gestalt int64
 			var matrixID string
