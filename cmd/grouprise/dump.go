@@ -31,9 +31,9 @@ func runDump(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	report, end := e.progress("dump")
-	defer end()
-	opts := dump.Options{Progress: report}
+	bar := e.progressBar("dump")
+	defer bar.end()
+	opts := dump.Options{Progress: dumpProgress(bar)}
 	if *output == "-" {
 		_, err := dump.DumpWith(ctx, db, cfg.MediaRoot, version, e.stdout, opts)
 		return err
@@ -103,9 +103,9 @@ func runRestore(ctx context.Context, e *env, args []string) error {
 		defer f.Close()
 		in = f
 	}
-	report, end := e.progress("restore")
-	header, counts, err := dump.RestoreWith(ctx, db, cfg.MediaRoot, in, dump.Options{Progress: report})
-	end()
+	bar := e.progressBar("restore")
+	header, counts, err := dump.RestoreWith(ctx, db, cfg.MediaRoot, in, dump.Options{Progress: dumpProgress(bar)})
+	bar.end()
 	if err != nil {
 		return err
 	}
@@ -116,4 +116,12 @@ func runRestore(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "restored the dump of %s (grouprise %s, %s) into %s: %d rows, %d media files\n",
 		header.Created.Format(time.RFC3339), header.Grouprise, header.Dialect, db.Location, rows, counts.MediaFiles)
 	return nil
+}
+
+// dumpProgress shows the progress of a dump or restore on bar; nil without one.
+func dumpProgress(bar *terminalBar) dump.Progress {
+	if bar == nil {
+		return nil
+	}
+	return func(s dump.Step) { bar.show(s.Done, s.Total, s.Bytes, s.What, s.Files) }
 }

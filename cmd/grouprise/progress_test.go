@@ -85,7 +85,7 @@ func TestNoProgressWithoutTerminal(t *testing.T) {
 }
 
 // openPTY opens a pseudo terminal: its controlling side and the terminal a program sees.
-func openPTY(t *testing.T) (control, tty *os.File) {
+func openPTY(t testing.TB) (control, tty *os.File) {
 	t.Helper()
 	control, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
 	if err != nil {
@@ -106,17 +106,13 @@ func openPTY(t *testing.T) (control, tty *os.File) {
 	return control, tty
 }
 
-// TestProgressOnTerminal: with stderr a terminal, dump draws its bar there; stdout keeps
-// the summary alone.
-func TestProgressOnTerminal(t *testing.T) {
-	s := newSite(t, store.SQLite, "")
-	old := filepath.Join(t.TempDir(), "django.sqlite3")
-	copyFixture(t, old)
-	s.expect(exitOK, "applied migration", "", "migrate")
-	s.expect(exitOK, "no problems", "", "import-django", old)
+// onTerminal runs grouprise with stderr a pseudo terminal and returns what was drawn there
+// and what was written to stdout.
+func (s *site) onTerminal(t *testing.T, args ...string) (code int, drawn, out string) {
+	t.Helper()
 	control, tty := openPTY(t)
 	defer control.Close()
-	drawn := make(chan string)
+	done := make(chan string)
 	go func() {
 		var b strings.Builder
 		buf := make([]byte, 4096)
@@ -127,17 +123,65 @@ func TestProgressOnTerminal(t *testing.T) {
 				break
 			}
 		}
-		drawn <- b.String()
+		done <- b.String()
 	}()
 	stdout, _ := os.Create(filepath.Join(t.TempDir(), "stdout"))
-	code := s.runFiles(stdout, tty, "", "dump", "--output", filepath.Join(t.TempDir(), "site.tar.gz"))
+	defer stdout.Close()
+	code = s.runFiles(stdout, tty, "", args...)
 	tty.Close()
-	bar := <-drawn
-	out := readAll(t, stdout)
-	if code != exitOK || !strings.Contains(bar, "dump ") ||
-		!strings.Contains(bar, fmt.Sprintf("/%d)", len(store.DataTables)+1)) ||
+	drawn = <-done
+	return code, drawn, readAll(t, stdout)
+}
+
+// TestProgressOnTerminal: with stderr a terminal, import-django, dump and restore draw their
+// bars there: rows of each kind or table, then media bytes, or the bytes of the archive read,
+// with the time left; stdout keeps the summary alone.
+func TestProgressOnTerminal(t *testing.T) {
+	s := newSite(t, store.SQLite, "")
+	old := filepath.Join(t.TempDir(), "django.sqlite3")
+	copyFixture(t, old)
+	s.expect(exitOK, "applied migration", "", "migrate")
+	code, bar, out := s.onTerminal(t, "import-django", old)
+	if code != exitOK || !strings.Contains(bar, "import-django gestalten") ||
+		!strings.Contains(bar, "import-django search index (8 files)") || !strings.Contains(bar, "[0s:") ||
+		!strings.Contains(out, "no problems") {
+		t.Errorf("import-django: exit %d\nterminal: %q\nstdout: %q", code, bar, out)
+	}
+
+	archive := filepath.Join(t.TempDir(), "site.tar.gz")
+	code, bar, out = s.onTerminal(t, "dump", "--output", archive)
+	var rows, tables int
+	if _, err := fmt.Sscanf(strings.TrimPrefix(out, archive), ": %d rows of %d tables", &rows, &tables); err != nil {
+		t.Fatalf("dump: exit %d, stdout %q: %v", code, out, err)
+	}
+	if code != exitOK || !strings.Contains(bar, "dump conversations") || !strings.Contains(bar, fmt.Sprintf("/%d)", rows)) ||
+		!strings.Contains(bar, "dump media") || !strings.Contains(bar, "kB)") ||
 		!strings.Contains(out, "8 media files") || strings.Count(out, "\n") != 1 {
-		t.Errorf("exit %d\nterminal: %q\nstdout: %q", code, bar, out)
+		t.Errorf("dump: exit %d\nterminal: %q\nstdout: %q", code, bar, out)
+	}
+
+	to := newSite(t, store.SQLite, "")
+	code, bar, out = to.onTerminal(t, "restore", archive)
+	if code != exitOK || !strings.Contains(bar, "restore conversations") || !strings.Contains(bar, "restore search index (8 files)") ||
+		!strings.Contains(bar, " kB, ") || !strings.HasPrefix(out, "restored the dump") || strings.Count(out, "\n") != 1 {
+		t.Errorf("restore: exit %d\nterminal: %q\nstdout: %q", code, bar, out)
 	}
 	t.Logf("terminal: %q", bar)
+}
+
+// BenchmarkBarShow is what a report costs a long command with a bar on a terminal: most
+// reports come between two draws.
+func BenchmarkBarShow(b *testing.B) {
+	control, tty := openPTY(b)
+	defer control.Close()
+	defer tty.Close()
+	go io.Copy(io.Discard, control)
+	bar := &terminalBar{f: tty, label: "dump"}
+	b.ReportAllocs()
+	i := int64(0)
+	for b.Loop() {
+		bar.show(i, 1<<40, false, "conversations", 0)
+		i++
+	}
+	bar.end()
 }

@@ -52,22 +52,6 @@ type Counts struct {
 	MediaBytes int64          `json:"media_bytes"`
 }
 
-// Progress is told how far a dump or restore is: done of total steps (tables), what is the
-// table just finished. It is called from the goroutine that does the work.
-type Progress func(done, total int64, what string)
-
-// Options are the optional parts of Dump and Restore.
-type Options struct {
-	// Progress, if set, is called after each table and after the media files.
-	Progress Progress
-}
-
-func (o Options) report(done int, what string) {
-	if o.Progress != nil {
-		o.Progress(int64(done), int64(len(store.DataTables)+1), what)
-	}
-}
-
 // Dump writes the site in db and mediaRoot to w. The rows come from one consistent snapshot;
 // media files are written after it (a file is saved before the row that names it, so every
 // file the rows name is there).
@@ -94,21 +78,41 @@ func DumpWith(ctx context.Context, db *store.DB, mediaRoot, version string, w io
 	}
 	counts := &Counts{Tables: map[string]int{}}
 	err = db.ReadSnapshot(ctx, func(q *store.Queries) error {
-		for i, table := range store.DataTables {
-			if err := dumpTable(ctx, q, tw, fmt.Sprintf("tables/%02d-%s.jsonl", i, table), table, now, counts); err != nil {
+		var rows *meter
+		if opts.Progress != nil {
+			// Counted in the snapshot that is dumped: the count is exact. A COUNT(*) costs a
+			// fraction of reading, encoding and compressing the rows.
+			total, err := countRows(ctx, q)
+			if err != nil {
 				return err
 			}
-			opts.report(i+1, table)
+			rows = newMeter(opts.Progress, total, false)
 		}
+		for i, table := range store.DataTables {
+			rows.at(table)
+			if err := dumpTable(ctx, q, tw, fmt.Sprintf("tables/%02d-%s.jsonl", i, table), table, now, counts, rows); err != nil {
+				return err
+			}
+		}
+		rows.finish(store.DataTables[len(store.DataTables)-1])
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	if err := dumpMedia(ctx, tw, mediaRoot, counts); err != nil {
+	var media *meter
+	if opts.Progress != nil {
+		total, err := mediaSize(ctx, mediaRoot)
+		if err != nil {
+			return nil, err
+		}
+		media = newMeter(opts.Progress, total, true)
+	}
+	media.at("media")
+	if err := dumpMedia(ctx, tw, mediaRoot, counts, media); err != nil {
 		return nil, err
 	}
-	opts.report(len(store.DataTables)+1, "media")
+	media.finish("media")
 	if err := writeJSON(tw, "counts.json", counts, now); err != nil {
 		return nil, err
 	}
@@ -139,7 +143,8 @@ func writeJSON(tw *tar.Writer, name string, v any, now time.Time) error {
 
 // dumpTable writes one table. A tar entry needs its size first, so the rows go to a
 // temporary file: memory stays flat however big the table.
-func dumpTable(ctx context.Context, q *store.Queries, tw *tar.Writer, name, table string, now time.Time, counts *Counts) error {
+func dumpTable(ctx context.Context, q *store.Queries, tw *tar.Writer, name, table string, now time.Time, counts *Counts,
+	progress *meter) error {
 	tmp, err := os.CreateTemp("", "grouprise-dump-*.jsonl")
 	if err != nil {
 		return fmt.Errorf("dump: %w", err)
@@ -161,6 +166,7 @@ func dumpTable(ctx context.Context, q *store.Queries, tw *tar.Writer, name, tabl
 			encoded[i] = encodeValue(v)
 		}
 		rows++
+		progress.add(1)
 		return enc.Encode(encoded)
 	})
 	if err != nil {
@@ -225,9 +231,22 @@ func decodeValue(raw any) (any, error) {
 	return nil, fmt.Errorf("a value the dump format does not have: %v", raw)
 }
 
-// dumpMedia writes every file below mediaRoot except temporary ones and scaled copies
-// (which the web daemon makes again on demand).
-func dumpMedia(ctx context.Context, tw *tar.Writer, root string, counts *Counts) error {
+// countRows counts the rows a dump writes.
+func countRows(ctx context.Context, q *store.Queries) (int64, error) {
+	var total int64
+	for _, table := range store.DataTables {
+		n, err := q.Count(ctx, table)
+		if err != nil {
+			return 0, fmt.Errorf("dump: %w", err)
+		}
+		total += int64(n)
+	}
+	return total, nil
+}
+
+// eachMedia calls fn for every file below root that a dump holds: all but temporary files
+// and scaled copies (which the web daemon makes again on demand).
+func eachMedia(ctx context.Context, root string, fn func(path, rel string, d fs.DirEntry) error) error {
 	if _, err := os.Stat(root); errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -253,6 +272,31 @@ func dumpMedia(ctx context.Context, tw *tar.Writer, root string, counts *Counts)
 		if !d.Type().IsRegular() || skipMedia(filepath.ToSlash(rel)) {
 			return nil
 		}
+		return fn(p, rel, d)
+	})
+}
+
+// mediaSize adds up the sizes of the media files a dump holds: one walk over the directory,
+// no file read.
+func mediaSize(ctx context.Context, root string) (int64, error) {
+	var total int64
+	err := eachMedia(ctx, root, func(_, _ string, d fs.DirEntry) error {
+		info, err := d.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // removed since the directory was read
+		}
+		if err != nil {
+			return fmt.Errorf("dump: media: %w", err)
+		}
+		total += info.Size()
+		return nil
+	})
+	return total, err
+}
+
+// dumpMedia writes the media files below root.
+func dumpMedia(ctx context.Context, tw *tar.Writer, root string, counts *Counts, progress *meter) error {
+	return eachMedia(ctx, root, func(p, rel string, _ fs.DirEntry) error {
 		f, err := os.Open(p)
 		if err != nil {
 			return fmt.Errorf("dump: media: %w", err)
@@ -266,10 +310,15 @@ func dumpMedia(ctx context.Context, tw *tar.Writer, root string, counts *Counts)
 			ModTime: info.ModTime(), Typeflag: tar.TypeReg}); err != nil {
 			return fmt.Errorf("dump: media: %w", err)
 		}
+		var in io.Reader = f
+		if progress != nil {
+			in = countingReader{f, progress}
+		}
 		// A file that grows while it is read is cut at the size in the header.
-		if _, err := io.CopyN(tw, f, info.Size()); err != nil {
+		if _, err := io.CopyN(tw, in, info.Size()); err != nil {
 			return fmt.Errorf("dump: media %s: %w", rel, err)
 		}
+		progress.file()
 		counts.MediaFiles++
 		counts.MediaBytes += info.Size()
 		return nil

@@ -5,12 +5,14 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -256,50 +258,151 @@ func TestRestoredMediaModes(t *testing.T) {
 	}
 }
 
-// recorder keeps what a Progress was told and checks that done only grows, within one total.
-type recorder struct {
-	t     *testing.T
-	done  []int64
-	what  []string
-	total int64
+// phases splits the reports of a Progress where it changes between rows and bytes, and
+// checks each phase: done never goes back, never passes the total, and ends at it; the total
+// stays the same once it is known (-1 while it is not).
+func phases(t *testing.T, name string, steps []dump.Step) [][]dump.Step {
+	t.Helper()
+	var out [][]dump.Step
+	for i, s := range steps {
+		if i == 0 || s.Bytes != steps[i-1].Bytes {
+			out = append(out, nil)
+		}
+		out[len(out)-1] = append(out[len(out)-1], s)
+	}
+	for _, phase := range out {
+		for i, s := range phase {
+			if s.Total >= 0 && s.Done > s.Total || s.Done < 0 {
+				t.Errorf("%s: done %d of %d (%s)", name, s.Done, s.Total, s.What)
+			}
+			if i == 0 {
+				continue
+			}
+			prev := phase[i-1]
+			if s.Done < prev.Done || s.Files < prev.Files || prev.Total >= 0 && s.Total != prev.Total {
+				t.Errorf("%s: %+v after %+v", name, s, prev)
+			}
+		}
+		if last := phase[len(phase)-1]; last.Done != last.Total {
+			t.Errorf("%s: ends at %d of %d", name, last.Done, last.Total)
+		}
+	}
+	return out
 }
 
-func (r *recorder) progress(done, total int64, what string) {
-	if r.total != 0 && total != r.total {
-		r.t.Errorf("progress: total %d, before %d", total, r.total)
+// reportsOn counts the reports that name what.
+func reportsOn(steps []dump.Step, what string) int {
+	n := 0
+	for _, s := range steps {
+		if s.What == what {
+			n++
+		}
 	}
-	if n := len(r.done); n > 0 && done <= r.done[n-1] {
-		r.t.Errorf("progress: done %d after %d", done, r.done[n-1])
-	}
-	r.total = total
-	r.done = append(r.done, done)
-	r.what = append(r.what, what)
+	return n
 }
 
+// manyConversations adds n conversations with subjects that gzip cannot shrink much, so that
+// one table is big in rows and in bytes.
+func manyConversations(t testing.TB, db *store.DB, n int) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("INSERT INTO conversations (subject) VALUES ")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		sum := sha256.Sum256([]byte(strconv.Itoa(i)))
+		fmt.Fprintf(&b, "('%x')", sum)
+	}
+	storetest.Exec(t, db, b.String())
+}
+
+// TestProgress: a dump reports rows (a big table moves it row by row) and then media bytes; a
+// restore reports the bytes of the archive it has read; each ends at its total.
 func TestProgress(t *testing.T) {
-	want := int64(len(store.DataTables) + 1)
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
 		t.Run(d.String(), func(t *testing.T) {
 			ctx := context.Background()
 			src, srcMedia := site(t, d)
+			const many = 3000
+			manyConversations(t, src, many)
 			var archive bytes.Buffer
-			dumped := &recorder{t: t}
-			if _, err := dump.DumpWith(ctx, src, srcMedia, "test", &archive, dump.Options{Progress: dumped.progress}); err != nil {
+			var dumped []dump.Step
+			counts, err := dump.DumpWith(ctx, src, srcMedia, "test", &archive,
+				dump.Options{Progress: func(s dump.Step) { dumped = append(dumped, s) }})
+			if err != nil {
 				t.Fatal(err)
 			}
-			restored := &recorder{t: t}
+			rows := 0
+			for _, n := range counts.Tables {
+				rows += n
+			}
+			p := phases(t, "dump", dumped)
+			if len(p) != 2 || p[0][0].Bytes || !p[1][0].Bytes {
+				t.Fatalf("dump: %d phases, want rows and then media bytes", len(p))
+			}
+			if last := p[0][len(p[0])-1]; last.Total != int64(rows) {
+				t.Errorf("dump: %d rows of %d, the archive holds %d", last.Done, last.Total, rows)
+			}
+			if last := p[1][len(p[1])-1]; last.Total != counts.MediaBytes || last.Files != int64(counts.MediaFiles) {
+				t.Errorf("dump: media %+v, the archive holds %d files of %d bytes", last, counts.MediaFiles, counts.MediaBytes)
+			}
+			if n := reportsOn(p[0], "conversations"); n < many/100 {
+				t.Errorf("dump: %d reports during the %d rows of conversations", n, many)
+			}
+			if p[0][0].What != store.DataTables[0] || p[1][0].What != "media" {
+				t.Errorf("dump: the phases begin with %q and %q", p[0][0].What, p[1][0].What)
+			}
+
+			// A restore knows the size of what it reads when the reader tells it ...
+			var restored []dump.Step
 			if _, _, err := dump.RestoreWith(ctx, fresh(t, d), t.TempDir(), bytes.NewReader(archive.Bytes()),
-				dump.Options{Progress: restored.progress}); err != nil {
+				dump.Options{Progress: func(s dump.Step) { restored = append(restored, s) }}); err != nil {
 				t.Fatal(err)
 			}
-			for name, r := range map[string]*recorder{"dump": dumped, "restore": restored} {
-				if r.total != want || int64(len(r.done)) != want || r.done[len(r.done)-1] != want {
-					t.Errorf("%s: total %d, done %v; want %d steps up to %d", name, r.total, r.done, want, want)
-				}
-				if r.what[0] != store.DataTables[0] || r.what[len(r.what)-1] != "media" {
-					t.Errorf("%s: steps %q", name, r.what)
-				}
+			p = phases(t, "restore", restored)
+			if len(p) != 1 || !p[0][0].Bytes || p[0][0].Total != int64(archive.Len()) {
+				t.Fatalf("restore: %d phases, first report %+v; want bytes of %d", len(p), restored[0], archive.Len())
+			}
+			if n := reportsOn(restored, "conversations"); n < 5 {
+				t.Errorf("restore: %d reports during conversations", n)
+			}
+			if last := restored[len(restored)-1]; last.Files != int64(counts.MediaFiles) {
+				t.Errorf("restore: ends with %+v, the archive holds %d media files", last, counts.MediaFiles)
+			}
+			// ... and counts up to what it read when not (a pipe).
+			restored = nil
+			if _, _, err := dump.RestoreWith(ctx, fresh(t, d), t.TempDir(), io.MultiReader(bytes.NewReader(archive.Bytes())),
+				dump.Options{Progress: func(s dump.Step) { restored = append(restored, s) }}); err != nil {
+				t.Fatal(err)
+			}
+			phases(t, "restore from a pipe", restored)
+			if first, last := restored[0], restored[len(restored)-1]; first.Total != -1 || last.Total < int64(archive.Len())*9/10 {
+				t.Errorf("restore from a pipe: begins %+v, ends %+v; the archive has %d bytes", first, last, archive.Len())
 			}
 		})
+	}
+}
+
+// BenchmarkDumpProgress measures what counting and reporting every row costs a dump of a
+// few thousand rows.
+func BenchmarkDumpProgress(b *testing.B) {
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		db := storetest.Open(b, d)
+		storetest.Exec(b, db, `INSERT INTO gestalten (id, username, date_joined) VALUES (1, 'anna', '2026-11-23 10:00:00')`)
+		manyConversations(b, db, 5000)
+		for _, c := range []struct {
+			name     string
+			progress dump.Progress
+		}{{"quiet", nil}, {"reported", func(dump.Step) {}}} {
+			b.Run(d.String()+"/"+c.name, func(b *testing.B) {
+				for b.Loop() {
+					if _, err := dump.DumpWith(context.Background(), db, b.TempDir(), "test", io.Discard,
+						dump.Options{Progress: c.progress}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }

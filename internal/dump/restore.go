@@ -53,6 +53,11 @@ func Restore(ctx context.Context, db *store.DB, mediaRoot string, r io.Reader) (
 
 // RestoreWith is Restore with options.
 func RestoreWith(ctx context.Context, db *store.DB, mediaRoot string, r io.Reader, opts Options) (*Header, *Counts, error) {
+	// The bytes of the archive as read, before gzip: the only measure known from the start.
+	read := newMeter(opts.Progress, sizeOf(r), true)
+	if read != nil {
+		r = countingReader{r, read}
+	}
 	header, tr, err := readHeader(r)
 	if err != nil {
 		return nil, nil, err
@@ -70,7 +75,7 @@ func RestoreWith(ctx context.Context, db *store.DB, mediaRoot string, r io.Reade
 			return nil, nil, err
 		}
 	}
-	counts, err := restore(ctx, db, mediaRoot, header, tr, opts)
+	counts, err := restore(ctx, db, mediaRoot, header, tr, read)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -84,7 +89,7 @@ func RestoreWith(ctx context.Context, db *store.DB, mediaRoot string, r io.Reade
 // version of the dump, and its media files into mediaRoot. All rows go in one transaction,
 // committed only when the counts at the end of the archive match; on any failure the store
 // is as it was and the media files written are removed again.
-func restore(ctx context.Context, db *store.DB, mediaRoot string, header *Header, tr *tar.Reader, opts Options) (*Counts, error) {
+func restore(ctx context.Context, db *store.DB, mediaRoot string, header *Header, tr *tar.Reader, progress *meter) (*Counts, error) {
 	state, err := db.Schema(ctx)
 	if err != nil {
 		return nil, err
@@ -123,13 +128,16 @@ func restore(ctx context.Context, db *store.DB, mediaRoot string, header *Header
 				if err != nil {
 					return err
 				}
+				progress.at(table)
 				n, err := restoreTable(ctx, q, table, tr, &late)
 				if err != nil {
 					return err
 				}
 				got.Tables[table] = n
-				opts.report(len(got.Tables), table)
 			case strings.HasPrefix(h.Name, "media/"):
+				if got.MediaFiles == 0 {
+					progress.at("media")
+				}
 				file, err := restoreMedia(mediaRoot, h, tr)
 				if err != nil {
 					return err
@@ -139,6 +147,7 @@ func restore(ctx context.Context, db *store.DB, mediaRoot string, header *Header
 				}
 				got.MediaFiles++
 				got.MediaBytes += h.Size
+				progress.file()
 			case h.Name == "counts.json":
 				var want Counts
 				if err := json.NewDecoder(io.LimitReader(tr, 1<<20)).Decode(&want); err != nil {
@@ -147,7 +156,8 @@ func restore(ctx context.Context, db *store.DB, mediaRoot string, header *Header
 				if err := compare(&want, got); err != nil {
 					return err
 				}
-				opts.report(len(store.DataTables)+1, "media")
+				// The rest is quick but for the search index, which the bar names while it is made.
+				progress.finish("search index")
 				for _, l := range late {
 					if err := q.SetColumn(ctx, l.table, l.id, l.column, l.value); err != nil {
 						return fmt.Errorf("restore: %w", err)
