@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
@@ -152,6 +153,26 @@ func TestSMTPReusesConnections(t *testing.T) {
 	}
 	if n := sink.Connections(); n != 1 {
 		t.Errorf("%d connections for 3 messages, want 1", n)
+	}
+}
+
+// Exim delivers at once only the first 10 messages of an SMTP connection
+// (smtp_accept_queue_per_connection) and queues the rest for its next queue run, half an
+// hour later: a connection carries at most 10 messages, then a new one starts.
+func TestSMTPTenMessagesPerConnection(t *testing.T) {
+	sink := mailtest.Start(t)
+	tr := &SMTP{Addr: sink.Addr, LocalName: "grouprise.test"}
+	defer tr.Close()
+	for i := range 25 {
+		if err := send(t, tr, fmt.Sprintf("m%d@example.org", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(sink.Messages()); n != 25 {
+		t.Fatalf("%d messages arrived, want 25", n)
+	}
+	if n := sink.Connections(); n != 3 {
+		t.Errorf("%d connections for 25 messages, want 3", n)
 	}
 }
 

@@ -70,9 +70,19 @@ type SMTP struct {
 	LocalName  string // our name in EHLO
 	// MaxIdle connections are kept (default 4).
 	MaxIdle int
+	// PerConnection messages at most go over one connection (default 10): Exim delivers
+	// at once only the first 10 of a connection (smtp_accept_queue_per_connection) and
+	// queues the rest until its next queue run.
+	PerConnection int
 
 	mu   sync.Mutex
-	idle []*smtp.Client
+	idle []*client
+}
+
+// client is a connection and the messages it carried.
+type client struct {
+	*smtp.Client
+	sent int
 }
 
 // Send submits msg, reusing an idle connection. A reused connection that the server has
@@ -83,13 +93,13 @@ func (s *SMTP) Send(ctx context.Context, env Envelope, msg []byte) error {
 	if err != nil {
 		return err
 	}
-	err = s.transact(c, env, msg)
+	err = s.transact(c.Client, env, msg)
 	if err != nil && reused && errors.Is(err, errStale) {
 		c.Close()
 		if c, err = s.dial(ctx); err != nil {
 			return err
 		}
-		err = s.transact(c, env, msg)
+		err = s.transact(c.Client, env, msg)
 	}
 	if err != nil {
 		c.Close()
@@ -128,7 +138,7 @@ func (s *SMTP) transact(c *smtp.Client, env Envelope, msg []byte) error {
 }
 
 // client returns an idle connection, or a new one.
-func (s *SMTP) client(ctx context.Context) (c *smtp.Client, reused bool, err error) {
+func (s *SMTP) client(ctx context.Context) (c *client, reused bool, err error) {
 	s.mu.Lock()
 	if n := len(s.idle); n > 0 {
 		c = s.idle[n-1]
@@ -142,7 +152,7 @@ func (s *SMTP) client(ctx context.Context) (c *smtp.Client, reused bool, err err
 	return c, false, err
 }
 
-func (s *SMTP) dial(ctx context.Context) (*smtp.Client, error) {
+func (s *SMTP) dial(ctx context.Context) (*client, error) {
 	d := net.Dialer{Timeout: 30 * time.Second}
 	conn, err := d.DialContext(ctx, "tcp", s.Addr)
 	if err != nil {
@@ -179,21 +189,30 @@ func (s *SMTP) dial(ctx context.Context) (*smtp.Client, error) {
 			return nil, classifySMTP(fmt.Errorf("mail: log in to %s as %s: %w", s.Addr, s.User, err))
 		}
 	}
-	return c, nil
+	return &client{Client: c}, nil
 }
 
-func (s *SMTP) release(c *smtp.Client) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// release keeps a connection for the next message, or ends it when it carried its share or
+// enough are idle.
+func (s *SMTP) release(c *client) {
+	c.sent++
+	perConnection := s.PerConnection
+	if perConnection == 0 {
+		perConnection = 10
+	}
 	limit := s.MaxIdle
 	if limit == 0 {
 		limit = 4
 	}
-	if len(s.idle) >= limit {
-		c.Quit()
-		return
+	s.mu.Lock()
+	keep := len(s.idle) < limit && c.sent < perConnection
+	if keep {
+		s.idle = append(s.idle, c)
 	}
-	s.idle = append(s.idle, c)
+	s.mu.Unlock()
+	if !keep {
+		c.Quit() // outside the lock: it waits for the server's answer
+	}
 }
 
 // Close says goodbye on every idle connection.
