@@ -506,12 +506,27 @@ func (s *Service) Update(ctx context.Context, a *store.Association, editor *stor
 
 // Delete hides a content; the rows stay (the original's soft delete), the slug is free again.
 func (s *Service) Delete(ctx context.Context, a *store.Association) error {
+	return s.db.Tx(ctx, func(q *store.Queries) error { return s.deleteIn(ctx, q, a) })
+}
+
+// DeleteByID is Delete for the association with the given id (the administrators' area).
+func (s *Service) DeleteByID(ctx context.Context, id int64) error {
 	return s.db.Tx(ctx, func(q *store.Queries) error {
-		if err := q.DeleteAssociation(ctx, a.ID, s.now()); err != nil {
+		a, err := q.AssociationByID(ctx, id)
+		if err != nil {
 			return err
 		}
-		return q.IndexContent(ctx, a.ContentID)
+		return s.deleteIn(ctx, q, a)
 	})
+}
+
+// deleteIn deletes in the caller's transaction: the association, and its words from the
+// search index.
+func (s *Service) deleteIn(ctx context.Context, q *store.Queries, a *store.Association) error {
+	if err := q.DeleteAssociation(ctx, a.ID, s.now()); err != nil {
+		return err
+	}
+	return q.IndexContent(ctx, a.ContentID)
 }
 
 // Comment adds a comment to a content (internal: for the group's members only), tags the

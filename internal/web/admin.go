@@ -76,7 +76,7 @@ func (s *Server) adminAction(w http.ResponseWriter, r *http.Request) {
 	case "delete-group":
 		err = s.groups.Delete(ctx, id)
 	case "delete-content":
-		err = s.db.DeleteAssociation(ctx, id, time.Now())
+		err = s.contents.DeleteByID(ctx, id)
 	case "delete-person":
 		if viewer(r).Is(id) {
 			s.flash(r, msgError, s.t(r, "admin.not_yourself"))

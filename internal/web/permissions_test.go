@@ -277,4 +277,18 @@ func TestAdminActions(t *testing.T) {
 	if g, _ := m.db.GestaltByID(ctx, dave.ID); !g.IsSuperuser {
 		t.Error("an administrator demoted themself")
 	}
+
+	// A content the administrator deletes leaves the search too, as when its author does.
+	anon := m.browser()
+	if page := anon.get("/stadt/search/?q=%C3%96ffentlich"); !strings.Contains(page.body, "Öffentlich") {
+		t.Fatal("the public content is not found before it is deleted")
+	}
+	d.post("/stadt/admin/delete-content/"+m.ids["public"]+"/", nil).expect(t, http.StatusSeeOther)
+	if page := anon.get("/stadt/search/?q=%C3%96ffentlich"); page.doc.Find(".item-title a").Length() != 0 {
+		t.Error("the search still finds a content the administrator deleted")
+	}
+	// and its words leave the index (which would otherwise fill pages of results with holes)
+	if hits, err := m.db.Search(ctx, []string{"öffentlich"}, 10, 0); err != nil || len(hits) != 0 {
+		t.Errorf("the search index still holds the deleted content: %v, %v", hits, err)
+	}
 }
