@@ -15,6 +15,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"grouprise.org/grouprise/internal/accounts"
+	"grouprise.org/grouprise/internal/app"
 	"grouprise.org/grouprise/internal/config"
 	"grouprise.org/grouprise/internal/contents"
 	"grouprise.org/grouprise/internal/conversations"
@@ -47,6 +48,9 @@ type Deps struct {
 	Reports *reports.Reporter
 	// OIDC is the OpenID Connect provider (nil: oidc_provider.enabled is off).
 	OIDC *oidcprovider.Provider
+	// Services are the domain services the handlers call (nil: wired here from Config, DB
+	// and Notifier, as app.New wires them).
+	Services *app.Services
 	// Images decodes pictures, a bounded number at once for the whole process (nil: a
 	// Renderer of its own with two slots).
 	Images *images.Renderer
@@ -95,16 +99,17 @@ type Server struct {
 
 // New parses every template and prepares the routes; a broken template fails here.
 func New(d Deps) (*Server, error) {
+	svc := d.Services
+	if svc == nil {
+		svc = app.NewServices(d.Config, d.DB, d.Notifier)
+	}
 	s := &Server{
 		cfg: d.Config, db: d.DB, catalog: d.Catalog, notifier: d.Notifier, log: d.Log, wake: d.Wake,
 		metrics: d.Metrics, reports: d.Reports, oidc: d.OIDC, testRoutes: d.testRoutes,
-		accounts:      accounts.New(d.DB, d.Config.SlugReserved, d.Notifier),
-		groups:        groups.New(d.DB, d.Config.SlugReserved, d.Notifier).WithHooks(len(d.Config.HookScriptPaths) > 0).WithChat(d.Config.ChatDomain()),
-		conversations: conversations.New(d.DB),
-		contents:      contents.New(d.DB),
-		polls:         polls.New(d.DB),
-		markdown:      markdown.New(d.Config.BaseURL(), mentionResolver{d.DB}),
-		now:           time.Now,
+		accounts: svc.Accounts, groups: svc.Groups, conversations: svc.Conversations, contents: svc.Contents,
+		polls:    svc.Polls,
+		markdown: markdown.New(d.Config.BaseURL(), mentionResolver{d.DB}),
+		now:      time.Now,
 	}
 	if s.wake == nil {
 		s.wake = func() {}
