@@ -12,10 +12,9 @@ import (
 
 	"github.com/coreos/go-systemd/v22/journal"
 
+	"grouprise.org/grouprise/internal/app"
 	"grouprise.org/grouprise/internal/config"
 	"grouprise.org/grouprise/internal/logging"
-	"grouprise.org/grouprise/internal/metrics"
-	"grouprise.org/grouprise/internal/reports"
 	"grouprise.org/grouprise/internal/store"
 	"grouprise.org/grouprise/internal/systemd"
 )
@@ -51,6 +50,33 @@ func (e *env) loadConfig() (*config.Config, *slog.Logger, error) {
 func underJournal() bool {
 	ok, err := journal.StderrIsJournalStream()
 	return ok && err == nil
+}
+
+// openApp builds the application (store, catalog, letters, services) on a store with a
+// current schema. A daemon's (daemon set) waits for `grouprise migrate` when systemd started it.
+func (e *env) openApp(ctx context.Context, cfg *config.Config, log *slog.Logger, daemon bool) (*app.App, error) {
+	open := e.openCurrentStore
+	if daemon {
+		open = func(ctx context.Context, cfg *config.Config) (*store.DB, error) {
+			return e.openDaemonStore(ctx, cfg, log)
+		}
+	}
+	return app.New(ctx, cfg, app.Options{Open: open, Log: log, Version: version})
+}
+
+// withApp loads the configuration, builds the application on a store with a current schema
+// and runs fn.
+func withApp(ctx context.Context, e *env, fn func(a *app.App) error) error {
+	cfg, log, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	a, err := e.openApp(ctx, cfg, log, false)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return fn(a)
 }
 
 // openStore opens the configured database. Started as root, the command first becomes the
@@ -173,35 +199,4 @@ func runVersion(_ context.Context, e *env, args []string) error {
 		}
 	}
 	return nil
-}
-
-// observe prepares a daemon's metrics (served on metrics.listen, if set, until ctx ends) and
-// its error reports (mail to log_recipient_emails, Sentry with sentry.dsn).
-// serve is false for one-off runs (tasks --once), which must not take the daemon's listener.
-func observe(ctx context.Context, cfg *config.Config, log *slog.Logger, daemon string, db *store.DB, serve bool) (*metrics.Registry, *reports.Reporter, error) {
-	addr, err := metrics.Address(cfg.Metrics.Listen, daemon)
-	if err != nil {
-		return nil, nil, &config.Error{Key: "metrics.listen", Msg: err.Error()}
-	}
-	var reg *metrics.Registry
-	if addr != "" && serve {
-		reg = metrics.New(daemon, version)
-		reg.DB(db.PoolStats)
-		go func() {
-			if err := reg.Serve(ctx, addr, log); err != nil {
-				log.Error("metrics are not served", "err", err)
-			}
-		}()
-	}
-	sentryClient, err := reports.NewSentry(cfg.Sentry.DSN, version, daemon, cfg.Sentry.InitOptions)
-	if err != nil {
-		return nil, nil, &config.Error{Key: "sentry.dsn", Msg: err.Error()}
-	}
-	site, err := db.SiteSetting(ctx, "name", cfg.Domain)
-	if err != nil {
-		return nil, nil, err
-	}
-	rep := &reports.Reporter{DB: db, Daemon: daemon, Recipients: cfg.LogRecipientEmails, From: cfg.DefaultFromEmail,
-		Site: site, Log: log, Sentry: sentryClient}
-	return reg, rep, nil
 }

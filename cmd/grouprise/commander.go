@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"strings"
 
-	"grouprise.org/grouprise/internal/accounts"
 	"grouprise.org/grouprise/internal/commander"
-	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/systemd"
 )
 
@@ -33,13 +31,12 @@ func runMatrixCommander(ctx context.Context, e *env, args []string) error {
 			return usagef("matrix_commander needs bot_id, bot_access_token and admin_rooms")
 		}
 	}
-	db, err := e.openDaemonStore(ctx, cfg, log)
+	a, err := e.openApp(ctx, cfg, log, true)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	cmd := &commander.Commander{DB: db, Accounts: accounts.New(db, cfg.SlugReserved, nil),
-		Groups:  groups.New(db, cfg.SlugReserved, nil).WithHooks(len(cfg.HookScriptPaths) > 0).WithChat(cfg.ChatDomain()),
+	defer a.Close()
+	cmd := &commander.Commander{DB: a.DB, Accounts: a.Accounts, Groups: a.Groups,
 		BaseURL: cfg.BaseURL(), UnknownID: cfg.UnknownGestaltID, ImporterID: cfg.FeedImporterGestaltID}
 	if *console {
 		sc := bufio.NewScanner(e.stdin)
@@ -59,7 +56,7 @@ func runMatrixCommander(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintln(e.stdout, cmd.Run(ctx, line))
 		}
 	}
-	if _, _, err := observe(ctx, cfg, log, "matrix-commander", db, true); err != nil {
+	if _, _, err := a.Observe(ctx, "matrix-commander", true); err != nil {
 		return err
 	}
 	client, err := commander.NewClient(cfg.MatrixChat.AdminAPIURL, mc.BotID, mc.BotAccessToken)
@@ -67,7 +64,7 @@ func runMatrixCommander(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	bot := &commander.Bot{Commander: cmd, Client: client, AdminRooms: mc.AdminRooms, Log: log, Ready: systemd.Ready}
-	go systemd.Watchdog(ctx, db.Ping)
+	go systemd.Watchdog(ctx, a.DB.Ping)
 	log.Info("matrix commander started", "bot", mc.BotID, "rooms", len(mc.AdminRooms))
 	err = bot.Run(ctx)
 	systemd.Stopping()

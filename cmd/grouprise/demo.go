@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"grouprise.org/grouprise/internal/app"
 	"grouprise.org/grouprise/internal/demo"
 )
 
@@ -17,24 +18,17 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	cfg, _, err := e.loadConfig()
-	if err != nil {
-		return err
-	}
-	db, err := e.openCurrentStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	names, err := demo.Fill(ctx, db, cfg.SlugReserved, time.Now())
-	if errors.Is(err, demo.ErrNotEmpty) && *ifEmpty {
-		fmt.Fprintln(e.stdout, "the database has data already; no demo data added")
+	return withApp(ctx, e, func(a *app.App) error {
+		names, err := demo.Site{DB: a.DB, Accounts: a.Accounts, Groups: a.Groups}.Fill(ctx, time.Now())
+		if errors.Is(err, demo.ErrNotEmpty) && *ifEmpty {
+			fmt.Fprintln(e.stdout, "the database has data already; no demo data added")
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "demo site written; log in as %s with the password %q (admin is a site administrator)\n",
+			strings.Join(names, ", "), demo.Password)
 		return nil
-	}
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "demo site written; log in as %s with the password %q (admin is a site administrator)\n",
-		strings.Join(names, ", "), demo.Password)
-	return nil
+	})
 }

@@ -8,8 +8,7 @@ import (
 	"os"
 	"text/tabwriter"
 
-	"grouprise.org/grouprise/internal/accounts"
-	"grouprise.org/grouprise/internal/config"
+	"grouprise.org/grouprise/internal/app"
 	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/store"
 )
@@ -28,28 +27,6 @@ func runGroup(ctx context.Context, e *env, args []string) error {
 	return sub(ctx, e, args[1:])
 }
 
-// services are what the account and group commands work with.
-type services struct {
-	cfg      *config.Config
-	db       *store.DB
-	accounts *accounts.Accounts
-	groups   *groups.Groups
-}
-
-// withServices loads the configuration, opens a store with a current schema and runs fn.
-func withServices(ctx context.Context, e *env, fn func(s services) error) error {
-	cfg, _, err := e.loadConfig()
-	if err != nil {
-		return err
-	}
-	db, err := e.openCurrentStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	return fn(services{cfg, db, accounts.New(db, cfg.SlugReserved, nil), groups.New(db, cfg.SlugReserved, nil).WithHooks(len(cfg.HookScriptPaths) > 0).WithChat(cfg.ChatDomain())})
-}
-
 func groupCreate(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("group create", "--name NAME [--slug SLUG] [--closed] [--creator USERNAME]")
 	name := fs.String("name", "", "the group's name (required)")
@@ -63,16 +40,16 @@ func groupCreate(ctx context.Context, e *env, args []string) error {
 		fs.Usage()
 		return usagef("--name is required")
 	}
-	return withServices(ctx, e, func(s services) error {
+	return withApp(ctx, e, func(a *app.App) error {
 		n := groups.NewGroup{Name: *name, Slug: *slug, Closed: *closed}
 		if *creator != "" {
-			g, err := s.db.GestaltByUsername(ctx, *creator)
+			g, err := a.DB.GestaltByUsername(ctx, *creator)
 			if err != nil {
 				return noSuchAccount(*creator, err)
 			}
 			n.Creator = g
 		}
-		g, err := s.groups.Create(ctx, n)
+		g, err := a.Groups.Create(ctx, n)
 		if err != nil {
 			return err
 		}
@@ -85,8 +62,8 @@ func groupList(ctx context.Context, e *env, args []string) error {
 	if _, err := parse(e.flags("group list", ""), args, 0, 0); err != nil {
 		return err
 	}
-	return withServices(ctx, e, func(s services) error {
-		list, err := s.db.Groups(ctx)
+	return withApp(ctx, e, func(a *app.App) error {
+		list, err := a.DB.Groups(ctx)
 		if err != nil {
 			return err
 		}
@@ -123,8 +100,8 @@ func newMemberFlags(e *env, name string) (*memberFlags, func([]string) error) {
 	}
 }
 
-func (m *memberFlags) group(ctx context.Context, s services) (*store.Group, error) {
-	g, err := s.db.GroupBySlug(ctx, *m.slug)
+func (m *memberFlags) group(ctx context.Context, a *app.App) (*store.Group, error) {
+	g, err := a.DB.GroupBySlug(ctx, *m.slug)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("no group %q", *m.slug)
 	}
@@ -136,21 +113,21 @@ func groupAddMember(ctx context.Context, e *env, args []string) error {
 	if err := parseArgs(args); err != nil {
 		return err
 	}
-	return withServices(ctx, e, func(s services) error {
-		g, err := m.group(ctx, s)
+	return withApp(ctx, e, func(a *app.App) error {
+		g, err := m.group(ctx, a)
 		if err != nil {
 			return err
 		}
 		var person *store.Gestalt
 		if *m.user != "" {
-			if person, err = s.db.GestaltByUsername(ctx, *m.user); err != nil {
+			if person, err = a.DB.GestaltByUsername(ctx, *m.user); err != nil {
 				return noSuchAccount(*m.user, err)
 			}
 		} else {
 			// An unknown address gets a shadow account, claimed when its owner signs up.
-			err = s.db.Tx(ctx, func(q *store.Queries) error {
+			err = a.DB.Tx(ctx, func(q *store.Queries) error {
 				var created bool
-				person, created, err = s.accounts.ShadowAccount(ctx, q, *m.email)
+				person, created, err = a.Accounts.ShadowAccount(ctx, q, *m.email)
 				if err == nil && created {
 					fmt.Fprintf(e.stdout, "created shadow account %s for %s\n", person.Username, *m.email)
 				}
@@ -160,7 +137,7 @@ func groupAddMember(ctx context.Context, e *env, args []string) error {
 				return err
 			}
 		}
-		if err := s.groups.AddMember(ctx, g.ID, person.ID, person.ID); err != nil {
+		if err := a.Groups.AddMember(ctx, g.ID, person.ID, person.ID); err != nil {
 			return fmt.Errorf("%s: %w", person.Username, err)
 		}
 		fmt.Fprintf(e.stdout, "%s is a member of %s now\n", person.Username, g.Slug)
@@ -173,23 +150,23 @@ func groupRemoveMember(ctx context.Context, e *env, args []string) error {
 	if err := parseArgs(args); err != nil {
 		return err
 	}
-	return withServices(ctx, e, func(s services) error {
-		g, err := m.group(ctx, s)
+	return withApp(ctx, e, func(a *app.App) error {
+		g, err := m.group(ctx, a)
 		if err != nil {
 			return err
 		}
 		var person *store.Gestalt
 		if *m.user != "" {
-			person, err = s.db.GestaltByUsername(ctx, *m.user)
+			person, err = a.DB.GestaltByUsername(ctx, *m.user)
 		} else {
-			person, err = s.db.GestaltByEmail(ctx, *m.email)
+			person, err = a.DB.GestaltByEmail(ctx, *m.email)
 		}
 		if errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("no account %s%s", *m.user, *m.email)
 		} else if err != nil {
 			return err
 		}
-		if err := s.groups.RemoveMember(ctx, g.ID, person.ID); err != nil {
+		if err := a.Groups.RemoveMember(ctx, g.ID, person.ID); err != nil {
 			return fmt.Errorf("%s: %w", person.Username, err)
 		}
 		fmt.Fprintf(e.stdout, "%s is no longer a member of %s\n", person.Username, g.Slug)
@@ -223,12 +200,12 @@ func groupImportMembers(ctx context.Context, e *env, args []string) error {
 	if len(addresses) == 0 {
 		return fmt.Errorf("no e-mail addresses in %s", pos[0])
 	}
-	return withServices(ctx, e, func(s services) error {
-		g, err := (&memberFlags{slug: slug}).group(ctx, s)
+	return withApp(ctx, e, func(a *app.App) error {
+		g, err := (&memberFlags{slug: slug}).group(ctx, a)
 		if err != nil {
 			return err
 		}
-		adder, err := s.db.GestaltByUsername(ctx, *by)
+		adder, err := a.DB.GestaltByUsername(ctx, *by)
 		if err != nil {
 			return noSuchAccount(*by, err)
 		}
@@ -236,7 +213,7 @@ func groupImportMembers(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(e.stdout, "%s: more than once in the file\n", d)
 		}
 		report, end := e.progress("import-members")
-		res := s.groups.ImportMembers(ctx, g, adder, addresses, groups.ImportOptions{Progress: report})
+		res := a.Groups.ImportMembers(ctx, g, adder, addresses, groups.ImportOptions{Progress: report})
 		end()
 		for _, a := range res.AlreadyMembers {
 			fmt.Fprintf(e.stdout, "%s: a member already\n", a)

@@ -8,10 +8,8 @@ import (
 	"net/mail"
 	"strings"
 
-	"grouprise.org/grouprise/internal/i18n"
 	"grouprise.org/grouprise/internal/lmtp"
 	"grouprise.org/grouprise/internal/systemd"
-	"grouprise.org/grouprise/internal/wakeup"
 )
 
 // runLMTPD is the LMTP daemon: the socket systemd passes (name "lmtp") or lmtp.listen.
@@ -23,17 +21,13 @@ func runLMTPD(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := e.openDaemonStore(ctx, cfg, log)
+	a, err := e.openApp(ctx, cfg, log, true)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	catalog, err := i18n.Load()
-	if err != nil {
-		return err
-	}
-	d := lmtp.New(cfg, db, catalog, log)
-	d.Wake = func() { wakeup.Send(cfg.Tasks.Listen) }
+	defer a.Close()
+	d := lmtp.New(cfg, a.DB, a.Catalog, log)
+	d.Wake = a.Wake
 	sockets, err := systemd.Passed()
 	if err != nil {
 		return err
@@ -43,7 +37,7 @@ func runLMTPD(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	srv := lmtp.NewServer(d, cfg.Domain, cfg.LMTP.MaxMessageSize, log)
-	reg, rep, err := observe(ctx, cfg, log, "lmtpd", db, true)
+	reg, rep, err := a.Observe(ctx, "lmtpd", true)
 	if err != nil {
 		return err
 	}
@@ -52,8 +46,8 @@ func runLMTPD(ctx context.Context, e *env, args []string) error {
 		srv.Metrics = reg.NewLMTP()
 	}
 	systemd.Ready()
-	go systemd.Watchdog(ctx, db.Ping)
-	log.Info("LMTP daemon serving", "listen", l.Addr().String(), "database", db.Location)
+	go systemd.Watchdog(ctx, a.DB.Ping)
+	log.Info("LMTP daemon serving", "listen", l.Addr().String(), "database", a.DB.Location)
 	err = srv.Serve(ctx, l)
 	systemd.Stopping()
 	log.Info("LMTP daemon stopped")
@@ -104,17 +98,13 @@ func runImportMail(ctx context.Context, e *env, args []string) error {
 	if rcpt == "" {
 		return &exitStatus{exNoUser, errors.New("no recipient: give --recipient")}
 	}
-	db, err := e.openCurrentStore(ctx, cfg)
+	a, err := e.openApp(ctx, cfg, log, false)
 	if err != nil {
 		return &exitStatus{exTempFail, err}
 	}
-	defer db.Close()
-	catalog, err := i18n.Load()
-	if err != nil {
-		return &exitStatus{exTempFail, err}
-	}
-	d := lmtp.New(cfg, db, catalog, log)
-	d.Wake = func() { wakeup.Send(cfg.Tasks.Listen) }
+	defer a.Close()
+	d := lmtp.New(cfg, a.DB, a.Catalog, log)
+	d.Wake = a.Wake
 	outcome, err := d.DeliverRaw(ctx, from, rcpt, raw)
 	switch {
 	case errors.Is(err, lmtp.ErrUnknownRecipient):

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"grouprise.org/grouprise/internal/app"
 	"grouprise.org/grouprise/internal/config"
 	"grouprise.org/grouprise/internal/oidcprovider"
 	"grouprise.org/grouprise/internal/store"
@@ -81,8 +82,8 @@ func oidcClientAdd(ctx context.Context, e *env, args []string) error {
 		secret = oidcprovider.NewSecret()
 		c.SecretHash = oidcprovider.HashSecret(secret)
 	}
-	return withServices(ctx, e, func(s services) error {
-		if err := s.db.AddOIDCClient(ctx, c); errors.Is(err, store.ErrConflict) {
+	return withApp(ctx, e, func(a *app.App) error {
+		if err := a.DB.AddOIDCClient(ctx, c); errors.Is(err, store.ErrConflict) {
 			return fmt.Errorf("a client %q exists already", c.ClientID)
 		} else if err != nil {
 			return err
@@ -91,8 +92,8 @@ func oidcClientAdd(ctx context.Context, e *env, args []string) error {
 		if secret != "" {
 			fmt.Fprintf(e.stdout, "client_secret: %s\n", secret)
 		}
-		fmt.Fprintf(e.stdout, "issuer: %s%s\n", s.cfg.BaseURL(), oidcprovider.Path)
-		if !s.cfg.OIDCProvider.Enabled {
+		fmt.Fprintf(e.stdout, "issuer: %s%s\n", a.Config.BaseURL(), oidcprovider.Path)
+		if !a.Config.OIDCProvider.Enabled {
 			fmt.Fprintln(e.stderr, "note: oidc_provider.enabled is off; set it and restart the web daemon")
 		}
 		return nil
@@ -121,8 +122,8 @@ func oidcClientList(ctx context.Context, e *env, args []string) error {
 	if _, err := parse(e.flags("oidc client list", ""), args, 0, 0); err != nil {
 		return err
 	}
-	return withServices(ctx, e, func(s services) error {
-		clients, err := s.db.OIDCClients(ctx)
+	return withApp(ctx, e, func(a *app.App) error {
+		clients, err := a.DB.OIDCClients(ctx)
 		if err != nil {
 			return err
 		}
@@ -148,8 +149,8 @@ func oidcClientRemove(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return withServices(ctx, e, func(s services) error {
-		if err := s.db.RemoveOIDCClient(ctx, rest[0]); errors.Is(err, store.ErrNotFound) {
+	return withApp(ctx, e, func(a *app.App) error {
+		if err := a.DB.RemoveOIDCClient(ctx, rest[0]); errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("no client %q", rest[0])
 		} else if err != nil {
 			return err
@@ -165,8 +166,8 @@ func oidcClientSecret(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	secret := oidcprovider.NewSecret()
-	return withServices(ctx, e, func(s services) error {
-		if err := s.db.SetOIDCClientSecret(ctx, rest[0], oidcprovider.HashSecret(secret)); errors.Is(err, store.ErrNotFound) {
+	return withApp(ctx, e, func(a *app.App) error {
+		if err := a.DB.SetOIDCClientSecret(ctx, rest[0], oidcprovider.HashSecret(secret)); errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("no confidential client %q", rest[0])
 		} else if err != nil {
 			return err
@@ -210,14 +211,14 @@ func oidcSynapseConfig(ctx context.Context, e *env, args []string) error {
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	return withServices(ctx, e, func(s services) error {
+	return withApp(ctx, e, func(a *app.App) error {
 		base := strings.TrimSuffix(*homeserver, "/")
 		if base == "" {
-			domain := s.cfg.MatrixChat.Domain
+			domain := a.Config.MatrixChat.Domain
 			if domain == "" {
-				domain = s.cfg.Domain
+				domain = a.Config.Domain
 			}
-			scheme, _, _ := strings.Cut(s.cfg.BaseURL(), "://")
+			scheme, _, _ := strings.Cut(a.Config.BaseURL(), "://")
 			base = scheme + "://" + domain
 		}
 		redirect := base + "/_synapse/client/oidc/callback"
@@ -225,21 +226,21 @@ func oidcSynapseConfig(ctx context.Context, e *env, args []string) error {
 			return usagef("--homeserver-url: %s", err)
 		}
 		secret := oidcprovider.NewSecret()
-		_, err := s.db.OIDCClientByClientID(ctx, synapseClient)
+		_, err := a.DB.OIDCClientByClientID(ctx, synapseClient)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			err = s.db.AddOIDCClient(ctx, &store.OIDCClient{ClientID: synapseClient, Name: "Matrix",
+			err = a.DB.AddOIDCClient(ctx, &store.OIDCClient{ClientID: synapseClient, Name: "Matrix",
 				SecretHash: oidcprovider.HashSecret(secret), RedirectURIs: []string{redirect}, Trusted: true, CreatedAt: time.Now()})
 		case err != nil:
 		case !*renew:
 			err = fmt.Errorf("the client %s exists already and its secret is not kept; --new-secret gives it a new one and prints the configuration again", synapseClient)
 		default:
-			err = s.db.SetOIDCClientSecret(ctx, synapseClient, oidcprovider.HashSecret(secret))
+			err = a.DB.SetOIDCClientSecret(ctx, synapseClient, oidcprovider.HashSecret(secret))
 		}
 		if err != nil {
 			return err
 		}
-		printSynapseConfig(e, s.cfg, secret)
+		printSynapseConfig(e, a.Config, secret)
 		return nil
 	})
 }

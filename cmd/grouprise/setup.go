@@ -13,7 +13,6 @@ import (
 	"syscall"
 
 	"grouprise.org/grouprise/internal/config"
-	"grouprise.org/grouprise/internal/i18n"
 	"grouprise.org/grouprise/internal/setup"
 )
 
@@ -40,7 +39,7 @@ func runSetup(ctx context.Context, e *env, args []string) error {
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	cfg, _, err := e.loadConfig()
+	cfg, log, err := e.loadConfig()
 	if err != nil {
 		return err
 	}
@@ -55,7 +54,7 @@ func runSetup(ctx context.Context, e *env, args []string) error {
 	}
 	opts := setup.Options{SiteName: *siteName, OperatorGroup: *opName, OperatorSlug: *opSlug, Admin: *admin,
 		AdminEmail: *adminEmail, AdminPassword: password, UnknownUser: *unknown, ImporterUser: *importer,
-		Domain: cfg.Domain, Articles: !*noArticles, Hooks: len(cfg.HookScriptPaths) > 0, ChatDomain: cfg.ChatDomain()}
+		Domain: cfg.Domain, Articles: !*noArticles}
 
 	var res *setup.Result
 	if os.Geteuid() == 0 && ownedByOther(cfg.DataPath) && !hasEnv(e.environ, setupStage) {
@@ -64,17 +63,14 @@ func runSetup(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	} else {
-		catalog, err := i18n.Load()
+		a, err := e.openApp(ctx, cfg, log, false)
 		if err != nil {
 			return err
 		}
-		opts.Catalog, opts.Language = catalog, cfg.LanguageCode
-		db, err := e.openCurrentStore(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		res, err = setup.Run(ctx, db, cfg.SlugReserved, opts)
-		db.Close()
+		opts.Catalog, opts.Language = a.Catalog, cfg.LanguageCode
+		opts.Accounts, opts.Groups, opts.Contents = a.Accounts, a.Groups, a.Contents
+		res, err = setup.Run(ctx, a.DB, cfg.SlugReserved, opts)
+		a.Close()
 		if err != nil {
 			return err
 		}

@@ -8,7 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"grouprise.org/grouprise/internal/i18n"
+	"grouprise.org/grouprise/internal/app"
 	"grouprise.org/grouprise/internal/mail"
 	"grouprise.org/grouprise/internal/metrics"
 	"grouprise.org/grouprise/internal/systemd"
@@ -28,22 +28,19 @@ func runTasks(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := e.openDaemonStore(ctx, cfg, log)
+	a, err := e.openApp(ctx, cfg, log, true)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	catalog, err := i18n.Load()
-	if err != nil {
-		return err
-	}
+	defer a.Close()
+	db := a.DB
 	hostname, _ := os.Hostname()
 	transport := mail.NewTransport(cfg.EmailSubmission, nil, log, hostname)
 	if c, ok := transport.(*mail.Console); ok && cfg.EmailSubmission.Backend == "console" {
 		c.Out = e.stderr
 	}
 	defer transport.Close()
-	reg, rep, err := observe(ctx, cfg, log, "tasks", db, !*once)
+	reg, rep, err := a.Observe(ctx, "tasks", !*once)
 	if err != nil {
 		return err
 	}
@@ -60,7 +57,7 @@ func runTasks(ctx context.Context, e *env, args []string) error {
 		})
 	}
 	runner := tasks.New(db, log, tasks.Options{Workers: *workers, Metrics: taskMetrics, Reports: rep})
-	periodic, err := tasks.Register(runner, cfg, catalog, transport)
+	periodic, err := tasks.Register(runner, cfg, a.Catalog, transport)
 	if err != nil {
 		return err
 	}
@@ -107,7 +104,7 @@ func runJobs(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return withServices(ctx, e, func(s services) error {
+	return withApp(ctx, e, func(a *app.App) error {
 		if len(pos) > 0 && pos[0] == "retry" {
 			var ids []int64
 			for _, a := range pos[1:] {
@@ -117,19 +114,17 @@ func runJobs(ctx context.Context, e *env, args []string) error {
 				}
 				ids = append(ids, id)
 			}
-			n, err := s.db.RetryParkedJobs(ctx, time.Now(), ids...)
+			n, err := a.DB.RetryParkedJobs(ctx, time.Now(), ids...)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(e.stdout, "%d parked job(s) queued again\n", n)
-			if cfg, _, err := e.loadConfig(); err == nil {
-				wakeup.Send(cfg.Tasks.Listen)
-			}
+			a.Wake()
 			return nil
 		} else if len(pos) > 0 {
 			return usagef("unknown jobs command %q; expected retry", pos[0])
 		}
-		stats, err := s.db.QueueStats(ctx, time.Now())
+		stats, err := a.DB.QueueStats(ctx, time.Now())
 		if err != nil {
 			return err
 		}
@@ -137,7 +132,7 @@ func runJobs(ctx context.Context, e *env, args []string) error {
 		if !stats.OldestDue.IsZero() {
 			fmt.Fprintf(e.stdout, "the oldest due job waits since %s\n", stats.OldestDue.UTC().Format(time.RFC3339))
 		}
-		parked, err := s.db.ParkedJobs(ctx)
+		parked, err := a.DB.ParkedJobs(ctx)
 		if err != nil || len(parked) == 0 {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"grouprise.org/grouprise/internal/accounts"
+	"grouprise.org/grouprise/internal/app"
 	"grouprise.org/grouprise/internal/store"
 )
 
@@ -50,8 +51,8 @@ func userCreate(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	return withServices(ctx, e, func(s services) error {
-		g, err := s.accounts.Create(ctx, accounts.NewAccount{Username: *username, Email: *email, FirstName: *first,
+	return withApp(ctx, e, func(a *app.App) error {
+		g, err := a.Accounts.Create(ctx, accounts.NewAccount{Username: *username, Email: *email, FirstName: *first,
 			LastName: *last, Password: password, Superuser: *admin, Verified: true})
 		if err != nil {
 			return err
@@ -65,15 +66,15 @@ func userList(ctx context.Context, e *env, args []string) error {
 	if _, err := parse(e.flags("user list", ""), args, 0, 0); err != nil {
 		return err
 	}
-	return withServices(ctx, e, func(s services) error {
-		people, err := s.db.Gestalten(ctx)
+	return withApp(ctx, e, func(a *app.App) error {
+		people, err := a.DB.Gestalten(ctx)
 		if err != nil {
 			return err
 		}
 		w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(w, "ID\tUSERNAME\tNAME\tE-MAIL\tADMIN\tLOGIN")
 		for _, g := range people {
-			addrs, err := s.db.EmailAddresses(ctx, g.ID)
+			addrs, err := a.DB.EmailAddresses(ctx, g.ID)
 			if err != nil {
 				return err
 			}
@@ -102,8 +103,8 @@ func userSetPassword(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return withServices(ctx, e, func(s services) error {
-		if err := s.accounts.SetPassword(ctx, pos[0], password); err != nil {
+	return withApp(ctx, e, func(a *app.App) error {
+		if err := a.Accounts.SetPassword(ctx, pos[0], password); err != nil {
 			return noSuchAccount(pos[0], err)
 		}
 		fmt.Fprintf(e.stdout, "password of %s changed\n", pos[0])
@@ -118,8 +119,8 @@ func userPromote(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return withServices(ctx, e, func(s services) error {
-		if err := s.accounts.Promote(ctx, pos[0], !*revoke); err != nil {
+	return withApp(ctx, e, func(a *app.App) error {
+		if err := a.Accounts.Promote(ctx, pos[0], !*revoke); err != nil {
 			return noSuchAccount(pos[0], err)
 		}
 		if *revoke {

@@ -6,12 +6,9 @@ import (
 	"runtime/debug"
 
 	"grouprise.org/grouprise/internal/config"
-	"grouprise.org/grouprise/internal/i18n"
 	"grouprise.org/grouprise/internal/metrics"
-	"grouprise.org/grouprise/internal/notify"
 	"grouprise.org/grouprise/internal/oidcprovider"
 	"grouprise.org/grouprise/internal/systemd"
-	"grouprise.org/grouprise/internal/wakeup"
 	"grouprise.org/grouprise/internal/web"
 )
 
@@ -40,20 +37,12 @@ func runWeb(ctx context.Context, e *env, args []string) error {
 	if cfg.SecretKey == "" {
 		return &config.Error{Key: "secret_key", Msg: "not set; the web daemon needs a random secret of at least 16 characters"}
 	}
-	db, err := e.openDaemonStore(ctx, cfg, log)
+	a, err := e.openApp(ctx, cfg, log, true)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	catalog, err := i18n.Load()
-	if err != nil {
-		return err
-	}
-	notifier, err := notify.New(cfg, catalog)
-	if err != nil {
-		return err
-	}
-	reg, rep, err := observe(ctx, cfg, log, "web", db, true)
+	defer a.Close()
+	reg, rep, err := a.Observe(ctx, "web", true)
 	if err != nil {
 		return err
 	}
@@ -64,13 +53,13 @@ func runWeb(ctx context.Context, e *env, args []string) error {
 	var provider *oidcprovider.Provider
 	if cfg.OIDCProvider.Enabled {
 		provider, err = oidcprovider.New(oidcprovider.Options{BaseURL: cfg.BaseURL(), SecretKey: cfg.SecretKey,
-			DB: db, Keys: oidcKeys(cfg), Log: log})
+			DB: a.DB, Keys: oidcKeys(cfg), Log: log})
 		if err != nil {
 			return err
 		}
 	}
-	srv, err := web.New(web.Deps{Config: cfg, DB: db, Catalog: catalog, Notifier: notifier, Log: log,
-		Wake: func() { wakeup.Send(cfg.Tasks.Listen) }, Metrics: httpMetrics, Reports: rep, OIDC: provider})
+	srv, err := web.New(web.Deps{Config: cfg, DB: a.DB, Catalog: a.Catalog, Notifier: a.Notifier, Services: a.Services,
+		Log: log, Wake: a.Wake, Metrics: httpMetrics, Reports: rep, OIDC: provider})
 	if err != nil {
 		return err
 	}
@@ -83,8 +72,8 @@ func runWeb(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	systemd.Ready()
-	go systemd.Watchdog(ctx, db.Ping)
-	log.Info("web daemon serving", "listen", l.Addr().String(), "database", db.Location)
+	go systemd.Watchdog(ctx, a.DB.Ping)
+	log.Info("web daemon serving", "listen", l.Addr().String(), "database", a.DB.Location)
 	err = srv.Serve(ctx, l)
 	systemd.Stopping()
 	log.Info("web daemon stopped")

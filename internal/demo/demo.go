@@ -20,15 +20,28 @@ const Password = "demo-password"
 // ErrNotEmpty: demo data goes only into a store without people.
 var ErrNotEmpty = errors.New("demo: the database is not empty; demo data goes into a new one only")
 
-// Fill writes the demo site and returns the usernames that can log in.
+// Site is what the demo writes through: the site's services (app.Services), so that demo
+// accounts and groups are made as any are.
+type Site struct {
+	DB       *store.DB
+	Accounts *accounts.Accounts
+	Groups   *groups.Groups
+}
+
+// Fill writes the demo site through plain services on db (no hook scripts, no Matrix
+// rooms) and returns the usernames that can log in.
 func Fill(ctx context.Context, db *store.DB, reserved func(string) bool, now time.Time) ([]string, error) {
+	return Site{DB: db, Accounts: accounts.New(db, reserved, nil), Groups: groups.New(db, reserved, nil)}.Fill(ctx, now)
+}
+
+// Fill writes the demo site and returns the usernames that can log in.
+func (s Site) Fill(ctx context.Context, now time.Time) ([]string, error) {
+	db, acc, gr := s.DB, s.Accounts, s.Groups
 	if n, err := db.Count(ctx, "gestalten"); err != nil {
 		return nil, err
 	} else if n > 0 {
 		return nil, ErrNotEmpty
 	}
-	acc := accounts.New(db, reserved, nil)
-	gr := groups.New(db, reserved, nil)
 	people := map[string]*store.Gestalt{}
 	var names []string
 	for _, p := range []struct{ user, first, last string }{

@@ -31,13 +31,15 @@ type Options struct {
 	Domain string
 	// Articles writes the operator group's first articles (imprint, about, tools, wiki).
 	Articles bool
-	// Hooks and ChatDomain make the operator group's creation known as any group's is
-	// (hook scripts, Matrix rooms).
-	Hooks      bool
-	ChatDomain string
 	// Catalog and Language give the articles' texts.
 	Catalog  *i18n.Catalog
 	Language string
+	// Accounts, Groups and Contents are the site's services (app.Services), so that the
+	// operator group's creation is known as any group's is (hook scripts, Matrix rooms).
+	// Nil: plain ones on db that call no hooks and make no rooms (tests).
+	Accounts *accounts.Accounts
+	Groups   *groups.Groups
+	Contents *contents.Service
 }
 
 // Result names the rows the configuration refers to (0: not set up this time) and what was
@@ -54,7 +56,16 @@ type Result struct {
 // Run sets the site up in db.
 func Run(ctx context.Context, db *store.DB, reserved func(string) bool, o Options) (*Result, error) {
 	res := &Result{}
-	acc := accounts.New(db, reserved, nil)
+	acc, gr := o.Accounts, o.Groups
+	if acc == nil {
+		acc = accounts.New(db, reserved, nil)
+	}
+	if gr == nil {
+		gr = groups.New(db, reserved, nil)
+	}
+	if o.Contents == nil {
+		o.Contents = contents.New(db)
+	}
 	if o.SiteName != "" {
 		if err := db.SetSiteSetting(ctx, "name", o.SiteName); err != nil {
 			return nil, err
@@ -88,7 +99,7 @@ func Run(ctx context.Context, db *store.DB, reserved func(string) bool, o Option
 		*special.id = g.ID
 	}
 	if o.OperatorGroup != "" || o.OperatorSlug != "" {
-		g, err := ensureGroup(ctx, db, groups.New(db, reserved, nil).WithHooks(o.Hooks).WithChat(o.ChatDomain), res, o, admin)
+		g, err := ensureGroup(ctx, db, gr, res, o, admin)
 		if err != nil {
 			return nil, err
 		}
@@ -181,7 +192,6 @@ var articles = []struct {
 }
 
 func writeArticles(ctx context.Context, db *store.DB, res *Result, g *store.Group, author *store.Gestalt, o Options) error {
-	svc := contents.New(db)
 	for _, a := range articles {
 		if _, err := db.AssociationBySlug(ctx, g.Slug, a.slug); err == nil {
 			continue
@@ -189,7 +199,7 @@ func writeArticles(ctx context.Context, db *store.DB, res *Result, g *store.Grou
 			return err
 		}
 		p := o.Catalog.Printer(o.Language)
-		_, err := svc.Create(ctx, author, g.ID, contents.Article, contents.Draft{Slug: a.slug,
+		_, err := o.Contents.Create(ctx, author, g.ID, contents.Article, contents.Draft{Slug: a.slug,
 			Title: p.T("setup." + a.slug + ".title"), Text: p.T("setup."+a.slug+".text", "Group", g.Name),
 			Public: a.public, Pinned: a.pinned})
 		if err != nil {
