@@ -14,7 +14,9 @@ import (
 // person they are published under. Having commented grants nothing (the original let it):
 // a former member loses a group's internal contents with her membership, and a person's
 // internal content stays that person's even when it was public once and others commented.
-// store.Stream applies the same rule in SQL.
+// The store's visibleTo (internal/store/visibility.go) is the same rule in SQL, for every
+// list, calendar, feed and the search index; visibility_test.go holds the two together per
+// role, so a change to one of them fails until the other follows.
 func CanView(v *access.Viewer, a *store.Association) bool {
 	if a.Deleted.Valid {
 		return false

@@ -38,11 +38,15 @@ func (q *Queries) setSearchEntry(ctx context.Context, id int64, title, body stri
 	return nil
 }
 
-// IndexContent brings a content's entries of the search index up to date: public,
-// not deleted publications are found by their slug, title, text, place, tags and public
-// comments; others not at all. Call it in the transaction that changed the content.
+// IndexContent brings a content's entries of the search index up to date: the not deleted
+// publications an anonymous visitor may see (visibleTo without a viewer: the public ones) are
+// found by their slug, title, text, place, tags and public comments; others not at all. The
+// index is one for everybody, so it holds only what everybody may see. Call it in the
+// transaction that changed the content.
 func (q *Queries) IndexContent(ctx context.Context, contentID int64) error {
-	rows, err := q.query(ctx, `SELECT id, COALESCE(slug, ''), public AND deleted IS NULL FROM associations WHERE content_id = ?`, contentID)
+	anyone, _ := visibleTo(0, nil)
+	rows, err := q.query(ctx, `SELECT a.id, COALESCE(a.slug, ''), a.deleted IS NULL AND `+anyone+`
+		FROM associations a WHERE a.content_id = ?`, contentID)
 	if err != nil {
 		return fmt.Errorf("store: search index: %w", err)
 	}

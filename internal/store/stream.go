@@ -61,9 +61,12 @@ type StreamQuery struct {
 	TagID     int64   // only contents with this tag or of a group with it
 	Kind      string  // only contents of this kind (article, event, gallery, file, poll)
 	// From and Until select the events that take place in [From, Until), soonest first.
-	From, Until  time.Time
-	OnlyPublic   bool    // only public contents (public feeds)
-	OnlyInternal bool    // only internal contents (a group's private feed)
+	From, Until time.Time
+	// OnlyPublic narrows the list to public contents whoever asks (public feeds and calendars
+	// show the same to everybody); OnlyInternal to internal ones (a group's private feed).
+	// Both narrow what visibleTo lets through, they never widen it.
+	OnlyPublic   bool
+	OnlyInternal bool
 	InGroups     []int64 // only contents of these groups (the personal calendar)
 	// AssociationID selects one publication (StreamItemByAssociation), AssociationIDs some.
 	AssociationID  int64
@@ -71,30 +74,22 @@ type StreamQuery struct {
 	Now            time.Time
 	Limit          int
 	Offset         int
-	// everything shows internal items too (site administrators).
+	// everything leaves visibleTo out: every publication, internal ones too, for the admin
+	// area (RecentAssociations) and for reading one by id (StreamItemByAssociation), whose
+	// callers check contents.CanView themselves.
 	everything bool
 }
 
-// Stream lists contents newest first (events by their start): public ones, those of the
-// viewer's groups and their own.
+// Stream lists contents newest first (events by their start) that the viewer may see
+// (visibleTo: public ones, those of the viewer's groups and their own).
 func (q *Queries) Stream(ctx context.Context, sq StreamQuery) ([]*StreamItem, error) {
 	where := []string{"a.deleted IS NULL", "a.content_id IS NOT NULL"}
 	var args []any
 	order := "c.time_created DESC, a.id DESC"
-	visible := []string{"a.public"}
-	if sq.ViewerID != 0 {
-		// contents.CanView in SQL: membership decides, an old comment grants nothing.
-		visible = append(visible, "a.gestalt_id = ?")
-		args = append(args, sq.ViewerID)
-		if len(sq.MemberOf) > 0 {
-			visible = append(visible, "a.group_id IN ("+placeholders(len(sq.MemberOf))+")")
-			for _, id := range sq.MemberOf {
-				args = append(args, id)
-			}
-		}
-	}
 	if !sq.everything {
-		where = append(where, "("+strings.Join(visible, " OR ")+")")
+		visible, vargs := visibleTo(sq.ViewerID, sq.MemberOf)
+		where = append(where, visible)
+		args = append(args, vargs...)
 	}
 	if sq.GroupID != 0 {
 		where = append(where, "a.group_id = ?")
