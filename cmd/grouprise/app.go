@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"runtime/debug"
 	"syscall"
@@ -64,19 +65,45 @@ func (e *env) openApp(ctx context.Context, cfg *config.Config, log *slog.Logger,
 	return app.New(ctx, cfg, app.Options{Open: open, Log: log, Version: version})
 }
 
-// withApp loads the configuration, builds the application on a store with a current schema
-// and runs fn.
-func withApp(ctx context.Context, e *env, fn func(a *app.App) error) error {
+// loadApp loads the configuration and builds the application on it (see openApp).
+func (e *env) loadApp(ctx context.Context, daemon bool) (*app.App, error) {
 	cfg, log, err := e.loadConfig()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	a, err := e.openApp(ctx, cfg, log, false)
+	return e.openApp(ctx, cfg, log, daemon)
+}
+
+// withApp builds the application on a store with a current schema and runs fn.
+func withApp(ctx context.Context, e *env, fn func(a *app.App) error) error {
+	a, err := e.loadApp(ctx, false)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
 	return fn(a)
+}
+
+// listener is a daemon's socket: the one systemd passes by name, else one on addr (nil
+// without an addr).
+func listener(name, addr string) (net.Listener, error) {
+	sockets, err := systemd.Passed()
+	if err != nil {
+		return nil, err
+	}
+	return sockets.Listener(name, addr)
+}
+
+// serveDaemon tells systemd that the daemon is ready, feeds systemd's watchdog while the
+// store answers and serves l until ctx ends; what names the daemon in the log.
+func serveDaemon(ctx context.Context, a *app.App, what string, l net.Listener, serve func(context.Context, net.Listener) error) error {
+	systemd.Ready()
+	go systemd.Watchdog(ctx, a.DB.Ping)
+	a.Log.Info(what+" serving", "listen", l.Addr().String(), "database", a.DB.Location)
+	err := serve(ctx, l)
+	systemd.Stopping()
+	a.Log.Info(what + " stopped")
+	return err
 }
 
 // openStore opens the configured database. Started as root, the command first becomes the

@@ -8,8 +8,8 @@ import (
 	"net/mail"
 	"strings"
 
+	"grouprise.org/grouprise/internal/app"
 	"grouprise.org/grouprise/internal/lmtp"
-	"grouprise.org/grouprise/internal/systemd"
 )
 
 // runLMTPD is the LMTP daemon: the socket systemd passes (name "lmtp") or lmtp.listen.
@@ -17,26 +17,17 @@ func runLMTPD(ctx context.Context, e *env, args []string) error {
 	if _, err := parse(e.flags("lmtpd", ""), args, 0, 0); err != nil {
 		return err
 	}
-	cfg, log, err := e.loadConfig()
-	if err != nil {
-		return err
-	}
-	a, err := e.openApp(ctx, cfg, log, true)
+	a, err := e.loadApp(ctx, true)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	d := lmtp.New(cfg, a.DB, a.Catalog, log)
-	d.Wake = a.Wake
-	sockets, err := systemd.Passed()
+	cfg := a.Config
+	l, err := listener("lmtp", cfg.LMTP.Listen)
 	if err != nil {
 		return err
 	}
-	l, err := sockets.Listener("lmtp", cfg.LMTP.Listen)
-	if err != nil {
-		return err
-	}
-	srv := lmtp.NewServer(d, cfg.Domain, cfg.LMTP.MaxMessageSize, log)
+	srv := lmtp.NewServer(deliverer(a), cfg.Domain, cfg.LMTP.MaxMessageSize, a.Log)
 	reg, rep, err := a.Observe(ctx, "lmtpd", true)
 	if err != nil {
 		return err
@@ -45,13 +36,15 @@ func runLMTPD(ctx context.Context, e *env, args []string) error {
 	if reg != nil {
 		srv.Metrics = reg.NewLMTP()
 	}
-	systemd.Ready()
-	go systemd.Watchdog(ctx, a.DB.Ping)
-	log.Info("LMTP daemon serving", "listen", l.Addr().String(), "database", a.DB.Location)
-	err = srv.Serve(ctx, l)
-	systemd.Stopping()
-	log.Info("LMTP daemon stopped")
-	return err
+	return serveDaemon(ctx, a, "LMTP daemon", l, srv.Serve)
+}
+
+// deliverer delivers incoming mail into the App's store and wakes the task runner for the
+// notifications.
+func deliverer(a *app.App) *lmtp.Deliverer {
+	d := lmtp.New(a.Config, a.DB, a.Catalog, a.Log)
+	d.Wake = a.Wake
+	return d
 }
 
 // Exit statuses of import-mail, as sendmail-style callers (Postfix's pipe and local) read them.
@@ -103,9 +96,7 @@ func runImportMail(ctx context.Context, e *env, args []string) error {
 		return &exitStatus{exTempFail, err}
 	}
 	defer a.Close()
-	d := lmtp.New(cfg, a.DB, a.Catalog, log)
-	d.Wake = a.Wake
-	outcome, err := d.DeliverRaw(ctx, from, rcpt, raw)
+	outcome, err := deliverer(a).DeliverRaw(ctx, from, rcpt, raw)
 	switch {
 	case errors.Is(err, lmtp.ErrUnknownRecipient):
 		return &exitStatus{exNoUser, err}

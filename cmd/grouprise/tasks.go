@@ -24,16 +24,12 @@ func runTasks(ctx context.Context, e *env, args []string) error {
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	cfg, log, err := e.loadConfig()
-	if err != nil {
-		return err
-	}
-	a, err := e.openApp(ctx, cfg, log, true)
+	a, err := e.loadApp(ctx, true)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	db := a.DB
+	cfg, log, db := a.Config, a.Log, a.DB
 	hostname, _ := os.Hostname()
 	transport := mail.NewTransport(cfg.EmailSubmission, nil, log, hostname)
 	if c, ok := transport.(*mail.Console); ok && cfg.EmailSubmission.Backend == "console" {
@@ -67,11 +63,7 @@ func runTasks(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
-	sockets, err := systemd.Passed()
-	if err != nil {
-		return err
-	}
-	l, err := sockets.Listener("tasks", cfg.Tasks.Listen)
+	l, err := listener("tasks", cfg.Tasks.Listen)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"grouprise.org/grouprise/internal/config"
 	"grouprise.org/grouprise/internal/metrics"
 	"grouprise.org/grouprise/internal/oidcprovider"
-	"grouprise.org/grouprise/internal/systemd"
 	"grouprise.org/grouprise/internal/web"
 )
 
@@ -63,19 +62,9 @@ func runWeb(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	sockets, err := systemd.Passed()
+	l, err := listener("web", cfg.Web.Listen)
 	if err != nil {
 		return err
 	}
-	l, err := sockets.Listener("web", cfg.Web.Listen)
-	if err != nil {
-		return err
-	}
-	systemd.Ready()
-	go systemd.Watchdog(ctx, a.DB.Ping)
-	log.Info("web daemon serving", "listen", l.Addr().String(), "database", a.DB.Location)
-	err = srv.Serve(ctx, l)
-	systemd.Stopping()
-	log.Info("web daemon stopped")
-	return err
+	return serveDaemon(ctx, a, "web daemon", l, srv.Serve)
 }

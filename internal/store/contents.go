@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -115,15 +114,6 @@ func (q *Queries) AddVersion(ctx context.Context, v *Version) (int64, error) {
 		return 0, fmt.Errorf("store: add version: %w", err)
 	}
 	v.ID = id
-	return id, nil
-}
-
-// CreateConversation inserts a conversation (its messages are contributions).
-func (q *Queries) CreateConversation(ctx context.Context, subject string) (int64, error) {
-	id, err := q.insert(ctx, `INSERT INTO conversations (subject) VALUES (?)`, subject)
-	if err != nil {
-		return 0, fmt.Errorf("store: create conversation: %w", err)
-	}
 	return id, nil
 }
 
@@ -272,15 +262,6 @@ func scanFile(r interface{ Scan(...any) error }) (*File, error) {
 	return &f, r.Scan(&f.ID, &f.File, &f.Filename, &f.VersionID)
 }
 
-// ConversationSubject returns a conversation's subject.
-func (q *Queries) ConversationSubject(ctx context.Context, id int64) (string, error) {
-	var s string
-	if err := q.queryRow(ctx, `SELECT subject FROM conversations WHERE id = ?`, id).Scan(&s); err != nil {
-		return "", fmt.Errorf("store: conversation %d: %w", id, classify(err))
-	}
-	return s, nil
-}
-
 // GalleryImageCount counts the pictures of a gallery.
 func (q *Queries) GalleryImageCount(ctx context.Context, contentID int64) (int, error) {
 	var n int
@@ -317,50 +298,9 @@ type PollOption struct {
 	EndsAt   sql.Null[time.Time]
 }
 
-// HasApplication tells whether a membership application came with a contribution's text.
-func (q *Queries) HasApplication(ctx context.Context, contributionID int64) (bool, error) {
-	var ok bool
-	err := q.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM applications WHERE attached_to_id = ?)`, contributionID).Scan(&ok)
-	if err != nil {
-		return false, fmt.Errorf("store: application of %d: %w", contributionID, classify(err))
-	}
-	return ok, nil
-}
-
 // DeleteContribution hides a contribution (soft delete: the row stays for threads and imports).
 func (q *Queries) DeleteContribution(ctx context.Context, id int64, now time.Time) error {
 	return q.updateOne(ctx, "delete contribution", `UPDATE contributions SET deleted = ? WHERE id = ? AND deleted IS NULL`, now, id)
-}
-
-// CreateApplication records a membership application that came with a message.
-func (q *Queries) CreateApplication(ctx context.Context, groupID, attachedTo int64) (int64, error) {
-	id, err := q.insert(ctx, `INSERT INTO applications (group_id, attached_to_id) VALUES (?, ?)`, groupID, nullID(attachedTo))
-	if err != nil {
-		return 0, fmt.Errorf("store: create application: %w", err)
-	}
-	return id, nil
-}
-
-// Application is a request to join a closed group, with its applicant.
-type Application struct {
-	ID          int64
-	GroupID     int64
-	ApplicantID int64
-	// AssociationID is the conversation the application came with.
-	AssociationID int64
-}
-
-// ApplicationByID returns an application with its applicant and conversation.
-func (q *Queries) ApplicationByID(ctx context.Context, id int64) (*Application, error) {
-	var a Application
-	err := q.queryRow(ctx, `SELECT ap.id, ap.group_id, c.author_id, COALESCE(asn.id, 0) FROM applications ap
-		JOIN contributions c ON c.application_id = ap.id
-		LEFT JOIN associations asn ON asn.conversation_id = c.conversation_id
-		WHERE ap.id = ? ORDER BY c.id LIMIT 1`, id).Scan(&a.ID, &a.GroupID, &a.ApplicantID, &a.AssociationID)
-	if err != nil {
-		return nil, fmt.Errorf("store: application %d: %w", id, classify(err))
-	}
-	return &a, nil
 }
 
 // ThreadItem is a contribution as a conversation or comment list shows it.
@@ -421,84 +361,4 @@ func (q *Queries) DeleteAssociation(ctx context.Context, id int64, now time.Time
 // administrators).
 func (q *Queries) RecentAssociations(ctx context.Context, limit int) ([]*StreamItem, error) {
 	return q.Stream(ctx, StreamQuery{Limit: limit, everything: true})
-}
-
-// ConversationItem is a conversation as lists show it.
-type ConversationItem struct {
-	AssociationID int64
-	Subject       string
-	Messages      int
-	Latest        time.Time
-	LastAuthor    EntityRef
-	// LastByGuest: the last message was sent in the name of an address that its owner has
-	// not confirmed; LastAuthor is empty then.
-	LastByGuest bool
-}
-
-// ConversationStarter is the author of a conversation's first message.
-func (q *Queries) ConversationStarter(ctx context.Context, conversationID int64) (int64, error) {
-	c, err := q.FirstContribution(ctx, 0, conversationID)
-	if err != nil {
-		return 0, err
-	}
-	return c.AuthorID, nil
-}
-
-// GroupConversations lists a group's conversations, the latest activity first: all of them
-// for members (all true), else those the viewer started.
-func (q *Queries) GroupConversations(ctx context.Context, groupID, viewerID int64, all bool, limit, offset int) ([]*ConversationItem, error) {
-	filter := ""
-	args := []any{groupID}
-	if !all {
-		filter = ` AND (SELECT x.author_id FROM contributions x WHERE x.conversation_id = a.conversation_id
-			ORDER BY x.time_created, x.id LIMIT 1) = ?`
-		args = append(args, viewerID)
-	}
-	args = append(args, limit, offset)
-	rows, err := q.query(ctx, `WITH page AS (
-			SELECT a.id AS aid, a.conversation_id AS cid,
-				(SELECT MAX(c.time_created) FROM contributions c WHERE c.conversation_id = a.conversation_id AND c.deleted IS NULL) AS latest
-			FROM associations a WHERE a.group_id = ? AND a.conversation_id IS NOT NULL AND a.deleted IS NULL`+filter+`
-			ORDER BY latest DESC, a.id DESC LIMIT ? OFFSET ?)
-		SELECT page.aid, cv.subject,
-			(SELECT COUNT(*) FROM contributions c WHERE c.conversation_id = page.cid AND c.deleted IS NULL AND c.kind = 'text'),
-			last.time_created, COALESCE(g.id, 0), COALESCE(g.username, ''), COALESCE(g.first_name, ''),
-			COALESCE(g.last_name, ''), COALESCE(g.avatar_color, ''), us.contribution_id IS NOT NULL
-		FROM page JOIN conversations cv ON cv.id = page.cid
-		LEFT JOIN contributions last ON last.id = (SELECT c.id FROM contributions c WHERE c.conversation_id = page.cid
-			AND c.deleted IS NULL ORDER BY c.time_created DESC, c.id DESC LIMIT 1)
-		LEFT JOIN unconfirmed_senders us ON us.contribution_id = last.id
-		LEFT JOIN gestalten g ON g.id = last.author_id AND us.contribution_id IS NULL
-		ORDER BY page.latest DESC, page.aid DESC`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: conversations of group %d: %w", groupID, err)
-	}
-	return collect(rows, func(r interface{ Scan(...any) error }) (*ConversationItem, error) {
-		var c ConversationItem
-		var latest sql.Null[time.Time]
-		err := r.Scan(&c.AssociationID, &c.Subject, &c.Messages, &latest, &c.LastAuthor.ID, &c.LastAuthor.Slug,
-			&c.LastAuthor.FirstName, &c.LastAuthor.LastName, &c.LastAuthor.Color, &c.LastByGuest)
-		c.Latest = latest.V
-		return &c, err
-	})
-}
-
-// ClaimIncoming records that a mail (by Message-ID) reached a recipient; false when it had
-// already (a redelivery), in which case nothing must be written again. Run it first in the
-// transaction that stores what the mail brings.
-func (q *Queries) ClaimIncoming(ctx context.Context, messageID, recipient string, now time.Time) (int64, bool, error) {
-	id, err := q.insert(ctx, `INSERT INTO incoming_mails (message_id, recipient, received_at) VALUES (?, ?, ?)
-		ON CONFLICT (message_id, recipient) DO NOTHING`, messageID, Fold(recipient), now)
-	if errors.Is(err, ErrNotFound) {
-		return 0, false, nil
-	}
-	if err != nil {
-		return 0, false, fmt.Errorf("store: incoming mail: %w", err)
-	}
-	return id, true, nil
-}
-
-// SetIncomingContribution notes what an incoming mail became.
-func (q *Queries) SetIncomingContribution(ctx context.Context, id, contributionID int64) error {
-	return q.updateOne(ctx, "incoming mail", `UPDATE incoming_mails SET contribution_id = ? WHERE id = ?`, contributionID, id)
 }
