@@ -14,11 +14,8 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	if _, err := parse(e.flags("check", ""), args, 0, 0); err != nil {
 		return err
 	}
-	cfg, _, err := e.loadConfig()
+	cfg, err := e.loadConfigAsOwner()
 	if err != nil {
-		return err
-	}
-	if err := dropPrivileges(cfg.DataPath); err != nil {
 		return err
 	}
 	problems := 0

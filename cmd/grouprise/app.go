@@ -47,6 +47,19 @@ func (e *env) loadConfig() (*config.Config, *slog.Logger, error) {
 	return cfg, log, nil
 }
 
+// loadConfigAsOwner loads the configuration and, started as root, becomes the owner of
+// data_path (see openStore), for commands that read or write its files without the store.
+func (e *env) loadConfigAsOwner() (*config.Config, error) {
+	cfg, _, err := e.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	if err := dropPrivileges(cfg.DataPath); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
 // underJournal tells whether stderr goes to journald (a systemd unit's output).
 func underJournal() bool {
 	ok, err := journal.StderrIsJournalStream()

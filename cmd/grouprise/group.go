@@ -81,44 +81,42 @@ type memberFlags struct {
 	slug, user, email *string
 }
 
-func newMemberFlags(e *env, name string) (*memberFlags, func([]string) error) {
+// memberCommand parses the flags of a membership command (add-member, remove-member) and
+// runs fn with the App and the group of --slug.
+func memberCommand(ctx context.Context, e *env, name string, args []string, fn func(a *app.App, g *store.Group, m *memberFlags) error) error {
 	fs := e.flags(name, "--slug GROUP (--user USERNAME | --email ADDRESS)")
 	m := &memberFlags{
 		slug:  fs.String("slug", "", "the group (required)"),
 		user:  fs.String("user", "", "the person's username"),
 		email: fs.String("email", "", "the person's e-mail address"),
 	}
-	return m, func(args []string) error {
-		if _, err := parse(fs, args, 0, 0); err != nil {
-			return err
-		}
-		if *m.slug == "" || (*m.user == "") == (*m.email == "") {
-			fs.Usage()
-			return usagef("--slug and one of --user or --email are required")
-		}
-		return nil
+	if _, err := parse(fs, args, 0, 0); err != nil {
+		return err
 	}
+	if *m.slug == "" || (*m.user == "") == (*m.email == "") {
+		fs.Usage()
+		return usagef("--slug and one of --user or --email are required")
+	}
+	return m.withGroup(ctx, e, func(a *app.App, g *store.Group) error { return fn(a, g, m) })
 }
 
-func (m *memberFlags) group(ctx context.Context, a *app.App) (*store.Group, error) {
-	g, err := a.DB.GroupBySlug(ctx, *m.slug)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("no group %q", *m.slug)
-	}
-	return g, err
+// withGroup builds the App and runs fn with the group of --slug.
+func (m *memberFlags) withGroup(ctx context.Context, e *env, fn func(a *app.App, g *store.Group) error) error {
+	return withApp(ctx, e, func(a *app.App) error {
+		g, err := a.DB.GroupBySlug(ctx, *m.slug)
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("no group %q", *m.slug)
+		} else if err != nil {
+			return err
+		}
+		return fn(a, g)
+	})
 }
 
 func groupAddMember(ctx context.Context, e *env, args []string) error {
-	m, parseArgs := newMemberFlags(e, "group add-member")
-	if err := parseArgs(args); err != nil {
-		return err
-	}
-	return withApp(ctx, e, func(a *app.App) error {
-		g, err := m.group(ctx, a)
-		if err != nil {
-			return err
-		}
+	return memberCommand(ctx, e, "group add-member", args, func(a *app.App, g *store.Group, m *memberFlags) error {
 		var person *store.Gestalt
+		var err error
 		if *m.user != "" {
 			if person, err = a.DB.GestaltByUsername(ctx, *m.user); err != nil {
 				return noSuchAccount(*m.user, err)
@@ -146,16 +144,9 @@ func groupAddMember(ctx context.Context, e *env, args []string) error {
 }
 
 func groupRemoveMember(ctx context.Context, e *env, args []string) error {
-	m, parseArgs := newMemberFlags(e, "group remove-member")
-	if err := parseArgs(args); err != nil {
-		return err
-	}
-	return withApp(ctx, e, func(a *app.App) error {
-		g, err := m.group(ctx, a)
-		if err != nil {
-			return err
-		}
+	return memberCommand(ctx, e, "group remove-member", args, func(a *app.App, g *store.Group, m *memberFlags) error {
 		var person *store.Gestalt
+		var err error
 		if *m.user != "" {
 			person, err = a.DB.GestaltByUsername(ctx, *m.user)
 		} else {
@@ -200,11 +191,7 @@ func groupImportMembers(ctx context.Context, e *env, args []string) error {
 	if len(addresses) == 0 {
 		return fmt.Errorf("no e-mail addresses in %s", pos[0])
 	}
-	return withApp(ctx, e, func(a *app.App) error {
-		g, err := (&memberFlags{slug: slug}).group(ctx, a)
-		if err != nil {
-			return err
-		}
+	return (&memberFlags{slug: slug}).withGroup(ctx, e, func(a *app.App, g *store.Group) error {
 		adder, err := a.DB.GestaltByUsername(ctx, *by)
 		if err != nil {
 			return noSuchAccount(*by, err)

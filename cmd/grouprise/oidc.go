@@ -181,11 +181,8 @@ func oidcRotateKey(_ context.Context, e *env, args []string) error {
 	if _, err := parse(e.flags("oidc rotate-key", ""), args, 0, 0); err != nil {
 		return err
 	}
-	cfg, _, err := e.loadConfig()
+	cfg, err := e.loadConfigAsOwner()
 	if err != nil {
-		return err
-	}
-	if err := dropPrivileges(cfg.DataPath); err != nil {
 		return err
 	}
 	id, err := oidcKeys(cfg).Rotate(time.Now())
