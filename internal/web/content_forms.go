@@ -295,20 +295,6 @@ func (s *Server) formAgain(w http.ResponseWriter, r *http.Request, d *contentFor
 	return false
 }
 
-// contentAction dispatches /<entity>/<content>/<action>/.
-func (s *Server) contentAction(w http.ResponseWriter, r *http.Request) {
-	switch r.PathValue("action") {
-	case "edit":
-		s.editContent(w, r)
-	case "delete":
-		s.deleteContent(w, r)
-	case "vote":
-		s.vote(w, r)
-	default:
-		s.notFound(w, r)
-	}
-}
-
 // editContent changes a content; every save is a new version.
 func (s *Server) editContent(w http.ResponseWriter, r *http.Request) {
 	a, ok := s.contentFromPath(w, r)

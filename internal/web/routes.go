@@ -164,10 +164,15 @@ func (s *Server) routes() http.Handler {
 
 	mux.HandleFunc("GET /{entity}/{assoc}/{$}", s.content)
 	mux.HandleFunc("POST /{entity}/{assoc}/{$}", s.content)
-	// /<entity>/<content>/edit/ and …/delete/: one pattern, since literal segments here
-	// would conflict with /stadt/<page>/<key>/ routes.
-	mux.HandleFunc("GET /{entity}/{assoc}/{action}/{$}", s.contentAction)
-	mux.HandleFunc("POST /{entity}/{assoc}/{action}/{$}", s.contentAction)
+	// /<entity>/<content>/edit/, …/delete/ and …/vote/: one pattern, since literal segments
+	// here would conflict with /stadt/<page>/<key>/ routes; the actions are this table.
+	contentAction := byPathValue("action", map[string]http.HandlerFunc{
+		"edit":   s.editContent,
+		"delete": s.deleteContent,
+		"vote":   s.vote,
+	}, s.notFound)
+	mux.HandleFunc("GET /{entity}/{assoc}/{action}/{$}", contentAction)
+	mux.HandleFunc("POST /{entity}/{assoc}/{action}/{$}", contentAction)
 	mux.HandleFunc("GET /{entity}/{assoc}/contributions/{id}/delete/{$}", s.deleteComment)
 	mux.HandleFunc("POST /{entity}/{assoc}/contributions/{id}/delete/{$}", s.deleteComment)
 
@@ -209,4 +214,15 @@ func (s *Server) routes() http.Handler {
 	}
 	s.routesMux = mux
 	return mux
+}
+
+// byPathValue chooses a handler by the path value name, or answers with otherwise.
+func byPathValue(name string, handlers map[string]http.HandlerFunc, otherwise http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if h, ok := handlers[r.PathValue(name)]; ok {
+			h(w, r)
+			return
+		}
+		otherwise(w, r)
+	}
 }
