@@ -84,28 +84,18 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := Wire(cfg, db, log)
+	catalog, err := i18n.Load()
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	a.version = opts.Version
-	return a, nil
-}
-
-// Wire builds the App on an open store (tests open theirs themselves); closing the App
-// closes db.
-func Wire(cfg *config.Config, db *store.DB, log *slog.Logger) (*App, error) {
-	catalog, err := i18n.Load()
-	if err != nil {
-		return nil, err
-	}
 	notifier, err := notify.New(cfg, catalog)
 	if err != nil {
+		db.Close()
 		return nil, err
 	}
 	return &App{Config: cfg, Log: log, DB: db, Catalog: catalog, Notifier: notifier,
-		Services: NewServices(cfg, db, notifier)}, nil
+		Services: NewServices(cfg, db, notifier), version: opts.Version}, nil
 }
 
 // Close closes the store.
