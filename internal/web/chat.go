@@ -126,37 +126,13 @@ func (s *Server) chatSettings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := newForm(r)
-	own := f.Get("matrix_id")
-	// An account of this homeserver is the person's own by username: nobody enters another's.
-	if own != "" && (!matrix.ValidUserID(own) || strings.HasSuffix(own, ":"+s.cfg.MatrixChat.Domain)) {
+	err := s.groups.SetMatrixID(ctx, v.ID(), f.Get("matrix_id"))
+	if errors.Is(err, groups.ErrMatrixIDInvalid) {
 		f.Fail("matrix_id", s.t(r, "chat.invalid_id"))
 		s.render(w, r, http.StatusUnprocessableEntity, "chat_settings", s.t(r, "chat.settings_title"),
 			chatSettingsData{Form: f, Domain: s.cfg.MatrixChat.Domain})
 		return
 	}
-	err := s.db.Tx(ctx, func(q *store.Queries) error {
-		old, err := q.MatrixIDOf(ctx, v.ID())
-		if err != nil || old == own {
-			return err
-		}
-		if err := q.SetMatrixID(ctx, v.ID(), own); err != nil {
-			return err
-		}
-		// Invited again, under the new ID, into the rooms of all their groups; their
-		// notification room is made anew for it.
-		if err := q.ForgetMatrixInvitations(ctx, v.ID(), 0); err != nil {
-			return err
-		}
-		if err := q.ForgetPersonalRoom(ctx, v.ID()); err != nil {
-			return err
-		}
-		for _, id := range v.GroupIDs() {
-			if err := matrix.QueueSync(ctx, q, id, s.now()); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -209,47 +185,28 @@ func (s *Server) groupChatSettings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Form = newForm(r)
-	current := map[string]bool{}
-	for _, room := range rooms {
-		current[room.RoomID] = true
-	}
+	var choices []groups.ChatRoom
 	for _, private := range []bool{false, true} {
-		id := d.Form.Get(roomKey(private) + "_room")
-		switch {
-		case id == "" || current[id]:
-		case !matrix.ValidRoomID(id):
-			d.Form.Fail(roomKey(private)+"_room", s.t(r, "chat.invalid_room"))
-		default:
-			// A room the bot serves already (another group's, someone's notifications, a
-			// listener room) is not this group's to take.
-			taken, err := s.db.MatrixRoomTaken(ctx, id)
-			if err != nil {
-				s.fail(w, r, err)
-				return
-			}
-			if taken || slices.Contains(s.cfg.MatrixChat.PublicListenerRooms, id) || slices.Contains(s.cfg.MatrixCommander.AdminRooms, id) {
+		key := roomKey(private)
+		choices = append(choices, groups.ChatRoom{Private: private, Visible: d.Form.Checked(key + "_visible"),
+			RoomID: d.Form.Get(key + "_room")})
+	}
+	err = s.groups.SetChatRooms(ctx, g, choices, func(id string) bool {
+		return slices.Contains(s.cfg.MatrixChat.PublicListenerRooms, id) || slices.Contains(s.cfg.MatrixCommander.AdminRooms, id)
+	})
+	var problems groups.ChatRoomErrors
+	if errors.As(err, &problems) {
+		for _, private := range []bool{false, true} {
+			switch problems[private] {
+			case groups.ErrRoomInvalid:
+				d.Form.Fail(roomKey(private)+"_room", s.t(r, "chat.invalid_room"))
+			case groups.ErrRoomTaken:
 				d.Form.Fail(roomKey(private)+"_room", s.t(r, "chat.room_taken"))
 			}
 		}
-	}
-	if !d.Form.Valid() {
 		s.render(w, r, http.StatusUnprocessableEntity, "group_chat", s.t(r, "chat.group_settings_title"), d)
 		return
 	}
-	err = s.db.Tx(ctx, func(q *store.Queries) error {
-		for _, room := range rooms {
-			key := roomKey(room.Private)
-			if err := q.SetMatrixRoomVisible(ctx, room.ID, d.Form.Checked(key+"_visible")); err != nil {
-				return err
-			}
-			if id := d.Form.Get(key + "_room"); id != "" && id != room.RoomID {
-				if err := matrix.QueueReplace(ctx, q, g.ID, room.Private, id, s.now()); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
 	if errors.Is(err, store.ErrNotFound) {
 		s.notFound(w, r)
 		return
