@@ -42,7 +42,7 @@ func runLMTPD(ctx context.Context, e *env, args []string) error {
 // deliverer delivers incoming mail into the App's store and wakes the task runner for the
 // notifications.
 func deliverer(a *app.App) *lmtp.Deliverer {
-	d := lmtp.New(a.Config, a.DB, a.Catalog, a.Log)
+	d := lmtp.New(a.Config, a.DB, a.Catalog, a.Log, a.Contents, a.Conversations)
 	d.Wake = a.Wake
 	return d
 }

@@ -75,7 +75,7 @@ func newSite(t testing.TB, db *store.DB, extra string) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := New(cfg, db, catalog, log)
+	d := New(cfg, db, catalog, log, contents.New(db), conversations.New(db))
 	d.now = func() time.Time { return time.Now().Add(time.Duration(s.later.Load())) }
 	srv := NewServer(d, cfg.Domain, cfg.LMTP.MaxMessageSize, log)
 	sctx, cancel := context.WithCancel(ctx)
