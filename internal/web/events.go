@@ -464,28 +464,17 @@ func (s *Server) changeAttendance(w http.ResponseWriter, r *http.Request) {
 	}
 	who := v.ID()
 	if other := f.Get("other_gestalt"); other != "" && other != itoa(who) {
-		otherID, err := strconv.ParseInt(other, 10, 64)
-		if err != nil {
+		if who, err = strconv.ParseInt(other, 10, 64); err != nil {
 			s.notFound(w, r)
 			return
 		}
-		member, err := s.db.IsMember(ctx, a.GroupID, otherID)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		if !s.cfg.Events.AllowAttendanceManagementForGroupMembers || !v.IsMember(a.GroupID) || !member {
-			s.forbidden(w, r)
-			return
-		}
-		who = otherID
 	}
-	err = s.db.Tx(ctx, func(q *store.Queries) error {
-		if f.Get("action") == "abstain" || r.Method == http.MethodDelete {
-			return q.Abstain(ctx, a.ContentID, who)
-		}
-		return q.Attend(ctx, a.ContentID, who, s.now())
-	})
+	attend := f.Get("action") != "abstain" && r.Method != http.MethodDelete
+	err = s.contents.SetAttendance(ctx, v, a, who, attend, s.cfg.Events.AllowAttendanceManagementForGroupMembers)
+	if errors.Is(err, contents.ErrNotAllowed) {
+		s.forbidden(w, r)
+		return
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
