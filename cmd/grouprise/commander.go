@@ -36,7 +36,7 @@ func runMatrixCommander(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer a.Close()
-	cmd := &commander.Commander{DB: a.DB, Accounts: a.Accounts, Groups: a.Groups,
+	cmd := &commander.Commander{DB: a.DB, Accounts: a.Accounts, Groups: a.Groups, Contents: a.Contents,
 		BaseURL: cfg.BaseURL(), UnknownID: cfg.UnknownGestaltID, ImporterID: cfg.FeedImporterGestaltID}
 	if *console {
 		sc := bufio.NewScanner(e.stdin)

@@ -18,15 +18,17 @@ import (
 	"time"
 
 	"grouprise.org/grouprise/internal/accounts"
+	"grouprise.org/grouprise/internal/contents"
 	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/store"
 )
 
-// Commander runs commands against the store.
+// Commander runs commands: it reads the store and changes it through the domain services.
 type Commander struct {
 	DB       *store.DB
 	Accounts *accounts.Accounts
 	Groups   *groups.Groups
+	Contents *contents.Service
 	// BaseURL is the site's address (links in answers, and accepted in URLs).
 	BaseURL string
 	// UnknownID and ImporterID are the special accounts (never "unused", never removed).
@@ -293,14 +295,7 @@ func (c *Commander) content(ctx context.Context, args []string) (string, error) 
 		if len(args) != 3 || (args[2] != "public" && args[2] != "private") {
 			return "", errors.New("usage: `content visibility URL public|private`")
 		}
-		a.Public = args[2] == "public"
-		err := c.DB.Tx(ctx, func(q *store.Queries) error {
-			if err := q.UpdateAssociation(ctx, a); err != nil {
-				return err
-			}
-			return reindex(ctx, q, a.ContentID)
-		})
-		if err != nil {
+		if err := c.Contents.SetPublic(ctx, a, args[2] == "public"); err != nil {
 			return "", err
 		}
 		return "The item is " + args[2] + " now.", nil
@@ -316,12 +311,7 @@ func (c *Commander) content(ctx context.Context, args []string) (string, error) 
 		} else {
 			return "", c.notFound(ctx, "group or user", args[2])
 		}
-		err := c.DB.Tx(ctx, func(q *store.Queries) error {
-			if err := q.MoveAssociation(ctx, a.ID, groupID, gestaltID); err != nil {
-				return err
-			}
-			return reindex(ctx, q, a.ContentID)
-		})
+		err := c.Contents.Move(ctx, a, groupID, gestaltID)
 		if errors.Is(err, store.ErrConflict) {
 			return "", fmt.Errorf("%s publishes something under the same short name already", args[2])
 		} else if err != nil {
@@ -332,7 +322,7 @@ func (c *Commander) content(ctx context.Context, args []string) (string, error) 
 		if err := need(args, 2, "content remove URL"); err != nil {
 			return "", err
 		}
-		if err := c.DB.Tx(ctx, func(q *store.Queries) error { return q.RemoveAssociation(ctx, a.ID) }); err != nil {
+		if err := c.Contents.Remove(ctx, a); err != nil {
 			return "", err
 		}
 		return "The item was removed.", nil
@@ -389,13 +379,7 @@ func (c *Commander) comment(ctx context.Context, args []string) (string, error) 
 		return "", err
 	}
 	if args[0] == "remove" {
-		err := c.DB.Tx(ctx, func(q *store.Queries) error {
-			if err := q.RemoveContribution(ctx, id); err != nil {
-				return err
-			}
-			return reindex(ctx, q, contribution.ContentID)
-		})
-		if err != nil {
+		if err := c.Contents.RemoveComment(ctx, contribution); err != nil {
 			return "", err
 		}
 		return fmt.Sprintf("Comment %d removed.", id), nil
@@ -406,14 +390,6 @@ func (c *Commander) comment(ctx context.Context, args []string) (string, error) 
 	}
 	return fmt.Sprintf("**%s**, %s\n\n> %s", author.Username, contribution.TimeCreated.UTC().Format("2006-01-02 15:04 UTC"),
 		shorten(contribution.Text, 200)), nil
-}
-
-// reindex brings a content's search entry up to date after an administrator's change.
-func reindex(ctx context.Context, q *store.Queries, contentID int64) error {
-	if contentID == 0 {
-		return nil
-	}
-	return q.IndexContent(ctx, contentID)
 }
 
 func shorten(s string, n int) string {

@@ -8,6 +8,7 @@ import (
 
 	"grouprise.org/grouprise/internal/accounts"
 	"grouprise.org/grouprise/internal/commander"
+	"grouprise.org/grouprise/internal/contents"
 	"grouprise.org/grouprise/internal/djangoimport"
 	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/store"
@@ -29,7 +30,7 @@ func site(t *testing.T, db *store.DB) *commander.Commander {
 		t.Fatal(err)
 	}
 	reserved := func(string) bool { return false }
-	return &commander.Commander{DB: db, Accounts: accounts.New(db, reserved, nil), Groups: groups.New(db, reserved, nil),
+	return &commander.Commander{DB: db, Accounts: accounts.New(db, reserved, nil), Groups: groups.New(db, reserved, nil), Contents: contents.New(db),
 		BaseURL: "https://example.org", UnknownID: 1,
 		Now: func() time.Time { return time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC) }}
 }
