@@ -116,14 +116,7 @@ func (s *Server) tagGroup(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnprocessableEntity, "tag_group", title, d)
 		return
 	}
-	err = s.db.Tx(ctx, func(q *store.Queries) error {
-		ids, err := q.EnsureTags(ctx, []store.Tag{{Name: t.Name, Slug: markdown.TagSlug(t.Name)}})
-		if err != nil {
-			return err
-		}
-		return q.TagGroup(ctx, group.ID, ids[0])
-	})
-	if err != nil {
+	if err := s.contents.TagGroup(ctx, v, group.ID, t.Name); err != nil {
 		s.fail(w, r, err)
 		return
 	}
