@@ -209,17 +209,12 @@ func (s *Server) apiImages(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	var id int64
-	err = s.db.Tx(ctx, func(q *store.Queries) error {
-		var err error
-		id, err = q.CreateImage(ctx, v.ID(), name, s.now())
-		return err
-	})
+	img, err := s.contents.AddImage(ctx, v.ID(), name)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.writeJSON(w, http.StatusCreated, s.apiImageOf(&store.Image{ID: id, CreatorID: v.ID(), File: name}))
+	s.writeJSON(w, http.StatusCreated, s.apiImageOf(img))
 }
 
 // apiPollFromPath finds the poll of /stadt/api/polls/{id}/ and its publication, if the
