@@ -14,7 +14,7 @@ func runImportFeeds(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	return withApp(ctx, e, func(a *app.App) error {
-		im := &feedimport.Importer{DB: a.DB, ImporterID: a.Config.FeedImporterGestaltID,
+		im := &feedimport.Importer{DB: a.DB, Contents: a.Contents, ImporterID: a.Config.FeedImporterGestaltID,
 			Printer: a.Catalog.Printer(a.Config.LanguageCode), Log: a.Log}
 		res, err := im.Run(ctx)
 		if err != nil {

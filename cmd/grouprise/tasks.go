@@ -52,7 +52,7 @@ func runTasks(ctx context.Context, e *env, args []string) error {
 			return q, err
 		})
 	}
-	runner := tasks.New(db, log, tasks.Options{Workers: *workers, Metrics: taskMetrics, Reports: rep})
+	runner := tasks.New(db, log, tasks.Options{Workers: *workers, Metrics: taskMetrics, Reports: rep, Contents: a.Contents})
 	periodic, err := tasks.Register(runner, cfg, a.Catalog, transport)
 	if err != nil {
 		return err

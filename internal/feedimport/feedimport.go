@@ -37,9 +37,11 @@ var ErrNoImporter = errors.New("feed_importer_gestalt_id names no account; `grou
 // maxBody limits what is read of a website or a feed.
 const maxBody = 5 << 20
 
-// Importer imports the feeds of group websites.
+// Importer imports the feeds of group websites: it reads the store and publishes through
+// Contents.
 type Importer struct {
 	DB         *store.DB
+	Contents   *contents.Service
 	ImporterID int64
 	Printer    *i18n.Printer
 	Log        *slog.Logger
@@ -246,7 +248,6 @@ func (im *Importer) importGroup(ctx context.Context, author *store.Gestalt, g *s
 	}
 	items := slices.Clone(feed.Items)
 	slices.SortStableFunc(items, func(a, b *gofeed.Item) int { return published(a).Compare(published(b)) })
-	svc := contents.New(im.DB)
 	imported := 0
 	for _, item := range items {
 		key := strings.TrimSpace(item.GUID)
@@ -261,18 +262,7 @@ func (im *Importer) importGroup(ctx context.Context, author *store.Gestalt, g *s
 		} else if seen {
 			continue
 		}
-		draft := im.draft(item)
-		created := false
-		err := im.DB.Tx(ctx, func(q *store.Queries) error {
-			if seen, err := q.FeedEntryImported(ctx, key); err != nil || seen {
-				return err
-			}
-			if _, err := svc.CreateIn(ctx, q, author, g.ID, contents.Article, draft); err != nil {
-				return err
-			}
-			created = true
-			return q.RememberFeedEntry(ctx, key, im.now())
-		})
+		created, err := im.Contents.ImportArticle(ctx, author, g.ID, key, im.draft(item), im.now())
 		var invalid *contents.FieldError
 		switch {
 		case err == nil:

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"grouprise.org/grouprise/internal/accounts"
+	"grouprise.org/grouprise/internal/contents"
 	"grouprise.org/grouprise/internal/feedimport"
 	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/i18n"
@@ -99,7 +100,7 @@ func TestImportFeeds(t *testing.T) {
 			t.Fatal(err)
 		}
 		var logs bytes.Buffer
-		im := &feedimport.Importer{DB: db, ImporterID: importer.ID, Printer: catalog.Printer("de"),
+		im := &feedimport.Importer{DB: db, Contents: contents.New(db), ImporterID: importer.ID, Printer: catalog.Printer("de"),
 			Log: slog.New(slog.NewTextHandler(&logs, nil)), Client: srv.Client()}
 
 		res, err := im.Run(ctx)
@@ -156,7 +157,7 @@ func TestImportRefusesLocalAddresses(t *testing.T) {
 	}
 	catalog, _ := i18n.Load()
 	var logs bytes.Buffer
-	im := &feedimport.Importer{DB: db, ImporterID: importer.ID, Printer: catalog.Printer("de"), Log: slog.New(slog.NewTextHandler(&logs, nil))}
+	im := &feedimport.Importer{DB: db, Contents: contents.New(db), ImporterID: importer.ID, Printer: catalog.Printer("de"), Log: slog.New(slog.NewTextHandler(&logs, nil))}
 	res, err := im.Run(ctx)
 	if err != nil || res.Failed != 1 || res.Imported != 0 || !strings.Contains(logs.String(), "is not a public address") {
 		t.Errorf("a loopback website: %+v, %v\n%s", res, err, logs.String())

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"grouprise.org/grouprise/internal/config"
-	"grouprise.org/grouprise/internal/feedimport"
 	"grouprise.org/grouprise/internal/hooks"
 	"grouprise.org/grouprise/internal/i18n"
 	"grouprise.org/grouprise/internal/mail"
@@ -57,15 +56,7 @@ func Register(r *Runner, cfg *config.Config, catalog *i18n.Catalog, transport ma
 	r.HandlePeriodic("scores", func(ctx context.Context) error {
 		return scores.Update(ctx, r.db, cfg.ScoreContentAge, r.now())
 	})
-	feeds := &feedimport.Importer{DB: r.db, ImporterID: cfg.FeedImporterGestaltID,
-		Printer: catalog.Printer(cfg.LanguageCode), Log: r.log}
-	r.HandlePeriodic("feeds", func(ctx context.Context) error {
-		if cfg.FeedImporterGestaltID == 0 {
-			return nil // no importer account: the site imports no feeds
-		}
-		_, err := feeds.Run(ctx)
-		return err
-	})
+	registerFeeds(r, cfg, catalog)
 	if err := registerMatrix(r, cfg, catalog); err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"grouprise.org/grouprise/internal/contents"
 	"grouprise.org/grouprise/internal/mail"
 	"grouprise.org/grouprise/internal/metrics"
 	"grouprise.org/grouprise/internal/reports"
@@ -75,6 +76,9 @@ type Options struct {
 	// jobs (nil: logged only).
 	Metrics *metrics.Tasks
 	Reports *reports.Reporter
+	// Contents publishes what periodic jobs import (the App's service; nil: one on the
+	// runner's store, for tests that build no App).
+	Contents *contents.Service
 }
 
 // Runner works off the job queue.
