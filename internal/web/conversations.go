@@ -144,26 +144,13 @@ func (s *Server) startConversation(w http.ResponseWriter, r *http.Request, f *fo
 		return conversations.Started{}, false
 	}
 	var started conversations.Started
-	err := s.db.Tx(r.Context(), func(q *store.Queries) error {
+	var err error
+	if v.LoggedIn() {
 		m.Author = v.Gestalt
-		if !v.LoggedIn() {
-			// Whoever owns the address, the message counts as a guest's until they confirm
-			// it, so the form need not tell whether the address has an account.
-			author, _, err := s.accounts.ShadowAccount(r.Context(), q, f.Get("email"))
-			if err != nil {
-				return err
-			}
-			m.Author = author
-		}
-		var err error
-		if started, err = s.conversations.StartIn(r.Context(), q, m); err != nil || v.LoggedIn() {
-			return err
-		}
-		// Nobody proved the address: the message shows as from a guest until its owner says
-		// it is theirs.
-		return s.accounts.RequestSenderConfirmation(r.Context(), q, m.Author, f.Get("email"), started.ContributionID,
-			m.Subject, s.cfg.BaseURL())
-	})
+		started, err = s.conversations.Start(r.Context(), m)
+	} else {
+		started, err = s.conversations.StartAsGuest(r.Context(), s.accounts, f.Get("email"), s.cfg.BaseURL(), m)
+	}
 	if msg, ok := s.userError(r, err); ok {
 		f.Fail("text", msg)
 		return started, false
