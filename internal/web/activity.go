@@ -22,7 +22,7 @@ func (s *Server) activity(w http.ResponseWriter, r *http.Request) {
 	}
 	v := viewer(r)
 	if r.Method == http.MethodPost {
-		if err := s.db.MarkAllRead(r.Context(), v.ID()); err != nil {
+		if err := s.accounts.MarkInboxRead(r.Context(), v.ID()); err != nil {
 			s.fail(w, r, err)
 			return
 		}

@@ -90,7 +90,7 @@ func (s *Server) adminAction(w http.ResponseWriter, r *http.Request) {
 			redirect(w, r, "/stadt/admin/")
 			return
 		}
-		err = s.db.SetSuperuser(ctx, id, r.PathValue("action") == "promote")
+		err = s.accounts.SetAdministrator(ctx, id, r.PathValue("action") == "promote")
 	case "retry-job":
 		_, err = s.db.RetryParkedJobs(ctx, time.Now(), id)
 		s.wake()

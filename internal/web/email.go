@@ -53,13 +53,13 @@ func (s *Server) emailAction(w http.ResponseWriter, r *http.Request) {
 			s.flash(r, msgSuccess, s.t(r, "email.resent"))
 		}
 	case "primary":
-		if err = s.db.MakePrimary(ctx, g.ID, id); errors.Is(err, store.ErrNotFound) {
+		if err = s.accounts.MakePrimary(ctx, g.ID, id); errors.Is(err, accounts.ErrAddressNotVerified) {
 			f.Error = s.t(r, "error.not_verified")
 			s.renderEmail(w, r, http.StatusUnprocessableEntity, f)
 			return
 		}
 	case "remove":
-		if err = s.db.RemoveEmailAddress(ctx, g.ID, id); errors.Is(err, store.ErrNotFound) {
+		if err = s.accounts.RemoveAddress(ctx, g.ID, id); errors.Is(err, accounts.ErrAddressIsPrimary) {
 			f.Error = s.t(r, "error.remove_primary")
 			s.renderEmail(w, r, http.StatusUnprocessableEntity, f)
 			return

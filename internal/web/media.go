@@ -137,7 +137,7 @@ func (s *Server) updateImages(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if name != "" || r.FormValue("remove") == "avatar" {
-		if err := s.db.SetAvatar(r.Context(), g.ID, name); err != nil {
+		if err := s.accounts.SetAvatar(r.Context(), g.ID, name); err != nil {
 			s.fail(w, r, err)
 			return
 		}

@@ -90,7 +90,7 @@ func (s *Server) updateNotifications(w http.ResponseWriter, r *http.Request) {
 	if l := f.Get("language"); l != "" {
 		language = s.catalog.Printer(l).Lang
 	}
-	err := s.db.SetPreferences(r.Context(), viewer(r).ID(), store.Preferences{Language: language,
+	err := s.accounts.SetPreferences(r.Context(), viewer(r).ID(), store.Preferences{Language: language,
 		ByEmail: f.Checked("email"), ByInbox: f.Checked("inbox"), ByMatrix: f.Checked("matrix")})
 	if err != nil {
 		s.fail(w, r, err)
