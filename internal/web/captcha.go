@@ -53,7 +53,7 @@ func (s *Server) checkCaptcha(token, answer string) bool {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	first, err := s.db.ClaimOnce(ctx, "captcha:"+parts[1], s.now())
+	first, err := s.accounts.SpendCaptcha(ctx, parts[1])
 	if err != nil {
 		s.log.Error("remembering a captcha answer failed", "err", err)
 		return false

@@ -125,15 +125,7 @@ func (s *Server) authenticate(r *http.Request, login, password string) (*store.G
 	if err != nil {
 		return nil, err
 	}
-	accountCounter, addressCounter := "login:account:"+account, "login:ip:"+address
-	count := func(ctx context.Context, n int) (onAccount, onAddress int, err error) {
-		if onAccount, err = s.db.AddAttempts(ctx, accountCounter, n, s.now(), loginWindow); err != nil {
-			return 0, 0, err
-		}
-		onAddress, err = s.db.AddAttempts(ctx, addressCounter, n, s.now(), loginWindow)
-		return onAccount, onAddress, err
-	}
-	onAccount, onAddress, err := count(ctx, 1)
+	onAccount, onAddress, err := s.accounts.CountLoginAttempts(ctx, account, address, 1, loginWindow)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +143,7 @@ func (s *Server) authenticate(r *http.Request, login, password string) (*store.G
 	}
 	g, err := s.accounts.Authenticate(ctx, login, password)
 	if errors.Is(err, accounts.ErrBusy) {
-		if _, _, err := count(context.WithoutCancel(ctx), -1); err != nil {
+		if _, _, err := s.accounts.CountLoginAttempts(context.WithoutCancel(ctx), account, address, -1, loginWindow); err != nil {
 			return nil, err
 		}
 		return nil, accounts.ErrBusy
@@ -159,7 +151,7 @@ func (s *Server) authenticate(r *http.Request, login, password string) (*store.G
 	if err != nil {
 		return nil, err
 	}
-	if err := s.db.ResetAttempts(ctx, accountCounter); err != nil {
+	if err := s.accounts.ForgetLoginAttempts(ctx, account); err != nil {
 		return nil, err
 	}
 	return g, nil

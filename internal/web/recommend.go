@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"strings"
-	"time"
 
 	"grouprise.org/grouprise/internal/accounts"
 	"grouprise.org/grouprise/internal/store"
@@ -70,10 +69,10 @@ func (s *Server) recommend(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	sender, text := s.t(r, "recommend.anonymous"), s.recommendVisitorText(r, g)
-	key, budget := "recommend:ip:"+addressKey(clientIP(r)), recommendPerHourByVisitor
+	key, budget := "ip:"+addressKey(clientIP(r)), recommendPerHourByVisitor
 	if v.LoggedIn() {
 		sender, text = v.Gestalt.Name(), f.Get("text")
-		key, budget = "recommend:person:"+itoa(v.Gestalt.ID), recommendPerHourByPerson
+		key, budget = "person:"+itoa(v.Gestalt.ID), recommendPerHourByPerson
 		if strings.TrimSpace(text) == "" {
 			f.Fail("text", s.t(r, "form.required"))
 		}
@@ -81,7 +80,7 @@ func (s *Server) recommend(w http.ResponseWriter, r *http.Request) {
 		f.Fail("captcha", s.t(r, "error.captcha"))
 	}
 	if f.Valid() {
-		ok, err := s.recommendBudget(r, key, len(addresses), budget)
+		ok, err := s.groups.TakeRecommendations(r.Context(), key, len(addresses), budget)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -102,15 +101,4 @@ func (s *Server) recommend(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, http.StatusUnprocessableEntity, "recommend", s.t(r, "recommend.title"),
 		recommendData{Group: g, Form: f, Captcha: s.newCaptcha(), VisitorText: s.recommendVisitorText(r, g)})
-}
-
-// recommendBudget counts n recommendations under key and tells whether they fit into the
-// hour's budget; those that do not are taken back, so a refused form costs nothing.
-func (s *Server) recommendBudget(r *http.Request, key string, n, budget int) (bool, error) {
-	total, err := s.db.AddAttempts(r.Context(), key, n, s.now(), time.Hour)
-	if err != nil || total <= budget {
-		return err == nil, err
-	}
-	_, err = s.db.AddAttempts(r.Context(), key, -n, s.now(), time.Hour)
-	return false, err
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"grouprise.org/grouprise/internal/accounts"
@@ -141,16 +140,5 @@ const (
 // mailAllowed counts a mail to address that the request would cause and tells whether it
 // may go; past a limit the visitor sees the same answer, and nothing is sent.
 func (s *Server) mailAllowed(r *http.Request, address string) (bool, error) {
-	ok := true
-	for _, k := range []struct {
-		key   string
-		limit int
-	}{{"mail:to:" + store.Fold(strings.TrimSpace(address)), mailPerAddress}, {"mail:from:" + addressKey(clientIP(r)), mailPerClient}} {
-		n, err := s.db.CountAttempt(r.Context(), k.key, s.now(), mailWindow)
-		if err != nil {
-			return false, err
-		}
-		ok = ok && n <= k.limit
-	}
-	return ok, nil
+	return s.accounts.CountMailRequest(r.Context(), address, addressKey(clientIP(r)), mailPerAddress, mailPerClient, mailWindow)
 }
