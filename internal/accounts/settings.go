@@ -71,3 +71,12 @@ func (a *Accounts) MarkInboxRead(ctx context.Context, id int64) error {
 	}
 	return nil
 }
+
+// WithdrawConsent forgets that a person allowed a service (an OpenID Connect client) to know
+// them, and revokes the service's tokens for them, in one transaction.
+func (a *Accounts) WithdrawConsent(ctx context.Context, id int64, clientID string) error {
+	if err := a.db.Tx(ctx, func(q *store.Queries) error { return q.WithdrawOIDCConsent(ctx, id, clientID) }); err != nil {
+		return fmt.Errorf("accounts: withdraw consent of %d to %s: %w", id, clientID, err)
+	}
+	return nil
+}

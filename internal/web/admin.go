@@ -4,9 +4,9 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"grouprise.org/grouprise/internal/store"
+	"grouprise.org/grouprise/internal/tasks"
 )
 
 // The admin area: what the Django admin was used for — removing groups, people and
@@ -92,7 +92,7 @@ func (s *Server) adminAction(w http.ResponseWriter, r *http.Request) {
 		}
 		err = s.accounts.SetAdministrator(ctx, id, r.PathValue("action") == "promote")
 	case "retry-job":
-		_, err = s.db.RetryParkedJobs(ctx, time.Now(), id)
+		_, err = tasks.RetryParked(ctx, s.db, id)
 		s.wake()
 	default:
 		s.notFound(w, r)

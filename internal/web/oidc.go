@@ -121,7 +121,7 @@ func (s *Server) oidcServices(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	v := viewer(r)
 	if r.Method == http.MethodPost {
-		if err := s.db.WithdrawOIDCConsent(ctx, v.ID(), newForm(r).Get("client")); err != nil {
+		if err := s.accounts.WithdrawConsent(ctx, v.ID(), newForm(r).Get("client")); err != nil {
 			s.fail(w, r, err)
 			return
 		}

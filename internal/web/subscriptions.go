@@ -40,7 +40,7 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) {
 		s.byMail(w, r, g, "subscribe_request", s.groups.RequestSubscribe)
 		return
 	}
-	if err := s.db.Subscribe(r.Context(), g.ID, v.ID()); err != nil {
+	if err := s.groups.Subscribe(r.Context(), g.ID, v.ID()); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -83,7 +83,7 @@ func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) {
 		s.byMail(w, r, g, "unsubscribe_request", s.groups.RequestUnsubscribe)
 		return
 	}
-	if err := s.db.Unsubscribe(r.Context(), g.ID, v.ID()); err != nil {
+	if err := s.groups.Unsubscribe(r.Context(), g.ID, v.ID()); err != nil {
 		s.fail(w, r, err)
 		return
 	}
