@@ -339,6 +339,79 @@ func TestGroupConversationsShowWhatCanViewAllows(t *testing.T) {
 	})
 }
 
+// TestInboxShowsWhatCanViewAllows: a person's activity inbox keeps of its entries exactly the
+// contents CanView lets them see now, and of the comments the public ones of those and the
+// internal ones only where CanViewInternal allows: leaving a group takes its internal items
+// out of the inbox too.
+func TestInboxShowsWhatCanViewAllows(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db)
+		ctx := context.Background()
+		svc := contents.New(db)
+		all := s.associations(t, s.contents)
+		commented := all[0] // the garden's public content
+		if s.labels[commented.ID] != "garden public" {
+			t.Fatalf("the first content is %q", s.labels[commented.ID])
+		}
+		comments := map[int64]string{}
+		for _, c := range []struct {
+			label, role string
+			internal    bool
+		}{{"internal comment of a member", "member", true}, {"internal comment of the former member", "former member", true}, // written after she left
+			{"public comment", "member", false}} {
+			id, err := svc.Comment(ctx, commented, s.people[c.role], c.label, 0, c.internal)
+			if err != nil {
+				t.Fatal(err)
+			}
+			comments[id] = c.label
+		}
+		for _, role := range s.roles[1:] {
+			v := s.viewer(t, role)
+			var rows []store.InboxRow
+			var want []string
+			for _, a := range all {
+				rows = append(rows, store.InboxRow{ReceiverID: v.ID(), ContentID: a.ContentID})
+				if contents.CanView(v, a) {
+					want = append(want, s.labels[a.ID])
+				}
+			}
+			for id, label := range comments {
+				rows = append(rows, store.InboxRow{ReceiverID: v.ID(), ContributionID: id})
+				c, err := db.ContributionByID(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if contents.CanView(v, commented) && (c.Public || contents.CanViewInternal(v, commented)) {
+					want = append(want, label)
+				}
+			}
+			if err := db.AddInboxNotifications(ctx, rows, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			items, err := db.Inbox(ctx, v.ID(), 100, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, it := range items {
+				if label, ok := comments[it.ContributionID]; ok {
+					got = append(got, label)
+				} else {
+					got = append(got, s.labels[it.AssociationID])
+				}
+			}
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("%s's inbox:\n got  %q\n want %q (CanView, CanViewInternal)", role, got, want)
+			}
+			if n, err := db.UnreadCount(ctx, v.ID()); err != nil || n != len(want) {
+				t.Errorf("%s: %d unread, %v; want %d", role, n, err, len(want))
+			}
+		}
+	})
+}
+
 // TestFrontPagePerRole spells the rule out once, so that CanView and the SQL cannot drift
 // away together: what the front page shows each role.
 func TestFrontPagePerRole(t *testing.T) {

@@ -49,7 +49,7 @@ func (q *Queries) Inbox(ctx context.Context, receiverID int64, limit, offset int
 		LEFT JOIN gestalten ge ON ge.id = a.gestalt_id
 		JOIN gestalten au ON au.id = COALESCE(x.author_id, (SELECT v.author_id FROM content_versions v
 			WHERE v.content_id = n.content_id ORDER BY v.time_created, v.id LIMIT 1))
-		WHERE n.receiver_id = ? AND `+inboxVisible+` ORDER BY n.created_on DESC, n.id DESC LIMIT ? OFFSET ?`, receiverID, limit, offset)
+		WHERE n.receiver_id = ? AND `+inboxVisible()+` ORDER BY n.created_on DESC, n.id DESC LIMIT ? OFFSET ?`, receiverID, limit, offset)
 	if err != nil {
 		return nil, fmt.Errorf("store: inbox of %d: %w", receiverID, err)
 	}
@@ -70,25 +70,26 @@ func (q *Queries) Inbox(ctx context.Context, receiverID int64, limit, offset int
 	})
 }
 
-// inboxFrom joins an inbox entry with what it announces; inboxVisible keeps the entries
-// whose item the receiver may still see: an internal content or comment only while they are
-// a member of its group (or it is their own), so that leaving a group takes its internal
-// titles out of the inbox too. Conversations stay with their participants.
-const (
-	inboxFrom = `FROM inbox_notifications n
+// inboxFrom joins an inbox entry with what it announces.
+const inboxFrom = `FROM inbox_notifications n
 		LEFT JOIN contributions x ON x.id = n.contribution_id
 		JOIN associations a ON a.deleted IS NULL AND (a.content_id = COALESCE(n.content_id, x.content_id)
 			OR a.conversation_id = x.conversation_id)`
-	inboxVisible = `(a.conversation_id IS NOT NULL
-		OR (a.public AND COALESCE(x.public, TRUE))
-		OR (a.group_id IS NULL AND a.gestalt_id = n.receiver_id)
-		OR EXISTS (SELECT 1 FROM memberships m WHERE m.group_id = a.group_id AND m.member_id = n.receiver_id))`
-)
+
+// inboxVisible keeps the entries whose item the receiver may still see: a content as
+// visibleTo says (so that leaving a group takes its internal titles out of the inbox too),
+// a comment of it only when it is public or the receiver may read internal comments (a
+// member of its group, or the content is their own); messages stay with their participants.
+// internal/contents/visibility_test.go holds it to contents.CanView and CanViewInternal.
+func inboxVisible() string {
+	return `(a.conversation_id IS NOT NULL OR (` + visibleToPersonIn("n.receiver_id") +
+		` AND (COALESCE(x.public, TRUE) OR a.gestalt_id = n.receiver_id OR ` + memberIn("n.receiver_id") + `)))`
+}
 
 // UnreadCount counts a person's unread inbox entries (those they may still see).
 func (q *Queries) UnreadCount(ctx context.Context, receiverID int64) (int, error) {
 	var n int
-	err := q.queryRow(ctx, `SELECT COUNT(*) `+inboxFrom+` WHERE n.receiver_id = ? AND NOT n.is_read AND `+inboxVisible,
+	err := q.queryRow(ctx, `SELECT COUNT(*) `+inboxFrom+` WHERE n.receiver_id = ? AND NOT n.is_read AND `+inboxVisible(),
 		receiverID).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: unread count: %w", classify(err))

@@ -25,3 +25,14 @@ func visibleTo(viewerID int64, memberOf []int64) (string, []any) {
 	}
 	return "(" + strings.Join(or, " OR ") + ")", args
 }
+
+// visibleToPersonIn is visibleTo for the person whose id is in column col (an inbox's
+// receiver), with their memberships read by the query itself: the same rule.
+func visibleToPersonIn(col string) string {
+	return "(a.public OR a.gestalt_id = " + col + " OR " + memberIn(col) + ")"
+}
+
+// memberIn: the person whose id is in column col belongs to the association's group now.
+func memberIn(col string) string {
+	return "EXISTS (SELECT 1 FROM memberships m WHERE m.group_id = a.group_id AND m.member_id = " + col + ")"
+}
