@@ -123,16 +123,12 @@ func groupAddMember(ctx context.Context, e *env, args []string) error {
 			}
 		} else {
 			// An unknown address gets a shadow account, claimed when its owner signs up.
-			err = a.DB.Tx(ctx, func(q *store.Queries) error {
-				var created bool
-				person, created, err = a.Accounts.ShadowAccount(ctx, q, *m.email)
-				if err == nil && created {
-					fmt.Fprintf(e.stdout, "created shadow account %s for %s\n", person.Username, *m.email)
-				}
+			var created bool
+			if person, created, err = a.Accounts.OwnerOrShadow(ctx, *m.email); err != nil {
 				return err
-			})
-			if err != nil {
-				return err
+			}
+			if created {
+				fmt.Fprintf(e.stdout, "created shadow account %s for %s\n", person.Username, *m.email)
 			}
 		}
 		if err := a.Groups.AddMember(ctx, g.ID, person.ID, person.ID); err != nil {

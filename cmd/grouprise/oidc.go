@@ -83,7 +83,7 @@ func oidcClientAdd(ctx context.Context, e *env, args []string) error {
 		c.SecretHash = oidcprovider.HashSecret(secret)
 	}
 	return withApp(ctx, e, func(a *app.App) error {
-		if err := a.DB.AddOIDCClient(ctx, c); errors.Is(err, store.ErrConflict) {
+		if err := oidcprovider.NewClients(a.DB).Add(ctx, c); errors.Is(err, store.ErrConflict) {
 			return fmt.Errorf("a client %q exists already", c.ClientID)
 		} else if err != nil {
 			return err
@@ -150,7 +150,7 @@ func oidcClientRemove(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	return withApp(ctx, e, func(a *app.App) error {
-		if err := a.DB.RemoveOIDCClient(ctx, rest[0]); errors.Is(err, store.ErrNotFound) {
+		if err := oidcprovider.NewClients(a.DB).Remove(ctx, rest[0]); errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("no client %q", rest[0])
 		} else if err != nil {
 			return err
@@ -165,9 +165,9 @@ func oidcClientSecret(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	secret := oidcprovider.NewSecret()
 	return withApp(ctx, e, func(a *app.App) error {
-		if err := a.DB.SetOIDCClientSecret(ctx, rest[0], oidcprovider.HashSecret(secret)); errors.Is(err, store.ErrNotFound) {
+		secret, err := oidcprovider.NewClients(a.DB).NewSecret(ctx, rest[0])
+		if errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("no confidential client %q", rest[0])
 		} else if err != nil {
 			return err
@@ -222,17 +222,18 @@ func oidcSynapseConfig(ctx context.Context, e *env, args []string) error {
 		if err := checkRedirectURI(redirect); err != nil {
 			return usagef("--homeserver-url: %s", err)
 		}
+		clients := oidcprovider.NewClients(a.DB)
 		secret := oidcprovider.NewSecret()
 		_, err := a.DB.OIDCClientByClientID(ctx, synapseClient)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			err = a.DB.AddOIDCClient(ctx, &store.OIDCClient{ClientID: synapseClient, Name: "Matrix",
+			err = clients.Add(ctx, &store.OIDCClient{ClientID: synapseClient, Name: "Matrix",
 				SecretHash: oidcprovider.HashSecret(secret), RedirectURIs: []string{redirect}, Trusted: true, CreatedAt: time.Now()})
 		case err != nil:
 		case !*renew:
 			err = fmt.Errorf("the client %s exists already and its secret is not kept; --new-secret gives it a new one and prints the configuration again", synapseClient)
 		default:
-			err = a.DB.SetOIDCClientSecret(ctx, synapseClient, oidcprovider.HashSecret(secret))
+			secret, err = clients.NewSecret(ctx, synapseClient)
 		}
 		if err != nil {
 			return err

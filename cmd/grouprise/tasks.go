@@ -106,7 +106,7 @@ func runJobs(ctx context.Context, e *env, args []string) error {
 				}
 				ids = append(ids, id)
 			}
-			n, err := a.DB.RetryParkedJobs(ctx, time.Now(), ids...)
+			n, err := tasks.RetryParked(ctx, a.DB, ids...)
 			if err != nil {
 				return err
 			}

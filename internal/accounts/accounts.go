@@ -137,6 +137,18 @@ func claimAddress(ctx context.Context, q *store.Queries, email string) error {
 	return err
 }
 
+// OwnerOrShadow is ShadowAccount in a transaction of its own (`grouprise group add-member`).
+func (a *Accounts) OwnerOrShadow(ctx context.Context, email string) (*store.Gestalt, bool, error) {
+	var g *store.Gestalt
+	var created bool
+	err := a.db.Tx(ctx, func(q *store.Queries) error {
+		var err error
+		g, created, err = a.ShadowAccount(ctx, q, email)
+		return err
+	})
+	return g, created, err
+}
+
 // ShadowAccount returns the person owning email, or makes a shadow account for it: a person
 // without a usable password, whose address is claimed when someone signs up with it.
 // It runs in the caller's transaction.
