@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -16,66 +17,61 @@ type activityData struct {
 }
 
 // activity is a person's inbox: new contents, comments and messages they were told of.
-func (s *Server) activity(w http.ResponseWriter, r *http.Request) {
-	if !s.requireLogin(w, r) {
-		return
-	}
+func (s *Server) activity(w http.ResponseWriter, r *http.Request) error {
 	v := viewer(r)
+	if !v.LoggedIn() {
+		return errForbidden
+	}
 	if r.Method == http.MethodPost {
 		if err := s.accounts.MarkInboxRead(r.Context(), v.ID()); err != nil {
-			s.fail(w, r, err)
-			return
+			return fmt.Errorf("mark inbox read: %w", err)
 		}
 		redirect(w, r, "/stadt/activity")
-		return
+		return nil
 	}
 	p := pageNumber(r)
 	items, err := s.db.Inbox(r.Context(), v.ID(), 13, (p-1)*12)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("inbox: %w", err)
 	}
 	d := activityData{Items: items, Page: p}
 	if len(items) > 12 {
 		d.Items, d.NextPage = items[:12], p+1
 	}
 	s.render(w, r, http.StatusOK, "activity", s.t(r, "activity.title"), d)
+	return nil
 }
 
 // permalink answers /stadt/content/<association>/ with the content's current address, so
 // that links in mails survive changes of slugs.
-func (s *Server) permalink(w http.ResponseWriter, r *http.Request) {
+func (s *Server) permalink(w http.ResponseWriter, r *http.Request) error {
 	id, err := strconv.ParseInt(r.PathValue("assoc"), 10, 64)
 	if err != nil {
-		s.notFound(w, r)
-		return
+		return errNotFound
 	}
 	a, err := s.db.AssociationByID(r.Context(), id)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("permalink %d: %w", id, err)
 	}
 	if err != nil || a.Deleted.Valid || a.ContentID == 0 || !contents.CanView(viewer(r), a) {
 		// Missing or hidden look the same; a visitor who is not logged in may be a member
 		// following a mail's link, so the page offers the login.
-		s.notFoundOrLogin(w, r)
-		return
+		return errNotFoundOrLogin
 	}
 	var entity string
 	if a.GroupID != 0 {
 		g, err := s.db.GroupByID(r.Context(), a.GroupID)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return fmt.Errorf("permalink %d: group: %w", id, err)
 		}
 		entity = g.Slug
 	} else {
 		g, err := s.db.GestaltByID(r.Context(), a.GestaltID)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return fmt.Errorf("permalink %d: author: %w", id, err)
 		}
 		entity = g.Username
 	}
 	http.Redirect(w, r, "/"+entity+"/"+a.Slug+"/", http.StatusFound)
+	return nil
 }
