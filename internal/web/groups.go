@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -12,31 +13,41 @@ import (
 
 // groupFromID finds the group of the {id} in the path; false after a 404 answer.
 func (s *Server) groupFromID(w http.ResponseWriter, r *http.Request) (*store.Group, bool) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	g, err := s.groupOfID(r)
 	if err != nil {
-		s.notFound(w, r)
-		return nil, false
-	}
-	g, err := s.db.GroupByID(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
+		s.answerError(w, r, err)
 		return nil, false
 	}
 	return g, true
 }
 
+// groupOfID finds the group of the {id} in the path, for handlers that return errors.
+func (s *Server) groupOfID(r *http.Request) (*store.Group, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return nil, errNotFound
+	}
+	return s.db.GroupByID(r.Context(), id)
+}
+
 // groupFromSlug finds the group of the {group} in the path (or of ?group=).
 func (s *Server) groupFromSlug(w http.ResponseWriter, r *http.Request) (*store.Group, bool) {
+	g, err := s.groupOfSlug(r)
+	if err != nil {
+		s.answerError(w, r, err)
+		return nil, false
+	}
+	return g, true
+}
+
+// groupOfSlug finds the group of the {group} in the path (or of ?group=), for handlers
+// that return errors.
+func (s *Server) groupOfSlug(r *http.Request) (*store.Group, error) {
 	slug := r.PathValue("group")
 	if slug == "" {
 		slug = r.URL.Query().Get("group")
 	}
-	g, err := s.db.GroupBySlug(r.Context(), slug)
-	if err != nil {
-		s.fail(w, r, err)
-		return nil, false
-	}
-	return g, true
+	return s.db.GroupBySlug(r.Context(), slug)
 }
 
 type groupsData struct {
@@ -48,7 +59,7 @@ type groupsData struct {
 }
 
 // groupIndex is the directory of groups, the most active first, with search by name.
-func (s *Server) groupIndex(w http.ResponseWriter, r *http.Request) {
+func (s *Server) groupIndex(w http.ResponseWriter, r *http.Request) error {
 	v := viewer(r)
 	p := pageNumber(r)
 	q := r.URL.Query()
@@ -56,42 +67,43 @@ func (s *Server) groupIndex(w http.ResponseWriter, r *http.Request) {
 	list, err := s.db.SearchGroups(r.Context(), store.GroupQuery{Name: d.Name, OnlyMine: d.Mine, MemberOf: v.GroupIDs(),
 		Limit: 25, Offset: (p - 1) * 24})
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d.Groups = list
 	if len(list) > 24 {
 		d.Groups, d.NextPage = list[:24], p+1
 	}
 	s.render(w, r, http.StatusOK, "groups", s.t(r, "groups.title"), d)
+	return nil
 }
 
-func (s *Server) createGroupForm(w http.ResponseWriter, r *http.Request) {
-	if !s.requireLogin(w, r) {
-		return
+func (s *Server) createGroupForm(w http.ResponseWriter, r *http.Request) error {
+	if !viewer(r).LoggedIn() {
+		return errForbidden
 	}
 	s.render(w, r, http.StatusOK, "group_create", s.t(r, "groups.create"), newForm(nil))
+	return nil
 }
 
 // createGroup makes a group with its creator as first member (the original let anonymous
 // visitors create member-less groups; here one has to log in).
-func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) {
-	if !s.requireLogin(w, r) {
-		return
+func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) error {
+	if !viewer(r).LoggedIn() {
+		return errForbidden
 	}
 	f := newForm(r)
 	g, err := s.groups.Create(r.Context(), groups.NewGroup{Name: f.Get("name"), Creator: viewer(r).Gestalt})
 	if msg, ok := s.userError(r, err); ok {
 		f.Fail("name", msg)
 		s.render(w, r, http.StatusUnprocessableEntity, "group_create", s.t(r, "groups.create"), f)
-		return
+		return nil
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("create group: %w", err)
 	}
 	s.flash(r, msgSuccess, s.t(r, "groups.created", "Group", g.Name))
 	redirect(w, r, "/"+g.Slug+"/")
+	return nil
 }
 
 type groupPageData struct {
@@ -127,7 +139,7 @@ func (d groupPageData) alternates() []alternate {
 
 // groupPage shows a group: who it is, its pinned intro, its stream (or only its upcoming
 // events with ?content=events) and what the viewer may do.
-func (s *Server) groupPage(w http.ResponseWriter, r *http.Request, g *store.Group) {
+func (s *Server) groupPage(w http.ResponseWriter, r *http.Request, g *store.Group) error {
 	ctx := r.Context()
 	v := viewer(r)
 	p := pageNumber(r)
@@ -136,33 +148,28 @@ func (s *Server) groupPage(w http.ResponseWriter, r *http.Request, g *store.Grou
 		EventsOnly: r.URL.Query().Get("content") == "events"}
 	var err error
 	if d.Members, d.Subscribers, err = s.db.GroupSize(ctx, g.ID); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if v.LoggedIn() {
 		if d.Subscribed, err = s.db.IsSubscribed(ctx, g.ID, v.ID()); err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	if g.Description != "" {
 		d.Description = s.renderTexts(r, markdown.LinkOnly, 0, g.Description)[0]
 	}
 	if d.Tags, err = s.db.GroupTags(ctx, g.ID); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if d.Chat, err = s.chatLinks(r, g, d.Member, d.CanChange); err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("group page: chat rooms: %w", err)
 	}
 	base := store.StreamQuery{ViewerID: v.ID(), MemberOf: v.GroupIDs(), GroupID: g.ID, Now: s.now()}
 	pinned, unpinned := true, false
 	q := base
 	q.Pinned, q.Limit = &pinned, 6
 	if d.Pinned, err = s.db.Stream(ctx, q); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	q = base
 	q.Limit, q.Offset, q.Events = 13, (p-1)*12, d.EventsOnly
@@ -170,16 +177,14 @@ func (s *Server) groupPage(w http.ResponseWriter, r *http.Request, g *store.Grou
 		q.Pinned = &unpinned
 	}
 	if d.Items, err = s.db.Stream(ctx, q); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if len(d.Items) > 12 {
 		d.Items, d.NextPage = d.Items[:12], p+1
 	}
 	if v.LoggedIn() {
 		if d.Conversations, err = s.db.GroupConversations(ctx, g.ID, v.ID(), d.Member, 4, 0); err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		if len(d.Conversations) > 3 {
 			d.Conversations, d.MoreConversations = d.Conversations[:3], true
@@ -187,14 +192,13 @@ func (s *Server) groupPage(w http.ResponseWriter, r *http.Request, g *store.Grou
 	}
 	y, m := s.monthOf(r)
 	if d.Month, err = s.month(r, y, m, g.ID, "/"+g.Slug+"/"); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	q = base
 	q.Events, q.Limit = true, 5
 	if d.Events, err = s.db.Stream(ctx, q); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.render(w, r, http.StatusOK, "group", g.Name, d)
+	return nil
 }

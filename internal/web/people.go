@@ -35,7 +35,9 @@ func (s *Server) entity(w http.ResponseWriter, r *http.Request) {
 	slug := r.PathValue("entity")
 	g, err := s.db.GroupBySlug(r.Context(), slug)
 	if err == nil {
-		s.groupPage(w, r, g)
+		if err := s.groupPage(w, r, g); err != nil {
+			s.answerError(w, r, err)
+		}
 		return
 	}
 	if !errors.Is(err, store.ErrNotFound) {

@@ -62,12 +62,12 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /-/images/{size}/{name}", s.contentImage)
 
 	// groups, memberships, subscriptions
-	mux.HandleFunc("GET /stadt/groups/{$}", s.groupIndex)
-	mux.HandleFunc("GET /stadt/groups", s.groupIndex)
-	mux.HandleFunc("GET /stadt/groups/add/{$}", s.createGroupForm)
-	mux.HandleFunc("GET /stadt/groups/add", s.createGroupForm)
-	mux.HandleFunc("POST /stadt/groups/add/{$}", s.createGroup)
-	mux.HandleFunc("POST /stadt/groups/add", s.createGroup)
+	mux.HandleFunc("GET /stadt/groups/{$}", s.handle(s.groupIndex))
+	mux.HandleFunc("GET /stadt/groups", s.handle(s.groupIndex))
+	mux.HandleFunc("GET /stadt/groups/add/{$}", s.handle(s.createGroupForm))
+	mux.HandleFunc("GET /stadt/groups/add", s.handle(s.createGroupForm))
+	mux.HandleFunc("POST /stadt/groups/add/{$}", s.handle(s.createGroup))
+	mux.HandleFunc("POST /stadt/groups/add", s.handle(s.createGroup))
 	mux.HandleFunc("GET /stadt/settings/group/{$}", s.groupSettings)
 	mux.HandleFunc("POST /stadt/settings/group/{$}", s.updateGroupSettings)
 	mux.HandleFunc("GET /{group}/actions/join", s.joinForm)
