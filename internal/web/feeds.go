@@ -1,8 +1,8 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
-	"strconv"
 
 	"github.com/gorilla/feeds"
 
@@ -19,29 +19,23 @@ type alternate struct {
 
 // siteFeedRSS and groupFeedRSS are the newest public articles as RSS 2.0 (the original's
 // addresses) or, under …/atom/, as Atom.
-func (s *Server) siteFeedRSS(atom bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		s.writeArticleFeed(w, r, nil, atom)
+func (s *Server) siteFeedRSS(atom bool) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return s.writeArticleFeed(w, r, nil, atom)
 	}
 }
 
-func (s *Server) groupFeedRSS(atom bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+func (s *Server) groupFeedRSS(atom bool) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		g, err := s.groupOfID(r)
 		if err != nil {
-			s.notFound(w, r)
-			return
+			return err
 		}
-		g, err := s.db.GroupByID(r.Context(), id)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		s.writeArticleFeed(w, r, g, atom)
+		return s.writeArticleFeed(w, r, g, atom)
 	}
 }
 
-func (s *Server) writeArticleFeed(w http.ResponseWriter, r *http.Request, g *store.Group, atom bool) {
+func (s *Server) writeArticleFeed(w http.ResponseWriter, r *http.Request, g *store.Group, atom bool) error {
 	q := store.StreamQuery{Kind: "article", OnlyPublic: true, Limit: 10}
 	site := s.siteInfo(r)
 	base := s.cfg.BaseURL()
@@ -54,8 +48,7 @@ func (s *Server) writeArticleFeed(w http.ResponseWriter, r *http.Request, g *sto
 	}
 	items, err := s.db.Stream(r.Context(), q)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("feed: articles: %w", err)
 	}
 	texts := make([]string, len(items))
 	for i, it := range items {
@@ -93,9 +86,9 @@ func (s *Server) writeArticleFeed(w http.ResponseWriter, r *http.Request, g *sto
 		out, err = f.ToRss()
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("feed: encode: %w", err)
 	}
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	w.Write([]byte(out))
+	return nil
 }
