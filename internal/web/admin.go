@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -22,57 +23,53 @@ type adminData struct {
 	Query  string
 }
 
-func (s *Server) requireAdmin(w http.ResponseWriter, r *http.Request) bool {
+// adminOnly refuses everyone but site administrators.
+func adminOnly(r *http.Request) error {
 	if !viewer(r).Admin() {
-		s.forbidden(w, r)
-		return false
+		return errForbidden
 	}
-	return true
+	return nil
 }
 
-func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
-	if !s.requireAdmin(w, r) {
-		return
+func (s *Server) admin(w http.ResponseWriter, r *http.Request) error {
+	if err := adminOnly(r); err != nil {
+		return err
 	}
 	ctx := r.Context()
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	d := adminData{Query: q}
 	var err error
 	if d.Groups, err = s.db.SearchGroups(ctx, store.GroupQuery{Name: q, Limit: 50}); err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("admin: groups: %w", err)
 	}
 	if d.People, err = s.db.SearchGestalten(ctx, q, 50); err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("admin: people: %w", err)
 	}
 	if d.Items, err = s.db.RecentAssociations(ctx, 30); err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("admin: publications: %w", err)
 	}
 	if d.Queue, err = s.db.QueueStats(ctx, s.now()); err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("admin: queue: %w", err)
 	}
 	if d.Parked, err = s.db.ParkedJobs(ctx); err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("admin: parked jobs: %w", err)
 	}
 	s.render(w, r, http.StatusOK, "admin", s.t(r, "nav.admin"), d)
+	return nil
 }
 
 // adminAction carries out one administrator's action, named by the path, on the id in it.
-func (s *Server) adminAction(w http.ResponseWriter, r *http.Request) {
-	if !s.requireAdmin(w, r) {
-		return
+func (s *Server) adminAction(w http.ResponseWriter, r *http.Request) error {
+	if err := adminOnly(r); err != nil {
+		return err
 	}
 	ctx := r.Context()
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		s.notFound(w, r)
-		return
+		return errNotFound
 	}
-	switch r.PathValue("action") {
+	action := r.PathValue("action")
+	switch action {
 	case "delete-group":
 		err = s.groups.Delete(ctx, id)
 	case "delete-content":
@@ -81,27 +78,26 @@ func (s *Server) adminAction(w http.ResponseWriter, r *http.Request) {
 		if viewer(r).Is(id) {
 			s.flash(r, msgError, s.t(r, "admin.not_yourself"))
 			redirect(w, r, "/stadt/admin/")
-			return
+			return nil
 		}
 		err = s.accounts.Delete(ctx, id, s.cfg.UnknownGestaltID)
 	case "promote", "demote":
 		if viewer(r).Is(id) {
 			s.flash(r, msgError, s.t(r, "admin.not_yourself"))
 			redirect(w, r, "/stadt/admin/")
-			return
+			return nil
 		}
-		err = s.accounts.SetAdministrator(ctx, id, r.PathValue("action") == "promote")
+		err = s.accounts.SetAdministrator(ctx, id, action == "promote")
 	case "retry-job":
 		_, err = tasks.RetryParked(ctx, s.db, id)
 		s.wake()
 	default:
-		s.notFound(w, r)
-		return
+		return errNotFound
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("admin: %s %d: %w", action, id, err)
 	}
 	s.flash(r, msgSuccess, s.t(r, "admin.done"))
 	redirect(w, r, "/stadt/admin/")
+	return nil
 }

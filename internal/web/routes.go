@@ -203,8 +203,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /stadt/abuse/{$}", s.abuse)
 
 	// administration
-	mux.HandleFunc("GET /stadt/admin/{$}", s.admin)
-	mux.HandleFunc("POST /stadt/admin/{action}/{id}/{$}", s.adminAction)
+	mux.HandleFunc("GET /stadt/admin/{$}", s.handle(s.admin))
+	mux.HandleFunc("POST /stadt/admin/{action}/{id}/{$}", s.handle(s.adminAction))
 
 	// groups and people share /<slug>/
 	mux.HandleFunc("GET /{entity}/{$}", s.entity)
