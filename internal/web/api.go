@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -45,9 +46,9 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request) bool {
 }
 
 // apiMarkdown renders a text for the editor's preview.
-func (s *Server) apiMarkdown(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiMarkdown(w http.ResponseWriter, r *http.Request) error {
 	if !s.apiLogin(w, r) {
-		return
+		return nil
 	}
 	var in struct {
 		Content string `json:"content"`
@@ -55,7 +56,7 @@ func (s *Server) apiMarkdown(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := readJSON(r, &in); err != nil {
 		s.jsonError(w, http.StatusBadRequest, "BAD_REQUEST", s.t(r, "api.bad_request"))
-		return
+		return nil
 	}
 	preset, base := markdown.Content, 2
 	switch in.Preset {
@@ -66,14 +67,14 @@ func (s *Server) apiMarkdown(w http.ResponseWriter, r *http.Request) {
 		preset = markdown.LinkOnly
 	default:
 		s.jsonError(w, http.StatusBadRequest, "BAD_PRESET", s.t(r, "api.bad_request"))
-		return
+		return nil
 	}
 	out, err := s.markdown.HTML(r.Context(), s.markdownOptions(r, preset, base), in.Content)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("api: markdown: %w", err)
 	}
 	s.writeJSON(w, http.StatusOK, map[string]string{"content": string(out)})
+	return nil
 }
 
 type apiGroup struct {
@@ -96,7 +97,7 @@ type apiLocation struct {
 
 // apiGroups lists groups: ?name= (part of the name), ?slug= (exactly, any case), ?id=1,2;
 // with maps on, ?has_location=1 only those on the map and ?include=location their places.
-func (s *Server) apiGroups(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiGroups(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	q := r.URL.Query()
 	var list []*store.Group
@@ -105,15 +106,14 @@ func (s *Server) apiGroups(w http.ResponseWriter, r *http.Request) {
 		if g, err := s.db.GroupBySlug(ctx, q.Get("slug")); err == nil {
 			list = append(list, g)
 		} else if !errors.Is(err, store.ErrNotFound) {
-			s.fail(w, r, err)
-			return
+			return fmt.Errorf("api: group %q: %w", q.Get("slug"), err)
 		}
 	case q.Get("id") != "":
 		for _, part := range strings.Split(q.Get("id"), ",") {
 			id, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64)
 			if err != nil {
 				s.jsonError(w, http.StatusBadRequest, "BAD_ID", s.t(r, "api.bad_request"))
-				return
+				return nil
 			}
 			if g, err := s.db.GroupByID(ctx, id); err == nil {
 				list = append(list, g)
@@ -126,8 +126,7 @@ func (s *Server) apiGroups(w http.ResponseWriter, r *http.Request) {
 		}
 		found, err := s.db.SearchGroups(ctx, gq)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return fmt.Errorf("api: groups: %w", err)
 		}
 		for _, g := range found {
 			list = append(list, &g.Group)
@@ -146,6 +145,7 @@ func (s *Server) apiGroups(w http.ResponseWriter, r *http.Request) {
 		out = append(out, ag)
 	}
 	s.writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
 type apiImage struct {
@@ -160,65 +160,63 @@ func (s *Server) apiImageOf(i *store.Image) apiImage {
 }
 
 // apiImages lists the viewer's pictures (GET) or takes a new one (POST, multipart "file").
-func (s *Server) apiImages(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiImages(w http.ResponseWriter, r *http.Request) error {
 	if !s.apiLogin(w, r) {
-		return
+		return nil
 	}
 	ctx := r.Context()
 	v := viewer(r)
 	if r.Method == http.MethodGet {
 		list, err := s.db.ImagesOf(ctx, v.ID())
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return fmt.Errorf("api: images: %w", err)
 		}
 		out := make([]apiImage, 0, len(list))
 		for _, i := range list {
 			out = append(out, s.apiImageOf(i))
 		}
 		s.writeJSON(w, http.StatusOK, out)
-		return
+		return nil
 	}
 	if err := s.parseUploadForm(w, r); err != nil {
 		s.jsonError(w, http.StatusRequestEntityTooLarge, "UPLOAD", err.Error())
-		return
+		return nil
 	}
 	file, _, err := r.FormFile("file")
 	if err != nil {
 		s.jsonError(w, http.StatusBadRequest, "NO_FILE", s.t(r, "error.no_file"))
-		return
+		return nil
 	}
 	defer file.Close()
 	data, err := s.images.Make(r.Context(), file, s.uploadLimit(), images.Stored)
 	switch {
 	case errors.Is(err, images.ErrNotImage):
 		s.jsonError(w, http.StatusBadRequest, "NOT_IMAGE", s.t(r, "upload.not_image"))
-		return
+		return nil
 	case errors.Is(err, images.ErrTooLarge), errors.Is(err, images.ErrTooManyPixels):
 		s.jsonError(w, http.StatusRequestEntityTooLarge, "TOO_LARGE", s.pictureProblem(r, err, ""))
-		return
+		return nil
 	case errors.Is(err, images.ErrBusy):
 		s.jsonError(w, http.StatusServiceUnavailable, "BUSY", s.t(r, "upload.busy"))
-		return
+		return nil
 	case err != nil:
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("api: image: %w", err)
 	}
 	name, err := images.Save(s.cfg.MediaRoot, "", ".jpg", data)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("api: image: %w", err)
 	}
 	img, err := s.contents.AddImage(ctx, v.ID(), name)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("api: image: %w", err)
 	}
 	s.writeJSON(w, http.StatusCreated, s.apiImageOf(img))
+	return nil
 }
 
 // apiPollFromPath finds the poll of /stadt/api/polls/{id}/ and its publication, if the
-// viewer may see it.
+// viewer may see it; false after it answered (in JSON, or with the 500 page). It answers
+// itself because its refusals are JSON, which the adapter does not speak.
 func (s *Server) apiPollFromPath(w http.ResponseWriter, r *http.Request) (int64, *store.Association, bool) {
 	ctx := r.Context()
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
@@ -260,15 +258,14 @@ type apiOption struct {
 }
 
 // apiPoll shows a poll: its options, its votes and its result.
-func (s *Server) apiPoll(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiPoll(w http.ResponseWriter, r *http.Request) error {
 	id, a, ok := s.apiPollFromPath(w, r)
 	if !ok {
-		return
+		return nil
 	}
 	pv, err := s.pollData(r.Context(), r, a, newForm(nil))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("api: poll %d: %w", id, err)
 	}
 	type count struct {
 		Option int64          `json:"option"`
@@ -318,6 +315,7 @@ func (s *Server) apiPoll(w http.ResponseWriter, r *http.Request) {
 		out.Votes = append(out.Votes, vt)
 	}
 	s.writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
 func sortByRank(ids []int64, rank map[int64]int) {
@@ -331,10 +329,10 @@ func sortByRank(ids []int64, rank map[int64]int) {
 // apiVote takes a vote: {"gestalt": {"name": …}} for anonymous voters, and
 // {"endorsements": [{"option": id, "endorsement": true|false|null}]} or
 // {"ranking": [ids, best first]}.
-func (s *Server) apiVote(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiVote(w http.ResponseWriter, r *http.Request) error {
 	id, a, ok := s.apiPollFromPath(w, r)
 	if !ok {
-		return
+		return nil
 	}
 	var in struct {
 		Gestalt struct {
@@ -348,12 +346,12 @@ func (s *Server) apiVote(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := readJSON(r, &in); err != nil {
 		s.jsonError(w, http.StatusBadRequest, "BAD_REQUEST", s.t(r, "api.bad_request"))
-		return
+		return nil
 	}
 	v := viewer(r)
 	if !polls.CanVote(v, a, false) {
 		s.jsonError(w, http.StatusForbidden, "FORBIDDEN", s.t(r, "error.forbidden"))
-		return
+		return nil
 	}
 	b := polls.Ballot{Ranking: in.Ranking}
 	if in.Endorsements != nil {
@@ -371,10 +369,11 @@ func (s *Server) apiVote(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		if msg, ok := s.userError(r, err); ok {
 			s.jsonError(w, http.StatusBadRequest, "VOTE_INVALID", msg)
-			return
+			return nil
 		}
-		s.fail(w, r, err)
+		return fmt.Errorf("api: vote on poll %d: %w", id, err)
 	default:
 		s.writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 	}
+	return nil
 }

@@ -177,12 +177,12 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /{entity}/{assoc}/contributions/{id}/delete/{$}", s.deleteComment)
 
 	// JSON for the pages' scripts
-	mux.HandleFunc("POST /stadt/api/content/markdown/{$}", s.apiMarkdown)
-	mux.HandleFunc("GET /stadt/api/groups/{$}", s.apiGroups)
-	mux.HandleFunc("GET /stadt/api/images/{$}", s.apiImages)
-	mux.HandleFunc("POST /stadt/api/images/{$}", s.apiImages)
-	mux.HandleFunc("GET /stadt/api/polls/{id}/{$}", s.apiPoll)
-	mux.HandleFunc("POST /stadt/api/polls/{id}/vote/{$}", s.apiVote)
+	mux.HandleFunc("POST /stadt/api/content/markdown/{$}", s.handle(s.apiMarkdown))
+	mux.HandleFunc("GET /stadt/api/groups/{$}", s.handle(s.apiGroups))
+	mux.HandleFunc("GET /stadt/api/images/{$}", s.handle(s.apiImages))
+	mux.HandleFunc("POST /stadt/api/images/{$}", s.handle(s.apiImages))
+	mux.HandleFunc("GET /stadt/api/polls/{id}/{$}", s.handle(s.apiPoll))
+	mux.HandleFunc("POST /stadt/api/polls/{id}/vote/{$}", s.handle(s.apiVote))
 
 	// site
 	mux.HandleFunc("GET /stadt/help/{$}", s.help)
