@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -17,14 +18,13 @@ type groupSettingsData struct {
 
 // groupSettings edits name, slug, description, address, website, founding date and whether
 // the group is closed (/stadt/settings/group/?group=<slug>, as in the original).
-func (s *Server) groupSettings(w http.ResponseWriter, r *http.Request) {
-	g, ok := s.groupFromSlug(w, r)
-	if !ok {
-		return
+func (s *Server) groupSettings(w http.ResponseWriter, r *http.Request) error {
+	g, err := s.groupOfSlug(r)
+	if err != nil {
+		return err
 	}
 	if !groups.CanChange(viewer(r), g) {
-		s.forbidden(w, r)
-		return
+		return errForbidden
 	}
 	f := newForm(nil)
 	for k, v := range map[string]string{"name": g.Name, "slug": g.Slug, "description": g.Description, "address": g.Address,
@@ -42,16 +42,16 @@ func (s *Server) groupSettings(w http.ResponseWriter, r *http.Request) {
 		f.Values.Set("longitude", strconv.FormatFloat(g.Longitude.V, 'f', -1, 64))
 	}
 	s.render(w, r, http.StatusOK, "group_settings", s.t(r, "group_settings.title"), groupSettingsData{Group: g, Form: f})
+	return nil
 }
 
-func (s *Server) updateGroupSettings(w http.ResponseWriter, r *http.Request) {
-	g, ok := s.groupFromSlug(w, r)
-	if !ok {
-		return
+func (s *Server) updateGroupSettings(w http.ResponseWriter, r *http.Request) error {
+	g, err := s.groupOfSlug(r)
+	if err != nil {
+		return err
 	}
 	if !groups.CanChange(viewer(r), g) {
-		s.forbidden(w, r)
-		return
+		return errForbidden
 	}
 	f := newForm(r)
 	founded, err := time.Parse(time.DateOnly, f.Get("date_founded"))
@@ -73,15 +73,15 @@ func (s *Server) updateGroupSettings(w http.ResponseWriter, r *http.Request) {
 		if msg, ok := s.userError(r, err); ok {
 			f.Fail(settingsField(err), msg)
 		} else if err != nil {
-			s.fail(w, r, err)
-			return
+			return fmt.Errorf("group settings of %s: %w", g.Slug, err)
 		} else {
 			s.flash(r, msgSuccess, s.t(r, "settings.saved"))
 			redirect(w, r, "/stadt/settings/group/?group="+f.Get("slug"))
-			return
+			return nil
 		}
 	}
 	s.render(w, r, http.StatusUnprocessableEntity, "group_settings", s.t(r, "group_settings.title"), groupSettingsData{Group: g, Form: f})
+	return nil
 }
 
 // settingsField is the field a group settings error belongs to.
