@@ -17,14 +17,13 @@ type indexData struct {
 	NextPage int
 }
 
-func (s *Server) index(w http.ResponseWriter, r *http.Request) {
+func (s *Server) index(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	v := viewer(r)
 	p := pageNumber(r)
 	items, err := s.db.Stream(ctx, store.StreamQuery{ViewerID: v.ID(), MemberOf: v.GroupIDs(), Limit: 13, Offset: (p - 1) * 12})
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d := indexData{Items: items, Page: p}
 	if len(items) > 12 {
@@ -32,17 +31,15 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	}
 	if d.Events, err = s.db.Stream(ctx, store.StreamQuery{ViewerID: v.ID(), MemberOf: v.GroupIDs(), Events: true,
 		Now: s.now(), Limit: 5}); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	y, m := s.monthOf(r)
 	if d.Month, err = s.month(r, y, m, 0, "/"); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if d.Groups, err = s.db.TopGroups(ctx, 8); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.render(w, r, http.StatusOK, "index", "", d)
+	return nil
 }

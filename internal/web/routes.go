@@ -14,7 +14,7 @@ import (
 // answer GET with a page that asks, and act on POST only.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", s.index)
+	mux.HandleFunc("GET /{$}", s.handle(s.index))
 	mux.HandleFunc("GET /robots.txt", s.robots)
 	mux.HandleFunc("POST /stadt/language/{$}", s.setLanguage)
 
