@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -47,36 +48,29 @@ func (s *Server) chatLinks(r *http.Request, g *store.Group, member, canChange bo
 
 // chatRoom sends the viewer to a group's room in their Matrix web client: the site's own
 // (Element below /stadt/chat/) for accounts of its homeserver, matrix.to for others.
-func (s *Server) chatRoom(private bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (s *Server) chatRoom(private bool) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		if !s.cfg.MatrixChat.Enabled {
-			s.notFound(w, r)
-			return
+			return errNotFound
 		}
-		g, ok := s.groupFromSlug(w, r)
-		if !ok {
-			return
+		g, err := s.groupOfSlug(r)
+		if err != nil {
+			return err
 		}
 		v := viewer(r)
 		if private && !v.IsMember(g.ID) {
-			if !v.LoggedIn() {
-				s.requireLogin(w, r)
-				return
-			}
-			s.forbidden(w, r)
-			return
+			return errForbidden
 		}
 		chat := matrix.Chat{Domain: s.cfg.MatrixChat.Domain}
 		room := chat.Alias(g.Slug, private)
 		own := ""
 		if v.LoggedIn() {
-			var err error
 			if own, err = s.db.MatrixIDOf(r.Context(), v.ID()); err != nil {
-				s.fail(w, r, err)
-				return
+				return fmt.Errorf("chat: matrix id: %w", err)
 			}
 		}
 		http.Redirect(w, r, s.webClient(own, room), http.StatusFound)
+		return nil
 	}
 }
 
@@ -89,13 +83,13 @@ func (s *Server) webClient(userID, room string) string {
 }
 
 // publicFeedRoom sends the visitor to the first room that hears of every public content.
-func (s *Server) publicFeedRoom(w http.ResponseWriter, r *http.Request) {
+func (s *Server) publicFeedRoom(w http.ResponseWriter, r *http.Request) error {
 	rooms := s.cfg.MatrixChat.PublicListenerRooms
 	if !s.cfg.MatrixChat.Enabled || len(rooms) == 0 {
-		s.notFound(w, r)
-		return
+		return errNotFound
 	}
 	http.Redirect(w, r, s.webClient("", rooms[0]), http.StatusFound)
+	return nil
 }
 
 type chatSettingsData struct {
@@ -104,26 +98,24 @@ type chatSettingsData struct {
 }
 
 // chatSettings is a person's own Matrix ID (an account on another homeserver).
-func (s *Server) chatSettings(w http.ResponseWriter, r *http.Request) {
+func (s *Server) chatSettings(w http.ResponseWriter, r *http.Request) error {
 	if !s.cfg.MatrixChat.Enabled {
-		s.notFound(w, r)
-		return
-	}
-	if !s.requireLogin(w, r) {
-		return
+		return errNotFound
 	}
 	ctx := r.Context()
 	v := viewer(r)
+	if !v.LoggedIn() {
+		return errForbidden
+	}
 	if r.Method == http.MethodGet {
 		own, err := s.db.MatrixIDOf(ctx, v.ID())
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return fmt.Errorf("chat settings: matrix id: %w", err)
 		}
 		f := newForm(nil)
 		f.Values.Set("matrix_id", own)
 		s.render(w, r, http.StatusOK, "chat_settings", s.t(r, "chat.settings_title"), chatSettingsData{Form: f, Domain: s.cfg.MatrixChat.Domain})
-		return
+		return nil
 	}
 	f := newForm(r)
 	err := s.groups.SetMatrixID(ctx, v.ID(), f.Get("matrix_id"))
@@ -131,14 +123,14 @@ func (s *Server) chatSettings(w http.ResponseWriter, r *http.Request) {
 		f.Fail("matrix_id", s.t(r, "chat.invalid_id"))
 		s.render(w, r, http.StatusUnprocessableEntity, "chat_settings", s.t(r, "chat.settings_title"),
 			chatSettingsData{Form: f, Domain: s.cfg.MatrixChat.Domain})
-		return
+		return nil
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("chat settings: %w", err)
 	}
 	s.flash(r, msgSuccess, s.t(r, "settings.saved"))
 	redirect(w, r, "/stadt/settings/matrix-chat/")
+	return nil
 }
 
 type groupChatData struct {
@@ -148,28 +140,21 @@ type groupChatData struct {
 }
 
 // groupChatSettings lets members hide a room's link or move a room to another one.
-func (s *Server) groupChatSettings(w http.ResponseWriter, r *http.Request) {
+func (s *Server) groupChatSettings(w http.ResponseWriter, r *http.Request) error {
 	if !s.cfg.MatrixChat.Enabled {
-		s.notFound(w, r)
-		return
+		return errNotFound
 	}
-	g, ok := s.groupFromSlug(w, r)
-	if !ok {
-		return
+	g, err := s.groupOfSlug(r)
+	if err != nil {
+		return err
 	}
 	if !groups.CanChange(viewer(r), g) {
-		if !viewer(r).LoggedIn() {
-			s.requireLogin(w, r)
-			return
-		}
-		s.forbidden(w, r)
-		return
+		return errForbidden
 	}
 	ctx := r.Context()
 	rooms, err := s.db.MatrixRooms(ctx, g.ID)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("group chat settings %s: rooms: %w", g.Slug, err)
 	}
 	d := groupChatData{Group: g, Rooms: rooms}
 	if r.Method == http.MethodGet {
@@ -182,7 +167,7 @@ func (s *Server) groupChatSettings(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		s.render(w, r, http.StatusOK, "group_chat", s.t(r, "chat.group_settings_title"), d)
-		return
+		return nil
 	}
 	d.Form = newForm(r)
 	var choices []groups.ChatRoom
@@ -205,17 +190,15 @@ func (s *Server) groupChatSettings(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		s.render(w, r, http.StatusUnprocessableEntity, "group_chat", s.t(r, "chat.group_settings_title"), d)
-		return
+		return nil
 	}
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(w, r)
-		return
-	} else if err != nil {
-		s.fail(w, r, err)
-		return
+	if err != nil {
+		// store.ErrNotFound stays a 404 through the adapter, as it was.
+		return fmt.Errorf("group chat settings %s: %w", g.Slug, err)
 	}
 	s.flash(r, msgSuccess, s.t(r, "settings.saved"))
 	redirect(w, r, "/stadt/settings/group/matrix-chat/?group="+url.QueryEscape(g.Slug))
+	return nil
 }
 
 func roomKey(private bool) string {

@@ -111,13 +111,13 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /stadt/settings/services/{$}", s.oidcServices)
 
 	// chat (matrix_chat)
-	mux.HandleFunc("GET /{group}/-/chat/public/{$}", s.chatRoom(false))
-	mux.HandleFunc("GET /{group}/-/chat/private/{$}", s.chatRoom(true))
-	mux.HandleFunc("GET /stadt/settings/matrix-chat/{$}", s.chatSettings)
-	mux.HandleFunc("POST /stadt/settings/matrix-chat/{$}", s.chatSettings)
-	mux.HandleFunc("GET /stadt/settings/group/matrix-chat/{$}", s.groupChatSettings)
-	mux.HandleFunc("POST /stadt/settings/group/matrix-chat/{$}", s.groupChatSettings)
-	mux.HandleFunc("GET /stadt/chat-rooms/public-feed/{$}", s.publicFeedRoom)
+	mux.HandleFunc("GET /{group}/-/chat/public/{$}", s.handle(s.chatRoom(false)))
+	mux.HandleFunc("GET /{group}/-/chat/private/{$}", s.handle(s.chatRoom(true)))
+	mux.HandleFunc("GET /stadt/settings/matrix-chat/{$}", s.handle(s.chatSettings))
+	mux.HandleFunc("POST /stadt/settings/matrix-chat/{$}", s.handle(s.chatSettings))
+	mux.HandleFunc("GET /stadt/settings/group/matrix-chat/{$}", s.handle(s.groupChatSettings))
+	mux.HandleFunc("POST /stadt/settings/group/matrix-chat/{$}", s.handle(s.groupChatSettings))
+	mux.HandleFunc("GET /stadt/chat-rooms/public-feed/{$}", s.handle(s.publicFeedRoom))
 
 	// conversations
 	mux.HandleFunc("GET /stadt/groups/{id}/conversations/{$}", s.groupConversations)
