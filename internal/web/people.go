@@ -16,40 +16,35 @@ type peopleData struct {
 }
 
 // people lists the public profiles, the most active first.
-func (s *Server) people(w http.ResponseWriter, r *http.Request) {
+func (s *Server) people(w http.ResponseWriter, r *http.Request) error {
 	p := pageNumber(r)
 	list, err := s.db.PublicGestalten(r.Context(), 13, (p-1)*12)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d := peopleData{People: list, Page: p}
 	if len(list) > 12 {
 		d.People, d.NextPage = list[:12], p+1
 	}
 	s.render(w, r, http.StatusOK, "people", s.t(r, "people.title"), d)
+	return nil
 }
 
 // entity answers /<slug>/: a group's page if a group has the slug, else a person's profile.
-func (s *Server) entity(w http.ResponseWriter, r *http.Request) {
+func (s *Server) entity(w http.ResponseWriter, r *http.Request) error {
 	slug := r.PathValue("entity")
 	g, err := s.db.GroupBySlug(r.Context(), slug)
 	if err == nil {
-		if err := s.groupPage(w, r, g); err != nil {
-			s.answerError(w, r, err)
-		}
-		return
+		return s.groupPage(w, r, g)
 	}
 	if !errors.Is(err, store.ErrNotFound) {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	p, err := s.db.GestaltByUsername(r.Context(), slug)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	s.profilePage(w, r, p)
+	return s.profilePage(w, r, p)
 }
 
 type profilePageData struct {
@@ -62,18 +57,16 @@ type profilePageData struct {
 }
 
 // profilePage shows a public profile (a private one only to its owner).
-func (s *Server) profilePage(w http.ResponseWriter, r *http.Request, p *store.Gestalt) {
+func (s *Server) profilePage(w http.ResponseWriter, r *http.Request, p *store.Gestalt) error {
 	v := viewer(r)
 	if !p.Public && !v.Is(p.ID) {
-		s.forbidden(w, r)
-		return
+		return errForbidden
 	}
 	n := pageNumber(r)
 	items, err := s.db.Stream(r.Context(), store.StreamQuery{ViewerID: v.ID(), MemberOf: v.GroupIDs(), GestaltID: p.ID,
 		Limit: 13, Offset: (n - 1) * 12})
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d := profilePageData{Person: p, Items: items, Self: v.Is(p.ID), Page: n}
 	if p.About != "" {
@@ -83,4 +76,5 @@ func (s *Server) profilePage(w http.ResponseWriter, r *http.Request, p *store.Ge
 		d.Items, d.NextPage = items[:12], n+1
 	}
 	s.render(w, r, http.StatusOK, "profile", p.Name(), d)
+	return nil
 }

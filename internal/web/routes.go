@@ -47,7 +47,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /stadt/settings/notifications/{$}", s.updateNotifications)
 	mux.HandleFunc("GET /stadt/settings/gestalt/delete/{$}", s.deleteAccountForm)
 	mux.HandleFunc("POST /stadt/settings/gestalt/delete/{$}", s.deleteAccount)
-	mux.HandleFunc("GET /stadt/gestalten/{$}", s.people)
+	mux.HandleFunc("GET /stadt/gestalten/{$}", s.handle(s.people))
 	mux.HandleFunc("GET /stadt/activity", s.handle(s.activity))
 	mux.HandleFunc("GET /stadt/content/{assoc}/{$}", s.handle(s.permalink))
 	mux.HandleFunc("POST /stadt/activity", s.handle(s.activity))
@@ -207,7 +207,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /stadt/admin/{action}/{id}/{$}", s.handle(s.adminAction))
 
 	// groups and people share /<slug>/
-	mux.HandleFunc("GET /{entity}/{$}", s.entity)
+	mux.HandleFunc("GET /{entity}/{$}", s.handle(s.entity))
 	mux.HandleFunc("/", s.notFound)
 	if s.testRoutes != nil {
 		s.testRoutes(mux)
