@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -33,25 +34,26 @@ type loginData struct {
 	Again bool
 }
 
-func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
+func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 	next := safeNext(r.URL.Query().Get("next"), "/")
 	again := r.URL.Query().Get("again") != ""
 	if viewer(r).LoggedIn() && !again {
 		redirect(w, r, next)
-		return
+		return nil
 	}
 	s.render(w, r, http.StatusOK, "login", s.t(r, "login.title"), loginData{Form: newForm(nil), Next: next, Again: again})
+	return nil
 }
 
 // login checks the password of an account named by username or e-mail address (see
 // authenticate for the limits).
-func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	f := newForm(r)
 	next := safeNext(f.Get("next"), "/")
 	again := f.Get("again") != ""
 	if viewer(r).LoggedIn() && !again {
 		redirect(w, r, next)
-		return
+		return nil
 	}
 	name := strings.ToLower(f.Get("login"))
 	if name == "" {
@@ -74,24 +76,21 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			status, f.Error = http.StatusTooManyRequests, s.t(r, "login.in_flight")
 		case errors.Is(err, accounts.ErrBadLogin):
 			f.Error = s.t(r, "login.wrong")
-		case errors.Is(err, accounts.ErrBusy):
-			s.serviceBusy(w, r)
-			return
 		case err != nil:
-			s.fail(w, r, err)
-			return
+			// accounts.ErrBusy among them: the adapter answers it with 503.
+			return err
 		default:
 			if err := s.logIn(r, g, f.Checked("remember")); err != nil {
-				s.fail(w, r, err)
-				return
+				return fmt.Errorf("login: %w", err)
 			}
 			s.rememberDevice(w, r, g)
 			s.flash(r, msgSuccess, s.t(r, "login.welcome", "Name", g.Name()))
 			redirect(w, r, next)
-			return
+			return nil
 		}
 	}
 	s.render(w, r, status, "login", s.t(r, "login.title"), loginData{Form: f, Next: next, Again: again})
+	return nil
 }
 
 // errTooManyAttempts: the account or the client address had too many failed logins lately.
@@ -256,29 +255,31 @@ func (s *Server) rememberDevice(w http.ResponseWriter, r *http.Request, g *store
 		SameSite: http.SameSiteLaxMode})
 }
 
-func (s *Server) logoutForm(w http.ResponseWriter, r *http.Request) {
+func (s *Server) logoutForm(w http.ResponseWriter, r *http.Request) error {
 	if !viewer(r).LoggedIn() {
 		redirect(w, r, "/")
-		return
+		return nil
 	}
 	s.render(w, r, http.StatusOK, "logout", s.t(r, "logout.title"), nil)
+	return nil
 }
 
 // logout ends the session; only by POST, so that a link cannot log anybody out.
-func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	if err := s.logOut(r); err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("logout: %w", err)
 	}
 	redirect(w, r, "/")
+	return nil
 }
 
 // setLanguage remembers the language a visitor chose (people set theirs in their settings).
-func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) error {
 	f := newForm(r)
 	l := s.catalog.Printer(f.Get("language")).Lang
 	s.sessions.Put(r.Context(), sessionLanguage, l)
 	redirect(w, r, safeNext(f.Get("next"), "/"))
+	return nil
 }
 
 // addressKey is the client address as the per-address limit counts it: an IPv6 visitor

@@ -16,13 +16,13 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.handle(s.index))
 	mux.HandleFunc("GET /robots.txt", s.robots)
-	mux.HandleFunc("POST /stadt/language/{$}", s.setLanguage)
+	mux.HandleFunc("POST /stadt/language/{$}", s.handle(s.setLanguage))
 
 	// accounts
-	mux.HandleFunc("GET /stadt/login/{$}", s.loginForm)
-	mux.HandleFunc("POST /stadt/login/{$}", s.login)
-	mux.HandleFunc("GET /stadt/logout/{$}", s.logoutForm)
-	mux.HandleFunc("POST /stadt/logout/{$}", s.logout)
+	mux.HandleFunc("GET /stadt/login/{$}", s.handle(s.loginForm))
+	mux.HandleFunc("POST /stadt/login/{$}", s.handle(s.login))
+	mux.HandleFunc("GET /stadt/logout/{$}", s.handle(s.logoutForm))
+	mux.HandleFunc("POST /stadt/logout/{$}", s.handle(s.logout))
 	mux.HandleFunc("GET /stadt/signup/{$}", s.signupForm)
 	mux.HandleFunc("POST /stadt/signup/{$}", s.signup)
 	mux.HandleFunc("GET /stadt/conversations/confirm/{key}/{$}", s.senderConfirmForm)
