@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -25,17 +26,17 @@ type messageData struct {
 
 // groupMessageForm writes to a group: anybody may (anonymous visitors with e-mail address and
 // the sum); ?apply_for_membership=1 makes it an application to a closed group.
-func (s *Server) groupMessageForm(w http.ResponseWriter, r *http.Request) {
-	g, ok := s.groupFromID(w, r)
-	if !ok {
-		return
+func (s *Server) groupMessageForm(w http.ResponseWriter, r *http.Request) error {
+	g, err := s.groupOfID(r)
+	if err != nil {
+		return err
 	}
 	apply := r.URL.Query().Get("apply_for_membership") == "1"
 	if apply && !groups.CanApply(viewer(r), g) {
-		s.forbidden(w, r)
-		return
+		return errForbidden
 	}
 	s.render(w, r, http.StatusOK, "message", s.t(r, "message.to", "Name", g.Name), s.groupMessageData(r, g, apply, newForm(nil)))
+	return nil
 }
 
 func (s *Server) groupMessageData(r *http.Request, g *store.Group, apply bool, f *form) messageData {
@@ -50,33 +51,37 @@ func (s *Server) groupMessageData(r *http.Request, g *store.Group, apply bool, f
 	return messageData{Form: f, Captcha: s.newCaptcha(), To: g.Name, Action: action, Apply: apply, Intro: intro}
 }
 
-func (s *Server) groupMessage(w http.ResponseWriter, r *http.Request) {
-	g, ok := s.groupFromID(w, r)
-	if !ok {
-		return
+func (s *Server) groupMessage(w http.ResponseWriter, r *http.Request) error {
+	g, err := s.groupOfID(r)
+	if err != nil {
+		return err
 	}
 	apply := r.URL.Query().Get("apply_for_membership") == "1"
 	if apply && !groups.CanApply(viewer(r), g) {
-		s.forbidden(w, r)
-		return
+		return errForbidden
 	}
 	f := newForm(r)
-	started, ok := s.startConversation(w, r, f, conversations.Message{GroupID: g.ID, Apply: apply})
+	started, ok, err := s.sendMessage(r, f, conversations.Message{GroupID: g.ID, Apply: apply})
+	if err != nil {
+		return fmt.Errorf("message to group %s: %w", g.Slug, err)
+	}
 	if !ok {
 		s.render(w, r, http.StatusUnprocessableEntity, "message", s.t(r, "message.to", "Name", g.Name), s.groupMessageData(r, g, apply, f))
-		return
+		return nil
 	}
 	s.afterMessage(w, r, started, "/"+g.Slug+"/")
+	return nil
 }
 
 // personMessageForm writes to a person: logged-in people to anyone, anonymous visitors to
 // public profiles only.
-func (s *Server) personMessageForm(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.personFromID(w, r)
-	if !ok {
-		return
+func (s *Server) personMessageForm(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.personOfID(r)
+	if err != nil {
+		return err
 	}
 	s.render(w, r, http.StatusOK, "message", s.t(r, "message.to", "Name", p.Name()), s.personMessageData(r, p, newForm(nil)))
+	return nil
 }
 
 func (s *Server) personMessageData(r *http.Request, p *store.Gestalt, f *form) messageData {
@@ -84,46 +89,59 @@ func (s *Server) personMessageData(r *http.Request, p *store.Gestalt, f *form) m
 		Intro: s.t(r, "message.person_intro")}
 }
 
-func (s *Server) personMessage(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.personFromID(w, r)
-	if !ok {
-		return
+func (s *Server) personMessage(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.personOfID(r)
+	if err != nil {
+		return err
 	}
 	f := newForm(r)
-	started, ok := s.startConversation(w, r, f, conversations.Message{GestaltID: p.ID})
+	started, ok, err := s.sendMessage(r, f, conversations.Message{GestaltID: p.ID})
+	if err != nil {
+		return fmt.Errorf("message to person %d: %w", p.ID, err)
+	}
 	if !ok {
 		s.render(w, r, http.StatusUnprocessableEntity, "message", s.t(r, "message.to", "Name", p.Name()), s.personMessageData(r, p, f))
-		return
+		return nil
 	}
 	after := "/"
 	if p.Public {
 		after = "/" + p.Username + "/"
 	}
 	s.afterMessage(w, r, started, after)
+	return nil
 }
 
-func (s *Server) personFromID(w http.ResponseWriter, r *http.Request) (*store.Gestalt, bool) {
+// personOfID finds the person of the {id} in the path; anonymous visitors find only public
+// profiles (else errForbidden, which offers the login).
+func (s *Server) personOfID(r *http.Request) (*store.Gestalt, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		s.notFound(w, r)
-		return nil, false
+		return nil, errNotFound
 	}
 	p, err := s.db.GestaltByID(r.Context(), id)
 	if err != nil {
-		s.fail(w, r, err)
-		return nil, false
+		return nil, fmt.Errorf("person %d: %w", id, err)
 	}
 	if !p.Public && !viewer(r).LoggedIn() {
-		s.forbidden(w, r)
-		return nil, false
+		return nil, errForbidden
 	}
-	return p, true
+	return p, nil
 }
 
-// startConversation checks a message form and writes the conversation; an anonymous sender
-// gets a shadow account for the address given. ok is false when the form needs another try
-// (or an error page was written).
+// startConversation is sendMessage for handlers that answer themselves: ok is false when
+// the form needs another try or an error page was written.
 func (s *Server) startConversation(w http.ResponseWriter, r *http.Request, f *form, m conversations.Message) (conversations.Started, bool) {
+	started, ok, err := s.sendMessage(r, f, m)
+	if err != nil {
+		s.fail(w, r, err)
+	}
+	return started, ok
+}
+
+// sendMessage checks a message form and writes the conversation; an anonymous sender gets
+// a shadow account for the address given. ok is false when the form needs another try
+// (its fields tell why); err is what went wrong otherwise.
+func (s *Server) sendMessage(r *http.Request, f *form, m conversations.Message) (started conversations.Started, ok bool, err error) {
 	v := viewer(r)
 	m.Subject, m.Text = f.Get("subject"), f.Get("text")
 	if !v.LoggedIn() {
@@ -141,10 +159,8 @@ func (s *Server) startConversation(w http.ResponseWriter, r *http.Request, f *fo
 		f.Fail("text", s.t(r, "form.required"))
 	}
 	if !f.Valid() {
-		return conversations.Started{}, false
+		return conversations.Started{}, false, nil
 	}
-	var started conversations.Started
-	var err error
 	if v.LoggedIn() {
 		m.Author = v.Gestalt
 		started, err = s.conversations.Start(r.Context(), m)
@@ -153,34 +169,34 @@ func (s *Server) startConversation(w http.ResponseWriter, r *http.Request, f *fo
 	}
 	if msg, ok := s.userError(r, err); ok {
 		f.Fail("text", msg)
-		return started, false
+		return started, false, nil
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return started, false
+		return started, false, err
 	}
-	return started, true
+	return started, true, nil
 }
 
-func (s *Server) senderConfirmForm(w http.ResponseWriter, r *http.Request) {
+func (s *Server) senderConfirmForm(w http.ResponseWriter, r *http.Request) error {
 	s.render(w, r, http.StatusOK, "sender_confirm", s.t(r, "sender_confirm.title"), r.PathValue("key"))
+	return nil
 }
 
 // senderConfirm lets the owner of an address own a message sent in its name (by POST only,
 // so that link scanners do not).
-func (s *Server) senderConfirm(w http.ResponseWriter, r *http.Request) {
+func (s *Server) senderConfirm(w http.ResponseWriter, r *http.Request) error {
 	_, err := s.accounts.ConfirmSender(r.Context(), r.PathValue("key"))
 	if msg, ok := s.userError(r, err); ok {
 		s.flash(r, msgError, msg)
 		redirect(w, r, "/")
-		return
+		return nil
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("confirm sender: %w", err)
 	}
 	s.flash(r, msgSuccess, s.t(r, "sender_confirm.done"))
 	redirect(w, r, "/")
+	return nil
 }
 
 // afterMessage sends the sender to the new conversation (or, anonymous, back with a note).
@@ -206,10 +222,10 @@ type conversationData struct {
 }
 
 // conversation shows a thread to those who may see it; POST adds a reply.
-func (s *Server) conversation(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.conversationFromPath(w, r)
-	if !ok {
-		return
+func (s *Server) conversation(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.conversationOfPath(r)
+	if err != nil {
+		return err
 	}
 	f := newForm(r)
 	if r.Method == http.MethodPost {
@@ -218,18 +234,16 @@ func (s *Server) conversation(w http.ResponseWriter, r *http.Request) {
 		if msg, ok := s.userError(r, err); ok {
 			f.Fail("text", msg)
 		} else if err != nil {
-			s.fail(w, r, err)
-			return
+			return fmt.Errorf("reply in conversation %d: %w", a.ID, err)
 		} else {
 			s.wake()
 			redirect(w, r, "/stadt/conversations/"+itoa(a.ID)+"/#contribution-"+itoa(id))
-			return
+			return nil
 		}
 	}
 	d, err := s.conversationData(r.Context(), r, a)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("conversation %d: %w", a.ID, err)
 	}
 	d.Form = f
 	status := http.StatusOK
@@ -237,31 +251,28 @@ func (s *Server) conversation(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusUnprocessableEntity
 	}
 	s.render(w, r, status, "conversation", d.Subject, d)
+	return nil
 }
 
-// conversationFromPath finds the conversation of /stadt/conversations/{assoc}/ and checks
+// conversationOfPath finds the conversation of /stadt/conversations/{assoc}/ and checks
 // that the viewer may see it.
-func (s *Server) conversationFromPath(w http.ResponseWriter, r *http.Request) (*store.Association, bool) {
+func (s *Server) conversationOfPath(r *http.Request) (*store.Association, error) {
 	id, err := strconv.ParseInt(r.PathValue("assoc"), 10, 64)
 	if err != nil {
-		s.notFound(w, r)
-		return nil, false
+		return nil, errNotFound
 	}
 	a, err := s.db.AssociationByID(r.Context(), id)
 	if err != nil || a.ConversationID == 0 || a.Deleted.Valid {
-		s.notFound(w, r)
-		return nil, false
+		return nil, errNotFound
 	}
 	starter, err := s.db.ConversationStarter(r.Context(), a.ConversationID)
 	if err != nil {
-		s.fail(w, r, err)
-		return nil, false
+		return nil, fmt.Errorf("conversation %d: starter: %w", id, err)
 	}
 	if !conversations.CanView(viewer(r), a, starter) {
-		s.forbidden(w, r)
-		return nil, false
+		return nil, errForbidden
 	}
-	return a, true
+	return a, nil
 }
 
 func (s *Server) conversationData(ctx context.Context, r *http.Request, a *store.Association) (*conversationData, error) {
@@ -311,42 +322,38 @@ func (s *Server) conversationData(ctx context.Context, r *http.Request, a *store
 }
 
 // acceptApplication admits an applicant; the page asks first.
-func (s *Server) acceptApplication(w http.ResponseWriter, r *http.Request) {
+func (s *Server) acceptApplication(w http.ResponseWriter, r *http.Request) error {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		s.notFound(w, r)
-		return
+		return errNotFound
 	}
 	app, err := s.db.ApplicationByID(r.Context(), id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("application %d: %w", id, err)
 	}
 	v := viewer(r)
 	if !v.IsMember(app.GroupID) {
-		s.forbidden(w, r)
-		return
+		return errForbidden
 	}
 	if r.Method == http.MethodGet {
 		applicant, err := s.db.GestaltByID(r.Context(), app.ApplicantID)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return fmt.Errorf("application %d: applicant: %w", id, err)
 		}
 		s.render(w, r, http.StatusOK, "accept", s.t(r, "accept.title"), applicant)
-		return
+		return nil
 	}
 	_, err = s.groups.AcceptApplication(r.Context(), id, v.Gestalt)
 	if errors.Is(err, groups.ErrApplicationDone) {
 		s.flash(r, msgInfo, s.t(r, "accept.already"))
 	} else if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("accept application %d: %w", id, err)
 	} else {
 		s.wake()
 		s.flash(r, msgSuccess, s.t(r, "accept.done"))
 	}
 	redirect(w, r, "/stadt/conversations/"+itoa(app.AssociationID)+"/")
+	return nil
 }
 
 type groupConversationsData struct {
@@ -357,25 +364,24 @@ type groupConversationsData struct {
 }
 
 // groupConversations lists a group's conversations for its members.
-func (s *Server) groupConversations(w http.ResponseWriter, r *http.Request) {
-	g, ok := s.groupFromID(w, r)
-	if !ok {
-		return
+func (s *Server) groupConversations(w http.ResponseWriter, r *http.Request) error {
+	g, err := s.groupOfID(r)
+	if err != nil {
+		return err
 	}
 	v := viewer(r)
 	if !v.IsMember(g.ID) {
-		s.forbidden(w, r)
-		return
+		return errForbidden
 	}
 	d := groupConversationsData{Group: g, Page: pageNumber(r)}
 	items, err := s.db.GroupConversations(r.Context(), g.ID, v.ID(), true, 13, (d.Page-1)*12)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("conversations of group %s: %w", g.Slug, err)
 	}
 	d.Items = items
 	if len(items) > 12 {
 		d.Items, d.NextPage = items[:12], d.Page+1
 	}
 	s.render(w, r, http.StatusOK, "group_conversations", s.t(r, "conversations.title", "Group", g.Name), d)
+	return nil
 }
