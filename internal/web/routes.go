@@ -100,9 +100,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /{group}/actions/recommend", s.recommend)
 
 	// maps (geo)
-	mux.HandleFunc("GET /stadt/groups/map/{$}", s.groupsMap)
-	mux.HandleFunc("GET /javascript/leaflet/{name}", s.leaflet)
-	mux.HandleFunc("GET /javascript/leaflet/images/{name}", s.leaflet)
+	mux.HandleFunc("GET /stadt/groups/map/{$}", s.handle(s.groupsMap))
+	mux.HandleFunc("GET /javascript/leaflet/{name}", s.handle(s.leaflet))
+	mux.HandleFunc("GET /javascript/leaflet/images/{name}", s.handle(s.leaflet))
 
 	// OpenID Connect provider (oidc_provider): login and consent for other services
 	mux.HandleFunc("GET /stadt/oauth/login/{id}/{$}", s.oidcLogin)
