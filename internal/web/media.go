@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"mime"
 	"net/http"
 	"path/filepath"
@@ -47,13 +48,13 @@ func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request, rel, downloa
 }
 
 // avatarFile serves the pictures of people and groups (public, as in the original).
-func (s *Server) avatarFile(w http.ResponseWriter, r *http.Request) {
+func (s *Server) avatarFile(w http.ResponseWriter, r *http.Request) error {
 	kind, name := strings.Split(r.URL.Path, "/")[2], r.PathValue("name")
 	if strings.ContainsAny(name, "/\\") || strings.HasPrefix(name, ".") {
-		s.notFound(w, r)
-		return
+		return errNotFound
 	}
 	s.serveMedia(w, r, kind+"/"+name, "", true)
+	return nil
 }
 
 // upload reads one picture field of a multipart form and makes its rendition; "" without a
@@ -113,60 +114,59 @@ type imagesData struct {
 	Error        string
 }
 
-func (s *Server) imageSettings(w http.ResponseWriter, r *http.Request) {
-	if !s.requireLogin(w, r) {
-		return
+func (s *Server) imageSettings(w http.ResponseWriter, r *http.Request) error {
+	if !viewer(r).LoggedIn() {
+		return errForbidden
 	}
 	s.render(w, r, http.StatusOK, "images", s.t(r, "images.title"), imagesData{Avatar: viewer(r).Gestalt.Avatar})
+	return nil
 }
 
 // updateImages replaces or removes a person's avatar.
-func (s *Server) updateImages(w http.ResponseWriter, r *http.Request) {
-	if !s.requireLogin(w, r) {
-		return
+func (s *Server) updateImages(w http.ResponseWriter, r *http.Request) error {
+	if !viewer(r).LoggedIn() {
+		return errForbidden
 	}
 	g := viewer(r).Gestalt
 	name, err := s.upload(w, r, "avatar", images.Avatar, "avatars")
 	var problem errUpload
 	if errors.As(err, &problem) {
 		s.render(w, r, http.StatusUnprocessableEntity, "images", s.t(r, "images.title"), imagesData{Avatar: g.Avatar, Error: string(problem)})
-		return
+		return nil
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if name != "" || r.FormValue("remove") == "avatar" {
 		if err := s.accounts.SetAvatar(r.Context(), g.ID, name); err != nil {
-			s.fail(w, r, err)
-			return
+			return fmt.Errorf("avatar of %d: %w", g.ID, err)
 		}
 	}
 	s.flash(r, msgSuccess, s.t(r, "settings.saved"))
 	redirect(w, r, "/stadt/settings/images/")
+	return nil
 }
 
-func (s *Server) groupImageSettings(w http.ResponseWriter, r *http.Request) {
-	g, ok := s.groupFromSlug(w, r)
-	if !ok {
-		return
+func (s *Server) groupImageSettings(w http.ResponseWriter, r *http.Request) error {
+	g, err := s.groupOfSlug(r)
+	if err != nil {
+		return err
 	}
 	if !groups.CanChange(viewer(r), g) {
-		s.forbidden(w, r)
-		return
+		return errForbidden
 	}
 	s.render(w, r, http.StatusOK, "images", s.t(r, "images.group_title"), imagesData{Avatar: g.Avatar, Logo: g.Logo, Group: g.Slug})
+	return nil
 }
 
 // updateGroupImages replaces or removes a group's avatar and logo.
-func (s *Server) updateGroupImages(w http.ResponseWriter, r *http.Request) {
-	g, ok := s.groupFromSlug(w, r)
-	if !ok {
-		return
+func (s *Server) updateGroupImages(w http.ResponseWriter, r *http.Request) error {
+	g, err := s.groupOfSlug(r)
+	if err != nil {
+		return err
 	}
 	if !groups.CanChange(viewer(r), g) {
-		s.forbidden(w, r)
-		return
+		return errForbidden
 	}
 	for _, kind := range []struct {
 		field string
@@ -178,19 +178,18 @@ func (s *Server) updateGroupImages(w http.ResponseWriter, r *http.Request) {
 		if errors.As(err, &problem) {
 			s.render(w, r, http.StatusUnprocessableEntity, "images", s.t(r, "images.group_title"),
 				imagesData{Avatar: g.Avatar, Logo: g.Logo, Group: g.Slug, Error: string(problem)})
-			return
+			return nil
 		}
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		if name != "" || r.FormValue("remove") == kind.field {
 			if err := s.groups.SetImage(r.Context(), g, kind.field, name); err != nil {
-				s.fail(w, r, err)
-				return
+				return fmt.Errorf("%s of group %s: %w", kind.field, g.Slug, err)
 			}
 		}
 	}
 	s.flash(r, msgSuccess, s.t(r, "settings.saved"))
 	redirect(w, r, "/stadt/settings/group/images/?group="+g.Slug)
+	return nil
 }
