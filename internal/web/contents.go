@@ -3,6 +3,7 @@ package web
 import (
 	"database/sql"
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -15,19 +16,29 @@ import (
 	"grouprise.org/grouprise/internal/store"
 )
 
-// contentFromPath finds the content of /{entity}/{assoc}/… and checks that the viewer may
-// see it.
+// contentFromPath is contentOfPath for handlers that answer themselves; false after the
+// error page.
 func (s *Server) contentFromPath(w http.ResponseWriter, r *http.Request) (a *store.Association, ok bool) {
-	a, err := s.db.AssociationBySlug(r.Context(), r.PathValue("entity"), r.PathValue("assoc"))
+	a, err := s.contentOfPath(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return nil, false
-	}
-	if !contents.CanView(viewer(r), a) {
-		s.forbidden(w, r)
+		s.answerError(w, r, err)
 		return nil, false
 	}
 	return a, true
+}
+
+// contentOfPath finds the content of /{entity}/{assoc}/… and checks that the viewer may
+// see it (else errForbidden).
+func (s *Server) contentOfPath(r *http.Request) (*store.Association, error) {
+	entity, slug := r.PathValue("entity"), r.PathValue("assoc")
+	a, err := s.db.AssociationBySlug(r.Context(), entity, slug)
+	if err != nil {
+		return nil, fmt.Errorf("content %s/%s: %w", entity, slug, err)
+	}
+	if !contents.CanView(viewer(r), a) {
+		return nil, errForbidden
+	}
+	return a, nil
 }
 
 // commentView is a comment as the content page shows it.
@@ -63,45 +74,40 @@ type contentPageData struct {
 func (d *contentPageData) pageMeta() *pageMeta { return d.meta }
 
 // content shows a content with its comments; POST adds a comment.
-func (s *Server) content(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.contentFromPath(w, r)
-	if !ok {
-		return
+func (s *Server) content(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.contentOfPath(r)
+	if err != nil {
+		return err
 	}
 	v := viewer(r)
 	f := newForm(r)
 	if r.Method == http.MethodPost {
-		if !v.LoggedIn() {
-			s.redirectToLogin(w, r)
-			return
-		}
-		if !contents.CanComment(v, a) {
-			s.forbidden(w, r)
-			return
+		// errForbidden sends a visitor who is not logged in to the login first.
+		if !v.LoggedIn() || !contents.CanComment(v, a) {
+			return errForbidden
 		}
 		in, _ := strconv.ParseInt(f.Get("in_reply_to"), 10, 64)
 		internal := f.Checked("internal") && contents.CanWriteInternal(v, a)
 		id, err := s.contents.Comment(r.Context(), a, v.Gestalt, f.Raw("text"), in, internal)
 		if !s.formError(r, f, err) {
 			if err != nil {
-				s.fail(w, r, err)
-				return
+				return fmt.Errorf("comment on %d: %w", a.ID, err)
 			}
 			s.wake()
 			redirect(w, r, r.URL.Path+"#contribution-"+itoa(id))
-			return
+			return nil
 		}
 	}
 	d, err := s.contentPageData(r, a, f)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("content page %d: %w", a.ID, err)
 	}
 	status := http.StatusOK
 	if !f.Valid() {
 		status = http.StatusUnprocessableEntity
 	}
 	s.render(w, r, status, "content", d.Item.Title, d)
+	return nil
 }
 
 func (s *Server) contentPageData(r *http.Request, a *store.Association, f *form) (*contentPageData, error) {
@@ -227,52 +233,45 @@ func (s *Server) formError(r *http.Request, f *form, err error) bool {
 
 // replyToAuthor answers a comment privately: a new conversation with its author, prefilled
 // with the quote and a link to where it was written.
-func (s *Server) replyToAuthor(w http.ResponseWriter, r *http.Request) {
-	if !s.requireLogin(w, r) {
-		return
+func (s *Server) replyToAuthor(w http.ResponseWriter, r *http.Request) error {
+	v := viewer(r)
+	if !v.LoggedIn() {
+		return errForbidden
 	}
 	ctx := r.Context()
 	assocID, err1 := strconv.ParseInt(r.PathValue("assoc"), 10, 64)
 	id, err2 := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err1 != nil || err2 != nil {
-		s.notFound(w, r)
-		return
+		return errNotFound
 	}
 	a, err := s.db.AssociationByID(ctx, assocID)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("reply to author: publication %d: %w", assocID, err)
 	}
 	c, err := s.db.ContributionByID(ctx, id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("reply to author: contribution %d: %w", id, err)
 	}
 	if a.Deleted.Valid || c.Deleted.Valid || c.Kind != "text" ||
 		(a.ContentID == 0 || c.ContentID != a.ContentID) && (a.ConversationID == 0 || c.ConversationID != a.ConversationID) {
-		s.notFound(w, r)
-		return
+		return errNotFound
 	}
-	v := viewer(r)
 	// Only where several people talk (a group's content or conversation) and only for
 	// those who can read the comment.
 	visible := contents.CanView(v, a)
 	if a.ConversationID != 0 {
 		starter, err := s.db.ConversationStarter(ctx, a.ConversationID)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return fmt.Errorf("reply to author: conversation %d: %w", a.ConversationID, err)
 		}
 		visible = conversations.CanView(v, a, starter)
 	}
 	if a.GroupID == 0 || !visible || (!c.Public && !contents.CanViewInternal(v, a) && !v.Is(c.AuthorID)) || v.Is(c.AuthorID) {
-		s.forbidden(w, r)
-		return
+		return errForbidden
 	}
 	author, err := s.db.GestaltByID(ctx, c.AuthorID)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("reply to author: author %d: %w", c.AuthorID, err)
 	}
 	f := newForm(r)
 	d := messageData{Form: f, To: author.Name(), Action: r.URL.Path, Intro: s.t(r, "message.person_intro")}
@@ -282,26 +281,28 @@ func (s *Server) replyToAuthor(w http.ResponseWriter, r *http.Request) {
 		if a.ContentID != 0 {
 			content, err := s.db.ContentByID(ctx, a.ContentID)
 			if err != nil {
-				s.fail(w, r, err)
-				return
+				return fmt.Errorf("reply to author: content %d: %w", a.ContentID, err)
 			}
 			subject = content.Title
 		} else {
 			if subject, err = s.db.ConversationSubject(ctx, a.ConversationID); err != nil {
-				s.fail(w, r, err)
-				return
+				return fmt.Errorf("reply to author: conversation %d: %w", a.ConversationID, err)
 			}
 			link = s.cfg.BaseURL() + "/stadt/conversations/" + itoa(a.ID) + "/#contribution-" + itoa(c.ID)
 		}
 		f.Values.Set("subject", s.t(r, "mail.reply_prefix")+" "+subject)
 		f.Values.Set("text", s.t(r, "reply_author.wrote", "Name", author.Name(), "Link", link)+"\n\n"+quote(c.Text))
 		s.render(w, r, http.StatusOK, "message", title, d)
-		return
+		return nil
 	}
-	started, ok := s.startConversation(w, r, f, conversations.Message{GestaltID: author.ID})
+	started, ok, err := s.sendMessage(r, f, conversations.Message{GestaltID: author.ID})
+	if err != nil {
+		return fmt.Errorf("reply to author %d: %w", author.ID, err)
+	}
 	if !ok {
 		s.render(w, r, http.StatusUnprocessableEntity, "message", title, d)
-		return
+		return nil
 	}
 	s.afterMessage(w, r, started, "/")
+	return nil
 }

@@ -127,8 +127,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /stadt/gestalten/{id}/conversations/add/{$}", s.handle(s.personMessage))
 	mux.HandleFunc("GET /stadt/conversations/{assoc}/{$}", s.handle(s.conversation))
 	mux.HandleFunc("POST /stadt/conversations/{assoc}/{$}", s.handle(s.conversation))
-	mux.HandleFunc("GET /stadt/associations/{assoc}/contributions/{id}/reply-to-author/{$}", s.replyToAuthor)
-	mux.HandleFunc("POST /stadt/associations/{assoc}/contributions/{id}/reply-to-author/{$}", s.replyToAuthor)
+	mux.HandleFunc("GET /stadt/associations/{assoc}/contributions/{id}/reply-to-author/{$}", s.handle(s.replyToAuthor))
+	mux.HandleFunc("POST /stadt/associations/{assoc}/contributions/{id}/reply-to-author/{$}", s.handle(s.replyToAuthor))
 	mux.HandleFunc("GET /stadt/memberships/applications/{id}/accept/{$}", s.handle(s.acceptApplication))
 	mux.HandleFunc("POST /stadt/memberships/applications/{id}/accept/{$}", s.handle(s.acceptApplication))
 
@@ -162,8 +162,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /{group}/events/private.ics", s.groupFeed(true))
 	mux.HandleFunc("/stadt/content/{assoc}/events/attendees", s.changeAttendance)
 
-	mux.HandleFunc("GET /{entity}/{assoc}/{$}", s.content)
-	mux.HandleFunc("POST /{entity}/{assoc}/{$}", s.content)
+	mux.HandleFunc("GET /{entity}/{assoc}/{$}", s.handle(s.content))
+	mux.HandleFunc("POST /{entity}/{assoc}/{$}", s.handle(s.content))
 	// /<entity>/<content>/edit/, …/delete/ and …/vote/: one pattern, since literal segments
 	// here would conflict with /stadt/<page>/<key>/ routes; the actions are this table.
 	contentAction := byPathValue("action", map[string]http.HandlerFunc{
