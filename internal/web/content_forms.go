@@ -3,6 +3,7 @@ package web
 import (
 	"database/sql"
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -164,40 +165,36 @@ func (s *Server) contentForm(r *http.Request, kind contents.Kind, f *form) *cont
 
 // createContent writes a new content of a kind: on /{group}/<kind>s/add/ in that group, on
 // /stadt/<kind>s/add/ in a group of the author's choice or under their own profile.
-func (s *Server) createContent(kind contents.Kind) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if !s.requireLogin(w, r) {
-			return
+func (s *Server) createContent(kind contents.Kind) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		v := viewer(r)
+		if !v.LoggedIn() {
+			return errForbidden
 		}
 		ctx := r.Context()
-		v := viewer(r)
 		uploadErr := s.parseUploadForm(w, r)
 		f := newForm(r)
 		d := s.contentForm(r, kind, f)
 		if slug := r.PathValue("group"); slug != "" {
 			g, err := s.db.GroupBySlug(ctx, slug)
 			if err != nil {
-				s.fail(w, r, err)
-				return
+				return fmt.Errorf("create %s: group %s: %w", kind, slug, err)
 			}
 			if !contents.CanCreateIn(v, g.ID, 0) {
-				s.forbidden(w, r)
-				return
+				return errForbidden
 			}
 			d.Group, d.Cancel = g, "/"+g.Slug+"/"
 		} else {
 			groups, err := s.db.GroupsOfMember(ctx, v.ID())
 			if err != nil {
-				s.fail(w, r, err)
-				return
+				return fmt.Errorf("create %s: groups: %w", kind, err)
 			}
 			d.Groups, d.Cancel = groups, "/"
 		}
 		if kind != contents.Event {
 			var err error
 			if d.Pictures, err = s.db.ImagesOf(ctx, v.ID()); err != nil {
-				s.fail(w, r, err)
-				return
+				return fmt.Errorf("create %s: pictures: %w", kind, err)
 			}
 		}
 		title := s.t(r, "create."+string(kind))
@@ -218,7 +215,7 @@ func (s *Server) createContent(kind contents.Kind) http.HandlerFunc {
 			}
 			d.Options = padOptions(nil, 0)
 			s.render(w, r, http.StatusOK, "content_form", title, d)
-			return
+			return nil
 		}
 		draft := s.readDraft(r, f, kind)
 		draft.ImageID = d.choosePicture(f, 0)
@@ -226,7 +223,7 @@ func (s *Server) createContent(kind contents.Kind) http.HandlerFunc {
 			d.DateOptions = f.Get("answer_type") == "date"
 		}
 		if s.formAgain(w, r, d, &draft, title, uploadErr) {
-			return
+			return nil
 		}
 		remove := s.saveUploads(r, f, kind, &draft)
 		groupID, entity := int64(0), v.Gestalt.Username
@@ -255,17 +252,17 @@ func (s *Server) createContent(kind contents.Kind) http.HandlerFunc {
 			if !s.formError(r, f, err) {
 				if err != nil {
 					remove()
-					s.fail(w, r, err)
-					return
+					return fmt.Errorf("create %s: %w", kind, err)
 				}
 				s.wake()
 				s.flash(r, msgSuccess, s.t(r, "create.done"))
 				redirect(w, r, "/"+entity+"/"+a.Slug+"/")
-				return
+				return nil
 			}
 		}
 		remove()
 		s.render(w, r, http.StatusUnprocessableEntity, "content_form", title, d)
+		return nil
 	}
 }
 
@@ -296,26 +293,23 @@ func (s *Server) formAgain(w http.ResponseWriter, r *http.Request, d *contentFor
 }
 
 // editContent changes a content; every save is a new version.
-func (s *Server) editContent(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.contentFromPath(w, r)
-	if !ok {
-		return
+func (s *Server) editContent(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.contentOfPath(r)
+	if err != nil {
+		return err
 	}
 	v := viewer(r)
 	if !contents.CanChange(v, a) {
-		s.forbidden(w, r)
-		return
+		return errForbidden
 	}
 	ctx := r.Context()
 	it, err := s.db.StreamItemByAssociation(ctx, a.ID)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("edit %d: %w", a.ID, err)
 	}
 	kind, err := contents.ParseKind(it.Kind)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("edit %d: %w", a.ID, err)
 	}
 	uploadErr := s.parseUploadForm(w, r)
 	f := newForm(r)
@@ -323,25 +317,21 @@ func (s *Server) editContent(w http.ResponseWriter, r *http.Request) {
 	d.Edit, d.Personal, d.Cancel = true, a.GroupID == 0, "/"+it.Entity.Slug+"/"+it.Slug+"/"
 	if kind == contents.Gallery {
 		if d.Images, err = s.db.GalleryImages(ctx, a.ContentID); err != nil {
-			s.fail(w, r, err)
-			return
+			return fmt.Errorf("edit %d: %w", a.ID, err)
 		}
 	}
 	if kind == contents.File {
 		if d.File, err = s.db.VersionFile(ctx, it.VersionID); err != nil && !errors.Is(err, store.ErrNotFound) {
-			s.fail(w, r, err)
-			return
+			return fmt.Errorf("edit %d: %w", a.ID, err)
 		}
 	}
 	c, err := s.db.ContentByID(ctx, a.ContentID)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("edit %d: %w", a.ID, err)
 	}
 	if kind != contents.Event {
 		if d.Pictures, err = s.db.ImagesOf(ctx, v.ID()); err != nil {
-			s.fail(w, r, err)
-			return
+			return fmt.Errorf("edit %d: %w", a.ID, err)
 		}
 		if c.ImageID != 0 {
 			if current, err := s.db.ImageByID(ctx, c.ImageID); err == nil && current.CreatorID != v.ID() {
@@ -353,13 +343,11 @@ func (s *Server) editContent(w http.ResponseWriter, r *http.Request) {
 	if kind == contents.Poll {
 		pollID = c.PollID
 		if d.Condorcet, err = s.db.PollIsCondorcet(ctx, pollID); err != nil {
-			s.fail(w, r, err)
-			return
+			return fmt.Errorf("edit %d: %w", a.ID, err)
 		}
 		existing, err := s.db.PollOptions(ctx, pollID)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return fmt.Errorf("edit %d: %w", a.ID, err)
 		}
 		for _, o := range existing {
 			d.DateOptions = d.DateOptions || o.StartsAt.Valid
@@ -371,8 +359,7 @@ func (s *Server) editContent(w http.ResponseWriter, r *http.Request) {
 	}
 	if a.GroupID != 0 {
 		if d.Group, err = s.db.GroupByID(ctx, a.GroupID); err != nil {
-			s.fail(w, r, err)
-			return
+			return fmt.Errorf("edit %d: %w", a.ID, err)
 		}
 	}
 	title := s.t(r, "edit.title", "Title", it.Title)
@@ -392,13 +379,13 @@ func (s *Server) editContent(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		s.render(w, r, http.StatusOK, "content_form", title, d)
-		return
+		return nil
 	}
 	draft := s.readDraft(r, f, kind)
 	draft.Repeat = contents.Repeat{}
 	draft.ImageID = d.choosePicture(f, c.ImageID)
 	if s.formAgain(w, r, d, &draft, title, uploadErr) {
-		return
+		return nil
 	}
 	for _, id := range f.Values["remove_image"] {
 		if n, err := strconv.ParseInt(id, 10, 64); err == nil {
@@ -411,16 +398,16 @@ func (s *Server) editContent(w http.ResponseWriter, r *http.Request) {
 		if !s.formError(r, f, err) {
 			if err != nil {
 				remove()
-				s.fail(w, r, err)
-				return
+				return fmt.Errorf("edit %d: %w", a.ID, err)
 			}
 			s.flash(r, msgSuccess, s.t(r, "edit.done"))
 			redirect(w, r, "/"+it.Entity.Slug+"/"+a.Slug+"/")
-			return
+			return nil
 		}
 	}
 	remove()
 	s.render(w, r, http.StatusUnprocessableEntity, "content_form", title, d)
+	return nil
 }
 
 // askData is a page that asks before an action.
@@ -432,72 +419,66 @@ type askData struct {
 }
 
 // deleteContent hides a content after asking.
-func (s *Server) deleteContent(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.contentFromPath(w, r)
-	if !ok {
-		return
+func (s *Server) deleteContent(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.contentOfPath(r)
+	if err != nil {
+		return err
 	}
 	v := viewer(r)
 	it, err := s.db.StreamItemByAssociation(r.Context(), a.ID)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("delete %d: %w", a.ID, err)
 	}
 	if !contents.CanDelete(v, a, it.Author.ID, s.now()) {
-		s.forbidden(w, r)
-		return
+		return errForbidden
 	}
 	if r.Method == http.MethodGet {
 		s.render(w, r, http.StatusOK, "ask", s.t(r, "delete_content.title"), askData{
 			Question: s.t(r, "delete_content.question", "Title", it.Title), Action: r.URL.Path,
 			Submit: s.t(r, "delete_content.submit"), Cancel: "/" + it.Entity.Slug + "/" + it.Slug + "/"})
-		return
+		return nil
 	}
 	if err := s.contents.Delete(r.Context(), a); err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("delete %d: %w", a.ID, err)
 	}
 	s.flash(r, msgSuccess, s.t(r, "delete_content.done"))
 	redirect(w, r, "/"+it.Entity.Slug+"/")
+	return nil
 }
 
 // deleteComment hides one's own comment after asking.
-func (s *Server) deleteComment(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.contentFromPath(w, r)
-	if !ok {
-		return
+func (s *Server) deleteComment(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.contentOfPath(r)
+	if err != nil {
+		return err
 	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		s.notFound(w, r)
-		return
+		return errNotFound
 	}
 	c, err := s.db.ContributionByID(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) || err == nil && (c.ContentID != a.ContentID || c.Deleted.Valid) {
-		s.notFound(w, r)
-		return
+		return errNotFound
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("delete comment %d: %w", id, err)
 	}
 	if !contents.CanDeleteComment(viewer(r), c) {
-		s.forbidden(w, r)
-		return
+		return errForbidden
 	}
 	back := strings.TrimSuffix(r.URL.Path, "contributions/"+r.PathValue("id")+"/delete/")
 	if r.Method == http.MethodGet {
 		s.render(w, r, http.StatusOK, "ask", s.t(r, "delete_comment.title"), askData{
 			Question: s.t(r, "delete_comment.question"), Action: r.URL.Path,
 			Submit: s.t(r, "delete_comment.submit"), Cancel: back + "#contribution-" + itoa(id)})
-		return
+		return nil
 	}
 	if err := s.contents.DeleteComment(r.Context(), id); err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("delete comment %d: %w", id, err)
 	}
 	s.flash(r, msgSuccess, s.t(r, "delete_comment.done"))
 	redirect(w, r, back)
+	return nil
 }
 
 type listData struct {
@@ -508,18 +489,18 @@ type listData struct {
 }
 
 // articles lists the articles the viewer may see.
-func (s *Server) articles(w http.ResponseWriter, r *http.Request) {
+func (s *Server) articles(w http.ResponseWriter, r *http.Request) error {
 	v := viewer(r)
 	n := pageNumber(r)
 	items, err := s.db.Stream(r.Context(), store.StreamQuery{ViewerID: v.ID(), MemberOf: v.GroupIDs(), Kind: "article",
 		Limit: 13, Offset: (n - 1) * 12})
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("articles: %w", err)
 	}
 	d := listData{Kind: "article", Items: items, Page: n}
 	if len(items) > 12 {
 		d.Items, d.NextPage = items[:12], n+1
 	}
 	s.render(w, r, http.StatusOK, "list", s.t(r, "list.article"), d)
+	return nil
 }

@@ -133,7 +133,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /stadt/memberships/applications/{id}/accept/{$}", s.handle(s.acceptApplication))
 
 	// contents
-	mux.HandleFunc("GET /stadt/articles/{$}", s.articles)
+	mux.HandleFunc("GET /stadt/articles/{$}", s.handle(s.articles))
 	for _, k := range []struct {
 		kind contents.Kind
 		path string
@@ -142,10 +142,10 @@ func (s *Server) routes() http.Handler {
 		if strings.HasSuffix(k.path, "/") {
 			k.path += "{$}"
 		}
-		mux.HandleFunc("GET /stadt/"+k.path, s.createContent(k.kind))
-		mux.HandleFunc("POST /stadt/"+k.path, s.createContent(k.kind))
-		mux.HandleFunc("GET /{group}/"+k.path, s.createContent(k.kind))
-		mux.HandleFunc("POST /{group}/"+k.path, s.createContent(k.kind))
+		mux.HandleFunc("GET /stadt/"+k.path, s.handle(s.createContent(k.kind)))
+		mux.HandleFunc("POST /stadt/"+k.path, s.handle(s.createContent(k.kind)))
+		mux.HandleFunc("GET /{group}/"+k.path, s.handle(s.createContent(k.kind)))
+		mux.HandleFunc("POST /{group}/"+k.path, s.handle(s.createContent(k.kind)))
 	}
 	// events and calendars
 	for _, p := range []string{"/stadt/events", "/stadt/events/{$}"} {
@@ -167,14 +167,14 @@ func (s *Server) routes() http.Handler {
 	// /<entity>/<content>/edit/, …/delete/ and …/vote/: one pattern, since literal segments
 	// here would conflict with /stadt/<page>/<key>/ routes; the actions are this table.
 	contentAction := byPathValue("action", map[string]http.HandlerFunc{
-		"edit":   s.editContent,
-		"delete": s.deleteContent,
+		"edit":   s.handle(s.editContent),
+		"delete": s.handle(s.deleteContent),
 		"vote":   s.vote,
 	}, s.notFound)
 	mux.HandleFunc("GET /{entity}/{assoc}/{action}/{$}", contentAction)
 	mux.HandleFunc("POST /{entity}/{assoc}/{action}/{$}", contentAction)
-	mux.HandleFunc("GET /{entity}/{assoc}/contributions/{id}/delete/{$}", s.deleteComment)
-	mux.HandleFunc("POST /{entity}/{assoc}/contributions/{id}/delete/{$}", s.deleteComment)
+	mux.HandleFunc("GET /{entity}/{assoc}/contributions/{id}/delete/{$}", s.handle(s.deleteComment))
+	mux.HandleFunc("POST /{entity}/{assoc}/contributions/{id}/delete/{$}", s.handle(s.deleteComment))
 
 	// JSON for the pages' scripts
 	mux.HandleFunc("POST /stadt/api/content/markdown/{$}", s.handle(s.apiMarkdown))
