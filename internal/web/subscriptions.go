@@ -37,8 +37,7 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := viewer(r)
 	if !v.LoggedIn() {
-		s.byMail(w, r, g, "subscribe_request", s.groups.RequestSubscribe)
-		return nil
+		return s.byMail(w, r, g, "subscribe_request", s.groups.RequestSubscribe)
 	}
 	if err := s.groups.Subscribe(r.Context(), g.ID, v.ID()); err != nil {
 		return err
@@ -80,8 +79,7 @@ func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := viewer(r)
 	if !v.LoggedIn() {
-		s.byMail(w, r, g, "unsubscribe_request", s.groups.RequestUnsubscribe)
-		return nil
+		return s.byMail(w, r, g, "unsubscribe_request", s.groups.RequestUnsubscribe)
 	}
 	if err := s.groups.Unsubscribe(r.Context(), g.ID, v.ID()); err != nil {
 		return err
