@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -26,20 +27,18 @@ type oidcConsentData struct {
 // person logs in (again, if the client wants a fresh login) and agrees once per client, unless
 // the operator marked the client trusted; then the browser goes on to the provider, which
 // hands the client its code.
-func (s *Server) oidcLogin(w http.ResponseWriter, r *http.Request) {
+func (s *Server) oidcLogin(w http.ResponseWriter, r *http.Request) error {
 	if s.oidc == nil {
-		s.notFound(w, r)
-		return
+		return errNotFound
 	}
 	ctx := r.Context()
 	v := viewer(r)
 	req, err := s.oidc.Request(ctx, r.PathValue("id"), v.ID())
 	if errors.Is(err, oidcprovider.ErrUnknownRequest) {
 		s.errorPage(w, r, http.StatusNotFound, "oidc.expired")
-		return
+		return nil
 	} else if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("oidc: request: %w", err)
 	}
 	var loginAt time.Time
 	if at := s.sessions.GetInt64(ctx, sessionLoginAt); at != 0 {
@@ -48,23 +47,23 @@ func (s *Server) oidcLogin(w http.ResponseWriter, r *http.Request) {
 	if !v.LoggedIn() || req.NeedsLogin(loginAt, s.now()) {
 		if req.NoPrompt() {
 			s.oidc.Refuse(w, r, req, "login_required")
-			return
+			return nil
 		}
 		to := "/stadt/login/?next=" + url.QueryEscape(r.URL.Path)
 		if v.LoggedIn() {
 			to += "&again=1"
 		}
 		http.Redirect(w, r, to, http.StatusFound)
-		return
+		return nil
 	}
 	switch {
 	case r.Method == http.MethodPost && newForm(r).Get("decision") != "allow":
 		s.oidc.Refuse(w, r, req, "access_denied")
-		return
+		return nil
 	case r.Method == http.MethodGet && !req.Remembered:
 		if req.NoPrompt() {
 			s.oidc.Refuse(w, r, req, "consent_required")
-			return
+			return nil
 		}
 		var claims []string
 		for _, scope := range []string{"profile", "email"} {
@@ -79,17 +78,17 @@ func (s *Server) oidcLogin(w http.ResponseWriter, r *http.Request) {
 		}
 		s.render(w, r, http.StatusOK, "oidc_consent", s.t(r, "oidc.consent_title", "Client", req.Client.Name),
 			oidcConsentData{Request: req, Claims: claims})
-		return
+		return nil
 	}
 	callback, err := s.oidc.Approve(ctx, req, v.ID(), loginAt, r.Method == http.MethodPost)
 	if errors.Is(err, oidcprovider.ErrUnknownRequest) {
 		s.errorPage(w, r, http.StatusNotFound, "oidc.expired")
-		return
+		return nil
 	} else if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("oidc: approve: %w", err)
 	}
 	redirect(w, r, callback)
+	return nil
 }
 
 // formTarget is the CSP source of a client's redirect URI when form-action 'self' https:
@@ -110,31 +109,29 @@ type oidcServicesData struct {
 }
 
 // oidcServices lists the services a person allowed to know them, and withdraws a consent.
-func (s *Server) oidcServices(w http.ResponseWriter, r *http.Request) {
+func (s *Server) oidcServices(w http.ResponseWriter, r *http.Request) error {
 	if s.oidc == nil {
-		s.notFound(w, r)
-		return
+		return errNotFound
 	}
-	if !s.requireLogin(w, r) {
-		return
+	if !viewer(r).LoggedIn() {
+		return errForbidden
 	}
 	ctx := r.Context()
 	v := viewer(r)
 	if r.Method == http.MethodPost {
 		if err := s.accounts.WithdrawConsent(ctx, v.ID(), newForm(r).Get("client")); err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		s.flash(r, msgSuccess, s.t(r, "oidc.withdrawn"))
 		redirect(w, r, "/stadt/settings/services/")
-		return
+		return nil
 	}
 	grants, err := s.db.OIDCConsents(ctx, v.ID())
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.render(w, r, http.StatusOK, "oidc_services", s.t(r, "oidc.services_title"), oidcServicesData{Grants: grants})
+	return nil
 }
 
 // rememberLogin notes the time of a login for the ID tokens of the OIDC provider.

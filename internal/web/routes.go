@@ -105,10 +105,10 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /javascript/leaflet/images/{name}", s.handle(s.leaflet))
 
 	// OpenID Connect provider (oidc_provider): login and consent for other services
-	mux.HandleFunc("GET /stadt/oauth/login/{id}/{$}", s.oidcLogin)
-	mux.HandleFunc("POST /stadt/oauth/login/{id}/{$}", s.oidcLogin)
-	mux.HandleFunc("GET /stadt/settings/services/{$}", s.oidcServices)
-	mux.HandleFunc("POST /stadt/settings/services/{$}", s.oidcServices)
+	mux.HandleFunc("GET /stadt/oauth/login/{id}/{$}", s.handle(s.oidcLogin))
+	mux.HandleFunc("POST /stadt/oauth/login/{id}/{$}", s.handle(s.oidcLogin))
+	mux.HandleFunc("GET /stadt/settings/services/{$}", s.handle(s.oidcServices))
+	mux.HandleFunc("POST /stadt/settings/services/{$}", s.handle(s.oidcServices))
 
 	// chat (matrix_chat)
 	mux.HandleFunc("GET /{group}/-/chat/public/{$}", s.handle(s.chatRoom(false)))
