@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 
 	"grouprise.org/grouprise/internal/accounts"
@@ -20,38 +21,40 @@ type passwordData struct {
 	Username string
 }
 
-func (s *Server) resetForm(w http.ResponseWriter, r *http.Request) {
+func (s *Server) resetForm(w http.ResponseWriter, r *http.Request) error {
 	s.render(w, r, http.StatusOK, "password_reset", s.t(r, "reset.title"), passwordData{Form: newForm(nil)})
+	return nil
 }
 
 // reset mails a link for a new password; the answer is the same whether the address has an
 // account or not.
-func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
+func (s *Server) reset(w http.ResponseWriter, r *http.Request) error {
 	f := newForm(r)
 	if !accounts.ValidEmail(f.Get("email")) {
 		f.Fail("email", s.t(r, "error.email_invalid"))
 		s.render(w, r, http.StatusUnprocessableEntity, "password_reset", s.t(r, "reset.title"), passwordData{Form: f})
-		return
+		return nil
 	}
 	send, err := s.mailAllowed(r, f.Get("email"))
 	if err == nil && send {
 		err = s.accounts.RequestPasswordReset(r.Context(), f.Get("email"), s.cfg.BaseURL())
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.wake()
 	s.flash(r, msgInfo, s.t(r, "reset.sent", "Email", f.Get("email")))
 	redirect(w, r, "/")
+	return nil
 }
 
-func (s *Server) resetKeyForm(w http.ResponseWriter, r *http.Request) {
+func (s *Server) resetKeyForm(w http.ResponseWriter, r *http.Request) error {
 	s.render(w, r, http.StatusOK, "password_new", s.t(r, "reset.title"), passwordData{Form: newForm(nil), Secret: r.PathValue("secret")})
+	return nil
 }
 
 // resetKey sets the new password of a mailed link and logs the person in.
-func (s *Server) resetKey(w http.ResponseWriter, r *http.Request) {
+func (s *Server) resetKey(w http.ResponseWriter, r *http.Request) error {
 	f := newForm(r)
 	secret := r.PathValue("secret")
 	if s.checkNewPassword(r, f) {
@@ -59,19 +62,18 @@ func (s *Server) resetKey(w http.ResponseWriter, r *http.Request) {
 		if msg, ok := s.userError(r, err); ok {
 			f.Error = msg
 		} else if err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		} else {
 			if err := s.logIn(r, g, false); err != nil {
-				s.fail(w, r, err)
-				return
+				return fmt.Errorf("password reset: login: %w", err)
 			}
 			s.flash(r, msgSuccess, s.t(r, "reset.done"))
 			redirect(w, r, "/")
-			return
+			return nil
 		}
 	}
 	s.render(w, r, http.StatusUnprocessableEntity, "password_new", s.t(r, "reset.title"), passwordData{Form: f, Secret: secret})
+	return nil
 }
 
 // checkNewPassword checks the two fields of a new password.
@@ -87,18 +89,19 @@ func (s *Server) checkNewPassword(r *http.Request, f *form) bool {
 	return f.Valid()
 }
 
-func (s *Server) changePasswordForm(w http.ResponseWriter, r *http.Request) {
-	if !s.requireLogin(w, r) {
-		return
+func (s *Server) changePasswordForm(w http.ResponseWriter, r *http.Request) error {
+	if !viewer(r).LoggedIn() {
+		return errForbidden
 	}
 	s.render(w, r, http.StatusOK, "password_change", s.t(r, "password.title"),
 		passwordData{Form: newForm(nil), Current: accounts.PasswordUsable(viewer(r).Gestalt.Password)})
+	return nil
 }
 
 // changePassword replaces the password (or sets a first one for accounts without).
-func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
-	if !s.requireLogin(w, r) {
-		return
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
+	if !viewer(r).LoggedIn() {
+		return errForbidden
 	}
 	g := viewer(r).Gestalt
 	f := newForm(r)
@@ -107,19 +110,18 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		if msg, ok := s.userError(r, err); ok {
 			f.Fail("current", msg)
 		} else if err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		} else {
 			if err := s.keepSession(r, g.ID); err != nil {
-				s.fail(w, r, err)
-				return
+				return fmt.Errorf("password change: session: %w", err)
 			}
 			s.flash(r, msgSuccess, s.t(r, "password.changed"))
 			s.flash(r, msgInfo, s.t(r, "password.sessions_ended"))
 			redirect(w, r, "/stadt/settings/")
-			return
+			return nil
 		}
 	}
 	s.render(w, r, http.StatusUnprocessableEntity, "password_change", s.t(r, "password.title"),
 		passwordData{Form: f, Current: accounts.PasswordUsable(g.Password)})
+	return nil
 }
