@@ -114,12 +114,11 @@ type eventsData struct {
 }
 
 // events shows a month's calendar and the events from then on.
-func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+func (s *Server) events(w http.ResponseWriter, r *http.Request) error {
 	y, m := s.monthOf(r)
 	mv, err := s.month(r, y, m, 0, "/stadt/events")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("events: month: %w", err)
 	}
 	mv.Large = true
 	from := s.now()
@@ -131,36 +130,35 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	items, err := s.db.Stream(r.Context(), store.StreamQuery{ViewerID: v.ID(), MemberOf: v.GroupIDs(), Events: true, Now: from,
 		Limit: 13, Offset: (n - 1) * 12})
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("events: %w", err)
 	}
 	d := eventsData{Month: mv, Items: items, Page: n}
 	if len(items) > 12 {
 		d.Items, d.NextPage = items[:12], n+1
 	}
 	s.render(w, r, http.StatusOK, "events", s.t(r, "events.title"), d)
+	return nil
 }
 
 // eventsDay lists the events that take place on a day.
-func (s *Server) eventsDay(w http.ResponseWriter, r *http.Request) {
+func (s *Server) eventsDay(w http.ResponseWriter, r *http.Request) error {
 	y, err1 := strconv.Atoi(r.PathValue("year"))
 	m, err2 := strconv.Atoi(r.PathValue("month"))
 	d, err3 := strconv.Atoi(r.PathValue("day"))
 	loc := s.cfg.Location()
 	day := time.Date(y, time.Month(m), d, 0, 0, 0, 0, loc)
 	if err1 != nil || err2 != nil || err3 != nil || day.Year() != y || int(day.Month()) != m || day.Day() != d || y < 1900 || y > 2200 {
-		s.notFound(w, r)
-		return
+		return errNotFound
 	}
 	v := viewer(r)
 	items, err := s.db.Stream(r.Context(), store.StreamQuery{ViewerID: v.ID(), MemberOf: v.GroupIDs(),
 		From: day, Until: day.AddDate(0, 0, 1), Limit: 200})
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("events of %s: %w", day.Format(time.DateOnly), err)
 	}
 	title := s.t(r, "events.day", "Day", s.catalog.Printer(lang(r)).Date(day))
 	s.render(w, r, http.StatusOK, "events_day", title, listData{Kind: "event", Items: items})
+	return nil
 }
 
 // exportData shows the addresses of calendar feeds.
@@ -171,36 +169,35 @@ type exportData struct {
 }
 
 // eventsExport explains the site's public feed and, to logged-in people, their personal one.
-func (s *Server) eventsExport(w http.ResponseWriter, r *http.Request) {
+func (s *Server) eventsExport(w http.ResponseWriter, r *http.Request) error {
 	d := exportData{Public: s.cfg.BaseURL() + "/stadt/events/public.ics"}
 	if v := viewer(r); v.LoggedIn() {
 		token, err := s.feedToken(r.Context(), v.Gestalt, 0)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return fmt.Errorf("events export: feed token: %w", err)
 		}
 		d.Private = s.cfg.BaseURL() + "/stadt/events/private.ics?token=" + url.QueryEscape(token)
 	}
 	s.render(w, r, http.StatusOK, "events_export", s.t(r, "export.title"), d)
+	return nil
 }
 
 // groupEventsExport explains a group's feeds; members see their private address.
-func (s *Server) groupEventsExport(w http.ResponseWriter, r *http.Request) {
-	g, err := s.db.GroupBySlug(r.Context(), r.PathValue("group"))
+func (s *Server) groupEventsExport(w http.ResponseWriter, r *http.Request) error {
+	g, err := s.groupOfSlug(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d := exportData{Group: g, Public: s.cfg.BaseURL() + "/" + g.Slug + "/events/public.ics"}
 	if v := viewer(r); v.IsMember(g.ID) {
 		token, err := s.feedToken(r.Context(), v.Gestalt, g.ID)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return fmt.Errorf("events export of %s: feed token: %w", g.Slug, err)
 		}
 		d.Private = s.cfg.BaseURL() + "/" + g.Slug + "/events/private.ics?token=" + url.QueryEscape(token)
 	}
 	s.render(w, r, http.StatusOK, "events_export", s.t(r, "export.group_title", "Group", g.Name), d)
+	return nil
 }
 
 // feedToken is "<username>:<secret>" for a private feed: a secret the Django grouprise
@@ -252,7 +249,7 @@ func (s *Server) feedViewer(r *http.Request, groupID int64) (*store.Gestalt, err
 	}
 	// The limits of the login form hold here too, but a calendar program carries no device
 	// cookie: past the account's limit it is refused like any stranger. accounts.ErrBusy
-	// reaches fail, which answers 503 with Retry-After; so does a check while another one from
+	// reaches the adapter, which answers 503 with Retry-After; so does a check while another one from
 	// the same address runs, which calendar programs retry like a busy hasher.
 	g, err := s.authenticate(r, strings.ToLower(name), password)
 	if errors.Is(err, accounts.ErrBadLogin) || errors.Is(err, errTooManyAttempts) {
@@ -272,30 +269,28 @@ func (s *Server) unauthorized(w http.ResponseWriter) {
 
 // siteFeed is the iCalendar of all upcoming public events; group events are marked with
 // the group's slug.
-func (s *Server) siteFeed(w http.ResponseWriter, r *http.Request) {
+func (s *Server) siteFeed(w http.ResponseWriter, r *http.Request) error {
 	items, err := s.db.Stream(r.Context(), store.StreamQuery{Events: true, Now: s.now(), OnlyPublic: true, Limit: 1000})
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("site calendar: %w", err)
 	}
-	s.writeFeed(w, r, s.siteInfo(r).Name, items, true, true)
+	return s.writeFeed(w, s.siteInfo(r).Name, items, true, true)
 }
 
 // personalFeed is the iCalendar of the upcoming events of all the person's groups (B11).
-func (s *Server) personalFeed(w http.ResponseWriter, r *http.Request) {
+func (s *Server) personalFeed(w http.ResponseWriter, r *http.Request) error {
 	g, err := s.feedViewer(r, 0)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		// accounts.ErrBusy among them: 503 through the adapter.
+		return fmt.Errorf("personal calendar: %w", err)
 	}
 	if g == nil {
 		s.unauthorized(w)
-		return
+		return nil
 	}
 	groups, err := s.db.GroupsOfMember(r.Context(), g.ID)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("personal calendar of %d: groups: %w", g.ID, err)
 	}
 	var items []*store.StreamItem
 	if len(groups) > 0 {
@@ -306,54 +301,49 @@ func (s *Server) personalFeed(w http.ResponseWriter, r *http.Request) {
 		items, err = s.db.Stream(r.Context(), store.StreamQuery{ViewerID: g.ID, MemberOf: ids, InGroups: ids, Events: true,
 			Now: s.now(), Limit: 1000})
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return fmt.Errorf("personal calendar of %d: %w", g.ID, err)
 		}
 	}
-	s.writeFeed(w, r, s.t(r, "export.personal_name", "Name", g.Name(), "Site", s.siteInfo(r).Name), items, true, false)
+	return s.writeFeed(w, s.t(r, "export.personal_name", "Name", g.Name(), "Site", s.siteInfo(r).Name), items, true, false)
 }
 
 // groupFeed is the iCalendar of a group's upcoming public events, or with private of its
 // internal ones for its members.
-func (s *Server) groupFeed(private bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		g, err := s.db.GroupBySlug(r.Context(), r.PathValue("group"))
+func (s *Server) groupFeed(private bool) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		g, err := s.groupOfSlug(r)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		q := store.StreamQuery{GroupID: g.ID, Events: true, Now: s.now(), Limit: 1000, OnlyPublic: !private, OnlyInternal: private}
 		if private {
 			who, err := s.feedViewer(r, g.ID)
 			if err != nil {
-				s.fail(w, r, err)
-				return
+				return fmt.Errorf("calendar of %s: %w", g.Slug, err)
 			}
 			member := false
 			if who != nil {
 				if member, err = s.db.IsMember(r.Context(), g.ID, who.ID); err != nil {
-					s.fail(w, r, err)
-					return
+					return fmt.Errorf("calendar of %s: membership: %w", g.Slug, err)
 				}
 			}
 			if !member {
 				s.unauthorized(w)
-				return
+				return nil
 			}
 			q.ViewerID, q.MemberOf = who.ID, []int64{g.ID}
 		}
 		items, err := s.db.Stream(r.Context(), q)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return fmt.Errorf("calendar of %s: %w", g.Slug, err)
 		}
-		s.writeFeed(w, r, g.Name, items, false, !private)
+		return s.writeFeed(w, g.Name, items, false, !private)
 	}
 }
 
 // writeFeed answers with an iCalendar of items; prefix marks group events with the group's
-// slug (site-wide feeds).
-func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, name string, items []*store.StreamItem, prefix, public bool) {
+// slug (site-wide feeds). An error comes before anything is written.
+func (s *Server) writeFeed(w http.ResponseWriter, name string, items []*store.StreamItem, prefix, public bool) error {
 	base := s.cfg.BaseURL()
 	events := make([]calendar.Event, 0, len(items))
 	for _, it := range items {
@@ -374,8 +364,7 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, name string, 
 	var buf bytes.Buffer
 	if err := calendar.Write(&buf, calendar.Feed{Domain: s.cfg.Domain, Name: name, TimeZone: s.cfg.Location().String()},
 		events, s.cfg.Location(), s.now()); err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("calendar %q: %w", name, err)
 	}
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 	if public {
@@ -384,6 +373,7 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, name string, 
 		w.Header().Set("Cache-Control", "private, no-store")
 	}
 	w.Write(buf.Bytes())
+	return nil
 }
 
 type attendanceData struct {
@@ -428,56 +418,48 @@ func (s *Server) attendance(ctx context.Context, r *http.Request, a *store.Assoc
 
 // changeAttendance adds or removes an attendance (POST only; B10): one's own, or, where
 // the setting allows it, a fellow member's.
-func (s *Server) changeAttendance(w http.ResponseWriter, r *http.Request) {
+func (s *Server) changeAttendance(w http.ResponseWriter, r *http.Request) error {
 	id, err := strconv.ParseInt(r.PathValue("assoc"), 10, 64)
 	if err != nil {
-		s.notFound(w, r)
-		return
+		return errNotFound
 	}
 	if r.Method == http.MethodGet {
 		redirect(w, r, "/stadt/content/"+itoa(id)+"/")
-		return
+		return nil
 	}
 	if !s.cfg.Events.EnableAttendance {
-		s.notFound(w, r)
-		return
+		return errNotFound
 	}
-	if !s.requireLogin(w, r) {
-		return
+	v := viewer(r)
+	if !v.LoggedIn() {
+		return errForbidden
 	}
 	ctx := r.Context()
 	a, err := s.db.AssociationByID(ctx, id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("attendance: publication %d: %w", id, err)
 	}
 	c, err := s.db.ContentByID(ctx, a.ContentID)
 	if err != nil || a.ContentID == 0 || !c.StartsAt.Valid {
-		s.notFound(w, r)
-		return
+		return errNotFound
 	}
-	v := viewer(r)
 	f := newForm(r)
 	if !contents.CanView(v, a) {
-		s.forbidden(w, r)
-		return
+		return errForbidden
 	}
 	who := v.ID()
 	if other := f.Get("other_gestalt"); other != "" && other != itoa(who) {
 		if who, err = strconv.ParseInt(other, 10, 64); err != nil {
-			s.notFound(w, r)
-			return
+			return errNotFound
 		}
 	}
 	attend := f.Get("action") != "abstain" && r.Method != http.MethodDelete
 	err = s.contents.SetAttendance(ctx, v, a, who, attend, s.cfg.Events.AllowAttendanceManagementForGroupMembers)
-	if errors.Is(err, contents.ErrNotAllowed) {
-		s.forbidden(w, r)
-		return
-	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		// contents.ErrNotAllowed, someone else's attendance without the setting: 403
+		// through the adapter.
+		return fmt.Errorf("attendance of %d at %d: %w", who, id, err)
 	}
 	redirect(w, r, safeNext(f.Get("redirect_url"), "/stadt/content/"+itoa(id)+"/"))
+	return nil
 }

@@ -149,18 +149,18 @@ func (s *Server) routes() http.Handler {
 	}
 	// events and calendars
 	for _, p := range []string{"/stadt/events", "/stadt/events/{$}"} {
-		mux.HandleFunc("GET "+p, s.events)
+		mux.HandleFunc("GET "+p, s.handle(s.events))
 	}
-	mux.HandleFunc("GET /stadt/events/{year}/{month}/{day}", s.eventsDay)
-	mux.HandleFunc("GET /stadt/events/export", s.eventsExport)
-	mux.HandleFunc("GET /stadt/events/export/{$}", s.eventsExport)
-	mux.HandleFunc("GET /stadt/events/public.ics", s.siteFeed)
-	mux.HandleFunc("GET /stadt/events/private.ics", s.personalFeed)
-	mux.HandleFunc("GET /{group}/events/export", s.groupEventsExport)
-	mux.HandleFunc("GET /{group}/events/export/{$}", s.groupEventsExport)
-	mux.HandleFunc("GET /{group}/events/public.ics", s.groupFeed(false))
-	mux.HandleFunc("GET /{group}/events/private.ics", s.groupFeed(true))
-	mux.HandleFunc("/stadt/content/{assoc}/events/attendees", s.changeAttendance)
+	mux.HandleFunc("GET /stadt/events/{year}/{month}/{day}", s.handle(s.eventsDay))
+	mux.HandleFunc("GET /stadt/events/export", s.handle(s.eventsExport))
+	mux.HandleFunc("GET /stadt/events/export/{$}", s.handle(s.eventsExport))
+	mux.HandleFunc("GET /stadt/events/public.ics", s.handle(s.siteFeed))
+	mux.HandleFunc("GET /stadt/events/private.ics", s.handle(s.personalFeed))
+	mux.HandleFunc("GET /{group}/events/export", s.handle(s.groupEventsExport))
+	mux.HandleFunc("GET /{group}/events/export/{$}", s.handle(s.groupEventsExport))
+	mux.HandleFunc("GET /{group}/events/public.ics", s.handle(s.groupFeed(false)))
+	mux.HandleFunc("GET /{group}/events/private.ics", s.handle(s.groupFeed(true)))
+	mux.HandleFunc("/stadt/content/{assoc}/events/attendees", s.handle(s.changeAttendance))
 
 	mux.HandleFunc("GET /{entity}/{assoc}/{$}", s.handle(s.content))
 	mux.HandleFunc("POST /{entity}/{assoc}/{$}", s.handle(s.content))
