@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"sort"
 	"strconv"
@@ -67,41 +68,36 @@ func (s *Server) pollData(ctx context.Context, r *http.Request, a *store.Associa
 }
 
 // vote takes a vote from the poll's form (POST only; GET shows the poll).
-func (s *Server) vote(w http.ResponseWriter, r *http.Request) {
-	a, ok := s.contentFromPath(w, r)
-	if !ok {
-		return
+func (s *Server) vote(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.contentOfPath(r)
+	if err != nil {
+		return err
 	}
 	page := "/" + r.PathValue("entity") + "/" + r.PathValue("assoc") + "/"
 	if r.Method != http.MethodPost {
 		redirect(w, r, page)
-		return
+		return nil
 	}
 	ctx := r.Context()
 	c, err := s.db.ContentByID(ctx, a.ContentID)
 	if err != nil || c.PollID == 0 {
-		s.notFound(w, r)
-		return
+		return errNotFound
 	}
 	v := viewer(r)
 	if !a.Public && !v.LoggedIn() {
-		s.redirectToLogin(w, r)
-		return
+		return errForbidden // the adapter's login
 	}
 	if !polls.CanVote(v, a, false) {
-		s.forbidden(w, r)
-		return
+		return errForbidden
 	}
 	f := newForm(r)
 	options, err := s.db.PollOptions(ctx, c.PollID)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	var b polls.Ballot
 	if condorcet, err := s.db.PollIsCondorcet(ctx, c.PollID); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	} else if condorcet {
 		// rank_<option>=<position>, 1 = best
 		pos := map[int64]int{}
@@ -145,17 +141,16 @@ func (s *Server) vote(w http.ResponseWriter, r *http.Request) {
 		f.Fail(field, msg)
 		d, err := s.contentPageData(r, a, newForm(nil))
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return fmt.Errorf("vote: content page: %w", err)
 		}
 		d.Poll.Form = f
 		s.render(w, r, http.StatusUnprocessableEntity, "content", d.Item.Title, d)
-		return
+		return nil
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("vote in poll %d: %w", c.PollID, err)
 	}
 	s.flash(r, msgSuccess, s.t(r, "poll.voted"))
 	redirect(w, r, page+"#poll")
+	return nil
 }

@@ -169,7 +169,7 @@ func (s *Server) routes() http.Handler {
 	contentAction := byPathValue("action", map[string]http.HandlerFunc{
 		"edit":   s.handle(s.editContent),
 		"delete": s.handle(s.deleteContent),
-		"vote":   s.vote,
+		"vote":   s.handle(s.vote),
 	}, s.notFound)
 	mux.HandleFunc("GET /{entity}/{assoc}/{action}/{$}", contentAction)
 	mux.HandleFunc("POST /{entity}/{assoc}/{action}/{$}", contentAction)
