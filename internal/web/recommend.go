@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -31,10 +32,10 @@ func (s *Server) recommendVisitorText(r *http.Request, g *store.Group) string {
 }
 
 // recommendForm offers a text to send to friends, prefilled with the group's addresses.
-func (s *Server) recommendForm(w http.ResponseWriter, r *http.Request) {
-	g, ok := s.groupFromSlug(w, r)
-	if !ok {
-		return
+func (s *Server) recommendForm(w http.ResponseWriter, r *http.Request) error {
+	g, err := s.groupOfSlug(r)
+	if err != nil {
+		return err
 	}
 	f := newForm(nil)
 	if v := viewer(r); v.LoggedIn() {
@@ -43,14 +44,15 @@ func (s *Server) recommendForm(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, http.StatusOK, "recommend", s.t(r, "recommend.title"), recommendData{Group: g, Form: f,
 		Captcha: s.newCaptcha(), VisitorText: s.recommendVisitorText(r, g)})
+	return nil
 }
 
 // recommend mails the text to each address (anonymous visitors solve the sum first and send
 // the site's text), within the sender's hourly budget.
-func (s *Server) recommend(w http.ResponseWriter, r *http.Request) {
-	g, ok := s.groupFromSlug(w, r)
-	if !ok {
-		return
+func (s *Server) recommend(w http.ResponseWriter, r *http.Request) error {
+	g, err := s.groupOfSlug(r)
+	if err != nil {
+		return err
 	}
 	v := viewer(r)
 	f := newForm(r)
@@ -82,8 +84,7 @@ func (s *Server) recommend(w http.ResponseWriter, r *http.Request) {
 	if f.Valid() {
 		ok, err := s.groups.TakeRecommendations(r.Context(), key, len(addresses), budget)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		if !ok {
 			f.Fail("recipients", s.t(r, "recommend.rate_limited", "Count", budget))
@@ -91,14 +92,14 @@ func (s *Server) recommend(w http.ResponseWriter, r *http.Request) {
 	}
 	if f.Valid() {
 		if err := s.groups.Recommend(r.Context(), g, sender, addresses, text); err != nil {
-			s.fail(w, r, err)
-			return
+			return fmt.Errorf("recommend %s: %w", g.Slug, err)
 		}
 		s.wake()
 		s.flash(r, msgSuccess, s.t(r, "recommend.sent", "Count", len(addresses)))
 		redirect(w, r, "/"+g.Slug+"/")
-		return
+		return nil
 	}
 	s.render(w, r, http.StatusUnprocessableEntity, "recommend", s.t(r, "recommend.title"),
 		recommendData{Group: g, Form: f, Captcha: s.newCaptcha(), VisitorText: s.recommendVisitorText(r, g)})
+	return nil
 }

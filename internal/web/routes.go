@@ -96,8 +96,8 @@ func (s *Server) routes() http.Handler {
 	// The link in every notification; a POST is also RFC 8058's one-click unsubscribe.
 	mux.HandleFunc("GET /stadt/unsubscribe/confirm/{secret}/{$}", s.handle(s.tokenForm("unsubscribe_confirm")))
 	mux.HandleFunc("POST /stadt/unsubscribe/confirm/{secret}/{$}", s.handle(s.tokenConfirm("unsubscribe_confirm", store.FeatureUnsubscribe)))
-	mux.HandleFunc("GET /{group}/actions/recommend", s.recommendForm)
-	mux.HandleFunc("POST /{group}/actions/recommend", s.recommend)
+	mux.HandleFunc("GET /{group}/actions/recommend", s.handle(s.recommendForm))
+	mux.HandleFunc("POST /{group}/actions/recommend", s.handle(s.recommend))
 
 	// maps (geo)
 	mux.HandleFunc("GET /stadt/groups/map/{$}", s.handle(s.groupsMap))
