@@ -186,7 +186,7 @@ func (s *Server) routes() http.Handler {
 
 	// site
 	mux.HandleFunc("GET /stadt/help/{$}", s.help)
-	mux.HandleFunc("GET /stadt/search/{$}", s.search)
+	mux.HandleFunc("GET /stadt/search/{$}", s.handle(s.search))
 	mux.HandleFunc("GET /stadt/feed/{$}", s.handle(s.siteFeedRSS(false)))
 	mux.HandleFunc("GET /stadt/feed/atom/{$}", s.handle(s.siteFeedRSS(true)))
 	mux.HandleFunc("GET /stadt/groups/{id}/feed/{$}", s.handle(s.groupFeedRSS(false)))
@@ -195,7 +195,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /stadt/tags/{slug}/{$}", s.tag)
 	mux.HandleFunc("GET /stadt/tags/{slug}/tag-group/{$}", s.tagGroup)
 	mux.HandleFunc("POST /stadt/tags/{slug}/tag-group/{$}", s.tagGroup)
-	mux.HandleFunc("GET /stadt/search", s.search)
+	mux.HandleFunc("GET /stadt/search", s.handle(s.search))
 	mux.HandleFunc("GET /stadt/imprint/{$}", s.imprint)
 	mux.HandleFunc("GET /stadt/privacy/{$}", s.privacy)
 	mux.HandleFunc("GET /stadt/logos/{name}", s.logo)

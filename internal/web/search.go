@@ -23,7 +23,7 @@ type searchData struct {
 }
 
 // search finds public contents and groups by words or their beginnings.
-func (s *Server) search(w http.ResponseWriter, r *http.Request) {
+func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	d := searchData{Query: q, Page: pageNumber(r)}
@@ -32,8 +32,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		d.Searched = true
 		hits, err := s.db.Search(ctx, terms, 13, (d.Page-1)*12)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		if len(hits) > 12 {
 			hits, d.NextPage = hits[:12], d.Page+1
@@ -48,8 +47,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		if len(assocs) > 0 {
 			list, err := s.db.Stream(ctx, store.StreamQuery{AssociationIDs: assocs, Limit: len(assocs)})
 			if err != nil {
-				s.fail(w, r, err)
-				return
+				return err
 			}
 			for _, it := range list {
 				items[it.AssociationID] = it
@@ -72,4 +70,5 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		title = s.t(r, "search.title_for", "Query", q)
 	}
 	s.render(w, r, http.StatusOK, "search", title, d)
+	return nil
 }
