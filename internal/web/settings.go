@@ -14,9 +14,9 @@ type profileData struct {
 	Form *form
 }
 
-func (s *Server) profileSettings(w http.ResponseWriter, r *http.Request) {
-	if !s.requireLogin(w, r) {
-		return
+func (s *Server) profileSettings(w http.ResponseWriter, r *http.Request) error {
+	if !viewer(r).LoggedIn() {
+		return errForbidden
 	}
 	g := viewer(r).Gestalt
 	f := newForm(nil)
@@ -28,11 +28,12 @@ func (s *Server) profileSettings(w http.ResponseWriter, r *http.Request) {
 		f.Values.Set("public", "on")
 	}
 	s.render(w, r, http.StatusOK, "settings", s.t(r, "settings.title"), profileData{Form: f})
+	return nil
 }
 
-func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) {
-	if !s.requireLogin(w, r) {
-		return
+func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) error {
+	if !viewer(r).LoggedIn() {
+		return errForbidden
 	}
 	f := newForm(r)
 	err := s.accounts.UpdateProfile(r.Context(), viewer(r).Gestalt, store.Profile{Username: f.Get("username"),
@@ -47,14 +48,14 @@ func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Fail(field, msg)
 		s.render(w, r, http.StatusUnprocessableEntity, "settings", s.t(r, "settings.title"), profileData{Form: f})
-		return
+		return nil
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.flash(r, msgSuccess, s.t(r, "settings.saved"))
 	redirect(w, r, "/stadt/settings/")
+	return nil
 }
 
 type notificationData struct {
@@ -62,14 +63,13 @@ type notificationData struct {
 	Languages []string
 }
 
-func (s *Server) notificationSettings(w http.ResponseWriter, r *http.Request) {
-	if !s.requireLogin(w, r) {
-		return
+func (s *Server) notificationSettings(w http.ResponseWriter, r *http.Request) error {
+	if !viewer(r).LoggedIn() {
+		return errForbidden
 	}
 	g, err := s.db.RecipientByID(r.Context(), viewer(r).ID())
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	f := newForm(nil)
 	for name, on := range map[string]bool{"email": g.ByEmail, "inbox": g.ByInbox, "matrix": g.ByMatrix} {
@@ -79,11 +79,12 @@ func (s *Server) notificationSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	f.Values.Set("language", g.Language)
 	s.render(w, r, http.StatusOK, "notifications", s.t(r, "notifications.title"), notificationData{Form: f, Languages: i18n.Languages})
+	return nil
 }
 
-func (s *Server) updateNotifications(w http.ResponseWriter, r *http.Request) {
-	if !s.requireLogin(w, r) {
-		return
+func (s *Server) updateNotifications(w http.ResponseWriter, r *http.Request) error {
+	if !viewer(r).LoggedIn() {
+		return errForbidden
 	}
 	f := newForm(r)
 	language := ""
@@ -93,11 +94,11 @@ func (s *Server) updateNotifications(w http.ResponseWriter, r *http.Request) {
 	err := s.accounts.SetPreferences(r.Context(), viewer(r).ID(), store.Preferences{Language: language,
 		ByEmail: f.Checked("email"), ByInbox: f.Checked("inbox"), ByMatrix: f.Checked("matrix")})
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.flash(r, msgSuccess, s.catalog.Printer(languageOr(language, lang(r))).T("settings.saved"))
 	redirect(w, r, "/stadt/settings/notifications/")
+	return nil
 }
 
 func languageOr(l, fallback string) string {
@@ -112,23 +113,23 @@ type deleteData struct {
 	Form      *form
 }
 
-func (s *Server) deleteAccountForm(w http.ResponseWriter, r *http.Request) {
-	if !s.requireLogin(w, r) {
-		return
+func (s *Server) deleteAccountForm(w http.ResponseWriter, r *http.Request) error {
+	if !viewer(r).LoggedIn() {
+		return errForbidden
 	}
 	fp, err := s.db.FootprintOf(r.Context(), viewer(r).ID())
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.render(w, r, http.StatusOK, "delete_account", s.t(r, "delete.title"), deleteData{Footprint: fp, Form: newForm(nil)})
+	return nil
 }
 
 // deleteAccount removes the account after the person typed their username; what they
 // published stays, under the unknown gestalt.
-func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request) {
-	if !s.requireLogin(w, r) {
-		return
+func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request) error {
+	if !viewer(r).LoggedIn() {
+		return errForbidden
 	}
 	g := viewer(r).Gestalt
 	f := newForm(r)
@@ -136,19 +137,19 @@ func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request) {
 		fp, _ := s.db.FootprintOf(r.Context(), g.ID)
 		f.Fail("username", s.t(r, "delete.confirm_mismatch"))
 		s.render(w, r, http.StatusUnprocessableEntity, "delete_account", s.t(r, "delete.title"), deleteData{Footprint: fp, Form: f})
-		return
+		return nil
 	}
 	err := s.accounts.Delete(r.Context(), g.ID, s.cfg.UnknownGestaltID)
 	if errors.Is(err, accounts.ErrNoUnknown) {
 		s.log.Error("an account cannot be deleted: unknown_gestalt_id names no account", "unknown_gestalt_id", s.cfg.UnknownGestaltID)
 		s.flash(r, msgError, s.t(r, "delete.unavailable"))
 		redirect(w, r, "/stadt/settings/gestalt/delete/")
-		return
+		return nil
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.logOut(r)
 	redirect(w, r, "/")
+	return nil
 }
