@@ -185,7 +185,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /stadt/api/polls/{id}/vote/{$}", s.handle(s.apiVote))
 
 	// site
-	mux.HandleFunc("GET /stadt/help/{$}", s.help)
+	mux.HandleFunc("GET /stadt/help/{$}", s.handle(s.help))
 	mux.HandleFunc("GET /stadt/search/{$}", s.handle(s.search))
 	mux.HandleFunc("GET /stadt/feed/{$}", s.handle(s.siteFeedRSS(false)))
 	mux.HandleFunc("GET /stadt/feed/atom/{$}", s.handle(s.siteFeedRSS(true)))
@@ -196,11 +196,11 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /stadt/tags/{slug}/tag-group/{$}", s.tagGroup)
 	mux.HandleFunc("POST /stadt/tags/{slug}/tag-group/{$}", s.tagGroup)
 	mux.HandleFunc("GET /stadt/search", s.handle(s.search))
-	mux.HandleFunc("GET /stadt/imprint/{$}", s.imprint)
-	mux.HandleFunc("GET /stadt/privacy/{$}", s.privacy)
+	mux.HandleFunc("GET /stadt/imprint/{$}", s.handle(s.imprint))
+	mux.HandleFunc("GET /stadt/privacy/{$}", s.handle(s.privacy))
 	mux.HandleFunc("GET /stadt/logos/{name}", s.logo)
-	mux.HandleFunc("GET /stadt/abuse/{$}", s.abuse)
-	mux.HandleFunc("POST /stadt/abuse/{$}", s.abuse)
+	mux.HandleFunc("GET /stadt/abuse/{$}", s.handle(s.abuse))
+	mux.HandleFunc("POST /stadt/abuse/{$}", s.handle(s.abuse))
 
 	// administration
 	mux.HandleFunc("GET /stadt/admin/{$}", s.handle(s.admin))

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 
@@ -25,11 +26,10 @@ type helpData struct {
 }
 
 // help explains the site and offers a message to its operators.
-func (s *Server) help(w http.ResponseWriter, r *http.Request) {
+func (s *Server) help(w http.ResponseWriter, r *http.Request) error {
 	op, err := s.operatorGroup(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d := helpData{Operator: op}
 	if op != nil {
@@ -37,6 +37,7 @@ func (s *Server) help(w http.ResponseWriter, r *http.Request) {
 		d.Message.Intro = s.t(r, "help.contact_intro")
 	}
 	s.render(w, r, http.StatusOK, "help", s.t(r, "help.title"), d)
+	return nil
 }
 
 type imprintData struct {
@@ -46,53 +47,49 @@ type imprintData struct {
 }
 
 // imprint names who runs the site: the operator group, and its article "imprint".
-func (s *Server) imprint(w http.ResponseWriter, r *http.Request) {
+func (s *Server) imprint(w http.ResponseWriter, r *http.Request) error {
 	op, err := s.operatorGroup(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if op == nil {
 		s.render(w, r, http.StatusOK, "imprint", s.t(r, "nav.imprint"), nil)
-		return
+		return nil
 	}
 	d := imprintData{Group: op}
 	a, err := s.db.AssociationBySlug(r.Context(), op.Slug, "imprint")
 	if err == nil && a.Public && a.ContentID != 0 {
 		versions, err := s.db.Versions(r.Context(), a.ContentID)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		if len(versions) > 0 {
 			d.Text = s.renderTexts(r, markdown.Content, 2, versions[len(versions)-1].Text)[0]
 		}
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.render(w, r, http.StatusOK, "imprint", s.t(r, "nav.imprint"), d)
+	return nil
 }
 
-func (s *Server) privacy(w http.ResponseWriter, r *http.Request) {
+func (s *Server) privacy(w http.ResponseWriter, r *http.Request) error {
 	op, err := s.operatorGroup(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.render(w, r, http.StatusOK, "privacy", s.t(r, "nav.privacy"), op)
+	return nil
 }
 
 // abuse reports a page to the operators: a message to the operator group with the address.
-func (s *Server) abuse(w http.ResponseWriter, r *http.Request) {
+func (s *Server) abuse(w http.ResponseWriter, r *http.Request) error {
 	op, err := s.operatorGroup(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if op == nil {
-		s.notFound(w, r)
-		return
+		return errNotFound
 	}
 	path := safeNext(r.URL.Query().Get("path"), "/")
 	data := func(f *form) messageData {
@@ -106,13 +103,17 @@ func (s *Server) abuse(w http.ResponseWriter, r *http.Request) {
 		f.Values.Set("subject", s.t(r, "abuse.subject"))
 		f.Values.Set("text", s.t(r, "abuse.text", "URL", s.cfg.BaseURL()+path))
 		s.render(w, r, http.StatusOK, "message", s.t(r, "nav.abuse"), data(f))
-		return
+		return nil
 	}
 	f := newForm(r)
-	started, ok := s.startConversation(w, r, f, conversations.Message{GroupID: op.ID})
+	started, ok, err := s.sendMessage(r, f, conversations.Message{GroupID: op.ID})
+	if err != nil {
+		return fmt.Errorf("abuse report: %w", err)
+	}
 	if !ok {
 		s.render(w, r, http.StatusUnprocessableEntity, "message", s.t(r, "nav.abuse"), data(f))
-		return
+		return nil
 	}
 	s.afterMessage(w, r, started, path)
+	return nil
 }
