@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -33,30 +34,28 @@ func (s *Server) tagFromPath(r *http.Request) (*store.Tag, error) {
 }
 
 // tag shows the groups with a tag and the contents with it or of those groups.
-func (s *Server) tag(w http.ResponseWriter, r *http.Request) {
+func (s *Server) tag(w http.ResponseWriter, r *http.Request) error {
 	t, err := s.tagFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d := tagData{Tag: t, Page: pageNumber(r)}
 	if t.ID != 0 {
 		ctx := r.Context()
 		if d.Groups, err = s.db.GroupsWithTag(ctx, t.ID); err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		v := viewer(r)
 		if d.Items, err = s.db.Stream(ctx, store.StreamQuery{ViewerID: v.ID(), MemberOf: v.GroupIDs(), TagID: t.ID,
 			Limit: 13, Offset: (d.Page - 1) * 12}); err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		if len(d.Items) > 12 {
 			d.Items, d.NextPage = d.Items[:12], d.Page+1
 		}
 	}
 	s.render(w, r, http.StatusOK, "tag", "#"+t.Name, d)
+	return nil
 }
 
 type tagGroupData struct {
@@ -66,28 +65,25 @@ type tagGroupData struct {
 }
 
 // tagGroup gives one of the viewer's groups the tag.
-func (s *Server) tagGroup(w http.ResponseWriter, r *http.Request) {
-	if !s.requireLogin(w, r) {
-		return
+func (s *Server) tagGroup(w http.ResponseWriter, r *http.Request) error {
+	if !viewer(r).LoggedIn() {
+		return errForbidden
 	}
 	ctx := r.Context()
 	t, err := s.tagFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	v := viewer(r)
 	mine, err := s.db.GroupsOfMember(ctx, v.ID())
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	tagged := map[int64]bool{}
 	if t.ID != 0 {
 		with, err := s.db.GroupsWithTag(ctx, t.ID)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		for _, g := range with {
 			tagged[g.ID] = true
@@ -102,7 +98,7 @@ func (s *Server) tagGroup(w http.ResponseWriter, r *http.Request) {
 	title := s.t(r, "tag.tag_group", "Tag", t.Name)
 	if r.Method == http.MethodGet {
 		s.render(w, r, http.StatusOK, "tag_group", title, d)
-		return
+		return nil
 	}
 	id, _ := strconv.ParseInt(d.Form.Get("group"), 10, 64)
 	var group *store.Group
@@ -114,14 +110,14 @@ func (s *Server) tagGroup(w http.ResponseWriter, r *http.Request) {
 	if group == nil {
 		d.Form.Fail("group", s.t(r, "tag.choose_group"))
 		s.render(w, r, http.StatusUnprocessableEntity, "tag_group", title, d)
-		return
+		return nil
 	}
 	if err := s.contents.TagGroup(ctx, v, group.ID, t.Name); err != nil {
-		s.fail(w, r, err)
-		return
+		return fmt.Errorf("tag group %d with %q: %w", group.ID, t.Name, err)
 	}
 	s.flash(r, msgSuccess, s.t(r, "tag.group_tagged", "Group", group.Name, "Tag", t.Name))
 	redirect(w, r, "/stadt/tags/"+markdown.TagSlug(t.Name)+"/")
+	return nil
 }
 
 type markdownExample struct {
@@ -130,7 +126,7 @@ type markdownExample struct {
 }
 
 // markdownHelp explains the syntax of texts, each example with what it becomes.
-func (s *Server) markdownHelp(w http.ResponseWriter, r *http.Request) {
+func (s *Server) markdownHelp(w http.ResponseWriter, r *http.Request) error {
 	var sources []string
 	for i := 1; ; i++ {
 		id := "markdown.example." + strconv.Itoa(i)
@@ -146,4 +142,5 @@ func (s *Server) markdownHelp(w http.ResponseWriter, r *http.Request) {
 		examples[i] = markdownExample{Source: sources[i], HTML: html[i]}
 	}
 	s.render(w, r, http.StatusOK, "markdown", s.t(r, "markdown.title"), examples)
+	return nil
 }
