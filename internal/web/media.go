@@ -15,12 +15,11 @@ import (
 // serveMedia answers with a file below media_root: handed to the web server
 // (file_download_backend nginx: X-Accel-Redirect to /protected-downloads/; apache and
 // lighttpd: X-Sendfile) or sent by the daemon itself. downloadName, if set, makes the
-// browser save the file under that name.
-func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request, rel, downloadName string, public bool) {
+// browser save the file under that name. A path that leaves media_root is errNotFound.
+func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request, rel, downloadName string, public bool) error {
 	abs := filepath.Join(s.cfg.MediaRoot, filepath.FromSlash(rel))
 	if !strings.HasPrefix(abs, filepath.Clean(s.cfg.MediaRoot)+string(filepath.Separator)) {
-		s.notFound(w, r)
-		return
+		return errNotFound
 	}
 	h := w.Header()
 	if downloadName != "" {
@@ -45,6 +44,7 @@ func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request, rel, downloa
 	default:
 		http.ServeFile(w, r, abs)
 	}
+	return nil
 }
 
 // avatarFile serves the pictures of people and groups (public, as in the original).
@@ -53,8 +53,7 @@ func (s *Server) avatarFile(w http.ResponseWriter, r *http.Request) error {
 	if strings.ContainsAny(name, "/\\") || strings.HasPrefix(name, ".") {
 		return errNotFound
 	}
-	s.serveMedia(w, r, kind+"/"+name, "", true)
-	return nil
+	return s.serveMedia(w, r, kind+"/"+name, "", true)
 }
 
 // upload reads one picture field of a multipart form and makes its rendition; "" without a

@@ -57,9 +57,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /stadt/settings/group/images/{$}", s.handle(s.updateGroupImages))
 	mux.HandleFunc("GET /-/avatars/{name}", s.handle(s.avatarFile))
 	mux.HandleFunc("GET /-/logos/{name}", s.handle(s.avatarFile))
-	mux.HandleFunc("GET /-/files/{name}", s.contentFile)
-	mux.HandleFunc("GET /-/images/{name}", s.contentImage)
-	mux.HandleFunc("GET /-/images/{size}/{name}", s.contentImage)
+	mux.HandleFunc("GET /-/files/{name}", s.handle(s.contentFile))
+	mux.HandleFunc("GET /-/images/{name}", s.handle(s.contentImage))
+	mux.HandleFunc("GET /-/images/{size}/{name}", s.handle(s.contentImage))
 
 	// groups, memberships, subscriptions
 	mux.HandleFunc("GET /stadt/groups/{$}", s.handle(s.groupIndex))

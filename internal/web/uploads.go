@@ -22,8 +22,8 @@ func (s *Server) uploadLimit() int64 {
 	return 100 << 20
 }
 
-// parseUploadForm reads a multipart form; false after an answer was written (a form larger
-// than allowed gets the form back with a message by the caller, so it reports via f).
+// parseUploadForm reads a multipart form; a form larger than allowed, or broken, is an
+// errUpload, whose message the caller shows the person (with the form, or as JSON).
 func (s *Server) parseUploadForm(w http.ResponseWriter, r *http.Request) error {
 	if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 		return nil
@@ -132,17 +132,15 @@ func (s *Server) saveUploads(r *http.Request, f *form, kind contents.Kind, d *co
 
 // contentFile serves /-/files/<name> to those who may see what it belongs to, under its
 // original name.
-func (s *Server) contentFile(w http.ResponseWriter, r *http.Request) {
+func (s *Server) contentFile(w http.ResponseWriter, r *http.Request) error {
 	name := r.PathValue("name")
 	if !files.ValidName(name) {
-		s.notFound(w, r)
-		return
+		return errNotFound
 	}
 	ctx := r.Context()
 	u, err := s.db.FileByName(ctx, name)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	v := viewer(r)
 	allowed := false
@@ -152,13 +150,11 @@ func (s *Server) contentFile(w http.ResponseWriter, r *http.Request) {
 		if c.ConversationID != 0 {
 			a, err := s.db.AssociationOf(ctx, 0, c.ConversationID)
 			if err != nil {
-				s.fail(w, r, err)
-				return
+				return err
 			}
 			starter, err := s.db.ConversationStarter(ctx, c.ConversationID)
 			if err != nil {
-				s.fail(w, r, err)
-				return
+				return err
 			}
 			allowed = conversations.CanView(v, a, starter)
 		}
@@ -166,8 +162,7 @@ func (s *Server) contentFile(w http.ResponseWriter, r *http.Request) {
 	if contentID != 0 {
 		assocs, err := s.db.AssociationsOf(ctx, contentID)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		for _, a := range assocs {
 			ok := contents.CanView(v, a)
@@ -178,46 +173,40 @@ func (s *Server) contentFile(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if !allowed {
-		s.forbidden(w, r)
-		return
+		return errForbidden
 	}
 	download := u.Filename
 	if download == "" {
 		download = name
 	}
-	s.serveMedia(w, r, name, download, false)
+	return s.serveMedia(w, r, name, download, false)
 }
 
 // contentImage serves a picture of a gallery or content (public, as in the original: they
 // may be embedded anywhere) or, with a size, its rendition, made on first request.
-func (s *Server) contentImage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) contentImage(w http.ResponseWriter, r *http.Request) error {
 	name := r.PathValue("name")
 	if !files.ValidName(name) {
-		s.notFound(w, r)
-		return
+		return errNotFound
 	}
 	if _, err := s.db.ImageByFile(r.Context(), name); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	size := r.PathValue("size")
 	if size == "" {
-		s.serveMedia(w, r, name, "", true)
-		return
+		return s.serveMedia(w, r, name, "", true)
 	}
 	rend, ok := images.Renditions[size]
 	if !ok {
-		s.notFound(w, r)
-		return
+		return errNotFound
 	}
 	rel := "cache/" + size + "/" + strings.TrimSuffix(name, filepath.Ext(name)) + ".jpg"
 	dst := filepath.Join(s.cfg.MediaRoot, filepath.FromSlash(rel))
 	if _, err := os.Stat(dst); err != nil {
 		if err := s.images.Render(r.Context(), filepath.Join(s.cfg.MediaRoot, name), dst, rend); err != nil {
 			// A picture that cannot be scaled (SVG, a broken file) is shown as it is.
-			s.serveMedia(w, r, name, "", true)
-			return
+			return s.serveMedia(w, r, name, "", true)
 		}
 	}
-	s.serveMedia(w, r, rel, "", true)
+	return s.serveMedia(w, r, rel, "", true)
 }
