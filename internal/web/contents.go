@@ -16,17 +16,6 @@ import (
 	"grouprise.org/grouprise/internal/store"
 )
 
-// contentFromPath is contentOfPath for handlers that answer themselves; false after the
-// error page.
-func (s *Server) contentFromPath(w http.ResponseWriter, r *http.Request) (a *store.Association, ok bool) {
-	a, err := s.contentOfPath(r)
-	if err != nil {
-		s.answerError(w, r, err)
-		return nil, false
-	}
-	return a, true
-}
-
 // contentOfPath finds the content of /{entity}/{assoc}/… and checks that the viewer may
 // see it (else errForbidden).
 func (s *Server) contentOfPath(r *http.Request) (*store.Association, error) {

@@ -128,16 +128,6 @@ func (s *Server) personOfID(r *http.Request) (*store.Gestalt, error) {
 	return p, nil
 }
 
-// startConversation is sendMessage for handlers that answer themselves: ok is false when
-// the form needs another try or an error page was written.
-func (s *Server) startConversation(w http.ResponseWriter, r *http.Request, f *form, m conversations.Message) (conversations.Started, bool) {
-	started, ok, err := s.sendMessage(r, f, m)
-	if err != nil {
-		s.fail(w, r, err)
-	}
-	return started, ok
-}
-
 // sendMessage checks a message form and writes the conversation; an anonymous sender gets
 // a shadow account for the address given. ok is false when the form needs another try
 // (its fields tell why); err is what went wrong otherwise.
