@@ -11,17 +11,7 @@ import (
 	"grouprise.org/grouprise/internal/store"
 )
 
-// groupFromID finds the group of the {id} in the path; false after a 404 answer.
-func (s *Server) groupFromID(w http.ResponseWriter, r *http.Request) (*store.Group, bool) {
-	g, err := s.groupOfID(r)
-	if err != nil {
-		s.answerError(w, r, err)
-		return nil, false
-	}
-	return g, true
-}
-
-// groupOfID finds the group of the {id} in the path, for handlers that return errors.
+// groupOfID finds the group of the {id} in the path; errNotFound for an id that is no number.
 func (s *Server) groupOfID(r *http.Request) (*store.Group, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
@@ -30,18 +20,7 @@ func (s *Server) groupOfID(r *http.Request) (*store.Group, error) {
 	return s.db.GroupByID(r.Context(), id)
 }
 
-// groupFromSlug finds the group of the {group} in the path (or of ?group=).
-func (s *Server) groupFromSlug(w http.ResponseWriter, r *http.Request) (*store.Group, bool) {
-	g, err := s.groupOfSlug(r)
-	if err != nil {
-		s.answerError(w, r, err)
-		return nil, false
-	}
-	return g, true
-}
-
-// groupOfSlug finds the group of the {group} in the path (or of ?group=), for handlers
-// that return errors.
+// groupOfSlug finds the group of the {group} in the path (or of ?group=).
 func (s *Server) groupOfSlug(r *http.Request) (*store.Group, error) {
 	slug := r.PathValue("group")
 	if slug == "" {
