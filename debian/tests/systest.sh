@@ -289,8 +289,17 @@ restart_under_load() {
     wait "$mails"
     idle
     echo "HTTP answers: $(SH 'sort /root/codes | uniq -c')"
-    [ "$(SH 'grep -c "^200$" /root/codes')" = 150 ] || return 1
+    if [ "$(SH 'grep -c "^200$" /root/codes')" != 150 ]; then
+        web_diagnostics
+        return 1
+    fi
     mail_arrived 'Neustart %' 12
+}
+
+# web_diagnostics: what the web server and the web daemon said, for a refused request.
+web_diagnostics() {
+    SH 'tail -n 20 /var/log/nginx/error.log 2>/dev/null; tail -n 20 /var/log/apache2/error.log 2>/dev/null
+        journalctl -q --no-pager -n 40 -u grouprise-web.service -u grouprise-web.socket' || true
 }
 
 # mail_arrived PATTERN COUNT: COUNT conversations match PATTERN within a minute, and the
@@ -332,7 +341,10 @@ upgrade_under_load() {
     idle
     after=$(IN systemctl show -p MainPID --value grouprise-web)
     echo "HTTP answers: $(SH 'sort /root/upcodes | uniq -c'); $during during the upgrade; web daemon $before, then $after"
-    [ "$(SH 'grep -vc "^200$" /root/upcodes || true')" = 0 ] || ok=1
+    if [ "$(SH 'grep -vc "^200$" /root/upcodes || true')" != 0 ]; then
+        ok=1
+        web_diagnostics
+    fi
     [ "$during" -ge 300 ] || { echo "too few requests during the upgrade"; ok=1; }
     [ "$after" != 0 ] && [ "$after" != "$before" ] || { echo "the web daemon was not restarted"; ok=1; }
     mail_arrived 'Upgrade %' 8 || ok=1

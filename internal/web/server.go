@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -141,7 +142,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 
 // Serve answers requests on l until ctx ends, then finishes the requests in flight (for at
 // most 30 seconds).
+//
+// It stops without http.Server.Shutdown's haste: Shutdown closes a connection unanswered when
+// it reads the request only after the shutdown began, and behind systemd's socket such a
+// connection was accepted from the queue that the next daemon would have answered (nginx
+// showed 502 for one request in about 600 during an upgrade). So Serve stops accepting, lets
+// every accepted connection be read and answered (without keep-alive), and only then shuts
+// the server down.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	var open atomic.Int64 // accepted connections not yet closed
 	srv := &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -150,16 +159,37 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ConnState: func(_ net.Conn, state http.ConnState) {
+			switch state {
+			case http.StateNew:
+				open.Add(1)
+			case http.StateClosed, http.StateHijacked:
+				open.Add(-1)
+			}
+		},
 	}
-	done := make(chan error, 1)
-	go func() {
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		defer cancel()
-		done <- srv.Shutdown(shutdown)
-	}()
-	if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("web: %w", err)
+	case <-ctx.Done():
+	}
+	srv.SetKeepAlivesEnabled(false) // each answer closes its connection; idle ones close now
+	l.Close()
+	// Serve returns after its last Accept, so every connection it accepted is counted.
+	if err := <-served; err != nil && !errors.Is(err, net.ErrClosed) && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("web: %w", err)
 	}
-	return <-done
+	deadline := time.Now().Add(30 * time.Second)
+	for open.Load() > 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		srv.Close()
+		return fmt.Errorf("web: requests still running after 30 seconds: %w", err)
+	}
+	return nil
 }
