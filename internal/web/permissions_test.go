@@ -193,6 +193,7 @@ func TestPermissionMatrix(t *testing.T) {
 		{"POST", "/garten/intern/delete/", nil, [5]int{302, 403, 303, 403, 403}},
 		{"POST", "/stadt/admin/promote/{werkstatt}/", nil, [5]int{302, 403, 403, 403, 303}},
 		{"POST", "/stadt/admin/delete-group/{werkstatt}/", nil, [5]int{302, 403, 403, 403, 303}},
+		{"POST", "/stadt/email/", url.Values{"action": {"frobnicate"}}, [5]int{302, 404, 404, 404, 404}},
 	}
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
 		for role := range roleNames {
