@@ -60,6 +60,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /-/files/{name}", s.handle(s.contentFile))
 	mux.HandleFunc("GET /-/images/{name}", s.handle(s.contentImage))
 	mux.HandleFunc("GET /-/images/{size}/{name}", s.handle(s.contentImage))
+	mux.HandleFunc("GET /stadt/media/{name}", s.handle(s.oldMedia))
 
 	// groups, memberships, subscriptions
 	mux.HandleFunc("GET /stadt/groups/{$}", s.handle(s.groupIndex))

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"os"
@@ -8,10 +9,12 @@ import (
 	"strings"
 	"unicode"
 
+	"grouprise.org/grouprise/internal/access"
 	"grouprise.org/grouprise/internal/contents"
 	"grouprise.org/grouprise/internal/conversations"
 	"grouprise.org/grouprise/internal/files"
 	"grouprise.org/grouprise/internal/images"
+	"grouprise.org/grouprise/internal/store"
 )
 
 // uploadLimit is the largest accepted upload (upload_max_file_size, or 100 MB when 0).
@@ -137,40 +140,13 @@ func (s *Server) contentFile(w http.ResponseWriter, r *http.Request) error {
 	if !files.ValidName(name) {
 		return errNotFound
 	}
-	ctx := r.Context()
-	u, err := s.db.FileByName(ctx, name)
+	u, err := s.db.FileByName(r.Context(), name)
 	if err != nil {
 		return err
 	}
-	v := viewer(r)
-	allowed := false
-	contentID := u.ContentID
-	if c := u.Contribution; contentID == 0 && c != nil {
-		contentID = c.ContentID
-		if c.ConversationID != 0 {
-			a, err := s.db.AssociationOf(ctx, 0, c.ConversationID)
-			if err != nil {
-				return err
-			}
-			starter, err := s.db.ConversationStarter(ctx, c.ConversationID)
-			if err != nil {
-				return err
-			}
-			allowed = conversations.CanView(v, a, starter)
-		}
-	}
-	if contentID != 0 {
-		assocs, err := s.db.AssociationsOf(ctx, contentID)
-		if err != nil {
-			return err
-		}
-		for _, a := range assocs {
-			ok := contents.CanView(v, a)
-			if c := u.Contribution; ok && u.ContentID == 0 && c != nil && !c.Public {
-				ok = contents.CanViewInternal(v, a) || v.Is(c.AuthorID)
-			}
-			allowed = allowed || ok
-		}
+	allowed, err := s.mayDownload(r.Context(), viewer(r), u)
+	if err != nil {
+		return err
 	}
 	if !allowed {
 		return errForbidden
@@ -180,6 +156,41 @@ func (s *Server) contentFile(w http.ResponseWriter, r *http.Request) error {
 		download = name
 	}
 	return s.serveMedia(w, r, name, download, false)
+}
+
+// mayDownload tells whether v may fetch the file u: those who may see the content it
+// belongs to, or the conversation or comment it is attached to.
+func (s *Server) mayDownload(ctx context.Context, v *access.Viewer, u *store.FileUse) (bool, error) {
+	allowed := false
+	contentID := u.ContentID
+	if c := u.Contribution; contentID == 0 && c != nil {
+		contentID = c.ContentID
+		if c.ConversationID != 0 {
+			a, err := s.db.AssociationOf(ctx, 0, c.ConversationID)
+			if err != nil {
+				return false, err
+			}
+			starter, err := s.db.ConversationStarter(ctx, c.ConversationID)
+			if err != nil {
+				return false, err
+			}
+			allowed = conversations.CanView(v, a, starter)
+		}
+	}
+	if contentID != 0 {
+		assocs, err := s.db.AssociationsOf(ctx, contentID)
+		if err != nil {
+			return false, err
+		}
+		for _, a := range assocs {
+			ok := contents.CanView(v, a)
+			if c := u.Contribution; ok && u.ContentID == 0 && c != nil && !c.Public {
+				ok = contents.CanViewInternal(v, a) || v.Is(c.AuthorID)
+			}
+			allowed = allowed || ok
+		}
+	}
+	return allowed, nil
 }
 
 // contentImage serves a picture of a gallery or content (public, as in the original: they

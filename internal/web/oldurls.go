@@ -1,0 +1,49 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+
+	"grouprise.org/grouprise/internal/files"
+	"grouprise.org/grouprise/internal/store"
+)
+
+// The Django grouprise's addresses that have no page of their own here lead to the page
+// that does the same today, so that links in old mails, bookmarks and texts keep working.
+
+// oldMedia answers /stadt/media/<name>, where the Django grouprise's web server handed out
+// uploaded files and pictures (import-django keeps them under their names): a picture goes
+// to /-/images/ (public, as there), a file to /-/files/ for those who may fetch it. To
+// everybody else a file they may not see answers exactly as a missing one, so that the
+// address does not tell that it exists.
+func (s *Server) oldMedia(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("name")
+	if !files.ValidName(name) {
+		return errNotFoundOrLogin
+	}
+	ctx := r.Context()
+	if _, err := s.db.ImageByFile(ctx, name); err == nil {
+		http.Redirect(w, r, "/-/images/"+url.PathEscape(name), http.StatusMovedPermanently)
+		return nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	u, err := s.db.FileByName(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return errNotFoundOrLogin
+	} else if err != nil {
+		return err
+	}
+	allowed, err := s.mayDownload(ctx, viewer(r), u)
+	if err != nil {
+		return err
+	}
+	if !allowed {
+		return errNotFoundOrLogin
+	}
+	// The answer depends on who asks: no shared cache may keep it.
+	w.Header().Set("Cache-Control", "private")
+	http.Redirect(w, r, "/-/files/"+url.PathEscape(name), http.StatusMovedPermanently)
+	return nil
+}
