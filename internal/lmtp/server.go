@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-smtp"
@@ -50,19 +51,69 @@ func NewServer(d *Deliverer, domain string, maxSize int64, log *slog.Logger) *Se
 }
 
 // Serve answers connections on l until ctx ends; then it lets the sessions in flight finish
-// their transaction (for at most 60 seconds).
+// their transaction (for at most 60 seconds). It returns only when every connection it
+// accepted is closed: go-smtp counts a connection only once its session began, and one
+// accepted just as the shutdown began would otherwise be cut off when the daemon exits.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
-	done := make(chan error, 1)
-	go func() {
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 60*time.Second)
-		defer cancel()
-		done <- s.srv.Shutdown(shutdown)
-	}()
-	if err := s.srv.Serve(crRunListener{l}); err != nil && !errors.Is(err, smtp.ErrServerClosed) {
+	var open sync.WaitGroup
+	served := make(chan error, 1)
+	go func() { served <- s.srv.Serve(crRunListener{trackedListener{Listener: l, open: &open}}) }()
+	select {
+	case err := <-served:
+		if err != nil {
+			return fmt.Errorf("lmtp: %w", err)
+		}
+		return nil
+	case <-ctx.Done():
+	}
+	// Stop accepting first and let go-smtp's Serve return after its last Accept: every
+	// connection it accepted is counted in open then (and go-smtp's own count is not changed
+	// while its Shutdown waits on it).
+	l.Close()
+	if err := <-served; err != nil && !errors.Is(err, net.ErrClosed) && !errors.Is(err, smtp.ErrServerClosed) {
 		return fmt.Errorf("lmtp: %w", err)
 	}
-	return <-done
+	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 60*time.Second)
+	defer cancel()
+	var err error
+	if serr := s.srv.Shutdown(shutdown); serr != nil && !errors.Is(serr, net.ErrClosed) {
+		err = fmt.Errorf("lmtp: %w", serr)
+	}
+	finished := make(chan struct{})
+	go func() { open.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-shutdown.Done():
+		if err == nil {
+			err = fmt.Errorf("lmtp: sessions still open after 60 seconds: %w", shutdown.Err())
+		}
+	}
+	return err
+}
+
+// trackedListener counts the connections it hands out in open until they are closed.
+type trackedListener struct {
+	net.Listener
+	open *sync.WaitGroup
+}
+
+func (l trackedListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	l.open.Add(1)
+	return &trackedConn{Conn: c, done: sync.OnceFunc(l.open.Done)}, nil
+}
+
+type trackedConn struct {
+	net.Conn
+	done func()
+}
+
+func (c *trackedConn) Close() error {
+	defer c.done()
+	return c.Conn.Close()
 }
 
 // slogWriter passes go-smtp's log lines to slog.
