@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"grouprise.org/grouprise/internal/files"
 	"grouprise.org/grouprise/internal/store"
@@ -45,5 +46,39 @@ func (s *Server) oldMedia(w http.ResponseWriter, r *http.Request) error {
 	// The answer depends on who asks: no shared cache may keep it.
 	w.Header().Set("Cache-Control", "private")
 	http.Redirect(w, r, "/-/files/"+url.PathEscape(name), http.StatusMovedPermanently)
+	return nil
+}
+
+// oldAbuseLinks hands the Django grouprise's report links to h before the routes see
+// them: their path= segment holds a whole path, which no route pattern can take beside
+// the patterns of /<entity>/<content>/….
+func oldAbuseLinks(routes, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && strings.HasPrefix(r.URL.Path, abusePrefix) {
+			h.ServeHTTP(w, r)
+			return
+		}
+		routes.ServeHTTP(w, r)
+	})
+}
+
+// abusePrefix starts the Django grouprise's report links.
+const abusePrefix = "/stadt/abuse/path="
+
+// oldAbuseLink answers the Django grouprise's report link /stadt/abuse/path=<path> with the
+// report form for that page; a path that is not one of this site's is no report link.
+func (s *Server) oldAbuseLink(w http.ResponseWriter, r *http.Request) error {
+	reported, ok := strings.CutPrefix(r.URL.EscapedPath(), abusePrefix)
+	if !ok {
+		return errNotFound
+	}
+	if r.URL.RawQuery != "" {
+		reported += "?" + r.URL.RawQuery
+	}
+	target, ok := localTarget(reported)
+	if !ok {
+		return errNotFound
+	}
+	http.Redirect(w, r, "/stadt/abuse/?path="+url.QueryEscape(target), http.StatusMovedPermanently)
 	return nil
 }

@@ -72,3 +72,26 @@ func TestImportedMediaURLs(t *testing.T) {
 	anon.get("/stadt/media/wbb4dzubxc8lkupn.pdf").expectRedirect(t, "public file", "/-/files/wbb4dzubxc8lkupn.pdf")
 	anon.get("/stadt/media/qx5i9lm998t8vbk1.jpg").expectRedirect(t, "picture", "/-/images/qx5i9lm998t8vbk1.jpg")
 }
+
+// The Django grouprise's report link /stadt/abuse/path=<path> opens the report form for that
+// page of this site; nothing else.
+func TestOldAbuseLinks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db, "")
+		s.group("Plattform-Betrieb", s.person("admin", "admin-password"))
+		s.person("carol", "carol-password")
+		for who, b := range map[string]*browser{"anonymous": s.browser(), "logged in": s.loggedIn("carol", "carol-password")} {
+			r := b.get("/stadt/abuse/path=/garten/sommerfest/")
+			r.expectRedirect(t, who, "/stadt/abuse/?path=%2Fgarten%2Fsommerfest%2F")
+			b.get(r.Header.Get("Location")).expect(t, http.StatusOK, "http://grouprise.test/garten/sommerfest/")
+			b.get("/stadt/abuse/path=/stadt/search/?q=gr%C3%BCn").expectRedirect(t, who+", with a query",
+				"/stadt/abuse/?path=%2Fstadt%2Fsearch%2F%3Fq%3Dgr%25C3%25BCn")
+		}
+		for _, p := range []string{"/stadt/abuse/path=/%2F%2Fevil.example/", "/stadt/abuse/path=/%5Cevil.example/",
+			"/stadt/abuse/path=/a%0d%0aSet-Cookie:x=1/", "/stadt/abuse/path/x/", "/stadt/abuse/pfad=/garten/"} {
+			if r := s.browser().get(p); r.StatusCode != http.StatusNotFound {
+				t.Errorf("%s: %d to %q, want 404", p, r.StatusCode, r.Header.Get("Location"))
+			}
+		}
+	})
+}

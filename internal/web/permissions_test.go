@@ -181,6 +181,8 @@ func TestPermissionMatrix(t *testing.T) {
 		{"GET", "/garten/events/add", nil, [5]int{302, 403, 200, 403, 403}},
 		// the Django grouprise's old addresses (oldurls.go; files in TestOldMediaURLs)
 		{"GET", "/stadt/media/gibt-es-nicht.pdf", nil, [5]int{404, 404, 404, 404, 404}},
+		{"GET", "/stadt/abuse/path=/garten/oeffentlich/", nil, [5]int{301, 301, 301, 301, 301}},
+		{"GET", "/stadt/abuse/path=/%2F%2Fevil.example/", nil, [5]int{404, 404, 404, 404, 404}},
 		// state changes
 		{"POST", "/stadt/settings/group/?group=garten", url.Values{"name": {"Garten"}, "slug": {"garten"}}, [5]int{302, 403, 303, 403, 403}},
 		{"POST", "/stadt/groups/{haus}/members/add/", url.Values{"email": {"new@example.org"}}, [5]int{302, 403, 303, 403, 403}},

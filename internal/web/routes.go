@@ -214,7 +214,7 @@ func (s *Server) routes() http.Handler {
 		s.testRoutes(mux)
 	}
 	s.routesMux = mux
-	return mux
+	return oldAbuseLinks(mux, s.handle(s.oldAbuseLink))
 }
 
 // byPathValue chooses a handler by the path value name, or answers with otherwise.
