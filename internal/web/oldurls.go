@@ -82,3 +82,19 @@ func (s *Server) oldAbuseLink(w http.ResponseWriter, r *http.Request) error {
 	http.Redirect(w, r, "/stadt/abuse/?path="+url.QueryEscape(target), http.StatusMovedPermanently)
 	return nil
 }
+
+// oldApplyLink answers the Django grouprise's link /stadt/associations/<pk>/apply/, which
+// offered the membership application in a conversation with a closed group: those who may
+// see the conversation go to the application to its group, which checks the rest.
+func (s *Server) oldApplyLink(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.conversationOfPath(r)
+	if err != nil {
+		return err
+	}
+	if a.GroupID == 0 {
+		return errNotFound
+	}
+	w.Header().Set("Cache-Control", "private")
+	http.Redirect(w, r, "/stadt/groups/"+itoa(a.GroupID)+"/conversations/add/?apply_for_membership=1", http.StatusMovedPermanently)
+	return nil
+}

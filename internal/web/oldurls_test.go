@@ -5,9 +5,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"grouprise.org/grouprise/internal/contents"
+	"grouprise.org/grouprise/internal/conversations"
+	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/store"
 	"grouprise.org/grouprise/internal/store/storetest"
 )
@@ -91,6 +94,51 @@ func TestOldAbuseLinks(t *testing.T) {
 			"/stadt/abuse/path=/a%0d%0aSet-Cookie:x=1/", "/stadt/abuse/path/x/", "/stadt/abuse/pfad=/garten/"} {
 			if r := s.browser().get(p); r.StatusCode != http.StatusNotFound {
 				t.Errorf("%s: %d to %q, want 404", p, r.StatusCode, r.Header.Get("Location"))
+			}
+		}
+	})
+}
+
+// The Django grouprise's link /stadt/associations/<pk>/apply/ in a conversation with a
+// closed group leads those who may see the conversation to the application to that group.
+func TestOldApplyLinks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db, "")
+		ctx := context.Background()
+		alice, eve := s.person("alice", "alice-password"), s.person("eve", "eve-password")
+		s.person("carol", "carol-password")
+		haus, err := groups.New(db, s.cfg.SlugReserved, nil).Create(ctx, groups.NewGroup{Name: "Haus", Creator: alice, Closed: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conv := conversations.New(db)
+		withGroup, err := conv.Start(ctx, conversations.Message{Author: eve, Subject: "Frage", Text: "Darf ich?", GroupID: haus.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		personal, err := conv.Start(ctx, conversations.Message{Author: eve, Subject: "Hallo", Text: "Du?", GestaltID: alice.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		article, err := contents.New(db).Create(ctx, alice, haus.ID, contents.Article, contents.Draft{Title: "Offen", Text: "x", Public: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		apply := "/stadt/groups/" + itoa(haus.ID) + "/conversations/add/?apply_for_membership=1"
+		link := "/stadt/associations/" + itoa(withGroup.AssociationID) + "/apply/"
+
+		eveB := s.loggedIn("eve", "eve-password")
+		r := eveB.get(link)
+		r.expectRedirect(t, "the conversation's starter", apply)
+		eveB.get(r.Header.Get("Location")).expect(t, http.StatusOK, `action="`+strings.ReplaceAll(apply, "&", "&amp;")+`"`)
+		s.loggedIn("alice", "alice-password").get(link).expectRedirect(t, "a member of the group", apply)
+		if r := s.browser().get(link); r.StatusCode != http.StatusFound || !strings.HasPrefix(r.Header.Get("Location"), "/stadt/login/?next=") {
+			t.Errorf("anonymous: %d to %q, want the login", r.StatusCode, r.Header.Get("Location"))
+		}
+		s.loggedIn("carol", "carol-password").get(link).expect(t, http.StatusForbidden)
+		for _, id := range []string{"999999", "abc", itoa(personal.AssociationID), itoa(article.ID)} {
+			if r := eveB.get("/stadt/associations/" + id + "/apply/"); r.StatusCode != http.StatusNotFound {
+				t.Errorf("association %s: %d to %q, want 404", id, r.StatusCode, r.Header.Get("Location"))
 			}
 		}
 	})

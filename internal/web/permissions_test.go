@@ -183,6 +183,9 @@ func TestPermissionMatrix(t *testing.T) {
 		{"GET", "/stadt/media/gibt-es-nicht.pdf", nil, [5]int{404, 404, 404, 404, 404}},
 		{"GET", "/stadt/abuse/path=/garten/oeffentlich/", nil, [5]int{301, 301, 301, 301, 301}},
 		{"GET", "/stadt/abuse/path=/%2F%2Fevil.example/", nil, [5]int{404, 404, 404, 404, 404}},
+		{"GET", "/stadt/associations/{conversation}/apply/", nil, [5]int{302, 403, 301, 403, 403}},
+		{"GET", "/stadt/associations/{public}/apply/", nil, [5]int{404, 404, 404, 404, 404}},
+		{"GET", "/stadt/associations/999999/apply/", nil, [5]int{404, 404, 404, 404, 404}},
 		// state changes
 		{"POST", "/stadt/settings/group/?group=garten", url.Values{"name": {"Garten"}, "slug": {"garten"}}, [5]int{302, 403, 303, 403, 403}},
 		{"POST", "/stadt/groups/{haus}/members/add/", url.Values{"email": {"new@example.org"}}, [5]int{302, 403, 303, 403, 403}},

@@ -130,6 +130,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /stadt/conversations/{assoc}/{$}", s.handle(s.conversation))
 	mux.HandleFunc("GET /stadt/associations/{assoc}/contributions/{id}/reply-to-author/{$}", s.handle(s.replyToAuthor))
 	mux.HandleFunc("POST /stadt/associations/{assoc}/contributions/{id}/reply-to-author/{$}", s.handle(s.replyToAuthor))
+	mux.HandleFunc("GET /stadt/associations/{assoc}/apply/{$}", s.handle(s.oldApplyLink))
 	mux.HandleFunc("GET /stadt/memberships/applications/{id}/accept/{$}", s.handle(s.acceptApplication))
 	mux.HandleFunc("POST /stadt/memberships/applications/{id}/accept/{$}", s.handle(s.acceptApplication))
 
