@@ -34,7 +34,7 @@ func TestStartPageAndBasics(t *testing.T) {
 
 		b.get("/no/such/page/here/").expect(t, http.StatusNotFound, "Diese Seite gibt es nicht")
 		robots := b.get("/robots.txt")
-		robots.expect(t, http.StatusOK, "Disallow: /stadt/login/")
+		robots.expect(t, http.StatusOK, "Disallow: /stadt/login\n")
 
 		// Static files: immutable under their content hash.
 		css := r.doc.Find(`link[rel=stylesheet]`).AttrOr("href", "")

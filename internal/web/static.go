@@ -29,11 +29,13 @@ func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request) {
 	w.Write(a.Data)
 }
 
-// robots keeps crawlers out of the pages that only make sense for people.
+// robots keeps crawlers where the Django grouprise kept them (out of the report form, the
+// login, the sign-up and the tag pages; prefixes, as there) and away from the pages only
+// people use. Public pages, files and pictures stay open to search engines, as there.
 func (s *Server) robots(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=86400")
-	w.Write([]byte("User-agent: *\nDisallow: /stadt/login/\nDisallow: /stadt/signup/\nDisallow: /stadt/password/\n" +
-		"Disallow: /stadt/settings/\nDisallow: /stadt/search/\nDisallow: /stadt/abuse/\nDisallow: /-/files/\n" +
-		"Disallow: /stadt/groups/join/\nDisallow: /stadt/unsubscribe/\n"))
+	w.Write([]byte("User-agent: *\nDisallow: /stadt/abuse\nDisallow: /stadt/login\nDisallow: /stadt/signup\nDisallow: /stadt/tags\n" +
+		"Disallow: /stadt/password/\nDisallow: /stadt/settings/\nDisallow: /stadt/search\nDisallow: /stadt/groups/join/\n" +
+		"Disallow: /stadt/unsubscribe/\n"))
 }
