@@ -116,10 +116,36 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true), chromedp.Flag("disable-quic", true),
 		chromedp.Flag("lang", "de-DE"), chromedp.Flag("accept-lang", "de-DE,de"), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 1000))
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
+	browserCtx, cancelCtx := chromedp.NewContext(alloc)
+	if err := chromedp.Do(browserCtx); err != nil { // starts the browser
+		cancelCtx()
+		cancelAlloc()
+		t.Fatalf("starting chromium: %v", err)
+	}
+	// A selector that never matches must fail the test, not wait for the run's time limit.
+	ctx, cancelTimeout := context.WithTimeout(browserCtx, browserTestDeadline)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	t.Cleanup(func() { // runs first: keeps the page a failed test ended on
+		if !t.Failed() {
+			return
+		}
+		last, cancel := context.WithTimeout(browserCtx, 10*time.Second)
+		defer cancel()
+		err := chromedp.Do(last, shot(t, t.Name()+"-failed"))
+		html, err2 := chromedp.Run(last, chromedp.OuterHTML(css("html")))
+		if err == nil {
+			err = err2
+		}
+		if err == nil {
+			err = os.WriteFile(filepath.Join(artifacts(t), t.Name()+"-failed.html"), []byte(html), 0o644)
+		}
+		t.Logf("page at the failure kept in %s (%v)", artifacts(t), err)
+	})
 	return ctx
 }
+
+// browserTestDeadline bounds each browser test; the slowest takes a few seconds.
+const browserTestDeadline = 3 * time.Minute
 
 type step = chromedp.Action[chromedp.Void]
 
@@ -179,11 +205,13 @@ func finishSignup(t *testing.T, s *site, n int) step {
 	})
 }
 
+// logout submits the menu's logout form (not a click at the menu's coordinates, which can
+// miss while the menu opens) and waits for the page that shows the signup link, which only
+// logged-out visitors get.
 func logout() step {
 	return chromedp.Steps(
-		chromedp.Click(css(`details.menu summary`)),
-		chromedp.Click(css(`details.menu form[action="/stadt/logout/"] button`)),
-		chromedp.WaitVisible(css(`a[href^="/stadt/login/"]`)),
+		chromedp.Submit(css(`details.menu form[action="/stadt/logout/"]`)),
+		chromedp.WaitVisible(css(`header a[href="/stadt/signup/"]`)),
 	)
 }
 

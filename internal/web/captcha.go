@@ -23,6 +23,12 @@ type captcha struct {
 
 const captchaValid = 2 * time.Hour
 
+// Pages that ask a captcha are not cached (see render): each visitor gets a sum of their own.
+func (d signupData) oneTime() bool      { return true }
+func (d messageData) oneTime() bool     { return d.Captcha.Token != "" }
+func (d groupActionData) oneTime() bool { return d.Captcha.Token != "" }
+func (d recommendData) oneTime() bool   { return d.Captcha.Token != "" }
+
 func (s *Server) newCaptcha() captcha {
 	a, b := 1+mrand.IntN(9), 1+mrand.IntN(9)
 	expires := s.now().Add(captchaValid).Unix()

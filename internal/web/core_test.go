@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -172,5 +173,40 @@ func TestAnonymousPageCache(t *testing.T) {
 	}
 	if n, _ := s.db.Count(ctx, "gestalten"); n != 1 {
 		t.Fatal(n)
+	}
+}
+
+// A page with a captcha is never cached nor shared between visitors: its token can be answered
+// once, so two visitors with one token could not both sign up (the second got "wrong answer").
+func TestCaptchaPagesAreNotCached(t *testing.T) {
+	s := newSite(t, storetest.Open(t, store.SQLite), "web: {anonymous_cache: 60}\n")
+	g := s.group("Garten", s.person("alice", "peer-password"))
+	for _, path := range []string{"/stadt/signup/", "/garten/actions/join", "/garten/actions/recommend", "/stadt/groups/" + itoa(g.ID) + "/conversations/add/"} {
+		tokens := make(chan string, 8)
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				page := s.browser().get(path)
+				if got := page.Header.Get("Cache-Control"); got != "private, no-store" {
+					t.Errorf("%s: Cache-Control %q", path, got)
+				}
+				token, _ := page.doc.Find(`input[name="captcha_token"]`).Attr("value")
+				tokens <- token
+			}()
+		}
+		wg.Wait()
+		close(tokens)
+		seen := map[string]bool{}
+		for token := range tokens {
+			if token == "" || seen[token] {
+				t.Errorf("%s: token %q empty or handed out twice", path, token)
+			}
+			seen[token] = true
+		}
+	}
+	if got := s.browser().get("/garten/").Header.Get("Cache-Control"); got != "no-cache" {
+		t.Errorf("group page: Cache-Control %q, want the cacheable no-cache", got)
 	}
 }

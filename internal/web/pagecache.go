@@ -22,10 +22,11 @@ type pageCache struct {
 }
 
 type cachedPage struct {
-	status  int
-	header  http.Header
-	body    []byte
-	expires time.Time
+	cacheable bool
+	status    int
+	header    http.Header
+	body      []byte
+	expires   time.Time
 }
 
 // Bounds of the cache: a few hundred pages, a few megabytes.
@@ -50,16 +51,23 @@ func (s *Server) withPageCache(next http.Handler) http.Handler {
 			p.write(w)
 			return
 		}
-		v, _, _ := s.cache.flight.Do(key, func() (any, error) {
+		v, _, shared := s.cache.flight.Do(key, func() (any, error) {
 			rec := &recorder{header: http.Header{}}
 			next.ServeHTTP(rec, r)
 			p := &cachedPage{status: rec.status, header: rec.header, body: rec.body.Bytes(), expires: s.now().Add(s.cache.ttl)}
-			if p.status == http.StatusOK && p.header.Get("Set-Cookie") == "" && p.header.Get("Cache-Control") == "no-cache" {
+			p.cacheable = p.status == http.StatusOK && p.header.Get("Set-Cookie") == "" && p.header.Get("Cache-Control") == "no-cache"
+			if p.cacheable {
 				s.cache.put(key, p, s.now())
 			}
 			return p, nil
 		})
-		v.(*cachedPage).write(w)
+		if p := v.(*cachedPage); p.cacheable || !shared {
+			p.write(w)
+			return
+		}
+		// Another request rendered a page that is its own (a captcha, a cookie, an error):
+		// this one gets its own too.
+		next.ServeHTTP(w, r)
 	})
 }
 

@@ -273,7 +273,13 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-cache")
+	if o, ok := data.(interface{ oneTime() bool }); ok && o.oneTime() {
+		// A page with a captcha's single-use token is this visitor's alone: neither the
+		// page cache nor a browser may hand it to anybody else or show it again.
+		w.Header().Set("Cache-Control", "private, no-store")
+	} else {
+		w.Header().Set("Cache-Control", "no-cache")
+	}
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }
