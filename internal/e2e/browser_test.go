@@ -185,8 +185,7 @@ func signup(s *site, email string) step {
 		chromedp.Navigate(s.url+"/stadt/signup/"),
 		chromedp.SendKeys(css(`#f-email`), email),
 		solveCaptcha(),
-		chromedp.Click(css(`form[action="/stadt/signup/"] button[type=submit]`)),
-		chromedp.WaitVisible(css(`.messages`)),
+		clickLoad(`form[action="/stadt/signup/"] button[type=submit]`),
 	)
 }
 
@@ -198,21 +197,49 @@ func finishSignup(t *testing.T, s *site, n int) step {
 			chromedp.Navigate(s.mailLink(t, n, "/stadt/signup/confirm/")),
 			chromedp.SendKeys(css(`#f-password`), "browser-password"),
 			chromedp.SendKeys(css(`#f-password2`), "browser-password"),
-			chromedp.Click(css(`main form button[type=submit]`)),
-			chromedp.WaitVisible(css(`details.menu`)),
+			clickLoad(`main form button[type=submit]`),
 		)(ctx, tg)
 		return err
 	})
 }
 
 // logout submits the menu's logout form (not a click at the menu's coordinates, which can
-// miss while the menu opens) and waits for the page that shows the signup link, which only
-// logged-out visitors get.
+// miss while the menu opens).
 func logout() step {
 	return chromedp.Steps(
-		chromedp.Submit(css(`details.menu form[action="/stadt/logout/"]`)),
-		chromedp.WaitVisible(css(`header a[href="/stadt/signup/"]`)),
+		submitLoad(`details.menu form[action="/stadt/logout/"]`),
 	)
+}
+
+// clickLoad clicks what sel names and waits until the next page has loaded: a selector of the
+// next page alone could match the page still shown (a heading, a menu) and let the test run on
+// while the browser navigates.
+func clickLoad(sel string) step { return loadAfter(chromedp.Click(css(sel))) }
+
+// submitLoad submits the form sel names by script, as clickLoad.
+func submitLoad(sel string) step { return loadAfter(chromedp.Submit(css(sel))) }
+
+func loadAfter(act step) step {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		if _, err := chromedp.Evaluate[bool](`window.e2eLeaving = true`)(ctx, tg); err != nil {
+			return err
+		}
+		if _, err := act(ctx, tg); err != nil {
+			return err
+		}
+		for {
+			// Errors are expected while the old page goes and the new one comes.
+			loaded, err := chromedp.Evaluate[bool](`!window.e2eLeaving && document.readyState === "complete"`)(ctx, tg)
+			if err == nil && loaded {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("waiting for the next page: %w", ctx.Err())
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	})
 }
 
 // text returns the text of the first element matching sel.
@@ -238,8 +265,7 @@ func TestSignupGroupJoinLeave(t *testing.T) {
 	err = chromedp.Do(ctx,
 		chromedp.Navigate(s.url+"/stadt/groups/add/"),
 		chromedp.SendKeys(css(`#f-name`), "Gemüsebeet"),
-		chromedp.Click(css(`main form button[type=submit]`)),
-		chromedp.WaitVisible(css(`h1`)),
+		clickLoad(`main form button[type=submit]`),
 		shot(t, "03-group-created"),
 	)
 	if h1, _ := text(ctx, "h1"); err != nil || h1 != "Gemüsebeet" {
@@ -250,19 +276,16 @@ func TestSignupGroupJoinLeave(t *testing.T) {
 		signup(s, "hans@example.org"),
 		finishSignup(t, s, 2),
 		chromedp.Navigate(s.url+"/gemuesebeet/"),
-		chromedp.Click(css(`a[href="/gemuesebeet/actions/join"]`)),
-		chromedp.WaitVisible(css(`main form button[type=submit]`)),
+		clickLoad(`a[href="/gemuesebeet/actions/join"]`),
 		shot(t, "04-join-asks"),
-		chromedp.Click(css(`main form button[type=submit]`)),
-		chromedp.WaitVisible(css(`.messages`)),
+		clickLoad(`main form button[type=submit]`),
 		shot(t, "05-joined"),
 	)
 	if msg, _ := text(ctx, ".messages"); err != nil || !strings.Contains(msg, "Mitglied der Gruppe") {
 		t.Fatalf("joining: %q, %v", msg, err)
 	}
 	err = chromedp.Do(ctx,
-		chromedp.Click(css(`a[href$="/members/"]`)),
-		chromedp.WaitVisible(css(`main ul.items`)),
+		clickLoad(`a[href$="/members/"]`),
 	)
 	members, _ := text(ctx, "main ul.items")
 	if err != nil || !strings.Contains(members, "gerda") || !strings.Contains(members, "hans") {
@@ -270,10 +293,8 @@ func TestSignupGroupJoinLeave(t *testing.T) {
 	}
 	err = chromedp.Do(ctx,
 		chromedp.Navigate(s.url+"/gemuesebeet/"),
-		chromedp.Click(css(`a[href$="/resign/"]`)),
-		chromedp.WaitVisible(css(`main form button[type=submit]`)),
-		chromedp.Click(css(`main form button[type=submit]`)),
-		chromedp.WaitVisible(css(`.messages`)),
+		clickLoad(`a[href$="/resign/"]`),
+		clickLoad(`main form button[type=submit]`),
 		shot(t, "06-left"),
 	)
 	if msg, _ := text(ctx, ".messages"); err != nil || !strings.Contains(msg, "ausgetreten") {

@@ -19,8 +19,7 @@ func login(s *site, name string) step {
 		chromedp.Navigate(s.url+"/stadt/login/"),
 		chromedp.SendKeys(css(`#f-login`), name),
 		chromedp.SendKeys(css(`#f-password`), name+"-password"),
-		chromedp.Click(css(`form[action^="/stadt/login/"] button[type=submit]`)),
-		chromedp.WaitVisible(css(`details.menu`)),
+		clickLoad(`form[action^="/stadt/login/"] button[type=submit]`),
 	)
 }
 
@@ -65,8 +64,7 @@ func TestContentInBrowser(t *testing.T) {
 		chromedp.Navigate(s.url+"/garten/articles/add/"),
 		chromedp.SendKeys(css(`#f-title`), "Erntefest"),
 		chromedp.SendKeys(css(`#f-text`), "Hallo @ben, wir feiern im #Herbst!"),
-		chromedp.Click(css(`main form button[type=submit]:not([name])`)),
-		chromedp.WaitVisible(css(`article.content h1`)),
+		clickLoad(`main form button[type=submit]:not([name])`),
 		shot(t, "10-article"),
 	)
 	if err != nil {
@@ -80,8 +78,7 @@ func TestContentInBrowser(t *testing.T) {
 
 	err = chromedp.Do(ctx,
 		chromedp.SendKeys(css(`#comment-form textarea`), "Ich bringe **Kürbisse** mit."),
-		chromedp.Click(css(`#comment-form button[type=submit]`)),
-		chromedp.WaitVisible(css(`.comments .text strong`)),
+		clickLoad(`#comment-form button[type=submit]`),
 		shot(t, "11-comment"),
 	)
 	if comment, _ := text(ctx, ".comments .text strong"); err != nil || comment != "Kürbisse" {
@@ -92,8 +89,7 @@ func TestContentInBrowser(t *testing.T) {
 		chromedp.Navigate(s.url+"/garten/wann-ernten/"),
 		chromedp.Click(css(`.vote-form fieldset:nth-of-type(1) input[value=yes]`)),
 		chromedp.Click(css(`.vote-form fieldset:nth-of-type(2) input[value=maybe]`)),
-		chromedp.Click(css(`.vote-form button[type=submit]`)),
-		chromedp.WaitVisible(css(`.messages`)),
+		clickLoad(`.vote-form button[type=submit]`),
 		shot(t, "12-voted"),
 	)
 	if msg, _ := text(ctx, ".messages"); err != nil || !strings.Contains(msg, "gezählt") {
@@ -112,8 +108,7 @@ func TestContentInBrowser(t *testing.T) {
 		chromedp.SendKeys(css(`#f-title`), "Ernteplan"),
 		chromedp.SetUploadFiles(css(`#f-file`), []string{pdf}),
 		chromedp.Click(css(`#f-public`)), // internal: for members only
-		chromedp.Click(css(`main form button[type=submit]:not([name])`)),
-		chromedp.WaitVisible(css(`.download a`)),
+		clickLoad(`main form button[type=submit]:not([name])`),
 		shot(t, "13-file"),
 	)
 	if err != nil {
