@@ -29,15 +29,13 @@ func (s *Server) activity(w http.ResponseWriter, r *http.Request) error {
 		redirect(w, r, "/stadt/activity")
 		return nil
 	}
-	p := pageNumber(r)
-	items, err := s.db.Inbox(r.Context(), v.ID(), 13, (p-1)*12)
+	p := pageOf(r, itemsPerPage)
+	items, err := s.db.Inbox(r.Context(), v.ID(), p.Limit(), p.Offset())
 	if err != nil {
 		return fmt.Errorf("inbox: %w", err)
 	}
-	d := activityData{Items: items, Page: p}
-	if len(items) > 12 {
-		d.Items, d.NextPage = items[:12], p+1
-	}
+	d := activityData{Page: p.Number}
+	d.Items, d.NextPage = cut(p, items)
 	s.render(w, r, http.StatusOK, "activity", s.t(r, "activity.title"), d)
 	return nil
 }

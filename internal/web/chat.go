@@ -144,12 +144,9 @@ func (s *Server) groupChatSettings(w http.ResponseWriter, r *http.Request) error
 	if !s.cfg.MatrixChat.Enabled {
 		return errNotFound
 	}
-	g, err := s.groupOfSlug(r)
+	g, err := s.groupToChange(r)
 	if err != nil {
 		return err
-	}
-	if !groups.CanChange(viewer(r), g) {
-		return errForbidden
 	}
 	ctx := r.Context()
 	rooms, err := s.db.MatrixRooms(ctx, g.ID)

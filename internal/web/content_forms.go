@@ -491,16 +491,14 @@ type listData struct {
 // articles lists the articles the viewer may see.
 func (s *Server) articles(w http.ResponseWriter, r *http.Request) error {
 	v := viewer(r)
-	n := pageNumber(r)
+	p := pageOf(r, itemsPerPage)
 	items, err := s.db.Stream(r.Context(), store.StreamQuery{ViewerID: v.ID(), MemberOf: v.GroupIDs(), Kind: "article",
-		Limit: 13, Offset: (n - 1) * 12})
+		Limit: p.Limit(), Offset: p.Offset()})
 	if err != nil {
 		return fmt.Errorf("articles: %w", err)
 	}
-	d := listData{Kind: "article", Items: items, Page: n}
-	if len(items) > 12 {
-		d.Items, d.NextPage = items[:12], n+1
-	}
+	d := listData{Kind: "article", Page: p.Number}
+	d.Items, d.NextPage = cut(p, items)
 	s.render(w, r, http.StatusOK, "list", s.t(r, "list.article"), d)
 	return nil
 }

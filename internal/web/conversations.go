@@ -363,15 +363,13 @@ func (s *Server) groupConversations(w http.ResponseWriter, r *http.Request) erro
 	if !v.IsMember(g.ID) {
 		return errForbidden
 	}
-	d := groupConversationsData{Group: g, Page: pageNumber(r)}
-	items, err := s.db.GroupConversations(r.Context(), g.ID, v.ID(), true, 13, (d.Page-1)*12)
+	p := pageOf(r, itemsPerPage)
+	d := groupConversationsData{Group: g, Page: p.Number}
+	items, err := s.db.GroupConversations(r.Context(), g.ID, v.ID(), true, p.Limit(), p.Offset())
 	if err != nil {
 		return fmt.Errorf("conversations of group %s: %w", g.Slug, err)
 	}
-	d.Items = items
-	if len(items) > 12 {
-		d.Items, d.NextPage = items[:12], d.Page+1
-	}
+	d.Items, d.NextPage = cut(p, items)
 	s.render(w, r, http.StatusOK, "group_conversations", s.t(r, "conversations.title", "Group", g.Name), d)
 	return nil
 }

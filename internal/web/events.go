@@ -126,16 +126,14 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) error {
 		from = first
 	}
 	v := viewer(r)
-	n := pageNumber(r)
+	p := pageOf(r, itemsPerPage)
 	items, err := s.db.Stream(r.Context(), store.StreamQuery{ViewerID: v.ID(), MemberOf: v.GroupIDs(), Events: true, Now: from,
-		Limit: 13, Offset: (n - 1) * 12})
+		Limit: p.Limit(), Offset: p.Offset()})
 	if err != nil {
 		return fmt.Errorf("events: %w", err)
 	}
-	d := eventsData{Month: mv, Items: items, Page: n}
-	if len(items) > 12 {
-		d.Items, d.NextPage = items[:12], n+1
-	}
+	d := eventsData{Month: mv, Page: p.Number}
+	d.Items, d.NextPage = cut(p, items)
 	s.render(w, r, http.StatusOK, "events", s.t(r, "events.title"), d)
 	return nil
 }

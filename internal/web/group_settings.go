@@ -19,12 +19,9 @@ type groupSettingsData struct {
 // groupSettings edits name, slug, description, address, website, founding date and whether
 // the group is closed (/stadt/settings/group/?group=<slug>, as in the original).
 func (s *Server) groupSettings(w http.ResponseWriter, r *http.Request) error {
-	g, err := s.groupOfSlug(r)
+	g, err := s.groupToChange(r)
 	if err != nil {
 		return err
-	}
-	if !groups.CanChange(viewer(r), g) {
-		return errForbidden
 	}
 	f := newForm(nil)
 	for k, v := range map[string]string{"name": g.Name, "slug": g.Slug, "description": g.Description, "address": g.Address,
@@ -46,12 +43,9 @@ func (s *Server) groupSettings(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) updateGroupSettings(w http.ResponseWriter, r *http.Request) error {
-	g, err := s.groupOfSlug(r)
+	g, err := s.groupToChange(r)
 	if err != nil {
 		return err
-	}
-	if !groups.CanChange(viewer(r), g) {
-		return errForbidden
 	}
 	f := newForm(r)
 	founded, err := time.Parse(time.DateOnly, f.Get("date_founded"))

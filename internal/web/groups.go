@@ -29,6 +29,19 @@ func (s *Server) groupOfSlug(r *http.Request) (*store.Group, error) {
 	return s.db.GroupBySlug(r.Context(), slug)
 }
 
+// groupToChange is the group of the request's path if the viewer may change its settings;
+// errForbidden otherwise.
+func (s *Server) groupToChange(r *http.Request) (*store.Group, error) {
+	g, err := s.groupOfSlug(r)
+	if err != nil {
+		return nil, err
+	}
+	if !groups.CanChange(viewer(r), g) {
+		return nil, errForbidden
+	}
+	return g, nil
+}
+
 type groupsData struct {
 	Groups   []*store.GroupSummary
 	Name     string
@@ -40,18 +53,15 @@ type groupsData struct {
 // groupIndex is the directory of groups, the most active first, with search by name.
 func (s *Server) groupIndex(w http.ResponseWriter, r *http.Request) error {
 	v := viewer(r)
-	p := pageNumber(r)
+	p := pageOf(r, 2*itemsPerPage)
 	q := r.URL.Query()
-	d := groupsData{Name: q.Get("name"), Mine: q.Get("only_with_membership") == "true" && v.LoggedIn(), Page: p}
+	d := groupsData{Name: q.Get("name"), Mine: q.Get("only_with_membership") == "true" && v.LoggedIn(), Page: p.Number}
 	list, err := s.db.SearchGroups(r.Context(), store.GroupQuery{Name: d.Name, OnlyMine: d.Mine, MemberOf: v.GroupIDs(),
-		Limit: 25, Offset: (p - 1) * 24})
+		Limit: p.Limit(), Offset: p.Offset()})
 	if err != nil {
 		return err
 	}
-	d.Groups = list
-	if len(list) > 24 {
-		d.Groups, d.NextPage = list[:24], p+1
-	}
+	d.Groups, d.NextPage = cut(p, list)
 	s.render(w, r, http.StatusOK, "groups", s.t(r, "groups.title"), d)
 	return nil
 }
@@ -121,8 +131,8 @@ func (d groupPageData) alternates() []alternate {
 func (s *Server) groupPage(w http.ResponseWriter, r *http.Request, g *store.Group) error {
 	ctx := r.Context()
 	v := viewer(r)
-	p := pageNumber(r)
-	d := groupPageData{Group: g, Page: p, Member: v.IsMember(g.ID), CanJoin: groups.CanJoin(v, g) || groups.CanRequestJoin(v, g),
+	p := pageOf(r, itemsPerPage)
+	d := groupPageData{Group: g, Page: p.Number, Member: v.IsMember(g.ID), CanJoin: groups.CanJoin(v, g) || groups.CanRequestJoin(v, g),
 		CanChange: groups.CanChange(v, g), CanAdd: groups.CanAddMembers(v, g), CanApply: groups.CanApply(v, g),
 		EventsOnly: r.URL.Query().Get("content") == "events"}
 	var err error
@@ -151,16 +161,15 @@ func (s *Server) groupPage(w http.ResponseWriter, r *http.Request, g *store.Grou
 		return err
 	}
 	q = base
-	q.Limit, q.Offset, q.Events = 13, (p-1)*12, d.EventsOnly
+	q.Limit, q.Offset, q.Events = p.Limit(), p.Offset(), d.EventsOnly
 	if !d.EventsOnly {
 		q.Pinned = &unpinned
 	}
-	if d.Items, err = s.db.Stream(ctx, q); err != nil {
+	items, err := s.db.Stream(ctx, q)
+	if err != nil {
 		return err
 	}
-	if len(d.Items) > 12 {
-		d.Items, d.NextPage = d.Items[:12], p+1
-	}
+	d.Items, d.NextPage = cut(p, items)
 	if v.LoggedIn() {
 		if d.Conversations, err = s.db.GroupConversations(ctx, g.ID, v.ID(), d.Member, 4, 0); err != nil {
 			return err

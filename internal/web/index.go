@@ -20,15 +20,13 @@ type indexData struct {
 func (s *Server) index(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	v := viewer(r)
-	p := pageNumber(r)
-	items, err := s.db.Stream(ctx, store.StreamQuery{ViewerID: v.ID(), MemberOf: v.GroupIDs(), Limit: 13, Offset: (p - 1) * 12})
+	p := pageOf(r, itemsPerPage)
+	items, err := s.db.Stream(ctx, store.StreamQuery{ViewerID: v.ID(), MemberOf: v.GroupIDs(), Limit: p.Limit(), Offset: p.Offset()})
 	if err != nil {
 		return err
 	}
-	d := indexData{Items: items, Page: p}
-	if len(items) > 12 {
-		d.Items, d.NextPage = items[:12], p+1
-	}
+	d := indexData{Page: p.Number}
+	d.Items, d.NextPage = cut(p, items)
 	if d.Events, err = s.db.Stream(ctx, store.StreamQuery{ViewerID: v.ID(), MemberOf: v.GroupIDs(), Events: true,
 		Now: s.now(), Limit: 5}); err != nil {
 		return err

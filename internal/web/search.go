@@ -26,17 +26,16 @@ type searchData struct {
 func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	d := searchData{Query: q, Page: pageNumber(r)}
+	p := pageOf(r, itemsPerPage)
+	d := searchData{Query: q, Page: p.Number}
 	terms := store.SearchTerms(q)
 	if len(terms) > 0 {
 		d.Searched = true
-		hits, err := s.db.Search(ctx, terms, 13, (d.Page-1)*12)
+		hits, err := s.db.Search(ctx, terms, p.Limit(), p.Offset())
 		if err != nil {
 			return err
 		}
-		if len(hits) > 12 {
-			hits, d.NextPage = hits[:12], d.Page+1
-		}
+		hits, d.NextPage = cut(p, hits)
 		var assocs []int64
 		for _, h := range hits {
 			if h.AssociationID != 0 {

@@ -39,20 +39,20 @@ func (s *Server) tag(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := tagData{Tag: t, Page: pageNumber(r)}
+	p := pageOf(r, itemsPerPage)
+	d := tagData{Tag: t, Page: p.Number}
 	if t.ID != 0 {
 		ctx := r.Context()
 		if d.Groups, err = s.db.GroupsWithTag(ctx, t.ID); err != nil {
 			return err
 		}
 		v := viewer(r)
-		if d.Items, err = s.db.Stream(ctx, store.StreamQuery{ViewerID: v.ID(), MemberOf: v.GroupIDs(), TagID: t.ID,
-			Limit: 13, Offset: (d.Page - 1) * 12}); err != nil {
+		items, err := s.db.Stream(ctx, store.StreamQuery{ViewerID: v.ID(), MemberOf: v.GroupIDs(), TagID: t.ID,
+			Limit: p.Limit(), Offset: p.Offset()})
+		if err != nil {
 			return err
 		}
-		if len(d.Items) > 12 {
-			d.Items, d.NextPage = d.Items[:12], d.Page+1
-		}
+		d.Items, d.NextPage = cut(p, items)
 	}
 	s.render(w, r, http.StatusOK, "tag", "#"+t.Name, d)
 	return nil
