@@ -227,15 +227,6 @@ func (s *Service) Create(ctx context.Context, author *store.Gestalt, groupID int
 	return first, err
 }
 
-// CreateIn publishes one content in the caller's transaction (no repeats), announced to the
-// group's subscribers: an import that records what it imported in the same transaction.
-func (s *Service) CreateIn(ctx context.Context, q *store.Queries, author *store.Gestalt, groupID int64, kind Kind, d Draft) (*store.Association, error) {
-	if err := Validate(kind, &d); err != nil {
-		return nil, err
-	}
-	return s.create(ctx, q, author, groupID, kind, d, true)
-}
-
 func (s *Service) create(ctx context.Context, q *store.Queries, author *store.Gestalt, groupID int64, kind Kind, d Draft, announce bool) (*store.Association, error) {
 	now := s.now()
 	c := &store.Content{Title: d.Title, ImageID: d.ImageID, Place: d.Place, AllDay: d.AllDay}

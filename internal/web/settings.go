@@ -149,7 +149,11 @@ func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.logOut(r)
+	if err := s.logOut(r); err != nil {
+		// The account is gone; its session no longer names anybody (viewer treats it as
+		// anonymous) and expires on its own.
+		s.log.Error("ending the session of a deleted account failed", "err", err)
+	}
 	redirect(w, r, "/")
 	return nil
 }
