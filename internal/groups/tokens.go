@@ -183,25 +183,3 @@ func (g *Groups) Confirm(ctx context.Context, feature, secret string) (*store.Gr
 	}
 	return group, person, nil
 }
-
-// Recommend mails a recommendation of the group to each address, with the sender's text.
-func (g *Groups) Recommend(ctx context.Context, group *store.Group, sender string, addresses []string, text string) error {
-	if g.letters == nil {
-		return errNoLetters
-	}
-	for _, a := range addresses {
-		if !accounts.ValidEmail(a) {
-			return fmt.Errorf("%w: %s", accounts.ErrEmailInvalid, a)
-		}
-	}
-	return g.db.Tx(ctx, func(q *store.Queries) error {
-		for _, a := range addresses {
-			err := g.letters.Queue(ctx, q, notify.Letter{Template: "group_recommend.txt", Subject: "mail.recommend.subject",
-				To: mail.Address{Address: a}, Data: map[string]any{"Group": group.Name, "Sender": sender, "Text": text}})
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}

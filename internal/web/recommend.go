@@ -1,11 +1,12 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 
-	"grouprise.org/grouprise/internal/accounts"
+	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/store"
 )
 
@@ -31,6 +32,18 @@ func (s *Server) recommendVisitorText(r *http.Request, g *store.Group) string {
 	return s.t(r, "recommend.visitor_text", "Group", g.Name, "URL", s.cfg.BaseURL()+"/"+g.Slug+"/")
 }
 
+// recommendText is the text a person is offered to send: the group's page, how to subscribe
+// and, for an open group, how to join, signed with the sender's name.
+func (s *Server) recommendText(r *http.Request, g *store.Group, sender string) string {
+	base := s.cfg.BaseURL() + "/" + g.Slug
+	key := "recommend.default_text"
+	if !g.Closed {
+		key = "recommend.default_text_open"
+	}
+	return s.t(r, key, "Group", g.Name, "URL", base+"/", "SubscribeURL", base+"/actions/subscribe",
+		"JoinURL", base+"/actions/join", "Sender", sender)
+}
+
 // recommendForm offers a text to send to friends, prefilled with the group's addresses.
 func (s *Server) recommendForm(w http.ResponseWriter, r *http.Request) error {
 	g, err := s.groupOfSlug(r)
@@ -39,8 +52,7 @@ func (s *Server) recommendForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := newForm(nil)
 	if v := viewer(r); v.LoggedIn() {
-		f.Values.Set("text", s.t(r, "recommend.default_text", "Group", g.Name, "URL", s.cfg.BaseURL()+"/"+g.Slug+"/",
-			"Sender", v.Gestalt.Name()))
+		f.Values.Set("text", s.recommendText(r, g, v.Gestalt.Name()))
 	}
 	s.render(w, r, http.StatusOK, "recommend", s.t(r, "recommend.title"), recommendData{Group: g, Form: f,
 		Captcha: s.newCaptcha(), VisitorText: s.recommendVisitorText(r, g)})
@@ -56,18 +68,22 @@ func (s *Server) recommend(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := viewer(r)
 	f := newForm(r)
-	addresses := strings.FieldsFunc(f.Get("recipients"), func(r rune) bool {
+	named := strings.FieldsFunc(f.Get("recipients"), func(r rune) bool {
 		return r == ',' || r == ';' || r == ' ' || r == '\n' || r == '\r' || r == '\t'
 	})
+	var to []groups.Recommendee
 	switch {
-	case len(addresses) == 0:
+	case len(named) == 0:
 		f.Fail("recipients", s.t(r, "form.required"))
-	case len(addresses) > recommendMaxAddresses:
+	case len(named) > recommendMaxAddresses:
 		f.Fail("recipients", s.t(r, "recommend.too_many", "Count", recommendMaxAddresses))
-	}
-	for _, a := range addresses {
-		if !accounts.ValidEmail(a) {
-			f.Fail("recipients", s.t(r, "recommend.invalid", "Email", a))
+	default:
+		var unknown *groups.UnknownRecipientError
+		to, err = s.groups.Recommendees(r.Context(), named)
+		if errors.As(err, &unknown) {
+			f.Fail("recipients", s.t(r, "recommend.invalid", "Email", unknown.Recipient))
+		} else if err != nil {
+			return err
 		}
 	}
 	sender, text := s.t(r, "recommend.anonymous"), s.recommendVisitorText(r, g)
@@ -82,7 +98,7 @@ func (s *Server) recommend(w http.ResponseWriter, r *http.Request) error {
 		f.Fail("captcha", s.t(r, "error.captcha"))
 	}
 	if f.Valid() {
-		ok, err := s.groups.TakeRecommendations(r.Context(), key, len(addresses), budget)
+		ok, err := s.groups.TakeRecommendations(r.Context(), key, len(to), budget)
 		if err != nil {
 			return err
 		}
@@ -91,11 +107,11 @@ func (s *Server) recommend(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if f.Valid() {
-		if err := s.groups.Recommend(r.Context(), g, sender, addresses, text); err != nil {
+		if err := s.groups.Recommend(r.Context(), g, sender, to, text); err != nil {
 			return fmt.Errorf("recommend %s: %w", g.Slug, err)
 		}
 		s.wake()
-		s.flash(r, msgSuccess, s.t(r, "recommend.sent", "Count", len(addresses)))
+		s.flash(r, msgSuccess, s.t(r, "recommend.sent", "Count", len(to)))
 		redirect(w, r, "/"+g.Slug+"/")
 		return nil
 	}

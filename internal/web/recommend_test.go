@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"grouprise.org/grouprise/internal/accounts"
+	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/store"
 	"grouprise.org/grouprise/internal/store/storetest"
 )
@@ -142,6 +145,57 @@ func TestRecommendBudgetPerIPv6Network(t *testing.T) {
 		}
 		if n := len(s.mails()); n != recommendPerHourByVisitor+2 {
 			t.Errorf("%d mails, want %d", n, recommendPerHourByVisitor+2)
+		}
+	})
+}
+
+// A person recommends to addresses and to people here by @username; each gets one mail (in
+// their own language), the sender never sees a person's address, and a name that reaches
+// nobody comes back as a message. The offered text names how to subscribe and, for an open
+// group, how to join.
+func TestRecommendToUsernames(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db, "")
+		anna := s.person("anna", "anna-password")
+		bert := s.person("bert", "bert-password")
+		if err := accounts.New(s.db, s.cfg.SlugReserved, nil).SetPreferences(context.Background(), bert.ID,
+			store.Preferences{Language: "en"}); err != nil {
+			t.Fatal(err)
+		}
+		s.group("Garten", anna)
+		const form = "/garten/actions/recommend"
+		b := s.loggedIn("anna", "anna-password")
+		text := b.get(form).doc.Find(`textarea[name="text"]`).Text()
+		for _, want := range []string{"http://grouprise.test/garten/", "/garten/actions/subscribe", "/garten/actions/join", "Anna"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("the offered text lacks %q:\n%s", want, text)
+			}
+		}
+		r := b.post(form, url.Values{"recipients": {"@bert, carla@example.net @nobody"}, "text": {"Schaut mal!"}})
+		r.expect(t, http.StatusUnprocessableEntity, "@nobody")
+		if n := len(s.mails()); n != 0 {
+			t.Fatalf("%d mails sent although a recipient was unknown", n)
+		}
+		r = b.post(form, url.Values{"recipients": {"@Bert,\nbert@example.org carla@example.net"}, "text": {"Schaut mal!"}})
+		if r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("recommend: %d %s", r.StatusCode, r.text(".field-error"))
+		}
+		got := map[string]string{}
+		mails := s.mails()
+		for _, m := range mails {
+			got[m.Envelope.To[0]] = m.Message.Subject
+		}
+		if len(mails) != 2 || len(got) != 2 || got["carla@example.net"] == "" || got["bert@example.org"] == "" || got["bert@example.org"] == got["carla@example.net"] {
+			t.Errorf("mails (recipient → subject): %v, want one for carla in German and one for bert in English", got)
+		}
+		// A closed group is joined by invitation: the text offers no join link.
+		if _, err := groups.New(s.db, s.cfg.SlugReserved, nil).Create(context.Background(),
+			groups.NewGroup{Name: "Rat", Creator: anna, Closed: true}); err != nil {
+			t.Fatal(err)
+		}
+		text = b.get("/rat/actions/recommend").doc.Find(`textarea[name="text"]`).Text()
+		if !strings.Contains(text, "/rat/actions/subscribe") || strings.Contains(text, "/rat/actions/join") {
+			t.Errorf("a closed group's text:\n%s", text)
 		}
 	})
 }
