@@ -158,17 +158,21 @@ func Remove(root, name string) {
 	}
 }
 
-// Kinds of files by extension, as the pages show them.
-var (
-	imageExts = map[string]bool{".svg": true, ".apng": true, ".png": true, ".gif": true, ".jpg": true, ".jpeg": true, ".webp": true}
-	videoExts = map[string]bool{".mp4": true, ".ogg": true, ".webm": true}
-	audioExts = map[string]bool{".opus": true, ".ogg": true, ".aac": true, ".mp3": true, ".flac": true, ".m4a": true}
-)
-
-// IsImage, IsVideo and IsAudio tell what a file name says the file is.
-func IsImage(name string) bool { return imageExts[strings.ToLower(path.Ext(name))] }
-func IsVideo(name string) bool { return videoExts[strings.ToLower(path.Ext(name))] }
-func IsAudio(name string) bool { return audioExts[strings.ToLower(path.Ext(name))] }
+// Inline tells how a page shows a stored file: "image", "video" or "audio" for the formats
+// browsers play, by the extension (which decides the Content-Type the file is served with,
+// and which Check held against its content on upload); "" for a download link. SVG is only
+// a download: opened on its own it can run script.
+func Inline(name string) string {
+	switch strings.ToLower(path.Ext(name)) {
+	case ".jpg", ".jpeg", ".png", ".gif", ".webp":
+		return "image"
+	case ".mp4", ".webm":
+		return "video"
+	case ".mp3", ".ogg", ".oga", ".opus", ".wav", ".m4a":
+		return "audio"
+	}
+	return ""
+}
 
 // SameContent tells whether the file at path holds exactly the bytes r gives (an import or a
 // restore that finds a file of that name already: the same one, or another).

@@ -56,8 +56,10 @@ func TestNames(t *testing.T) {
 			t.Errorf("ValidName(%q)", bad)
 		}
 	}
-	if IsImage("a.JPG") != true || IsVideo("a.webm") != true || IsAudio("a.opus") != true || IsImage("a.pdf") {
-		t.Error("kinds by extension")
+	for name, want := range map[string]string{"a.JPG": "image", "a.webm": "video", "a.opus": "audio", "a.pdf": "", "a.svg": "", "a": ""} {
+		if got := Inline(name); got != want {
+			t.Errorf("Inline(%q) = %q, want %q", name, got, want)
+		}
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"grouprise.org/grouprise/internal/access"
 	"grouprise.org/grouprise/internal/config"
+	"grouprise.org/grouprise/internal/files"
 	"grouprise.org/grouprise/internal/i18n"
 	"grouprise.org/grouprise/static"
 	"grouprise.org/grouprise/templates"
@@ -84,7 +85,8 @@ func funcs(p *i18n.Printer, assets map[string]*static.Asset, cfg *config.Config)
 			}
 			return p.Period(start.V.In(cfg.Location()), e, allDay)
 		},
-		"teaser": teaser,
+		"teaser":    teaser,
+		"inline":    files.Inline,
 		"dict": func(kv ...any) map[string]any {
 			m := make(map[string]any, len(kv)/2)
 			for i := 0; i+1 < len(kv); i += 2 {
