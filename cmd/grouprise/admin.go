@@ -60,6 +60,10 @@ func runMigrate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *backup != "" {
+		// From the first installation on, the directory is there with its README (D3).
+		if err := backupDir(*backup); err != nil {
+			return fmt.Errorf("backup: %w", err)
+		}
 		before, err := db.Schema(ctx)
 		if err != nil {
 			return err

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
+	"os/user"
 	"runtime/debug"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -30,6 +33,11 @@ func (e *env) options() config.Options {
 func (e *env) loadConfig() (*config.Config, *slog.Logger, error) {
 	cfg, err := config.Load(e.options())
 	if err != nil {
+		if os.Geteuid() != 0 && errors.Is(err, fs.ErrPermission) {
+			// The package's configuration is root's and the service's only (it holds the
+			// secret key): whoever may not read it is neither (see dropPrivileges).
+			return nil, nil, fmt.Errorf("only root and the service user may run this command (%v)", err)
+		}
 		return nil, nil, err
 	}
 	level := slog.LevelInfo
@@ -199,17 +207,29 @@ func waitForMigration(ctx context.Context, db *store.DB, log *slog.Logger, outda
 	}
 }
 
-// dropPrivileges switches a root process to the owner of dir, unless that is root too.
+// dropPrivileges lets only root and the owner of dir (data_path) work on the site's data:
+// root becomes that owner (unless it is root too), the owner goes on, anyone else is refused,
+// as the Django grouprise's grouprisectl refused them. In the package the owner is the service
+// user _grouprise; a developer's own data directory is the developer's. Without the directory
+// there is nothing to protect yet (`grouprise check` reports it missing).
 func dropPrivileges(dir string) error {
-	if os.Geteuid() != 0 {
-		return nil
-	}
 	fi, err := os.Stat(dir)
 	if err != nil {
-		return nil // nothing to protect yet; `grouprise check` reports the missing directory
+		return nil
 	}
 	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok || st.Uid == 0 {
+	if !ok {
+		return nil
+	}
+	euid := os.Geteuid()
+	if euid != 0 {
+		if uint32(euid) == st.Uid {
+			return nil
+		}
+		return fmt.Errorf("only root and %s, the owner of %s, may run this command, not %s",
+			userName(st.Uid), dir, userName(uint32(euid)))
+	}
+	if st.Uid == 0 {
 		return nil
 	}
 	if err := syscall.Setgroups([]int{int(st.Gid)}); err != nil {
@@ -222,6 +242,15 @@ func dropPrivileges(dir string) error {
 		return fmt.Errorf("become the owner of %s: %w", dir, err)
 	}
 	return nil
+}
+
+// userName is the login name of uid, or the number when it has none.
+func userName(uid uint32) string {
+	id := strconv.FormatUint(uint64(uid), 10)
+	if u, err := user.LookupId(id); err == nil {
+		return u.Username
+	}
+	return "uid " + id
 }
 
 func runVersion(_ context.Context, e *env, args []string) error {

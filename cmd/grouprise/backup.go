@@ -100,7 +100,8 @@ grouprise-upgrade-TIME.sqlite3 (or .pgdump for PostgreSQL) is a copy of the data
 before the schema was migrated, by every package upgrade (grouprise migrate --backup). The
 newest 5 are kept. Put one back with the daemons stopped: copy the .sqlite3 file over
 /var/lib/grouprise/grouprise.sqlite3 (and install the grouprise version it came from), or
-pg_restore --clean --dbname=... the .pgdump.
+pg_restore --clean --dbname=... the .pgdump. "grouprise dbshell" opens the database that is
+configured (sqlite3 or psql), to look into it first.
 
 grouprise-dump-TIME.tar.gz is an archive of the database and the media that
 "grouprise dump" wrote; "grouprise restore FILE" reads it into an empty store. Dumps are

@@ -57,6 +57,7 @@ func commands() map[string]command {
 		"check":            {"check configuration, directories, database and mail settings", runCheck},
 		"migrate":          {"create or update the database schema", runMigrate},
 		"settings":         {"read and change the configuration (get, set, dump)", runSettings},
+		"dbshell":          {"open the database's own client (sqlite3 or psql) on the configured database", runDBShell},
 		"user":             {"manage accounts (create, list, set-password, promote)", runUser},
 		"group":            {"manage groups (create, list, add-member, remove-member)", runGroup},
 		"web":              {"run the web daemon", runWeb},

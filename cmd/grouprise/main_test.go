@@ -300,6 +300,10 @@ func TestMigrateBackup(t *testing.T) {
 	if strings.Contains(out, "copied") {
 		t.Errorf("a new database was copied: %s", out)
 	}
+	// The first installation leaves the README in the backup directory, before any copy (D3).
+	if readme, err := os.ReadFile(filepath.Join(backups, "README")); err != nil || !strings.Contains(string(readme), "grouprise restore") {
+		t.Errorf("README of the backup directory after the first migrate: %v", err)
+	}
 	// Five dumps, and copies that an older version named grouprise-TIME.sqlite3.
 	for range 5 {
 		s.expect(exitOK, "grouprise-dump-", "", "dump")

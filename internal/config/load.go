@@ -49,7 +49,11 @@ func (w Warning) String() string {
 // Error is an invalid configuration: one line naming the file, the key and what is expected.
 type Error struct {
 	File, Key, Msg string
+	err            error // the cause, if a system call failed
 }
+
+// Unwrap returns the cause, so that errors.Is finds fs.ErrPermission in a file nobody may read.
+func (e *Error) Unwrap() error { return e.err }
 
 func (e *Error) Error() string {
 	parts := []string{"config"}
@@ -258,7 +262,7 @@ func (o Options) readYAML(path string) (map[string]any, error) {
 	if !ok {
 		var err error
 		if data, err = os.ReadFile(path); err != nil {
-			return nil, &Error{File: path, Msg: fmt.Sprintf("cannot read: %v", err)}
+			return nil, &Error{File: path, Msg: fmt.Sprintf("cannot read: %v", err), err: err}
 		}
 	}
 	return parseYAML(path, data)
