@@ -16,6 +16,9 @@ type Config struct {
 	ExtraAllowedHosts []string `yaml:"extra_allowed_hosts"`
 	SecretKey         string   `yaml:"secret_key"`
 	Debug             bool     `yaml:"debug"`
+	// MaintenanceMode closes the site: the web daemon answers every page with 503 (see
+	// MaintenanceFlag for the switch that needs no restart).
+	MaintenanceMode bool `yaml:"maintenance_mode"`
 
 	DataPath            string   `yaml:"data_path"`
 	MediaRoot           string   `yaml:"media_root"`
@@ -366,6 +369,16 @@ func (c *Config) ChatDomain() string {
 		return ""
 	}
 	return c.MatrixChat.Domain
+}
+
+// MaintenanceFlag is the file whose existence closes the site as maintenance_mode does, at
+// once and without a restart: maintenance_mode beside the configuration directory
+// (/etc/grouprise/maintenance_mode, the Django grouprise's switch); "" without a directory.
+func (c *Config) MaintenanceFlag() string {
+	if c.Dir == "" {
+		return ""
+	}
+	return filepath.Join(filepath.Dir(c.Dir), "maintenance_mode")
 }
 
 // BaseURL is the site's address for absolute links (in mails, feeds): https unless

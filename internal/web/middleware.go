@@ -45,7 +45,7 @@ func (s *Server) middleware(routes http.Handler) http.Handler {
 		})
 		mux.Handle(oidcprovider.LoginPath, h)
 	}
-	h = s.withSecurityHeaders(mux)
+	h = s.withSecurityHeaders(s.withMaintenance(mux))
 	h = s.withRecovery(h)
 	h = withClientAddress(h, s.cfg.Web.TrustedProxyNetworks())
 	return s.withLog(h)
