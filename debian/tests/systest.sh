@@ -465,6 +465,51 @@ maintenance() {
     return $ok
 }
 
+# The backup directory explains itself from the first installation on (D3).
+backup_readme() {
+    SH 'grep -q "grouprise restore" /var/backups/grouprise/README'
+}
+
+# The site's own files at /-/site/, from /var/lib/grouprise/site-data (D9).
+site_data() {
+    SH 'test -s /var/lib/grouprise/site-data/README && echo "site-data-$$" > /var/lib/grouprise/site-data/systest.txt'
+    local headers
+    headers=$(SH "$CURL -D - http://127.0.0.1/-/site/systest.txt")
+    echo "$headers"
+    SH 'rm /var/lib/grouprise/site-data/systest.txt'
+    grep -qi '^HTTP/1.1 200' <<< "$headers" && grep -q '^site-data-' <<< "$headers" \
+        && grep -qi '^cache-control: public, no-cache' <<< "$headers"
+}
+
+# dbshell answers on the configured database, as root and as the service user (D16).
+dbshell() {
+    SH 'echo "select 40+2;" | grouprise dbshell | grep -x " *42"'
+    SH 'echo "select 40+2;" | runuser -u _grouprise -- grouprise dbshell | grep -x " *42"'
+}
+
+# Anybody but root and _grouprise is refused, with exit status 1 and one line (D16).
+others_refused() {
+    local args out code
+    for args in "user list" dbshell migrate check; do
+        code=0
+        # shellcheck disable=SC2086 # the words of the command
+        out=$(IN runuser -u anna -- grouprise $args < /dev/null 2>&1) || code=$?
+        echo "grouprise $args as anna: exit $code: $out"
+        [ "$code" = 1 ] && [ "$(wc -l <<< "$out")" = 1 ] && grep -q 'only root and' <<< "$out" || return 1
+    done
+}
+
+# maintenance_mode in the configuration: the daemon's own 503 page (D14).
+maintenance_key() {
+    local ok=0
+    SH 'echo true | grouprise settings set maintenance_mode && systemctl restart grouprise-web'
+    page_has / "Die Seite wird gerade gewartet" || { echo "no maintenance page with maintenance_mode: true"; ok=1; }
+    status_is / 503 || ok=1
+    SH 'echo false | grouprise settings set maintenance_mode && systemctl restart grouprise-web'
+    status_is / 200 || { echo "still in maintenance after maintenance_mode: false"; ok=1; }
+    return $ok
+}
+
 purged() {
     SH '! getent passwd _grouprise'
     SH '[ ! -e /etc/grouprise ] && [ ! -e /var/lib/grouprise ] && [ ! -e /etc/nginx/sites-enabled/grouprise ]'
@@ -500,6 +545,11 @@ check "systemd-analyze verify accepts the units" SH 'systemd-analyze verify --ma
 check "systemctl restart grouprise restarts every running daemon" umbrella_restart
 check "the maintenance page while the daemon is down" maintenance
 check "the maintenance page while /etc/grouprise/maintenance_mode exists" maintenance_mode
+check "the daemon's maintenance page with maintenance_mode: true" maintenance_key
+check "the backup directory has its README" backup_readme
+check "/-/site/ serves the site data through nginx" site_data
+check "grouprise dbshell answers on SQLite" dbshell
+check "other users than root and _grouprise are refused with exit 1" others_refused
 check "purge" purge
 check "purge leaves no unit, user or configuration" purged
 check "reinstall" install_deb /srv/debs/grouprise.deb
@@ -526,6 +576,7 @@ check "switch to PostgreSQL as README.Debian says" SH '
     grouprise check'
 check "the start page on PostgreSQL" status_is / 200
 check "a login on PostgreSQL" login
+check "grouprise dbshell answers on PostgreSQL" dbshell
 check "mail becomes a conversation on PostgreSQL" conversation_arrives "Hallo PostgreSQL"
 check "upgrade on PostgreSQL takes a pg_dump" SH 'dpkg-reconfigure -f noninteractive grouprise 2>&1; ls /var/backups/grouprise/*.pgdump'
 check "the pg_dump is closed to others" SH 'for f in /var/backups/grouprise/*.pgdump; do [ "$(stat -c %a "$f")" = 640 ] || { echo "$f: $(stat -c %a "$f")"; exit 1; }; done'
@@ -652,6 +703,7 @@ check "restarts under load lose no request and no mail (Apache, Exim)" restart_u
 check "an upgrade under load refuses no request and loses no mail (Apache, Exim)" upgrade_under_load
 check "Apache's maintenance page while the daemon is down" maintenance
 check "Apache's maintenance page while /etc/grouprise/maintenance_mode exists" maintenance_mode
+check "/-/site/ serves the site data through Apache" site_data
 check "purge" purge
 check "purge takes grouprise out of Exim and Apache" purged_exim
 stop
