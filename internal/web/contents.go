@@ -171,8 +171,12 @@ func (s *Server) contentPageData(r *http.Request, a *store.Association, f *form)
 	}
 	if r.Method == http.MethodGet && d.CanComment {
 		if id, err := strconv.ParseInt(r.URL.Query().Get("reply"), 10, 64); err == nil && byID[id] != nil {
+			// The quote names its author and links to where it was written (F70), by the
+			// permalink that survives a new slug.
+			c := byID[id]
+			link := s.cfg.BaseURL() + "/stadt/content/" + itoa(a.ID) + "/#contribution-" + itoa(id)
 			f.Values.Set("in_reply_to", itoa(id))
-			f.Values.Set("text", quote(byID[id].Text))
+			f.Values.Set("text", s.t(r, "reply_author.wrote", "Name", c.Author.DisplayName(), "Link", link)+"\n\n"+quote(c.Text))
 		}
 	}
 	d.meta = &pageMeta{Type: "article", Description: markdown.Plain(d.Body, 50), Published: it.Created,

@@ -96,8 +96,9 @@ func TestArticleLifecycle(t *testing.T) {
 		// reply: the form comes prefilled with the quote
 		first := a.get("/gemeinschaftsgarten/giessplan-fuer-den-sommer/").doc.Find("li.item[id^=contribution-]").First().AttrOr("id", "")
 		reply := a.get("/gemeinschaftsgarten/giessplan-fuer-den-sommer/?reply=" + strings.TrimPrefix(first, "contribution-"))
-		if got := reply.doc.Find("#comment-form textarea").Text(); got != "> Ich gieße **montags**." {
-			t.Errorf("reply prefill %q", got)
+		want := "Ben schrieb (http://grouprise.test/stadt/content/1/#" + first + "):\n\n> Ich gieße **montags**."
+		if got := reply.doc.Find("#comment-form textarea").Text(); got != want {
+			t.Errorf("reply prefill %q, want %q", got, want)
 		}
 
 		// clara answers ben privately: a conversation with him, the quote prefilled
