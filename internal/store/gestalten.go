@@ -26,6 +26,7 @@ type Gestalt struct {
 	Score       int
 	Language    string
 	Avatar      string // a file below media_root, "" for none
+	Background  string // the profile's cover picture below media_root, "" for none
 }
 
 // Name is the display name: first and last name, or the username when both are empty.
@@ -49,12 +50,12 @@ type EmailAddress struct {
 }
 
 const gestaltColumns = `g.id, g.username, g.first_name, g.last_name, g.password, g.is_superuser,
-	g.is_staff, g.is_active, g.date_joined, g.last_login, g.about, g.avatar_color, g.public, g.score, g.language, g.avatar`
+	g.is_staff, g.is_active, g.date_joined, g.last_login, g.about, g.avatar_color, g.public, g.score, g.language, g.avatar, g.background`
 
 func scanGestalt(row interface{ Scan(...any) error }) (*Gestalt, error) {
 	var g Gestalt
 	err := row.Scan(&g.ID, &g.Username, &g.FirstName, &g.LastName, &g.Password, &g.IsSuperuser,
-		&g.IsStaff, &g.IsActive, &g.DateJoined, &g.LastLogin, &g.About, &g.AvatarColor, &g.Public, &g.Score, &g.Language, &g.Avatar)
+		&g.IsStaff, &g.IsActive, &g.DateJoined, &g.LastLogin, &g.About, &g.AvatarColor, &g.Public, &g.Score, &g.Language, &g.Avatar, &g.Background)
 	if err != nil {
 		return nil, classify(err)
 	}

@@ -23,6 +23,7 @@ var DataTables = []string{
 	"tags", "content_tags", "group_tags", "event_attendances",
 	"permission_tokens", "inbox_notifications", "imported_feed_entries",
 	"matrix_rooms", "matrix_room_invitations", "oidc_clients", "oidc_consents", "jobs",
+	"old_media_names",
 }
 
 // LateColumns are references that may point to rows written later in the order of
@@ -36,7 +37,7 @@ var LateColumns = map[string][]string{
 // keyless are the data tables without an id column (no identity to reset after a restore).
 var keyless = map[string]bool{
 	"site_settings": true, "entity_slugs": true, "content_tags": true, "group_tags": true,
-	"oidc_consents": true, "unconfirmed_senders": true,
+	"oidc_consents": true, "unconfirmed_senders": true, "old_media_names": true,
 }
 
 // IsEmpty tells whether the store holds no site data (people, groups, contents or
