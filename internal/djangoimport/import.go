@@ -146,6 +146,7 @@ func (im *importer) run(ctx context.Context) error {
 		{"feed entries", []string{"imports_imported"}, im.feedEntries},
 		{"matrix", []string{"matrix_chat_matrixchatgrouproom", "matrix_chat_matrixchatgrouproominvitations",
 			"matrix_chat_matrixchatgestaltsettings"}, im.matrix},
+		{"old media names", []string{"django_redirect"}, im.oldMediaNames},
 		{"skipped tables", nil, im.skipped},
 	}
 	rows := make([]int64, len(steps))
@@ -276,8 +277,8 @@ func (im *importer) gestalten(ctx context.Context) error {
 			im.problem("gestalten", id, "username %q is taken in another case; not imported", username)
 			return nil
 		}
-		avatar = im.media.file("gestalten", id, avatar)
-		background = im.media.file("gestalten", id, background)
+		avatar = im.media.file("gestalten", id, "avatars", avatar)
+		background = im.media.file("gestalten", id, "backgrounds", background)
 		if err := im.insert(ctx, "gestalten", []string{"id", "username", "first_name", "last_name", "password",
 			"is_superuser", "is_staff", "is_active", "date_joined", "last_login", "about", "avatar", "avatar_color",
 			"background", "public", "score", "receives_builtin_inbox_notifications",
@@ -429,8 +430,8 @@ func (im *importer) groups(ctx context.Context) error {
 		if !im.hasNull("gestalten", creator) {
 			creator = sql.NullInt64{}
 		}
-		avatar = im.media.file("groups_group", id, avatar)
-		logo = im.media.file("groups_group", id, logo)
+		avatar = im.media.file("groups_group", id, "avatars", avatar)
+		logo = im.media.file("groups_group", id, "logos", logo)
 		if err := im.insert(ctx, "groups", []string{"id", "slug", "name", "date_created", "time_modified",
 			"gestalt_created_id", "score", "address", "avatar", "avatar_color", "date_founded", "description",
 			"logo", "url", "url_import_feed", "closed"},
@@ -495,7 +496,7 @@ func (im *importer) images(ctx context.Context) error {
 			im.problem("images_image", id, "its creator %d was not imported", creator)
 			return nil
 		}
-		return im.insert(ctx, "images", []string{"id", "creator_id", "file"}, id, creator, im.media.file("images_image", id, file))
+		return im.insert(ctx, "images", []string{"id", "creator_id", "file"}, id, creator, im.media.file("images_image", id, "", file))
 	})
 }
 
@@ -601,7 +602,7 @@ func (im *importer) files(ctx context.Context) error {
 			filename.Valid = false // mail attachments: the stored name is all there is
 		}
 		return im.insert(ctx, "files", []string{"id", "file", "filename", "version_id"},
-			id, im.media.file("files_file", id, file), nullString(filename), null(version))
+			id, im.media.file("files_file", id, "", file), nullString(filename), null(version))
 	})
 }
 
@@ -1090,6 +1091,7 @@ var mapped = map[string]bool{
 	"core_permissiontoken": true, "builtin_inbox_notifications_builtininboxnotification": true,
 	"imports_imported": true, "matrix_chat_matrixchatgrouproom": true,
 	"matrix_chat_matrixchatgrouproominvitations": true, "matrix_chat_matrixchatgestaltsettings": true,
+	"django_redirect": true,
 }
 
 // leftOut are source tables not imported on purpose, with the reason shown in the report.
@@ -1102,7 +1104,6 @@ var leftOut = map[string]string{
 	"auth_group_permissions":        "Django admin groups (unused by grouprise)",
 	"auth_user_groups":              "Django admin groups (unused by grouprise)",
 	"auth_user_user_permissions":    "Django admin permissions (unused by grouprise)",
-	"django_redirect":               "redirects of media URLs from before grouprise 5.0",
 	"sqlite_sequence":               "SQLite's bookkeeping",
 	"socialaccount_socialaccount":   "logins through other sites are not supported",
 	"socialaccount_socialapp":       "logins through other sites are not supported",

@@ -3,6 +3,7 @@ package djangoimport
 import (
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 
 	"grouprise.org/grouprise/internal/files"
@@ -10,7 +11,7 @@ import (
 
 // mediaCopier copies the files that imported rows name from the Django site's media
 // directory into this grouprise's, and remembers them to remove them again if the import
-// fails.
+// fails, and the names that changed on the way (for the Django grouprise's old URLs).
 type mediaCopier struct {
 	from, to string
 	dryRun   bool
@@ -18,21 +19,36 @@ type mediaCopier struct {
 	copied   int
 	written  []string
 	warned   bool
+	renamed  map[string]string // the Django name → the name stored here, where they differ
 }
 
 func newMediaCopier(opts Options, problems *[]Problem) *mediaCopier {
-	return &mediaCopier{from: opts.MediaDir, to: opts.MediaRoot, dryRun: opts.DryRun, problems: problems}
+	return &mediaCopier{from: opts.MediaDir, to: opts.MediaRoot, dryRun: opts.DryRun, problems: problems,
+		renamed: map[string]string{}}
 }
 
 func (m *mediaCopier) problem(table string, id int64, format string, args ...any) {
 	*m.problems = append(*m.problems, Problem{Table: table, ID: id, Reason: fmt.Sprintf(format, args...)})
 }
 
-// file copies the stored file name of a row and returns the name this grouprise stores:
-// the same name, or a new one when the old name had directories in it (this grouprise keeps
-// every file directly in its media directory).
-func (m *mediaCopier) file(table string, id int64, name string) string {
+// file copies the stored file name of a row into dir below this grouprise's media directory
+// ("" for the top, where content files and pictures live; pictures of people and groups go
+// to avatars/, logos/ and backgrounds/, as uploads here do) and returns the name to store:
+// dir/name, or dir/a new name when the old name had directories in it or is taken.
+func (m *mediaCopier) file(table string, id int64, dir, name string) string {
+	stored := m.copy(table, id, dir, name)
+	if stored != "" && stored != name {
+		m.renamed[name] = stored
+	}
+	return stored
+}
+
+func (m *mediaCopier) copy(table string, id int64, dir, name string) string {
 	if name == "" {
+		return ""
+	}
+	if !filepath.IsLocal(filepath.FromSlash(name)) {
+		m.problem(table, id, "the file name %q points outside the media directory; not copied", name)
 		return ""
 	}
 	if m.from == "" {
@@ -40,43 +56,39 @@ func (m *mediaCopier) file(table string, id int64, name string) string {
 			m.problem("media", 0, "no media directory given: files are not copied")
 			m.warned = true
 		}
-		return name
-	}
-	if !filepath.IsLocal(filepath.FromSlash(name)) {
-		m.problem(table, id, "the file name %q points outside the media directory; not copied", name)
-		return ""
+		return path.Join(dir, name)
 	}
 	src := filepath.Join(m.from, filepath.FromSlash(name))
 	info, err := os.Stat(src)
 	if err != nil || !info.Mode().IsRegular() {
 		m.problem(table, id, "the file %s is not in %s", name, m.from)
-		return name
+		return path.Join(dir, name)
 	}
 	target := name
 	if !files.ValidName(name) {
 		target = files.NewName(name)
-		m.problem(table, id, "the file %s is stored as %s", name, target)
+		m.problem(table, id, "the file %s is stored as %s", name, path.Join(dir, target))
 	}
-	dst := filepath.Join(m.to, target)
+	dst := filepath.Join(m.to, dir, target)
 	if have, err := os.Stat(dst); err == nil {
 		if os.SameFile(info, have) || sameFiles(src, dst) {
-			return target // imported in place, or copied by an earlier attempt
+			return path.Join(dir, target) // imported in place, or copied by an earlier attempt
 		}
 		target = files.NewName(name)
-		dst = filepath.Join(m.to, target)
-		m.problem(table, id, "another file named %s is in the media directory; stored as %s", name, target)
+		dst = filepath.Join(m.to, dir, target)
+		m.problem(table, id, "another file named %s is in the media directory; stored as %s", name, path.Join(dir, target))
 	}
 	if m.dryRun {
 		m.copied++
-		return target
+		return path.Join(dir, target)
 	}
 	if err := copyFile(src, dst); err != nil {
 		m.problem(table, id, "copying %s: %v", name, err)
-		return name
+		return path.Join(dir, target)
 	}
 	m.written = append(m.written, dst)
 	m.copied++
-	return target
+	return path.Join(dir, target)
 }
 
 // undo removes the files copied by an import that failed.
