@@ -38,6 +38,15 @@ func (a *Accounts) SetAvatar(ctx context.Context, id int64, file string) error {
 	return nil
 }
 
+// SetBackground stores the cover picture of a person's profile (a file below media_root;
+// "" removes it).
+func (a *Accounts) SetBackground(ctx context.Context, id int64, file string) error {
+	if err := a.db.Tx(ctx, func(q *store.Queries) error { return q.SetBackground(ctx, id, file) }); err != nil {
+		return fmt.Errorf("accounts: background of %d: %w", id, err)
+	}
+	return nil
+}
+
 // MakePrimary makes one of a person's confirmed addresses the one mail goes to; an address
 // that is not confirmed or not theirs is ErrAddressNotVerified.
 func (a *Accounts) MakePrimary(ctx context.Context, id, addressID int64) error {

@@ -47,10 +47,12 @@ type Rendition struct {
 	Crop bool
 }
 
-// Avatar is a square for people and groups; Logo fits a sidebar.
+// Avatar is a square for people and groups; Logo fits a sidebar; Background is the cover
+// across the top of a profile (cropped to the band, as the original's 1140×456).
 var (
-	Avatar = Rendition{Width: 256, Height: 256, Crop: true}
-	Logo   = Rendition{Width: 400, Height: 400}
+	Avatar     = Rendition{Width: 256, Height: 256, Crop: true}
+	Logo       = Rendition{Width: 400, Height: 400}
+	Background = Rendition{Width: 1140, Height: 456, Crop: true}
 )
 
 // Make reads an upload (at most limit bytes) and returns the rendition as JPEG. The header

@@ -3,11 +3,15 @@ package web
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"mime"
 	"net/http"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
+	"grouprise.org/grouprise/internal/files"
 	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/images"
 )
@@ -47,13 +51,26 @@ func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request, rel, downloa
 	return nil
 }
 
-// avatarFile serves the pictures of people and groups (public, as in the original).
+// avatarFile serves the pictures of people and groups (public, as in the original) from
+// their directory. Imports before schema version 5 left a picture at the top of media_root
+// under its bare name; such a file is served as long as a person or group uses it.
 func (s *Server) avatarFile(w http.ResponseWriter, r *http.Request) error {
 	kind, name := strings.Split(r.URL.Path, "/")[2], r.PathValue("name")
-	if strings.ContainsAny(name, "/\\") || strings.HasPrefix(name, ".") {
+	if !files.ValidName(name) {
 		return errNotFound
 	}
-	return s.serveMedia(w, r, kind+"/"+name, "", true)
+	rel := kind + "/" + name
+	if _, err := os.Stat(filepath.Join(s.cfg.MediaRoot, kind, name)); errors.Is(err, fs.ErrNotExist) {
+		used, err := s.db.PictureInUse(r.Context(), rel)
+		if err != nil {
+			return err
+		}
+		if !used {
+			return errNotFound
+		}
+		rel = name
+	}
+	return s.serveMedia(w, r, rel, "", true)
 }
 
 // upload reads one picture field of a multipart form and makes its rendition; "" without a
@@ -108,37 +125,59 @@ type errUpload string
 func (e errUpload) Error() string { return string(e) }
 
 type imagesData struct {
-	Avatar, Logo string // current files
-	Group        string // slug, for group settings
-	Error        string
+	Avatar, Logo, Background string // current files
+	Group                    string // slug, for group settings
+	Error                    string
+}
+
+// pictureKind is one picture field of the image settings.
+type pictureKind struct {
+	field string
+	rend  images.Rendition
+	dir   string
+}
+
+// removes tells whether the form asks to remove the picture of a field (the remove
+// checkboxes share one name).
+func removes(r *http.Request, field string) bool {
+	return slices.Contains(r.Form["remove"], field)
 }
 
 func (s *Server) imageSettings(w http.ResponseWriter, r *http.Request) error {
 	if !viewer(r).LoggedIn() {
 		return errForbidden
 	}
-	s.render(w, r, http.StatusOK, "images", s.t(r, "images.title"), imagesData{Avatar: viewer(r).Gestalt.Avatar})
+	g := viewer(r).Gestalt
+	s.render(w, r, http.StatusOK, "images", s.t(r, "images.title"), imagesData{Avatar: g.Avatar, Background: g.Background})
 	return nil
 }
 
-// updateImages replaces or removes a person's avatar.
+// updateImages replaces or removes a person's avatar and profile background.
 func (s *Server) updateImages(w http.ResponseWriter, r *http.Request) error {
 	if !viewer(r).LoggedIn() {
 		return errForbidden
 	}
 	g := viewer(r).Gestalt
-	name, err := s.upload(w, r, "avatar", images.Avatar, "avatars")
-	var problem errUpload
-	if errors.As(err, &problem) {
-		s.render(w, r, http.StatusUnprocessableEntity, "images", s.t(r, "images.title"), imagesData{Avatar: g.Avatar, Error: string(problem)})
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if name != "" || r.FormValue("remove") == "avatar" {
-		if err := s.accounts.SetAvatar(r.Context(), g.ID, name); err != nil {
-			return fmt.Errorf("avatar of %d: %w", g.ID, err)
+	for _, kind := range []pictureKind{{"avatar", images.Avatar, "avatars"}, {"background", images.Background, "backgrounds"}} {
+		name, err := s.upload(w, r, kind.field, kind.rend, kind.dir)
+		var problem errUpload
+		if errors.As(err, &problem) {
+			s.render(w, r, http.StatusUnprocessableEntity, "images", s.t(r, "images.title"),
+				imagesData{Avatar: g.Avatar, Background: g.Background, Error: string(problem)})
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if name == "" && !removes(r, kind.field) {
+			continue
+		}
+		set := s.accounts.SetAvatar
+		if kind.field == "background" {
+			set = s.accounts.SetBackground
+		}
+		if err := set(r.Context(), g.ID, name); err != nil {
+			return fmt.Errorf("%s of %d: %w", kind.field, g.ID, err)
 		}
 	}
 	s.flash(r, msgSuccess, s.t(r, "settings.saved"))
@@ -167,11 +206,7 @@ func (s *Server) updateGroupImages(w http.ResponseWriter, r *http.Request) error
 	if !groups.CanChange(viewer(r), g) {
 		return errForbidden
 	}
-	for _, kind := range []struct {
-		field string
-		rend  images.Rendition
-		dir   string
-	}{{"avatar", images.Avatar, "avatars"}, {"logo", images.Logo, "logos"}} {
+	for _, kind := range []pictureKind{{"avatar", images.Avatar, "avatars"}, {"logo", images.Logo, "logos"}} {
 		name, err := s.upload(w, r, kind.field, kind.rend, kind.dir)
 		var problem errUpload
 		if errors.As(err, &problem) {
@@ -182,7 +217,7 @@ func (s *Server) updateGroupImages(w http.ResponseWriter, r *http.Request) error
 		if err != nil {
 			return err
 		}
-		if name != "" || r.FormValue("remove") == kind.field {
+		if name != "" || removes(r, kind.field) {
 			if err := s.groups.SetImage(r.Context(), g, kind.field, name); err != nil {
 				return fmt.Errorf("%s of group %s: %w", kind.field, g.Slug, err)
 			}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"path"
+	"slices"
 	"strings"
 
 	"grouprise.org/grouprise/internal/files"
@@ -14,16 +16,28 @@ import (
 // that does the same today, so that links in old mails, bookmarks and texts keep working.
 
 // oldMedia answers /stadt/media/<name>, where the Django grouprise's web server handed out
-// uploaded files and pictures (import-django keeps them under their names): a picture goes
-// to /-/images/ (public, as there), a file to /-/files/ for those who may fetch it. To
-// everybody else a file they may not see answers exactly as a missing one, so that the
-// address does not tell that it exists.
+// uploaded files and pictures: a content picture goes to /-/images/ and a picture of a person
+// or group to its place below /-/ (public, as there), a file to /-/files/ for those who may
+// fetch it. A name the Django grouprise or the import changed (old_media_names) leads to
+// the file under its new name. To everybody else a file they may not see answers exactly as
+// a missing one, so that the address does not tell that it exists.
 func (s *Server) oldMedia(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
 	name := r.PathValue("name")
+	if n, err := s.db.OldMediaName(ctx, name); err == nil {
+		name = n
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if dir, base, ok := strings.Cut(name, "/"); ok {
+		if !slices.Contains(store.PictureDirs, dir) || !files.ValidName(base) {
+			return errNotFoundOrLogin
+		}
+		return s.oldPicture(w, r, dir, base)
+	}
 	if !files.ValidName(name) {
 		return errNotFoundOrLogin
 	}
-	ctx := r.Context()
 	if _, err := s.db.ImageByFile(ctx, name); err == nil {
 		http.Redirect(w, r, "/-/images/"+url.PathEscape(name), http.StatusMovedPermanently)
 		return nil
@@ -32,6 +46,13 @@ func (s *Server) oldMedia(w http.ResponseWriter, r *http.Request) error {
 	}
 	u, err := s.db.FileByName(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
+		// An import before schema version 5 kept the bare names of pictures of people and
+		// groups; they have their directory now.
+		for _, dir := range store.PictureDirs {
+			if err := s.oldPicture(w, r, dir, name); !errors.Is(err, errNotFoundOrLogin) {
+				return err
+			}
+		}
 		return errNotFoundOrLogin
 	} else if err != nil {
 		return err
@@ -47,6 +68,36 @@ func (s *Server) oldMedia(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "private")
 	http.Redirect(w, r, "/-/files/"+url.PathEscape(name), http.StatusMovedPermanently)
 	return nil
+}
+
+// oldPicture leads to dir/name if a person or group uses it as a picture.
+func (s *Server) oldPicture(w http.ResponseWriter, r *http.Request, dir, name string) error {
+	used, err := s.db.PictureInUse(r.Context(), dir+"/"+name)
+	if err != nil {
+		return err
+	}
+	if !used {
+		return errNotFoundOrLogin
+	}
+	http.Redirect(w, r, "/-/"+dir+"/"+url.PathEscape(name), http.StatusMovedPermanently)
+	return nil
+}
+
+// oldMediaPaths hands the Django grouprise's media URLs with directories in them (names
+// from before grouprise 5.0) to h before the routes see them: no route pattern can take
+// /stadt/media/<dirs>/<name> beside the patterns of /<entity>/<content>/…. A path that is not
+// clean goes to the routes, which clean it first.
+func oldMediaPaths(routes, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name, ok := strings.CutPrefix(r.URL.Path, "/stadt/media/")
+		if ok && (r.Method == http.MethodGet || r.Method == http.MethodHead) && strings.Contains(name, "/") &&
+			path.Clean("/"+name) == "/"+name {
+			r.SetPathValue("name", name)
+			h.ServeHTTP(w, r)
+			return
+		}
+		routes.ServeHTTP(w, r)
+	})
 }
 
 // oldAbuseLinks hands the Django grouprise's report links to h before the routes see

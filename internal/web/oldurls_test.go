@@ -143,3 +143,54 @@ func TestOldApplyLinks(t *testing.T) {
 		}
 	})
 }
+
+// The Django grouprise's media URLs of the fixture site with pictures: the pictures of people
+// and groups under their old names (public, as there), the names from before its 5.0 that it
+// redirected (django_redirect) with the permission check of the file they lead to now, and
+// bob's avatar that the import stored under a new name.
+func TestImportedOldMediaNames(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := picturesSite(t, db)
+		bobAvatar := storetest.Rows(t, db, `SELECT avatar FROM gestalten WHERE username = 'bob'`)[0]
+		anon, alice, carol := s.browser(), s.loggedIn("alice", "peer-password"), s.loggedIn("carol", "peer-password")
+		for who, b := range map[string]*browser{"anonymous": anon, "outsider alice": alice, "member carol": carol} {
+			for old, want := range map[string]string{
+				"alice.png":                          "/-/avatars/alice.png",
+				"garten-band.jpg":                    "/-/backgrounds/garten-band.jpg",
+				"dave-band.jpg":                      "/-/backgrounds/dave-band.jpg",
+				"stadtgarten.png":                    "/-/avatars/stadtgarten.png",
+				"stadtgarten-logo.png":               "/-/logos/stadtgarten-logo.png",
+				"gestalten/bob%20mit%20hut.png":      "/-/" + bobAvatar,
+				"contributions/preisliste%20alt.pdf": "/-/files/wbb4dzubxc8lkupn.pdf",
+				"bilder/beet%201.png":                "/-/images/2cnpq9y5uplnby5t.png",
+				"qx5i9lm998t8vbk1.jpg":               "/-/images/qx5i9lm998t8vbk1.jpg",
+			} {
+				r := b.get("/stadt/media/" + old)
+				r.expectRedirect(t, who+": /stadt/media/"+old, want)
+				if next := b.get(want); next.StatusCode != http.StatusOK {
+					t.Errorf("%s: %s answers %d", who, want, next.StatusCode)
+				}
+			}
+		}
+		// The old name of the closed group's internal file: for its members the file, for
+		// everybody else exactly a missing one.
+		carol.get("/stadt/media/alt/telefonliste.txt").expectRedirect(t, "member", "/-/files/a91w8jk51xvpkv3q.txt")
+		for who, b := range map[string]*browser{"anonymous": anon, "outsider alice": alice} {
+			b.get("/")
+			hidden, missing := b.get("/stadt/media/alt/telefonliste.txt"), b.get("/stadt/media/alt/gibt-es-nicht.txt")
+			if hidden.StatusCode != http.StatusNotFound || hidden.Header.Get("Location") != "" || hidden.text("main") != missing.text("main") {
+				t.Errorf("%s: internal file's old name %d %q, missing %d %q", who, hidden.StatusCode, hidden.text("main"),
+					missing.StatusCode, missing.text("main"))
+			}
+		}
+		// Nothing else below /stadt/media/: no picture that nobody uses, no folders of media_root,
+		// nothing outside it (a path with dots goes to the cleaned path first).
+		for _, p := range []string{"avatars/a91w8jk51xvpkv3q.txt", "logos/alice.png", "cache/preview/2cnpq9y5uplnby5t.png",
+			"alt/../a91w8jk51xvpkv3q.txt", "alt/..%2F..%2Fconfig.yaml", "CACHE/images/alice/abc.png", "gestalten/", "a/b/c.png"} {
+			if r := carol.get("/stadt/media/" + p); r.StatusCode != http.StatusNotFound &&
+				!(r.StatusCode/100 == 3 && !strings.HasPrefix(r.Header.Get("Location"), "/-/")) {
+				t.Errorf("/stadt/media/%s: %d to %q, want 404", p, r.StatusCode, r.Header.Get("Location"))
+			}
+		}
+	})
+}

@@ -57,6 +57,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /stadt/settings/group/images/{$}", s.handle(s.updateGroupImages))
 	mux.HandleFunc("GET /-/avatars/{name}", s.handle(s.avatarFile))
 	mux.HandleFunc("GET /-/logos/{name}", s.handle(s.avatarFile))
+	mux.HandleFunc("GET /-/backgrounds/{name}", s.handle(s.avatarFile))
 	mux.HandleFunc("GET /-/files/{name}", s.handle(s.contentFile))
 	mux.HandleFunc("GET /-/images/{name}", s.handle(s.contentImage))
 	mux.HandleFunc("GET /-/images/{size}/{name}", s.handle(s.contentImage))
@@ -215,7 +216,7 @@ func (s *Server) routes() http.Handler {
 		s.testRoutes(mux)
 	}
 	s.routesMux = mux
-	return oldAbuseLinks(mux, s.handle(s.oldAbuseLink))
+	return oldAbuseLinks(oldMediaPaths(mux, s.handle(s.oldMedia)), s.handle(s.oldAbuseLink))
 }
 
 // byPathValue chooses a handler by the path value name, or answers with otherwise.
