@@ -16,6 +16,7 @@ import (
 	"grouprise.org/grouprise/internal/config"
 	"grouprise.org/grouprise/internal/files"
 	"grouprise.org/grouprise/internal/i18n"
+	"grouprise.org/grouprise/internal/store"
 	"grouprise.org/grouprise/static"
 	"grouprise.org/grouprise/templates"
 )
@@ -223,6 +224,9 @@ type siteInfo struct {
 	// MapCenter is the JSON of the initial bounds [[lat, lon], [lat, lon]].
 	Geo                               bool
 	Tiles, TileAttribution, MapCenter string
+	// Operator is the group that runs the site (operator_group_id), nil if there is none:
+	// the footer shows its description and links to it.
+	Operator *store.Group
 }
 
 // render writes a page with status code; a template error becomes a 500 page.

@@ -38,6 +38,9 @@ func (s *Server) siteInfo(r *http.Request) siteInfo {
 		s.log.Warn("counting for the header failed", "err", err)
 	}
 	info.Counters.Groups, info.Counters.People, info.Counters.Contributions = c.Groups, c.People, c.Contributions
+	if info.Operator, err = s.operatorGroup(r); err != nil {
+		s.log.Warn("reading the operator group failed", "err", err)
+	}
 	s.site.info, s.site.expires = info, now.Add(time.Minute)
 	return s.withClaim(info)
 }

@@ -22,7 +22,10 @@ func (s *Server) operatorGroup(r *http.Request) (*store.Group, error) {
 
 type helpData struct {
 	Operator *store.Group
-	Message  messageData
+	// Pinned are the operator group's pinned contents the viewer may see: the articles
+	// "about" and "tools" that grouprise setup writes (F111).
+	Pinned  []*store.StreamItem
+	Message messageData
 }
 
 // help explains the site and offers a message to its operators.
@@ -33,6 +36,11 @@ func (s *Server) help(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := helpData{Operator: op}
 	if op != nil {
+		v, pinned := viewer(r), true
+		if d.Pinned, err = s.db.Stream(r.Context(), store.StreamQuery{ViewerID: v.ID(), MemberOf: v.GroupIDs(), GroupID: op.ID,
+			Pinned: &pinned, Limit: 6}); err != nil {
+			return fmt.Errorf("help: the operator group's pinned contents: %w", err)
+		}
 		d.Message = s.groupMessageData(r, op, false, newForm(nil))
 		d.Message.Intro = s.t(r, "help.contact_intro")
 	}
