@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"grouprise.org/grouprise/internal/contents"
-	"grouprise.org/grouprise/internal/images"
+	"grouprise.org/grouprise/internal/files"
 	"grouprise.org/grouprise/internal/markdown"
 	"grouprise.org/grouprise/internal/polls"
 	"grouprise.org/grouprise/internal/store"
@@ -77,24 +77,6 @@ func (s *Server) apiMarkdown(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-type apiGroup struct {
-	ID          int64  `json:"id"`
-	Slug        string `json:"slug"`
-	Name        string `json:"name"`
-	Initials    string `json:"initials"`
-	Description string `json:"description"`
-	Avatar      string `json:"avatar"`
-	AvatarColor string `json:"avatar_color"`
-	URL         string `json:"url"`
-	// Location is there with ?include=location (maps on), null for groups not on the map.
-	Location *apiLocation `json:"location,omitempty"`
-}
-
-type apiLocation struct {
-	Latitude  float64 `json:"latitude"`
-	Longitude float64 `json:"longitude"`
-}
-
 // apiGroups lists groups: ?name= (part of the name), ?slug= (exactly, any case), ?id=1,2;
 // with maps on, ?has_location=1 only those on the map and ?include=location their places.
 func (s *Server) apiGroups(w http.ResponseWriter, r *http.Request) error {
@@ -109,7 +91,12 @@ func (s *Server) apiGroups(w http.ResponseWriter, r *http.Request) error {
 			return fmt.Errorf("api: group %q: %w", q.Get("slug"), err)
 		}
 	case q.Get("id") != "":
-		for _, part := range strings.Split(q.Get("id"), ",") {
+		parts := strings.Split(q.Get("id"), ",")
+		if len(parts) > 100 {
+			s.jsonError(w, http.StatusBadRequest, "BAD_ID", s.t(r, "api.bad_request"))
+			return nil
+		}
+		for _, part := range parts {
 			id, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64)
 			if err != nil {
 				s.jsonError(w, http.StatusBadRequest, "BAD_ID", s.t(r, "api.bad_request"))
@@ -132,34 +119,31 @@ func (s *Server) apiGroups(w http.ResponseWriter, r *http.Request) error {
 			list = append(list, &g.Group)
 		}
 	}
-	out := make([]apiGroup, 0, len(list))
-	for _, g := range list {
-		ag := apiGroup{ID: g.ID, Slug: g.Slug, Name: g.Name, Initials: initials(g.Name), Description: g.Description,
-			AvatarColor: g.AvatarColor, URL: s.cfg.BaseURL() + "/" + g.Slug + "/"}
-		if g.Avatar != "" {
-			ag.Avatar = s.cfg.BaseURL() + "/-/" + g.Avatar
-		}
-		if s.cfg.Geo.Enabled && strings.Contains(q.Get("include"), "location") && g.Latitude.Valid && g.Longitude.Valid {
-			ag.Location = &apiLocation{Latitude: g.Latitude.V, Longitude: g.Longitude.V}
-		}
-		out = append(out, ag)
+	out, err := s.apiGroupsOf(r, list)
+	if err != nil {
+		return err
 	}
 	s.writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
+// apiImage is a picture as the original's API showed it; pictures have no title here, so
+// title is always empty.
 type apiImage struct {
 	ID      int64  `json:"id"`
 	File    string `json:"file"`
+	Title   string `json:"title"`
+	Creator int64  `json:"creator"`
 	Path    string `json:"path"`
 	Preview string `json:"preview"`
 }
 
 func (s *Server) apiImageOf(i *store.Image) apiImage {
-	return apiImage{ID: i.ID, File: i.File, Path: "/-/images/" + i.File, Preview: "/-/images/preview/" + i.File}
+	return apiImage{ID: i.ID, File: i.File, Creator: i.CreatorID, Path: "/-/images/" + i.File, Preview: "/-/images/preview/" + i.File}
 }
 
-// apiImages lists the viewer's pictures (GET) or takes a new one (POST, multipart "file").
+// apiImages lists the viewer's pictures and those of their groups' contents (GET; ?id=1,2
+// and ?creator=id narrow it) or takes a new one (POST, multipart "file").
 func (s *Server) apiImages(w http.ResponseWriter, r *http.Request) error {
 	if !s.apiLogin(w, r) {
 		return nil
@@ -167,7 +151,11 @@ func (s *Server) apiImages(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	v := viewer(r)
 	if r.Method == http.MethodGet {
-		list, err := s.db.ImagesOf(ctx, v.ID())
+		iq, ok := s.imageQuery(w, r)
+		if !ok {
+			return nil
+		}
+		list, err := s.db.Images(ctx, iq)
 		if err != nil {
 			return fmt.Errorf("api: images: %w", err)
 		}
@@ -178,36 +166,13 @@ func (s *Server) apiImages(w http.ResponseWriter, r *http.Request) error {
 		s.writeJSON(w, http.StatusOK, out)
 		return nil
 	}
-	if err := s.parseUploadForm(w, r); err != nil {
-		s.jsonError(w, http.StatusRequestEntityTooLarge, "UPLOAD", err.Error())
-		return nil
-	}
-	file, _, err := r.FormFile("file")
-	if err != nil {
-		s.jsonError(w, http.StatusBadRequest, "NO_FILE", s.t(r, "error.no_file"))
-		return nil
-	}
-	defer file.Close()
-	data, err := s.images.Make(r.Context(), file, s.uploadLimit(), images.Stored)
-	switch {
-	case errors.Is(err, images.ErrNotImage):
-		s.jsonError(w, http.StatusBadRequest, "NOT_IMAGE", s.t(r, "upload.not_image"))
-		return nil
-	case errors.Is(err, images.ErrTooLarge), errors.Is(err, images.ErrTooManyPixels):
-		s.jsonError(w, http.StatusRequestEntityTooLarge, "TOO_LARGE", s.pictureProblem(r, err, ""))
-		return nil
-	case errors.Is(err, images.ErrBusy):
-		s.jsonError(w, http.StatusServiceUnavailable, "BUSY", s.t(r, "upload.busy"))
-		return nil
-	case err != nil:
-		return fmt.Errorf("api: image: %w", err)
-	}
-	name, err := images.Save(s.cfg.MediaRoot, "", ".jpg", data)
-	if err != nil {
-		return fmt.Errorf("api: image: %w", err)
+	name, err := s.apiSavePicture(w, r)
+	if name == "" || err != nil {
+		return err
 	}
 	img, err := s.contents.AddImage(ctx, v.ID(), name)
 	if err != nil {
+		files.Remove(s.cfg.MediaRoot, name)
 		return fmt.Errorf("api: image: %w", err)
 	}
 	s.writeJSON(w, http.StatusCreated, s.apiImageOf(img))

@@ -186,6 +186,17 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /stadt/api/images/{$}", s.handle(s.apiImages))
 	mux.HandleFunc("GET /stadt/api/polls/{id}/{$}", s.handle(s.apiPoll))
 	mux.HandleFunc("POST /stadt/api/polls/{id}/vote/{$}", s.handle(s.apiVote))
+	mux.HandleFunc("GET /stadt/api/groups/{id}/{$}", s.handle(s.apiGroup))
+	for _, m := range []string{"GET", "PUT", "PATCH"} {
+		mux.HandleFunc(m+" /stadt/api/images/{id}/{$}", s.handle(s.apiImage))
+	}
+	mux.HandleFunc("GET /stadt/api/gestalten/{$}", s.handle(s.apiGestalten))
+	mux.HandleFunc("GET /stadt/api/gestalten/{id}/{$}", s.handle(s.apiGestalt))
+	mux.HandleFunc("GET /stadt/api/gestalten/{gestalt}/settings/{$}", s.handle(s.apiSettings))
+	mux.HandleFunc("POST /stadt/api/gestalten/{gestalt}/settings/{$}", s.handle(s.apiSettings))
+	for _, m := range []string{"GET", "PUT", "PATCH", "DELETE"} {
+		mux.HandleFunc(m+" /stadt/api/gestalten/{gestalt}/settings/{id}/{$}", s.handle(s.apiSetting))
+	}
 
 	// site
 	mux.HandleFunc("GET /stadt/help/{$}", s.handle(s.help))
