@@ -10,9 +10,10 @@ BIN       := bin/grouprise
 VAR       := $(CURDIR)/var
 DEV_ENV   := GROUPRISE_CONFIG=$(VAR)/conf.d
 
-# Debian packages the tests need: a C compiler for SQLite (cgo), PostgreSQL's server and
-# Chromium for the browser test.
-TEST_PACKAGES := gcc libc6-dev postgresql chromium systemd libjs-leaflet
+# Debian packages the tests need: a C compiler for SQLite (cgo), PostgreSQL's server,
+# Chromium for the browser test, and MariaDB's server and client for the import from a Django
+# grouprise on MySQL (the -core packages: the tests start their own server, none is enabled).
+TEST_PACKAGES := gcc libc6-dev postgresql chromium systemd libjs-leaflet mariadb-server-core mariadb-client-core
 
 # Debian packages that build the .deb and check it.
 DEB_PACKAGES := build-essential debhelper po-debconf lintian dpkg-dev

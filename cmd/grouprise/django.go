@@ -17,9 +17,14 @@ import (
 
 // runImportDjango copies a Django grouprise's database and media into the (empty) store.
 func runImportDjango(ctx context.Context, e *env, args []string) error {
-	fs := e.flags("import-django", "[--media DIR] [--dry-run] SQLITE-FILE|POSTGRESQL-URL")
+	fs := e.flags("import-django", "[--media DIR] [--dry-run] SQLITE-FILE|POSTGRESQL-URL|MYSQL-URL")
 	media := fs.String("media", "", "the Django site's media directory (default: media/ beside an SQLite file, else media_root)")
 	dryRun := fs.Bool("dry-run", false, "import and roll back: report counts and problems, change nothing")
+	usage := fs.Usage
+	fs.Usage = func() {
+		usage()
+		fmt.Fprint(e.stderr, djangoSources)
+	}
 	pos, err := parse(fs, args, 1, 1)
 	if err != nil {
 		return err
@@ -40,10 +45,19 @@ func runImportDjango(ctx context.Context, e *env, args []string) error {
 	return importDjango(ctx, e, db, cfg, source, *media, *dryRun)
 }
 
+// djangoSources explains the forms of the source argument.
+const djangoSources = `The Django grouprise's database:
+  SQLITE-FILE     the path of its SQLite file
+  POSTGRESQL-URL  postgresql://USER:PASSWORD@HOST:PORT/DB or postgresql:///DB?host=/run/postgresql
+  MYSQL-URL       mysql://USER:PASSWORD@HOST:PORT/DB (port 3306 if left out; ?tls=true for TLS),
+                  mysql://USER@/DB?socket=/run/mysqld/mysqld.sock (a unix socket), or
+                  mysql://USER@/DB (Debian's socket, /run/mysqld/mysqld.sock)
+`
+
 // defaultDjangoMedia is where a Django grouprise keeps its media: media/ beside its SQLite
 // file (its data_path), or, on the same machine, the media_root that both share.
 func defaultDjangoMedia(source string, cfg *config.Config) string {
-	if !djangoimport.IsPostgresURL(source) {
+	if djangoimport.IsFile(source) {
 		dir := filepath.Join(filepath.Dir(source), "media")
 		if info, err := os.Stat(dir); err == nil && info.IsDir() {
 			return dir

@@ -163,6 +163,9 @@ type MatrixChat struct {
 	BotUsername         string   `yaml:"bot_username"`
 	BotAccessToken      string   `yaml:"bot_access_token"`
 	PublicListenerRooms []string `yaml:"public_listener_rooms"`
+	// WebClientURL is the Matrix web client /stadt/chat/ leads to when the web server does
+	// not serve Element there itself (new; the original's package installed Element).
+	WebClientURL string `yaml:"web_client_url"`
 }
 
 type MatrixCommander struct {

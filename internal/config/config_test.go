@@ -164,7 +164,7 @@ func TestLoadErrors(t *testing.T) {
 		{"short secret", "secret_key: short\n", nil,
 			`config: DIR/800-local.yaml: secret_key: expected at least 16 characters, got 5`},
 		{"unsupported engine", "database: {engine: mysql}\n", nil,
-			`config: DIR/800-local.yaml: database.engine: "mysql" is not supported by this grouprise; expected sqlite or postgresql`},
+			`config: DIR/800-local.yaml: database.engine: "mysql" is not supported by this grouprise; expected sqlite or postgresql; its data moves with ` + "`grouprise import-django mysql://…`" + ` (README.Debian)`},
 		{"mapping expected", "database: sqlite\n", nil,
 			`config: DIR/800-local.yaml: database: expected a mapping of keys to values, got "sqlite"`},
 		{"list expected", "claims: just one\n", nil,

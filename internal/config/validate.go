@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -68,7 +69,11 @@ func (c *Config) validate(origin func(key string) string) error {
 			port(c.Database.Port, "database.port")
 		}
 	case "postgis", "spatialite", "mysql":
-		check(false, "database.engine", "%q is not supported by this grouprise; expected sqlite or postgresql", c.Database.Engine)
+		hint := ""
+		if c.Database.Engine == "mysql" { // the way out for a Django grouprise on MySQL/MariaDB
+			hint = "; its data moves with `grouprise import-django mysql://…` (README.Debian)"
+		}
+		check(false, "database.engine", "%q is not supported by this grouprise; expected sqlite or postgresql%s", c.Database.Engine, hint)
 	default:
 		oneOf(c.Database.Engine, "database.engine", "sqlite", "postgresql")
 	}
@@ -136,6 +141,11 @@ func (c *Config) validate(origin func(key string) string) error {
 		check(mc.BotAccessToken != "", "matrix_chat.bot_access_token", "the bot's access token is needed when matrix_chat.enabled is true")
 		check(strings.HasPrefix(mc.AdminAPIURL, "http://") || strings.HasPrefix(mc.AdminAPIURL, "https://"),
 			"matrix_chat.admin_api_url", "expected the homeserver's http or https address, got %q", mc.AdminAPIURL)
+	}
+	if u := c.MatrixChat.WebClientURL; u != "" {
+		parsed, err := url.Parse(u)
+		check(err == nil && (parsed.Scheme == "https" || parsed.Scheme == "http") && parsed.Host != "" && parsed.Fragment == "",
+			"matrix_chat.web_client_url", "expected the http or https address of a Matrix web client (without #…), got %q", u)
 	}
 	oneOf(c.MatrixCommander.Backend, "matrix_commander.backend", "nio", "console")
 

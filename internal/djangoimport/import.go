@@ -389,7 +389,7 @@ func (im *importer) emailConfirmations(ctx context.Context) error {
 	if !im.src.Has("account_emailconfirmation") {
 		return nil
 	}
-	return im.each(ctx, `SELECT id, email_address_id, key, created, sent FROM account_emailconfirmation ORDER BY id`,
+	return im.each(ctx, `SELECT id, email_address_id, "key", created, sent FROM account_emailconfirmation ORDER BY id`,
 		func(scan scanFunc) error {
 			var id, address int64
 			var key string
@@ -661,7 +661,7 @@ func (im *importer) pollOptions(ctx context.Context) error {
 
 func (im *importer) pollVotes(ctx context.Context) error {
 	return im.each(ctx, `SELECT v.id, v.option_id, v.voter_id, v.anonymous, v.time_updated,
-		s.vote_ptr_id IS NOT NULL, s.endorse, c.rank
+		s.vote_ptr_id IS NOT NULL, s.endorse, c."rank"
 		FROM polls_vote v
 		LEFT JOIN polls_simplevote s ON s.vote_ptr_id = v.id
 		LEFT JOIN polls_condorcetvote c ON c.vote_ptr_id = v.id ORDER BY v.id`, func(scan scanFunc) error {
@@ -1002,7 +1002,7 @@ func (im *importer) feedEntries(ctx context.Context) error {
 		return nil
 	}
 	seen := map[string]bool{}
-	return im.each(ctx, `SELECT id, key FROM imports_imported ORDER BY id`, func(scan scanFunc) error {
+	return im.each(ctx, `SELECT id, "key" FROM imports_imported ORDER BY id`, func(scan scanFunc) error {
 		var id int64
 		var key string
 		if err := scan(&id, &key); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	cfg "grouprise.org/grouprise/internal/config"
 	"grouprise.org/grouprise/internal/djangoimport"
+	"grouprise.org/grouprise/internal/djangoimport/mysqltest"
 	"grouprise.org/grouprise/internal/store"
 	"grouprise.org/grouprise/internal/store/storetest"
 )
@@ -22,6 +23,7 @@ func TestMain(m *testing.M) { storetest.Main(m) }
 const (
 	fixtureSQLite   = "testdata/django-grouprise-5.5.sqlite3"
 	fixturePostgres = "testdata/django-grouprise-5.5.postgresql.sql"
+	fixtureMySQL    = "testdata/django-grouprise-5.5.mysql.sql"
 	fixtureMedia    = "testdata/django-grouprise-5.5-media"
 )
 
@@ -106,6 +108,14 @@ func TestImportFromPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
+	db := storetest.Open(t, store.SQLite)
+	checkFixture(t, db, importInto(t, src, db, djangoimport.Options{MediaDir: fixtureMedia}))
+}
+
+// TestImportFromMySQL reads the same site from the Django grouprise's MariaDB dump
+// (tinyint booleans, datetimes in UTC without a zone, utf8mb4).
+func TestImportFromMySQL(t *testing.T) {
+	src := openSource(t, mysqltest.FromSQL(t, fixtureMySQL))
 	db := storetest.Open(t, store.SQLite)
 	checkFixture(t, db, importInto(t, src, db, djangoimport.Options{MediaDir: fixtureMedia}))
 }
@@ -367,6 +377,11 @@ func TestImportProgress(t *testing.T) {
 	t.Run("from-postgresql", func(t *testing.T) {
 		url := storetest.PostgresFromSQL(t, fixturePostgres)
 		withConversations(t, "pgx", url, many)
+		check(t, openSource(t, url), storetest.Open(t, store.SQLite))
+	})
+	t.Run("from-mysql", func(t *testing.T) {
+		url := mysqltest.FromSQL(t, fixtureMySQL)
+		withConversations(t, "mysql", mysqltest.DSN(url), many)
 		check(t, openSource(t, url), storetest.Open(t, store.SQLite))
 	})
 }

@@ -15,10 +15,19 @@ import (
 	_ "github.com/mattn/go-sqlite3"    // the "sqlite3" driver
 )
 
+// sourceKind is the kind of database a Django grouprise runs on.
+type sourceKind int
+
+const (
+	sqliteSource sourceKind = iota
+	postgresSource
+	mysqlSource
+)
+
 // Source is an open Django grouprise database, read only.
 type Source struct {
-	db       *sql.DB
-	postgres bool
+	db   *sql.DB
+	kind sourceKind
 	// Location names the source for messages.
 	Location string
 	tables   map[string]bool
@@ -31,16 +40,25 @@ func IsPostgresURL(spec string) bool {
 		strings.Contains(spec, "dbname=")
 }
 
-// Open opens the Django database that spec names: the path of an SQLite file, or a
-// PostgreSQL URL or connection string. It checks that the database is a Django grouprise.
+// IsFile tells whether spec names an SQLite file rather than a database server.
+func IsFile(spec string) bool { return !IsPostgresURL(spec) && !IsMySQLURL(spec) }
+
+// Open opens the Django database that spec names: the path of an SQLite file, a PostgreSQL
+// URL or connection string, or a MySQL/MariaDB URL (mysql://). It checks that the database
+// is a Django grouprise.
 func Open(ctx context.Context, spec string) (*Source, error) {
 	s := &Source{Location: spec}
 	var err error
-	if IsPostgresURL(spec) {
-		s.postgres = true
+	switch {
+	case IsMySQLURL(spec):
+		s.kind = mysqlSource
+		s.Location = redact(spec)
+		s.db, err = openMySQL(spec)
+	case IsPostgresURL(spec):
+		s.kind = postgresSource
 		s.Location = redact(spec)
 		s.db, err = sql.Open("pgx", spec)
-	} else {
+	default:
 		if strings.ContainsAny(spec, "?#") {
 			return nil, fmt.Errorf("django database %s: the file name may not contain ? or #", spec)
 		}
@@ -62,11 +80,16 @@ func Open(ctx context.Context, spec string) (*Source, error) {
 // Close closes the source database.
 func (s *Source) Close() error { return s.db.Close() }
 
-// redact hides the password of a PostgreSQL URL in messages.
+// redact hides the password of a database URL in messages.
 func redact(spec string) string {
 	if i := strings.Index(spec, "://"); i >= 0 {
 		rest := spec[i+3:]
-		if at := strings.Index(rest, "@"); at >= 0 {
+		authority := rest
+		if end := strings.IndexAny(rest, "/?#"); end >= 0 {
+			authority = rest[:end]
+		}
+		// The last @ ends the user part, as in url.Parse: a password may hold an @.
+		if at := strings.LastIndex(authority, "@"); at >= 0 {
 			if colon := strings.Index(rest[:at], ":"); colon >= 0 {
 				return spec[:i+3] + rest[:colon] + ":***" + rest[at:]
 			}
@@ -77,9 +100,13 @@ func redact(spec string) string {
 
 func (s *Source) load(ctx context.Context) error {
 	query := `SELECT name FROM sqlite_master WHERE type = 'table'`
-	if s.postgres {
+	switch s.kind {
+	case postgresSource:
 		query = `SELECT table_name FROM information_schema.tables
 			WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`
+	case mysqlSource:
+		query = `SELECT table_name FROM information_schema.tables
+			WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE'`
 	}
 	rows, err := s.db.QueryContext(ctx, query)
 	if err != nil {

@@ -113,10 +113,37 @@ func TestChatPagesWithoutChat(t *testing.T) {
 	s.group("Garten", alice)
 	a := s.loggedIn("alice", "alice-password")
 	for _, p := range []string{"/garten/-/chat/public/", "/stadt/settings/matrix-chat/", "/stadt/chat-rooms/public-feed/",
-		"/stadt/settings/group/matrix-chat/?group=garten"} {
+		"/stadt/settings/group/matrix-chat/?group=garten", "/stadt/chat/", "/stadt/help/matrix-chat/"} {
 		a.get(p).expect(t, http.StatusNotFound)
 	}
 	if strings.Contains(a.get("/stadt/settings/").body, "matrix-chat") {
 		t.Error("the settings link to the chat shows without chat")
+	}
+}
+
+// /stadt/chat/ is where the web server serves Element; a request that reaches the daemon
+// finds none and goes to the configured web client, or learns what is missing. The chat's
+// help page names the homeserver and the viewer's Matrix ID (F125).
+func TestChatClientAndHelp(t *testing.T) {
+	s := newSite(t, storetest.Open(t, store.SQLite), chatConfig)
+	s.person("alice", "alice-password")
+	page := s.browser().get("/stadt/chat/")
+	page.expect(t, http.StatusOK, "nicht eingerichtet", "chat.test", `href="/stadt/help/matrix-chat/"`)
+	help := s.browser().get("/stadt/help/matrix-chat/")
+	help.expect(t, http.StatusOK, "chat.test", `href="/stadt/chat/"`)
+	if strings.Contains(help.body, "@alice") {
+		t.Error("a visitor's help page names a Matrix ID")
+	}
+	s.loggedIn("alice", "alice-password").get("/stadt/help/matrix-chat/").expect(t, http.StatusOK, "@alice:chat.test",
+		`href="/stadt/settings/matrix-chat/"`)
+	if !strings.Contains(s.browser().get("/stadt/help/").body, `href="/stadt/help/matrix-chat/"`) {
+		t.Error("the help page does not lead to the chat's help")
+	}
+
+	client := newSite(t, storetest.Open(t, store.SQLite), strings.Replace(chatConfig, "enabled: true,",
+		"enabled: true, web_client_url: 'https://app.element.example/',", 1))
+	r := client.browser().get("/stadt/chat/")
+	if r.StatusCode != http.StatusFound || r.Header.Get("Location") != "https://app.element.example/" {
+		t.Errorf("with web_client_url: %d to %q", r.StatusCode, r.Header.Get("Location"))
 	}
 }

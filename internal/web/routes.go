@@ -120,6 +120,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /stadt/settings/group/matrix-chat/{$}", s.handle(s.groupChatSettings))
 	mux.HandleFunc("POST /stadt/settings/group/matrix-chat/{$}", s.handle(s.groupChatSettings))
 	mux.HandleFunc("GET /stadt/chat-rooms/public-feed/{$}", s.handle(s.publicFeedRoom))
+	mux.HandleFunc("GET /stadt/chat/{$}", s.handle(s.chatClient))
+	mux.HandleFunc("GET /stadt/help/matrix-chat/{$}", s.handle(s.chatHelp))
 
 	// conversations
 	mux.HandleFunc("GET /stadt/groups/{id}/conversations/{$}", s.handle(s.groupConversations))
