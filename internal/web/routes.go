@@ -199,6 +199,12 @@ func (s *Server) routes() http.Handler {
 	for _, m := range []string{"GET", "PUT", "PATCH", "DELETE"} {
 		mux.HandleFunc(m+" /stadt/api/gestalten/{gestalt}/settings/{id}/{$}", s.handle(s.apiSetting))
 	}
+	// the Transition Connect export (public groups and their public events)
+	mux.HandleFunc("GET "+tcBase+"{$}", s.handle(s.tcIndex))
+	mux.HandleFunc("GET "+tcBase+"event/{$}", s.handle(s.tcEvents))
+	mux.HandleFunc("GET "+tcBase+"event/{id}/{$}", s.handle(s.tcEvent))
+	mux.HandleFunc("GET "+tcBase+"organisation/{$}", s.handle(s.tcOrganisations))
+	mux.HandleFunc("GET "+tcBase+"organisation/{id}/{$}", s.handle(s.tcOrganisation))
 
 	// site
 	mux.HandleFunc("GET /stadt/help/{$}", s.handle(s.help))
