@@ -196,6 +196,9 @@ type page struct {
 	Content template.HTML
 	// Bare pages (embedded in other sites) have no header, footer or counters.
 	Bare bool
+	// hints reads the hints the viewer dismissed, once a page asks (ShowHint).
+	hints     func() map[string]bool
+	dismissed map[string]bool
 }
 
 // pageMeta describes a page for link previews (OpenGraph); page data provides it with a
@@ -237,7 +240,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		s.fail(w, r, fmt.Errorf("web: no page template %q", name))
 		return
 	}
-	p := &page{Title: title, Lang: l, Viewer: viewer(r), Path: r.URL.RequestURI(), Data: data}
+	p := &page{Title: title, Lang: l, Viewer: viewer(r), Path: r.URL.RequestURI(), Data: data, hints: s.dismissedHints(r)}
 	if m, ok := data.(interface{ pageMeta() *pageMeta }); ok {
 		p.Meta = m.pageMeta()
 	}

@@ -122,6 +122,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /stadt/chat-rooms/public-feed/{$}", s.handle(s.publicFeedRoom))
 	mux.HandleFunc("GET /stadt/chat/{$}", s.handle(s.chatClient))
 	mux.HandleFunc("GET /stadt/help/matrix-chat/{$}", s.handle(s.chatHelp))
+	mux.HandleFunc("POST /stadt/hints/dismiss/{$}", s.handle(s.dismissHint))
 
 	// conversations
 	mux.HandleFunc("GET /stadt/groups/{id}/conversations/{$}", s.handle(s.groupConversations))

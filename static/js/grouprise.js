@@ -20,4 +20,15 @@
       if (!d.contains(ev.target)) d.removeAttribute("open");
     });
   });
+  // Hints: dismissed in the background, the box goes at once (the form works without this).
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target.closest("form.hint-dismiss");
+    if (!form || !window.fetch) return;
+    ev.preventDefault();
+    var box = form.closest(".hint");
+    fetch(form.action, { method: "POST", body: new URLSearchParams(new FormData(form)),
+      headers: { "Accept": "application/json" }, credentials: "same-origin" })
+      .then(function (res) { if (res.ok && box) box.remove(); else form.submit(); })
+      .catch(function () { form.submit(); });
+  });
 })();
