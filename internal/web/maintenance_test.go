@@ -2,9 +2,6 @@ package web
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -12,8 +9,6 @@ import (
 	"testing"
 
 	"grouprise.org/grouprise/internal/config"
-	"grouprise.org/grouprise/internal/i18n"
-	"grouprise.org/grouprise/internal/notify"
 	"grouprise.org/grouprise/internal/store"
 	"grouprise.org/grouprise/internal/store/storetest"
 )
@@ -109,26 +104,5 @@ func newSiteWithFlag(t *testing.T, db *store.DB) (*site, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	catalog, err := i18n.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	notifier, err := notify.New(cfg, catalog)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := New(Deps{Config: cfg, DB: db, Catalog: catalog, Notifier: notifier, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &site{t: t, db: db, cfg: cfg, srv: srv, sock: filepath.Join(dir, "web.sock")}
-	l, err := net.Listen("unix", s.sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { srv.Serve(ctx, l); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return s, filepath.Join(dir, "maintenance_mode")
+	return serveSite(t, db, cfg), filepath.Join(dir, "maintenance_mode")
 }

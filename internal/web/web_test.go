@@ -50,6 +50,13 @@ func newSite(t testing.TB, db *store.DB, extra string) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveSite(t, db, cfg)
+}
+
+// serveSite runs the web daemon with cfg on db; its socket and keys go into data_path.
+func serveSite(t testing.TB, db *store.DB, cfg *config.Config) *site {
+	t.Helper()
+	dir := cfg.DataPath
 	catalog, err := i18n.Load()
 	if err != nil {
 		t.Fatal(err)
