@@ -157,7 +157,7 @@ func (s *Server) contentPageData(r *http.Request, a *store.Association, f *form)
 			continue
 		}
 		cv := &commentView{ThreadItem: c, CanDelete: contents.CanDeleteComment(v, &c.Contribution),
-			CanReplyPrivately: v.LoggedIn() && !v.Is(c.AuthorID) && a.GroupID != 0}
+			CanReplyPrivately: !v.Is(c.AuthorID) && a.GroupID != 0}
 		byID[c.ID] = cv
 		d.Comments = append(d.Comments, cv)
 		texts = append(texts, c.Text)
@@ -225,11 +225,18 @@ func (s *Server) formError(r *http.Request, f *form, err error) bool {
 }
 
 // replyToAuthor answers a comment privately: a new conversation with its author, prefilled
-// with the quote and a link to where it was written.
-func (s *Server) replyToAuthor(w http.ResponseWriter, r *http.Request) error {
+// with the quote and a link to where it was written. Anonymous visitors may answer the
+// comments they can read (public ones on public contents) as they write to a group: with
+// their address and the sum; the author's address is never shown.
+func (s *Server) replyToAuthor(w http.ResponseWriter, r *http.Request) (err error) {
 	v := viewer(r)
 	if !v.LoggedIn() {
-		return errForbidden
+		// Whatever anonymous visitors cannot answer, missing or not, sends them to the login.
+		defer func() {
+			if errors.Is(err, errNotFound) || errors.Is(err, store.ErrNotFound) {
+				err = errForbidden
+			}
+		}()
 	}
 	ctx := r.Context()
 	assocID, err1 := strconv.ParseInt(r.PathValue("assoc"), 10, 64)
@@ -268,9 +275,13 @@ func (s *Server) replyToAuthor(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := newForm(r)
 	d := messageData{Form: f, To: author.Name(), Action: r.URL.Path, Intro: s.t(r, "message.person_intro")}
+	if !v.LoggedIn() {
+		d.Captcha = s.newCaptcha()
+	}
 	title := s.t(r, "message.to", "Name", author.Name())
+	where := "/stadt/content/" + itoa(a.ID) + "/#contribution-" + itoa(c.ID)
 	if r.Method == http.MethodGet {
-		subject, link := "", s.cfg.BaseURL()+"/stadt/content/"+itoa(a.ID)+"/#contribution-"+itoa(c.ID)
+		subject, link := "", s.cfg.BaseURL()+where
 		if a.ContentID != 0 {
 			content, err := s.db.ContentByID(ctx, a.ContentID)
 			if err != nil {
@@ -296,6 +307,6 @@ func (s *Server) replyToAuthor(w http.ResponseWriter, r *http.Request) error {
 		s.render(w, r, http.StatusUnprocessableEntity, "message", title, d)
 		return nil
 	}
-	s.afterMessage(w, r, started, "/")
+	s.afterMessage(w, r, started, where)
 	return nil
 }

@@ -151,6 +151,18 @@ func (s *Server) sendMessage(r *http.Request, f *form, m conversations.Message) 
 	if !f.Valid() {
 		return conversations.Started{}, false, nil
 	}
+	if !v.LoggedIn() {
+		// The message mails its sender's address a link to confirm it: at most as many to one
+		// address, and from one visitor, as a signup or a password reset.
+		allowed, err := s.mailAllowed(r, f.Get("email"))
+		if err != nil {
+			return started, false, err
+		}
+		if !allowed {
+			f.Fail("email", s.t(r, "message.too_many"))
+			return started, false, nil
+		}
+	}
 	if v.LoggedIn() {
 		m.Author = v.Gestalt
 		started, err = s.conversations.Start(r.Context(), m)
