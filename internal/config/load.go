@@ -146,6 +146,12 @@ func (o Options) load(files []string, dir string) (*Config, error) {
 	cfg.Location() // loaded now, so that concurrent readers find it
 	cfg.Sources = files
 	cfg.Dir = dir
+	if len(cfg.ExtraAllowedHosts) > 0 {
+		// Django refused requests for other host names; here every link and address is built
+		// from domain, never from a request's Host header, so there is nothing to allow.
+		d.warnings = append(d.warnings, Warning{File: d.originOf("extra_allowed_hosts"), Key: "extra_allowed_hosts", Obsolete: true,
+			Message: "has no effect: links are built from domain, never from a request's Host header"})
+	}
 	slices.SortFunc(d.warnings, func(a, b Warning) int { return strings.Compare(a.Key, b.Key) })
 	cfg.Warnings = d.warnings
 	return &cfg, nil

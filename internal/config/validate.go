@@ -134,6 +134,8 @@ func (c *Config) validate(origin func(key string) string) error {
 		check(strings.HasPrefix(u, "https://") && strings.Contains(u, "{x}") && strings.Contains(u, "{y}") &&
 			strings.Contains(u, "{z}"), "geo.tile_server.url", "expected an https URL with {x}, {y} and {z}, got %q", u)
 	}
+	check(c.Geo.LocationSelector.Zoom >= 0 && c.Geo.LocationSelector.Zoom <= 19, "geo.location_selector.zoom",
+		"expected a zoom level from 1 to 19 (0 or none: fit the center's bounds), got %d", c.Geo.LocationSelector.Zoom)
 	oneOf(c.MatrixChat.Backend, "matrix_chat.backend", "nio", "console")
 	if c.MatrixChat.Enabled {
 		mc := c.MatrixChat

@@ -64,3 +64,17 @@ func TestMapWithAndWithoutJavaScript(t *testing.T) {
 		t.Fatalf("the map of groups: %v", err)
 	}
 }
+
+// geo.location_selector.zoom sets the zoom of maps that show no place yet.
+func TestMapZoom(t *testing.T) {
+	s := startSite(t, "geo: {enabled: true, location_selector: {zoom: 7}}\n")
+	ctx := browser(t)
+	err := chromedp.Do(ctx, chromedp.Navigate(s.url+"/stadt/groups/map/"), chromedp.WaitVisible(css(`.map.active img.leaflet-tile`)))
+	if err != nil {
+		t.Fatalf("the map of groups: %v", err)
+	}
+	src, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector(".map.active img.leaflet-tile").src`))
+	if err != nil || !strings.Contains(src, ".org/7/") {
+		t.Errorf("a tile at %q (%v), want zoom 7", src, err)
+	}
+}

@@ -231,6 +231,11 @@ func (s *Server) csp(embeddable bool) string {
 	if embeddable {
 		frames = "frame-ancestors *"
 	}
-	return "default-src 'self'; " + img + "; style-src 'self' 'unsafe-inline'; script-src 'self'; " +
-		"object-src 'none'; base-uri 'self'; form-action 'self' https:; " + frames
+	c := s.cfg.CSP
+	policy := "default-src " + cspSources("'self'", c.DefaultSrc) + "; " + img + "; style-src 'self' 'unsafe-inline'; " +
+		"script-src " + cspSources("'self'", c.ScriptSrc, inlineScriptHashes(s.cfg.Scripts)) + "; "
+	if len(c.ConnectSrc) > 0 {
+		policy += "connect-src " + cspSources("'self'", c.ConnectSrc) + "; "
+	}
+	return policy + "object-src 'none'; base-uri 'self'; form-action 'self' https:; " + frames
 }

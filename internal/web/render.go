@@ -86,8 +86,10 @@ func funcs(p *i18n.Printer, assets map[string]*static.Asset, cfg *config.Config)
 			}
 			return p.Period(start.V.In(cfg.Location()), e, allDay)
 		},
-		"teaser":    teaser,
-		"inline":    files.Inline,
+		"teaser":      teaser,
+		"inline":      files.Inline,
+		"siteScripts": func() []siteScript { return siteScripts(cfg.Scripts) },
+		"siteStyles":  func() []config.Style { return cfg.Stylesheets },
 		"dict": func(kv ...any) map[string]any {
 			m := make(map[string]any, len(kv)/2)
 			for i := 0; i+1 < len(kv); i += 2 {
@@ -227,6 +229,7 @@ type siteInfo struct {
 	// MapCenter is the JSON of the initial bounds [[lat, lon], [lat, lon]].
 	Geo                               bool
 	Tiles, TileAttribution, MapCenter string
+	MapZoom                           int // the initial zoom where no bounds fit (0: fit the bounds)
 	// Operator is the group that runs the site (operator_group_id), nil if there is none:
 	// the footer shows its description and links to it.
 	Operator *store.Group

@@ -25,7 +25,7 @@ func (s *Server) siteInfo(r *http.Request) siteInfo {
 	info := siteInfo{ThemeColor: s.cfg.Branding.ThemeColor, Logo: s.cfg.Branding.LogoSquare, Favicon: s.cfg.Branding.LogoFavicon,
 		OIDC: s.oidc != nil, Chat: s.cfg.MatrixChat.Enabled, ChatFeed: s.cfg.MatrixChat.Enabled && len(s.cfg.MatrixChat.PublicListenerRooms) > 0,
 		Geo: s.cfg.Geo.Enabled, Tiles: s.cfg.Geo.TileServer.URL, TileAttribution: s.cfg.Geo.TileServer.Attribution,
-		MapCenter: mapCenter(s.cfg.Geo.LocationSelector.Center)}
+		MapCenter: mapCenter(s.cfg.Geo.LocationSelector.Center), MapZoom: s.cfg.Geo.LocationSelector.Zoom}
 	ctx := r.Context()
 	name, err := s.db.SiteSetting(ctx, "name", s.cfg.Domain)
 	if err != nil {

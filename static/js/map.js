@@ -16,8 +16,14 @@
     el.removeAttribute("aria-hidden");
     return map;
   }
+  // The initial view: the configured bounds (geo.location_selector.center), at the configured
+  // zoom (geo.location_selector.zoom) around their middle when there is one.
   function center(map, el) {
-    try { map.fitBounds(JSON.parse(el.dataset.center)); } catch (e) { map.setView([51, 10], 5); }
+    var zoom = parseInt(document.body.dataset.mapZoom, 10);
+    try {
+      var bounds = L.latLngBounds(JSON.parse(el.dataset.center));
+      if (zoom > 0) map.setView(bounds.getCenter(), zoom); else map.fitBounds(bounds);
+    } catch (e) { map.setView([51, 10], zoom > 0 ? zoom : 5); }
   }
   ready(function () {
     if (typeof L === "undefined") return;
