@@ -51,14 +51,19 @@ func (s *Server) monthOf(r *http.Request) (int, time.Month) {
 // month builds the grid of a month with the events the viewer may see (of one group if
 // groupID is set); links to other months go to path.
 func (s *Server) month(r *http.Request, year int, month time.Month, groupID int64, path string) (*monthView, error) {
+	return s.monthIn(r, year, month, store.StreamQuery{GroupID: groupID}, path)
+}
+
+// monthIn builds the grid of a month with the events of scope (its GroupID, GestaltID or
+// TagID; the viewer and the dates are set here) that the viewer may see.
+func (s *Server) monthIn(r *http.Request, year int, month time.Month, scope store.StreamQuery, path string) (*monthView, error) {
 	loc := s.cfg.Location()
 	p := s.catalog.Printer(lang(r))
 	weeks := calendar.Month(year, month, loc)
-	from := weeks[0][0].Date
-	until := weeks[len(weeks)-1][6].Date.AddDate(0, 0, 1)
 	v := viewer(r)
-	events, err := s.db.Stream(r.Context(), store.StreamQuery{ViewerID: v.ID(), MemberOf: v.GroupIDs(), GroupID: groupID,
-		From: from, Until: until, Limit: 500})
+	q := store.StreamQuery{ViewerID: v.ID(), MemberOf: v.GroupIDs(), GroupID: scope.GroupID, GestaltID: scope.GestaltID,
+		TagID: scope.TagID, From: weeks[0][0].Date, Until: weeks[len(weeks)-1][6].Date.AddDate(0, 0, 1), Limit: 500}
+	events, err := s.db.Stream(r.Context(), q)
 	if err != nil {
 		return nil, err
 	}

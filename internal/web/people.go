@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 
@@ -54,6 +55,9 @@ type profilePageData struct {
 	Self     bool
 	Page     int
 	NextPage int
+	// URL is the profile's address to copy; Calendar the events of the person's contents.
+	URL      string
+	Calendar *calendarSidebar
 }
 
 // profilePage shows a public profile (a private one only to its owner).
@@ -68,7 +72,13 @@ func (s *Server) profilePage(w http.ResponseWriter, r *http.Request, p *store.Ge
 	if err != nil {
 		return err
 	}
-	d := profilePageData{Person: p, Items: items, Self: v.Is(p.ID), Page: n}
+	d := profilePageData{Person: p, Items: items, Self: v.Is(p.ID), Page: n, URL: s.cfg.BaseURL() + "/" + p.Username + "/"}
+	if d.Calendar, err = s.calendarSidebar(r, store.StreamQuery{GestaltID: p.ID}, "/"+p.Username+"/"); err != nil {
+		return fmt.Errorf("profile %s: %w", p.Username, err)
+	}
+	if d.Self {
+		d.Calendar.Add = "/stadt/events/add?where=me"
+	}
 	if p.About != "" {
 		d.About = s.renderTexts(r, markdown.Content, 3, p.About)[0]
 	}

@@ -17,6 +17,7 @@ type tagData struct {
 	Items    []*store.StreamItem
 	Page     int
 	NextPage int
+	Calendar *calendarSidebar // events with the tag or of groups with it (F62)
 }
 
 // tagFromPath finds the tag of /stadt/tags/{slug}/; a tag that exists only in a text (never
@@ -53,6 +54,9 @@ func (s *Server) tag(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		d.Items, d.NextPage = cut(p, items)
+		if d.Calendar, err = s.calendarSidebar(r, store.StreamQuery{TagID: t.ID}, "/stadt/tags/"+t.Slug+"/"); err != nil {
+			return fmt.Errorf("tag %s: %w", t.Slug, err)
+		}
 	}
 	s.render(w, r, http.StatusOK, "tag", "#"+t.Name, d)
 	return nil
