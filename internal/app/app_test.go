@@ -55,7 +55,11 @@ func TestServicesFollowConfiguration(t *testing.T) {
 				if got := storetest.Rows(t, db, "SELECT kind FROM jobs ORDER BY id"); !slices.Equal(got, tc.jobs) {
 					t.Errorf("jobs after creating a group: %q, want %q", got, tc.jobs)
 				}
-				if err := a.Groups.Recommend(ctx, g, "Ada", []string{"bo@example.org"}, "Komm!"); err != nil {
+				to, err := a.Groups.Recommendees(ctx, []string{"bo@example.org"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := a.Groups.Recommend(ctx, g, "Ada", to, "Komm!"); err != nil {
 					t.Errorf("recommend: %v", err)
 				}
 			})
