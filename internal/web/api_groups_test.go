@@ -21,20 +21,7 @@ func TestAPIGroupDetail(t *testing.T) {
 		m := newMatrixSiteOn(t, db)
 		alice, _ := db.GestaltByUsername(ctx, "alice")
 		garten, _ := db.GroupBySlug(ctx, "garten")
-		if err := groups.New(db, m.cfg.SlugReserved, nil).UpdateSettings(ctx, garten, store.GroupSettings{Name: "Garten",
-			Slug: "garten", Description: "Wir gärtnern.", Address: "Hofweg 1", URL: "https://garten.example/",
-			DateFounded: garten.DateFounded}); err != nil {
-			t.Fatal(err)
-		}
-		if err := db.Tx(ctx, func(q *store.Queries) error {
-			ids, err := q.EnsureTags(ctx, []store.Tag{{Name: "Umwelt", Slug: "umwelt"}})
-			if err != nil {
-				return err
-			}
-			return q.TagGroup(ctx, garten.ID, ids[0])
-		}); err != nil {
-			t.Fatal(err)
-		}
+		describeGarten(t, m, garten)
 		svc := contents.New(db)
 		for _, name := range []string{"intern.png", "offen.png"} {
 			if err := os.MkdirAll(m.cfg.MediaRoot, 0o755); err != nil {
@@ -62,7 +49,7 @@ func TestAPIGroupDetail(t *testing.T) {
 			d = apiGroupDetail{}
 			decode(t, m.as(role).get(path), &d)
 			if d.ID != garten.ID || d.Slug != "garten" || d.Name != "Garten" || d.Description != "Wir gärtnern." ||
-				d.Address != "Hofweg 1" || d.Website != "https://garten.example/" || d.Members != 1 || d.Closed ||
+				d.Address != "Hofweg 1, Stadt" || d.Website != "https://garten.example/" || d.Members != 1 || d.Closed ||
 				len(d.Tags) != 1 || d.Tags[0].Name != "Umwelt" || d.URL != "http://grouprise.test/garten/" ||
 				d.Cover != "http://grouprise.test/-/images/medium/offen.png" {
 				t.Errorf("%s: %+v", roleNames[role], d)
@@ -83,4 +70,25 @@ func TestAPIGroupDetail(t *testing.T) {
 			}
 		}
 	})
+}
+
+// describeGarten gives the fixture's group garten a description, an address, a website and
+// the tag Umwelt.
+func describeGarten(t *testing.T, m *matrixSite, garten *store.Group) {
+	t.Helper()
+	ctx := context.Background()
+	if err := groups.New(m.db, m.cfg.SlugReserved, nil).UpdateSettings(ctx, garten, store.GroupSettings{Name: "Garten",
+		Slug: "garten", Description: "Wir gärtnern.", Address: "Hofweg 1, Stadt", URL: "https://garten.example/",
+		DateFounded: garten.DateFounded}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.db.Tx(ctx, func(q *store.Queries) error {
+		ids, err := q.EnsureTags(ctx, []store.Tag{{Name: "Umwelt", Slug: "umwelt"}})
+		if err != nil {
+			return err
+		}
+		return q.TagGroup(ctx, garten.ID, ids[0])
+	}); err != nil {
+		t.Fatal(err)
+	}
 }

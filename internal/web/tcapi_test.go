@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"grouprise.org/grouprise/internal/contents"
-	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/store"
 	"grouprise.org/grouprise/internal/store/storetest"
 )
@@ -23,20 +22,7 @@ func TestTransitionConnect(t *testing.T) {
 		garten, _ := db.GroupBySlug(ctx, "garten")
 		werkstatt, _ := db.GroupBySlug(ctx, "werkstatt")
 		bob, _ := db.GestaltByUsername(ctx, "bob")
-		gr := groups.New(db, m.cfg.SlugReserved, nil)
-		if err := gr.UpdateSettings(ctx, garten, store.GroupSettings{Name: "Garten", Slug: "garten", Description: "Wir gärtnern.",
-			Address: "Hofweg 1, Stadt", URL: "https://garten.example/", DateFounded: garten.DateFounded}); err != nil {
-			t.Fatal(err)
-		}
-		if err := db.Tx(ctx, func(q *store.Queries) error {
-			ids, err := q.EnsureTags(ctx, []store.Tag{{Name: "Umwelt", Slug: "umwelt"}})
-			if err != nil {
-				return err
-			}
-			return q.TagGroup(ctx, garten.ID, ids[0])
-		}); err != nil {
-			t.Fatal(err)
-		}
+		describeGarten(t, m, garten)
 		svc := contents.New(db)
 		start := time.Date(2031, 5, 17, 14, 30, 0, 0, time.UTC)
 		event := func(who *store.Gestalt, groupID int64, title string, public bool) int64 {
