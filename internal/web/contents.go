@@ -57,7 +57,9 @@ type contentPageData struct {
 	Attendance *attendanceData
 	// What the viewer may do.
 	CanChange, CanDelete, CanComment, CanInternal, ShowAuthor bool
-	meta                                                      *pageMeta
+	// OfferSubscription shows the box to subscribe to the content's group.
+	OfferSubscription bool
+	meta              *pageMeta
 }
 
 func (d *contentPageData) pageMeta() *pageMeta { return d.meta }
@@ -114,6 +116,9 @@ func (s *Server) contentPageData(r *http.Request, a *store.Association, f *form)
 		ShowAuthor:  contents.CanSeeAuthors(v, a),
 	}
 	if d.Authors, err = s.db.VersionAuthors(ctx, it.ContentID); err != nil {
+		return nil, err
+	}
+	if d.OfferSubscription, err = s.offersSubscription(r, a); err != nil {
 		return nil, err
 	}
 	if d.Tags, err = s.db.ContentTags(ctx, it.ContentID); err != nil {
