@@ -5,11 +5,13 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net/mail"
+	netmail "net/mail"
+	"os"
 	"strings"
 
 	"grouprise.org/grouprise/internal/app"
 	"grouprise.org/grouprise/internal/lmtp"
+	"grouprise.org/grouprise/internal/mail"
 )
 
 // runLMTPD is the LMTP daemon: the socket systemd passes (name "lmtp") or lmtp.listen.
@@ -36,6 +38,18 @@ func runLMTPD(ctx context.Context, e *env, args []string) error {
 	if reg != nil {
 		srv.Metrics = reg.NewLMTP()
 	}
+	// Failures go to postmaster_email over email_submission, not through the job queue in
+	// the database, which is what fails most often.
+	hostname, _ := os.Hostname()
+	transport := mail.NewTransport(cfg.EmailSubmission, nil, a.Log, hostname)
+	defer transport.Close()
+	site, err := a.DB.SiteSetting(ctx, "name", cfg.Domain)
+	if err != nil {
+		return err
+	}
+	srv.Postmaster = &lmtp.Postmaster{To: cfg.PostmasterEmail, From: cfg.DefaultFromEmail, Site: site,
+		Language: cfg.LanguageCode, Catalog: a.Catalog, Transport: transport, Log: a.Log}
+	defer srv.Postmaster.Wait()
 	return serveDaemon(ctx, a, "LMTP daemon", l, srv.Serve)
 }
 
@@ -84,7 +98,7 @@ func runImportMail(ctx context.Context, e *env, args []string) error {
 	if int64(len(raw)) > cfg.LMTP.MaxMessageSize {
 		return &exitStatus{exDataErr, errors.New("the message is larger than lmtp.max_message_size")}
 	}
-	header, _ := mail.ReadMessage(bytes.NewReader(raw))
+	header, _ := netmail.ReadMessage(bytes.NewReader(raw))
 	rcpt := firstOf(*recipient, e.getenv("ORIGINAL_RECIPIENT"), e.getenv("RECIPIENT"),
 		strings.TrimSpace(strings.TrimPrefix(e.getenv("DTLINE"), "Delivered-To:")), headerAddress(header, "Delivered-To"))
 	from := firstOf(*sender, e.getenv("SENDER"), headerAddress(header, "Return-Path"))
@@ -119,12 +133,12 @@ func firstOf(values ...string) string {
 }
 
 // headerAddress is the address in a header field of a message, "" without one.
-func headerAddress(m *mail.Message, field string) string {
+func headerAddress(m *netmail.Message, field string) string {
 	if m == nil {
 		return ""
 	}
 	v := m.Header.Get(field)
-	if a, err := mail.ParseAddress(v); err == nil {
+	if a, err := netmail.ParseAddress(v); err == nil {
 		return a.Address
 	}
 	return strings.Trim(strings.TrimSpace(v), "<>")

@@ -19,6 +19,8 @@ import (
 	"grouprise.org/grouprise/internal/conversations"
 	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/i18n"
+	"grouprise.org/grouprise/internal/mail"
+	"grouprise.org/grouprise/internal/mail/mailtest"
 	"grouprise.org/grouprise/internal/store"
 	"grouprise.org/grouprise/internal/store/storetest"
 )
@@ -36,6 +38,9 @@ type site struct {
 	garden *store.Group
 	// later moves the deliverer's clock forward (an hour later, without waiting).
 	later atomic.Int64
+	// postmaster alerts go to sink, at postmaster@example.org
+	postmaster *Postmaster
+	sink       *mailtest.Sink
 }
 
 func newSite(t testing.TB, db *store.DB, extra string) *site {
@@ -78,10 +83,14 @@ func newSite(t testing.TB, db *store.DB, extra string) *site {
 	d := New(cfg, db, catalog, log, contents.New(db), conversations.New(db))
 	d.now = func() time.Time { return time.Now().Add(time.Duration(s.later.Load())) }
 	srv := NewServer(d, cfg.Domain, cfg.LMTP.MaxMessageSize, log)
+	s.sink = mailtest.Start(t)
+	s.postmaster = &Postmaster{To: "postmaster@example.org", From: cfg.DefaultFromEmail, Site: "Testsite", Language: "de",
+		Catalog: catalog, Transport: &mail.SMTP{Addr: s.sink.Addr, Encryption: "plain"}, Log: log, now: d.now}
+	srv.Postmaster = s.postmaster
 	sctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { srv.Serve(sctx, l); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
+	t.Cleanup(func() { cancel(); <-done; s.postmaster.Wait() })
 	return s
 }
 

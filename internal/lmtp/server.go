@@ -26,9 +26,11 @@ type Server struct {
 	maxSize int64
 	srv     *smtp.Server
 	// Metrics counts transactions and recipients (nil: off); Reports tells the administrators
-	// of deliveries that failed (nil: logged only).
-	Metrics *metrics.LMTP
-	Reports *reports.Reporter
+	// of deliveries that failed (nil: logged only); Postmaster tells postmaster_email of
+	// every mail answered 451 (nil: off).
+	Metrics    *metrics.LMTP
+	Reports    *reports.Reporter
+	Postmaster *Postmaster
 }
 
 // NewServer returns the LMTP server; maxSize limits a message (lmtp.max_message_size).
@@ -158,6 +160,7 @@ func (se *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if err != nil {
 		se.s.log.Error("checking a recipient failed", "recipient", to, "err", err)
 		se.s.Metrics.Recipient(metrics.TempFail)
+		se.s.Postmaster.Alert(Failure{Stage: "RCPT", Sender: se.from, Recipient: to, Err: err})
 		return errTemporary
 	}
 	se.recipients = append(se.recipients, r)
@@ -220,6 +223,7 @@ func (se *session) deliver(rc *Recipient, p *Parsed) error {
 		se.s.log.Error("delivering a mail failed; the MTA will try again", "recipient", rc.Address,
 			"message_id", p.MessageID, "err", err)
 		se.s.Metrics.Recipient(metrics.TempFail)
+		se.s.Postmaster.Alert(Failure{Stage: "DATA", Sender: se.from, Recipient: rc.Address, MessageID: p.MessageID, Err: err})
 		se.s.Reports.Report(context.WithoutCancel(ctx), reports.Event{Where: "lmtp delivery",
 			Summary: "delivering a mail failed; the MTA will try again: " + err.Error(),
 			Detail:  fmt.Sprintf("recipient %s, sender %s, Message-ID %s\n\n%+v", rc.Address, se.from, p.MessageID, err)})
