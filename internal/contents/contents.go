@@ -70,6 +70,9 @@ type Draft struct {
 	// the title (either way made unique).
 	Slug    string
 	ImageID int64
+	// NewPicture is a preview picture uploaded with the form (stored below media_root); it
+	// becomes the content's picture instead of ImageID.
+	NewPicture string
 	// Events.
 	Place      string
 	Start, End time.Time // End is zero when open
@@ -206,8 +209,13 @@ func (s *Service) Create(ctx context.Context, author *store.Gestalt, groupID int
 	}
 	var first *store.Association
 	err := s.db.Tx(ctx, func(q *store.Queries) error {
+		imageID, err := pictureOf(ctx, q, author.ID, d, s.now())
+		if err != nil {
+			return err
+		}
 		for i, start := range starts {
 			e := d
+			e.ImageID = imageID
 			if kind == Event && i > 0 {
 				if !d.End.IsZero() {
 					e.End = start.Add(d.End.Sub(d.Start))
@@ -439,7 +447,11 @@ func (s *Service) Update(ctx context.Context, a *store.Association, editor *stor
 		if err != nil {
 			return err
 		}
-		c.Title, c.ImageID, c.Place, c.AllDay = d.Title, d.ImageID, d.Place, d.AllDay
+		imageID, err := pictureOf(ctx, q, editor.ID, d, s.now())
+		if err != nil {
+			return err
+		}
+		c.Title, c.ImageID, c.Place, c.AllDay = d.Title, imageID, d.Place, d.AllDay
 		setTimes(c, d)
 		if err := q.UpdateContent(ctx, c); err != nil {
 			return err

@@ -191,11 +191,9 @@ func (s *Server) createContent(kind contents.Kind) handler {
 			}
 			d.Groups, d.Cancel = groups, "/"
 		}
-		if kind != contents.Event {
-			var err error
-			if d.Pictures, err = s.db.ImagesOf(ctx, v.ID()); err != nil {
-				return fmt.Errorf("create %s: pictures: %w", kind, err)
-			}
+		var err error
+		if d.Pictures, err = s.db.ImagesOf(ctx, v.ID()); err != nil {
+			return fmt.Errorf("create %s: pictures: %w", kind, err)
 		}
 		title := s.t(r, "create."+string(kind))
 		if r.Method == http.MethodGet {
@@ -225,7 +223,7 @@ func (s *Server) createContent(kind contents.Kind) handler {
 		if s.formAgain(w, r, d, &draft, title, uploadErr) {
 			return nil
 		}
-		remove := s.saveUploads(r, f, kind, &draft)
+		remove := s.saveFormUploads(r, f, kind, &draft)
 		groupID, entity := int64(0), v.Gestalt.Username
 		if d.Group != nil {
 			groupID, entity = d.Group.ID, d.Group.Slug
@@ -329,14 +327,12 @@ func (s *Server) editContent(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("edit %d: %w", a.ID, err)
 	}
-	if kind != contents.Event {
-		if d.Pictures, err = s.db.ImagesOf(ctx, v.ID()); err != nil {
-			return fmt.Errorf("edit %d: %w", a.ID, err)
-		}
-		if c.ImageID != 0 {
-			if current, err := s.db.ImageByID(ctx, c.ImageID); err == nil && current.CreatorID != v.ID() {
-				d.Pictures = append([]*store.Image{current}, d.Pictures...)
-			}
+	if d.Pictures, err = s.db.ImagesOf(ctx, v.ID()); err != nil {
+		return fmt.Errorf("edit %d: %w", a.ID, err)
+	}
+	if c.ImageID != 0 {
+		if current, err := s.db.ImageByID(ctx, c.ImageID); err == nil && current.CreatorID != v.ID() {
+			d.Pictures = append([]*store.Image{current}, d.Pictures...)
 		}
 	}
 	var pollID int64
@@ -392,7 +388,7 @@ func (s *Server) editContent(w http.ResponseWriter, r *http.Request) error {
 			draft.RemoveImages = append(draft.RemoveImages, n)
 		}
 	}
-	remove := s.saveUploads(r, f, kind, &draft)
+	remove := s.saveFormUploads(r, f, kind, &draft)
 	if f.Valid() {
 		err := s.contents.Update(ctx, a, v.Gestalt, kind, draft)
 		if !s.formError(r, f, err) {
