@@ -6,10 +6,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 
+	"grouprise.org/grouprise/internal/config"
 	"grouprise.org/grouprise/internal/store"
 )
 
@@ -134,5 +136,33 @@ func copyFile(t *testing.T, from, to string) {
 	}
 	if err := dst.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A PostgreSQL password reaches psql through its environment, never through its command line,
+// which every local account sees in ps.
+func TestDBShellKeepsThePasswordOffTheCommandLine(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		db      config.Database
+		args    []string
+		environ []string
+	}{
+		{"url", config.Database{Engine: "postgresql", Name: "postgresql://gr:s3cret%21@db.example:5433/site?sslmode=require"},
+			[]string{"--dbname=postgresql://gr@db.example:5433/site?sslmode=require", "-c", "select 1"},
+			[]string{"PGAPPNAME=grouprise-dbshell", "PGPASSWORD=s3cret!"}},
+		{"keys", config.Database{Engine: "postgresql", Name: "site", Host: "db.example", Port: 5433, User: "gr", Password: "s3cret"},
+			[]string{"-c", "select 1"},
+			[]string{"PGAPPNAME=grouprise-dbshell", "PGHOST=db.example", "PGPORT=5433", "PGDATABASE=site", "PGUSER=gr", "PGPASSWORD=s3cret"}},
+		{"local socket", config.Database{Engine: "postgresql", Name: "site"},
+			[]string{"-c", "select 1"},
+			[]string{"PGAPPNAME=grouprise-dbshell", "PGHOST=/var/run/postgresql", "PGDATABASE=site"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			name, args, environ, err := dbClient(c.db, []string{"-c", "select 1"})
+			if err != nil || name != "psql" || !slices.Equal(args, c.args) || !slices.Equal(environ, c.environ) {
+				t.Errorf("got %s %q %q, %v; want psql %q %q", name, args, environ, err, c.args, c.environ)
+			}
+		})
 	}
 }
