@@ -28,8 +28,11 @@ func TestContentPageOffersSubscription(t *testing.T) {
 		if _, err := svc.Create(ctx, anna, 0, contents.Article, contents.Draft{Title: "Mein Tagebuch", Text: "Heute.", Public: true}); err != nil {
 			t.Fatal(err)
 		}
+		// visitors follow a link to the form that asks for their address; people logged in
+		// subscribe with one click and come back to the page
 		box := func(r *response) bool {
-			return r.doc.Find(`.subscribe-box a.button[href="/garten/actions/subscribe"]`).Length() == 1
+			return r.doc.Find(`.subscribe-box a.button[href="/garten/actions/subscribe"]`).Length()+
+				r.doc.Find(`.subscribe-box form[method=post][action="/garten/actions/subscribe"] input[name=next][value="/garten/ernte/"]`).Length() == 1
 		}
 		before, _ := db.Count(ctx, "subscriptions")
 		carla := s.loggedIn("carla", "carla-password")
@@ -58,8 +61,13 @@ func TestContentPageOffersSubscription(t *testing.T) {
 			t.Fatalf("showing the pages changed the subscriptions: %d → %d", before, after)
 		}
 		// The box leads to the group's subscription; once subscribed, it is gone.
-		carla.get("/garten/actions/subscribe").expect(t, http.StatusOK)
-		carla.post("/garten/actions/subscribe", url.Values{}).expect(t, http.StatusSeeOther)
+		if s.browser().get("/garten/ernte/").doc.Find(`.subscribe-box a.button`).Length() != 1 {
+			t.Error("visitors get no link to the subscription form")
+		}
+		r := carla.post("/garten/actions/subscribe", url.Values{"next": {"/garten/ernte/"}})
+		if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/garten/ernte/" {
+			t.Errorf("subscribing from the box: %d to %q, want back to the content", r.StatusCode, r.Header.Get("Location"))
+		}
 		if box(carla.get("/garten/ernte/")) {
 			t.Error("a subscriber is offered the subscription again")
 		}
