@@ -80,6 +80,8 @@ func (e *exitStatus) Unwrap() error { return e.err }
 // runImportMail delivers one message from stdin as lmtpd would (for .forward pipes and
 // Postfix's pipe(8)): the recipient from --recipient, $ORIGINAL_RECIPIENT, $RECIPIENT,
 // $DTLINE or the Delivered-To header; the sender from --sender, $SENDER or Return-Path.
+// When that recipient is collector_mailbox_address (or none is known and it is set), the
+// mail goes to the addresses its header names (see lmtp.DeliverCollected).
 func runImportMail(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("import-mail", "[--recipient ADDRESS] [--sender ADDRESS] < MESSAGE")
 	recipient := fs.String("recipient", "", "the address the message was delivered to")
@@ -99,10 +101,19 @@ func runImportMail(ctx context.Context, e *env, args []string) error {
 		return &exitStatus{exDataErr, errors.New("the message is larger than lmtp.max_message_size")}
 	}
 	header, _ := netmail.ReadMessage(bytes.NewReader(raw))
-	rcpt := firstOf(*recipient, e.getenv("ORIGINAL_RECIPIENT"), e.getenv("RECIPIENT"),
-		strings.TrimSpace(strings.TrimPrefix(e.getenv("DTLINE"), "Delivered-To:")), headerAddress(header, "Delivered-To"))
+	named := []string{*recipient, e.getenv("ORIGINAL_RECIPIENT"), e.getenv("RECIPIENT"),
+		strings.TrimSpace(strings.TrimPrefix(e.getenv("DTLINE"), "Delivered-To:")), headerAddress(header, "Delivered-To")}
+	rcpt := firstOf(named...)
 	from := firstOf(*sender, e.getenv("SENDER"), headerAddress(header, "Return-Path"))
-	if rcpt == "" {
+	// The collector's mail: delivered to the collector (an original recipient before the
+	// catch-all alias may be named too; the MTA delivers a mail once, however many of the
+	// site's addresses it had).
+	collector := cfg.CollectorMailboxAddress
+	collected := collector != "" && rcpt == ""
+	for _, n := range named {
+		collected = collected || collector != "" && strings.EqualFold(firstOf(n), collector)
+	}
+	if rcpt == "" && !collected {
 		return &exitStatus{exNoUser, errors.New("no recipient: give --recipient")}
 	}
 	a, err := e.openApp(ctx, cfg, log, false)
@@ -110,6 +121,9 @@ func runImportMail(ctx context.Context, e *env, args []string) error {
 		return &exitStatus{exTempFail, err}
 	}
 	defer a.Close()
+	if collected {
+		return importCollected(ctx, a, collector, from, named, raw)
+	}
 	outcome, err := deliverer(a).DeliverRaw(ctx, from, rcpt, raw)
 	switch {
 	case errors.Is(err, lmtp.ErrUnknownRecipient):
@@ -120,6 +134,39 @@ func runImportMail(ctx context.Context, e *env, args []string) error {
 		return &exitStatus{exTempFail, err}
 	}
 	log.Info("mail imported", "recipient", rcpt, "from", from, "outcome", outcome.String())
+	return nil
+}
+
+// importCollected delivers a mail from the collector mailbox to the site's addresses its
+// header names. A temporary failure for one of them has the MTA deliver the mail again;
+// the addresses it reached before take it only once.
+func importCollected(ctx context.Context, a *app.App, collector, from string, named []string, raw []byte) error {
+	for i := range named {
+		named[i] = firstOf(named[i])
+	}
+	results, err := deliverer(a).DeliverCollected(ctx, collector, from, named, raw)
+	switch {
+	case errors.Is(err, lmtp.ErrUnknownRecipient) || errors.Is(err, lmtp.ErrMalformed):
+		// Taken and dropped: a catch-all collects spam to made-up addresses, and a bounce
+		// would go to whoever the spam names as its sender (fetchmail would keep it on the
+		// server and hand it over again at every poll).
+		a.Log.Warn("a mail in the collector names no group or reply address of the site; dropped", "from", from, "err", err)
+		return nil
+	case err != nil:
+		return &exitStatus{exTempFail, err}
+	}
+	var failed error
+	for _, r := range results {
+		if r.Err != nil {
+			a.Log.Error("delivering a collected mail failed; the MTA will try again", "recipient", r.Address, "from", from, "err", r.Err)
+			failed = r.Err
+			continue
+		}
+		a.Log.Info("mail imported", "collector", collector, "recipient", r.Address, "from", from, "outcome", r.Outcome.String())
+	}
+	if failed != nil {
+		return &exitStatus{exTempFail, failed}
+	}
 	return nil
 }
 

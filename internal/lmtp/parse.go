@@ -46,6 +46,8 @@ type Parsed struct {
 	Attachments []Attachment
 	// TooLarge lists attachments left out for their size.
 	TooLarge []string
+	// Addressed are the addresses its header says it went to (for the collector mailbox).
+	Addressed []string
 }
 
 // maxSubject is the longest subject kept (the database's conversations take 255).
@@ -89,6 +91,7 @@ func Parse(raw []byte, maxAttachment int64) (*Parsed, error) {
 	}
 	p.Auto = automatic(h)
 	p.AuthResults = h.Values("Authentication-Results")
+	p.Addressed = addressed(h)
 
 	var html, plain string
 	var walk func(part *message.Entity, top bool) error
