@@ -207,7 +207,7 @@ func finishSignup(t *testing.T, s *site, n int) step {
 // miss while the menu opens).
 func logout() step {
 	return chromedp.Steps(
-		submitLoad(`details.menu form[action="/stadt/logout/"]`),
+		submitLoad(`details.user-menu form[action="/stadt/logout/"]`),
 	)
 }
 
@@ -285,7 +285,7 @@ func TestSignupGroupJoinLeave(t *testing.T) {
 		t.Fatalf("joining: %q, %v", msg, err)
 	}
 	err = chromedp.Do(ctx,
-		clickLoad(`a[href$="/members/"]`),
+		clickLoad(`main a[href$="/members/"]`),
 	)
 	members, _ := text(ctx, "main ul.items")
 	if err != nil || !strings.Contains(members, "gerda") || !strings.Contains(members, "hans") {

@@ -205,7 +205,7 @@ func TestDeleteAccount(t *testing.T) {
 	if _, err := s.db.GestaltByUsername(context.Background(), "eve"); err == nil {
 		t.Error("the account still exists")
 	}
-	if b.get("/").doc.Find("details.menu").Length() != 0 {
+	if b.get("/").doc.Find("details.user-menu").Length() != 0 {
 		t.Error("still logged in after deleting the account")
 	}
 }

@@ -77,7 +77,7 @@ func TestLoginAndLogout(t *testing.T) {
 		}
 		home := b.get("/")
 		home.expect(t, http.StatusOK, "Willkommen, Alice!")
-		if got := home.text("details.menu summary"); got != "Alice" {
+		if got := home.text("details.user-menu summary"); got != "Alice" {
 			t.Errorf("user menu shows %q", got)
 		}
 		b2 := s.browser()
@@ -88,7 +88,7 @@ func TestLoginAndLogout(t *testing.T) {
 		// Logging out takes a POST; GET only asks.
 		b.get("/stadt/logout/").expect(t, http.StatusOK, "Möchtest du dich abmelden?")
 		b.post("/stadt/logout/", nil).expect(t, http.StatusSeeOther)
-		if b.get("/").doc.Find("details.menu").Length() != 0 {
+		if b.get("/").doc.Find("details.user-menu").Length() != 0 {
 			t.Error("still logged in after logout")
 		}
 	})

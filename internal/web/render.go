@@ -201,6 +201,11 @@ type page struct {
 	// hints reads the hints the viewer dismissed, once a page asks (ShowHint).
 	hints     func() map[string]bool
 	dismissed map[string]bool
+	// GroupMenu is the header's menu of the group whose page this is; nil elsewhere.
+	GroupMenu *groupMenu
+	// myGroupsOf reads the header's favourite groups, once (MyGroups).
+	myGroupsOf func() []*store.GroupSummary
+	myGroups   []*store.GroupSummary
 }
 
 // pageMeta describes a page for link previews (OpenGraph); page data provides it with a
@@ -244,6 +249,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		return
 	}
 	p := &page{Title: title, Lang: l, Viewer: viewer(r), Path: r.URL.RequestURI(), Data: data, hints: s.dismissedHints(r)}
+	p.GroupMenu = s.groupMenuOf(p)
+	if p.Viewer.LoggedIn() {
+		p.myGroupsOf = s.myGroupsOf(r)
+	}
 	if m, ok := data.(interface{ pageMeta() *pageMeta }); ok {
 		p.Meta = m.pageMeta()
 	}

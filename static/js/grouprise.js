@@ -20,6 +20,48 @@
       if (!d.contains(ev.target)) d.removeAttribute("open");
     });
   });
+  // The groups menu's search: matching groups while typing (the form leads to the directory).
+  document.querySelectorAll("[data-group-search]").forEach(function (input) {
+    var list = input.closest(".menu-panel").querySelector("[data-group-results]");
+    var timer = null, asked = "";
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var q = input.value.trim();
+        if (q.length < 2 || !window.fetch) { list.hidden = true; list.textContent = ""; return; }
+        asked = q;
+        fetch("/stadt/api/groups/?name=" + encodeURIComponent(q), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+          .then(function (res) { return res.ok ? res.json() : []; })
+          .then(function (groups) {
+            if (q !== asked) return; // an older answer
+            list.textContent = "";
+            groups.slice(0, 8).forEach(function (g) {
+              var li = document.createElement("li"), a = document.createElement("a");
+              a.href = "/" + g.slug + "/";
+              a.textContent = g.name;
+              li.appendChild(a);
+              list.appendChild(li);
+            });
+            if (!groups.length) {
+              var none = document.createElement("li");
+              none.className = "menu-heading";
+              none.textContent = input.dataset.none || "–";
+              list.appendChild(none);
+            }
+            list.hidden = false;
+          })
+          .catch(function () { list.hidden = true; });
+      }, 200);
+    });
+  });
+  // Escape closes an open menu and gives the focus back to its button.
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key !== "Escape") return;
+    document.querySelectorAll("details.menu[open]").forEach(function (d) {
+      d.removeAttribute("open");
+      d.querySelector("summary").focus();
+    });
+  });
   // Hints: dismissed in the background, the box goes at once (the form works without this).
   document.addEventListener("submit", function (ev) {
     var form = ev.target.closest("form.hint-dismiss");
