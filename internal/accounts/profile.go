@@ -47,6 +47,18 @@ func (a *Accounts) ChangePassword(ctx context.Context, id int64, current, next s
 
 // UpdateProfile stores a person's profile; the username follows the rules of slugs.
 func (a *Accounts) UpdateProfile(ctx context.Context, g *store.Gestalt, p store.Profile) error {
+	if err := a.checkProfile(&p); err != nil {
+		return err
+	}
+	err := a.db.Tx(ctx, func(q *store.Queries) error { return storeProfile(ctx, q, g, p) })
+	if errors.Is(err, store.ErrConflict) {
+		return ErrUsernameTaken
+	}
+	return err
+}
+
+// checkProfile trims a profile and checks it against the rules.
+func (a *Accounts) checkProfile(p *store.Profile) error {
 	p.Username = strings.ToLower(strings.TrimSpace(p.Username))
 	p.FirstName, p.LastName = strings.TrimSpace(p.FirstName), strings.TrimSpace(p.LastName)
 	switch {
@@ -59,20 +71,20 @@ func (a *Accounts) UpdateProfile(ctx context.Context, g *store.Gestalt, p store.
 	case len(p.About) > 20000:
 		return ErrAboutTooLong
 	}
-	err := a.db.Tx(ctx, func(q *store.Queries) error {
-		if !strings.EqualFold(p.Username, g.Username) {
-			if taken, err := q.SlugTaken(ctx, p.Username); err != nil {
-				return err
-			} else if taken {
-				return ErrUsernameTaken
-			}
+	return nil
+}
+
+// storeProfile writes a checked profile in the caller's transaction; a username that
+// another person or a group has is ErrUsernameTaken.
+func storeProfile(ctx context.Context, q *store.Queries, g *store.Gestalt, p store.Profile) error {
+	if !strings.EqualFold(p.Username, g.Username) {
+		if taken, err := q.SlugTaken(ctx, p.Username); err != nil {
+			return err
+		} else if taken {
+			return ErrUsernameTaken
 		}
-		return q.UpdateProfile(ctx, g.ID, p)
-	})
-	if errors.Is(err, store.ErrConflict) {
-		return ErrUsernameTaken
 	}
-	return err
+	return q.UpdateProfile(ctx, g.ID, p)
 }
 
 // AddAddress adds an unconfirmed address to an account and mails its confirmation link.

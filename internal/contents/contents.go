@@ -426,22 +426,13 @@ func (s *Service) Update(ctx context.Context, a *store.Association, editor *stor
 	if err := check(kind, &d); err != nil {
 		return err
 	}
-	d.Slug = strings.TrimSpace(d.Slug)
-	if d.Slug == "" {
-		d.Slug = a.Slug
-	}
-	if !slugs.Valid(d.Slug) {
-		return fieldError("slug", ErrSlugInvalid)
+	var err error
+	if d.Slug, err = newSlug(a, d.Slug); err != nil {
+		return err
 	}
 	return s.db.Tx(ctx, func(q *store.Queries) error {
-		if !strings.EqualFold(d.Slug, a.Slug) {
-			taken, err := q.ContentSlugTaken(ctx, a.GroupID, a.GestaltID, d.Slug, a.ID)
-			if err != nil {
-				return err
-			}
-			if taken {
-				return fieldError("slug", ErrSlugTaken)
-			}
+		if err := slugFree(ctx, q, a, d.Slug); err != nil {
+			return err
 		}
 		c, err := q.ContentByID(ctx, a.ContentID)
 		if err != nil {

@@ -10,17 +10,19 @@ import (
 	"grouprise.org/grouprise/internal/tasks"
 )
 
-// The admin area: what the Django admin was used for — removing groups, people and
-// publications, granting administrators, and looking at the job queue. Site administrators
-// only (grouprise user promote).
+// The admin area: what the Django admin was used for — correcting and removing groups,
+// people, publications and comments, granting administrators, and looking at the job
+// queue. Site administrators only (grouprise user promote).
 
 type adminData struct {
 	Groups []*store.GroupSummary
 	People []*store.Gestalt
 	Items  []*store.StreamItem
-	Queue  store.QueueStats
-	Parked []*store.Job
-	Query  string
+	// Comments are the newest comments, or those whose text contains the query.
+	Comments []*store.AdminComment
+	Queue    store.QueueStats
+	Parked   []*store.Job
+	Query    string
 }
 
 // adminOnly refuses everyone but site administrators.
@@ -29,6 +31,19 @@ func adminOnly(r *http.Request) error {
 		return errForbidden
 	}
 	return nil
+}
+
+// adminTarget reads the id of the path for an administrator; everyone else is refused
+// before anything is looked up.
+func adminTarget(r *http.Request) (int64, error) {
+	if err := adminOnly(r); err != nil {
+		return 0, err
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errNotFound
+	}
+	return id, nil
 }
 
 func (s *Server) admin(w http.ResponseWriter, r *http.Request) error {
@@ -47,6 +62,9 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) error {
 	}
 	if d.Items, err = s.db.RecentAssociations(ctx, 30); err != nil {
 		return fmt.Errorf("admin: publications: %w", err)
+	}
+	if d.Comments, err = s.db.AdminComments(ctx, q, 30); err != nil {
+		return fmt.Errorf("admin: comments: %w", err)
 	}
 	if d.Queue, err = s.db.QueueStats(ctx, s.now()); err != nil {
 		return fmt.Errorf("admin: queue: %w", err)

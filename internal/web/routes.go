@@ -228,6 +228,15 @@ func (s *Server) routes() http.Handler {
 	// administration
 	mux.HandleFunc("GET /stadt/admin/{$}", s.handle(s.admin))
 	mux.HandleFunc("POST /stadt/admin/{action}/{id}/{$}", s.handle(s.adminAction))
+	mux.HandleFunc("GET /stadt/admin/groups/{id}/{$}", s.handle(s.adminGroup))
+	mux.HandleFunc("POST /stadt/admin/groups/{id}/{$}", s.handle(s.adminUpdateGroup))
+	mux.HandleFunc("GET /stadt/admin/people/{id}/{$}", s.handle(s.adminPerson))
+	mux.HandleFunc("POST /stadt/admin/people/{id}/{$}", s.handle(s.adminUpdatePerson))
+	mux.HandleFunc("POST /stadt/admin/people/{id}/addresses/{$}", s.handle(s.adminPersonAddress))
+	mux.HandleFunc("GET /stadt/admin/contents/{id}/{$}", s.handle(s.adminContent))
+	mux.HandleFunc("POST /stadt/admin/contents/{id}/{$}", s.handle(s.adminUpdateContent))
+	mux.HandleFunc("GET /stadt/admin/comments/{id}/{$}", s.handle(s.adminComment))
+	mux.HandleFunc("POST /stadt/admin/comments/{id}/{$}", s.handle(s.adminUpdateComment))
 
 	// groups and people share /<slug>/
 	mux.HandleFunc("GET /{entity}/{$}", s.handle(s.entity))
