@@ -76,13 +76,22 @@ func TestContentInBrowser(t *testing.T) {
 		t.Fatalf("mention %q, tag %q: %v %v", mention.Value, tag, err1, err2)
 	}
 
+	// With script the comment is added without leaving the page (F69).
 	err = chromedp.Do(ctx,
+		mark(),
 		chromedp.SendKeys(css(`#comment-form textarea`), "Ich bringe **Kürbisse** mit."),
-		clickLoad(`#comment-form button[type=submit]`),
+		chromedp.Click(css(`#comment-form button[type=submit]`)),
+		chromedp.WaitVisible(css(`.comments .text strong`)),
 		shot(t, "11-comment"),
 	)
 	if comment, _ := text(ctx, ".comments .text strong"); err != nil || comment != "Kürbisse" {
 		t.Fatalf("comment %q: %v", comment, err)
+	}
+	if !stayed(ctx) {
+		t.Error("the page was left to add the comment")
+	}
+	if v, _ := chromedp.Run(ctx, chromedp.Value(css(`#comment-form textarea`))); v != "" {
+		t.Errorf("the comment field still holds %q", v)
 	}
 
 	err = chromedp.Do(ctx,
