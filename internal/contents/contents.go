@@ -376,41 +376,11 @@ func (s *Service) UntagInternal(ctx context.Context) (int, error) {
 	removed := 0
 	for _, id := range ids {
 		err := s.db.Tx(ctx, func(q *store.Queries) error {
-			public, internal, err := q.ContentTexts(ctx, id)
-			if err != nil {
+			n, err := untagInternal(ctx, q, id)
+			if err != nil || n == 0 {
 				return err
 			}
-			named := func(names []string) map[string]bool {
-				out := map[string]bool{}
-				for _, n := range names {
-					out[markdown.TagSlug(n)], out[strings.ToLower(n)] = true, true
-				}
-				return out
-			}
-			// Reading every public text as a title too can only keep more tags.
-			publicNames := markdown.Tags(public...)
-			for _, text := range public {
-				publicNames = append(publicNames, markdown.TitleTags(text)...)
-			}
-			inPublic, inInternal := named(publicNames), named(markdown.Tags(internal...))
-			tags, err := q.ContentTags(ctx, id)
-			if err != nil {
-				return err
-			}
-			var drop []int64
-			for _, t := range tags {
-				name := strings.ToLower(t.Name)
-				if (inInternal[t.Slug] || inInternal[name]) && !inPublic[t.Slug] && !inPublic[name] {
-					drop = append(drop, t.ID)
-				}
-			}
-			if len(drop) == 0 {
-				return nil
-			}
-			if err := q.UntagContent(ctx, id, drop); err != nil {
-				return err
-			}
-			removed += len(drop)
+			removed += n
 			return q.IndexContent(ctx, id)
 		})
 		if err != nil {
@@ -418,6 +388,43 @@ func (s *Service) UntagInternal(ctx context.Context) (int, error) {
 		}
 	}
 	return removed, nil
+}
+
+// untagInternal takes from a content, in the caller's transaction, the tags that only its
+// internal comments name, and returns how many; the caller brings the search entry along.
+func untagInternal(ctx context.Context, q *store.Queries, id int64) (int, error) {
+	public, internal, err := q.ContentTexts(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	named := func(names []string) map[string]bool {
+		out := map[string]bool{}
+		for _, n := range names {
+			out[markdown.TagSlug(n)], out[strings.ToLower(n)] = true, true
+		}
+		return out
+	}
+	// Reading every public text as a title too can only keep more tags.
+	publicNames := markdown.Tags(public...)
+	for _, text := range public {
+		publicNames = append(publicNames, markdown.TitleTags(text)...)
+	}
+	inPublic, inInternal := named(publicNames), named(markdown.Tags(internal...))
+	tags, err := q.ContentTags(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	var drop []int64
+	for _, t := range tags {
+		name := strings.ToLower(t.Name)
+		if (inInternal[t.Slug] || inInternal[name]) && !inPublic[t.Slug] && !inPublic[name] {
+			drop = append(drop, t.ID)
+		}
+	}
+	if len(drop) == 0 {
+		return 0, nil
+	}
+	return len(drop), q.UntagContent(ctx, id, drop)
 }
 
 // Update saves an edit: the content's fields, its publication, and a new version by the

@@ -111,8 +111,9 @@ func slugFree(ctx context.Context, q *store.Queries, a *store.Association, slug 
 }
 
 // CorrectComment replaces a comment's text and makes it internal (for the group's members
-// only) or public. A public comment's tags tag its content, as when it was written; the
-// content's search entry follows. Its author and the subscribers are not told.
+// only) or public. A public comment's tags tag its content, as when it was written; an
+// internal one's leave it unless a public text names them; the content's search entry
+// follows. Its author and the subscribers are not told.
 func (s *Service) CorrectComment(ctx context.Context, id int64, text string, internal bool) error {
 	if strings.TrimSpace(text) == "" {
 		return fieldError("text", ErrTextMissing)
@@ -128,10 +129,13 @@ func (s *Service) CorrectComment(ctx context.Context, id int64, text string, int
 		if err := q.UpdateComment(ctx, id, text, !internal); err != nil {
 			return err
 		}
-		if !internal {
-			if err := tag(ctx, q, c.ContentID, markdown.Tags(text)); err != nil {
+		if internal {
+			// its tags leave the content unless a public text names them too
+			if _, err := untagInternal(ctx, q, c.ContentID); err != nil {
 				return err
 			}
+		} else if err := tag(ctx, q, c.ContentID, markdown.Tags(text)); err != nil {
+			return err
 		}
 		return q.IndexContent(ctx, c.ContentID)
 	})

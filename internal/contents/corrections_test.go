@@ -40,7 +40,8 @@ func TestCorrectKeepsWhatBelongsToTheKind(t *testing.T) {
 	})
 }
 
-// A comment's correction tags the content only while the comment is public, and deleted
+// A comment's correction tags the content only while the comment is public (made internal,
+// its tags leave the content), and deleted
 // comments and other contributions are not comments to correct.
 func TestCorrectComment(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
@@ -64,6 +65,12 @@ func TestCorrectComment(t *testing.T) {
 		}
 		if tags, _ := db.ContentTags(f.ctx, a.ContentID); len(tags) != 1 || tags[0].Name != "beete" {
 			t.Errorf("a public comment's tags: %+v", tags)
+		}
+		if err := f.svc.CorrectComment(f.ctx, id, "Offen #beete", true); err != nil {
+			t.Fatal(err)
+		}
+		if tags, _ := db.ContentTags(f.ctx, a.ContentID); len(tags) != 0 {
+			t.Errorf("a comment made internal left its tags on the content: %+v", tags)
 		}
 		if err := f.svc.CorrectComment(f.ctx, id, " \n", false); !errors.Is(err, ErrTextMissing) {
 			t.Errorf("an empty text: %v", err)

@@ -37,8 +37,8 @@ type AdminComment struct {
 func (q *Queries) AdminComments(ctx context.Context, term string, limit int) ([]*AdminComment, error) {
 	where, args := "", []any{}
 	if term = strings.TrimSpace(term); term != "" {
-		where = ` AND lower(c.text) LIKE ?`
-		args = append(args, "%"+strings.ToLower(escapeLike(term))+"%")
+		where = ` AND (lower(c.text) LIKE ? OR c.text LIKE ?)`
+		args = append(args, likeFolded(term), likeTyped(term))
 	}
 	rows, err := q.query(ctx, `SELECT `+contributionColumns+`, g.id, g.username, g.first_name, g.last_name, g.avatar_color,
 		co.title, COALESCE(a.slug, ''), COALESCE(gr.id, pe.id, 0), COALESCE(gr.slug, pe.username, ''), COALESCE(gr.name, ''),
@@ -64,3 +64,24 @@ func (q *Queries) AdminComments(ctx context.Context, term string, limit int) ([]
 		return &ac, err
 	})
 }
+
+// AdminContents lists the published contents whose title contains term (letters of any
+// case), newest first, as lists show them, whoever may see them; without a term the newest.
+func (q *Queries) AdminContents(ctx context.Context, term string, limit int) ([]*StreamItem, error) {
+	if term = strings.TrimSpace(term); term == "" {
+		return q.RecentAssociations(ctx, limit)
+	}
+	ids, err := q.ids(ctx, `SELECT a.id FROM associations a JOIN contents c ON c.id = a.content_id
+		WHERE a.deleted IS NULL AND (lower(c.title) LIKE ? OR c.title LIKE ?) ORDER BY c.time_created DESC, a.id DESC LIMIT ?`,
+		likeFolded(term), likeTyped(term), limit)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	return q.Stream(ctx, StreamQuery{AssociationIDs: ids, Limit: limit, everything: true})
+}
+
+// likeTyped and likeFolded are LIKE patterns for a term anywhere in a text, as typed and
+// in small letters: SQLite's lower() and LIKE fold ASCII letters only, so a term with
+// other letters (Ö) is found in the case it was typed, PostgreSQL's in any case.
+func likeTyped(term string) string  { return "%" + escapeLike(term) + "%" }
+func likeFolded(term string) string { return "%" + strings.ToLower(escapeLike(term)) + "%" }

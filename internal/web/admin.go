@@ -60,7 +60,7 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) error {
 	if d.People, err = s.db.SearchGestalten(ctx, q, 50); err != nil {
 		return fmt.Errorf("admin: people: %w", err)
 	}
-	if d.Items, err = s.db.RecentAssociations(ctx, 30); err != nil {
+	if d.Items, err = s.db.AdminContents(ctx, q, 30); err != nil {
 		return fmt.Errorf("admin: publications: %w", err)
 	}
 	if d.Comments, err = s.db.AdminComments(ctx, q, 30); err != nil {

@@ -20,6 +20,10 @@ func TestAdminEditContent(t *testing.T) {
 		anon := f.browser()
 		path := "/stadt/admin/contents/" + itoa(f.public.ID) + "/"
 		d.get("/stadt/admin/").expect(t, http.StatusOK, `href="`+path+`"`)
+		d.get("/stadt/admin/?q=%C3%96ffent").expect(t, http.StatusOK, `href="`+path+`"`)
+		if page := d.get("/stadt/admin/?q=intern"); strings.Contains(page.body, `href="`+path+`"`) || !strings.Contains(page.body, "Intern") {
+			t.Error("the admin search for contents by title lists the wrong ones")
+		}
 		d.get(path).expect(t, http.StatusOK, `value="Öffentlich"`)
 		versions, _ := db.Versions(ctx, f.public.ContentID)
 
