@@ -95,6 +95,8 @@ type NewGroup struct {
 	Closed bool
 	// Creator, when set, becomes the first member.
 	Creator *store.Gestalt
+	// Tags, when set, are the group's first tags, by the site's rule for featured tags.
+	Tags *Tags
 }
 
 // Create makes a group; its creator (if any) becomes its first member and subscriber.
@@ -116,6 +118,11 @@ func (g *Groups) Create(ctx context.Context, n NewGroup) (*store.Group, error) {
 		}
 	} else if slugs.Make(name) == "" {
 		return nil, errNoSlugFromName
+	}
+	if n.Tags != nil {
+		if err := n.Tags.check(); err != nil {
+			return nil, err
+		}
 	}
 	now := g.now().UTC()
 	today := now.Truncate(24 * time.Hour)
@@ -143,6 +150,11 @@ func (g *Groups) Create(ctx context.Context, n NewGroup) (*store.Group, error) {
 		}
 		if _, err := q.CreateGroup(ctx, group); err != nil {
 			return err
+		}
+		if n.Tags != nil {
+			if err := setTags(ctx, q, group.ID, n.Tags); err != nil {
+				return err
+			}
 		}
 		if err := g.hook(ctx, q, hooks.Created, group.ID, group.Slug); err != nil {
 			return err
@@ -177,6 +189,19 @@ var (
 
 // UpdateSettings stores what members edit about their group.
 func (g *Groups) UpdateSettings(ctx context.Context, group *store.Group, s store.GroupSettings) error {
+	return g.update(ctx, group, s, nil)
+}
+
+// UpdateSettingsAndTags stores the settings and the tags of the settings page: both or
+// neither.
+func (g *Groups) UpdateSettingsAndTags(ctx context.Context, group *store.Group, s store.GroupSettings, t Tags) error {
+	if err := t.check(); err != nil {
+		return err
+	}
+	return g.update(ctx, group, s, &t)
+}
+
+func (g *Groups) update(ctx context.Context, group *store.Group, s store.GroupSettings, t *Tags) error {
 	s.Name, s.Slug = strings.TrimSpace(s.Name), strings.TrimSpace(s.Slug)
 	s.Description, s.Address, s.URL = strings.TrimSpace(s.Description), strings.TrimSpace(s.Address), strings.TrimSpace(s.URL)
 	switch {
@@ -208,6 +233,11 @@ func (g *Groups) UpdateSettings(ctx context.Context, group *store.Group, s store
 		}
 		if err := q.UpdateGroup(ctx, group.ID, s, g.now()); err != nil {
 			return err
+		}
+		if t != nil {
+			if err := setTags(ctx, q, group.ID, t); err != nil {
+				return err
+			}
 		}
 		return g.hook(ctx, q, hooks.Changed, group.ID, s.Slug)
 	})

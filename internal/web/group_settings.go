@@ -14,10 +14,16 @@ import (
 type groupSettingsData struct {
 	Group *store.Group
 	Form  *form
+	Tags  tagChoice
 }
 
-// groupSettings edits name, slug, description, address, website, founding date and whether
-// the group is closed (/stadt/settings/group/?group=<slug>, as in the original).
+// renderGroupSettings shows the settings form with the tags the site suggests.
+func (s *Server) renderGroupSettings(w http.ResponseWriter, r *http.Request, status int, g *store.Group, f *form, choice tagChoice) {
+	s.render(w, r, status, "group_settings", s.t(r, "group_settings.title"), groupSettingsData{Group: g, Form: f, Tags: choice})
+}
+
+// groupSettings edits name, slug, description, address, website, founding date, tags and
+// whether the group is closed (/stadt/settings/group/?group=<slug>, as in the original).
 func (s *Server) groupSettings(w http.ResponseWriter, r *http.Request) error {
 	g, err := s.groupToChange(r)
 	if err != nil {
@@ -38,7 +44,28 @@ func (s *Server) groupSettings(w http.ResponseWriter, r *http.Request) error {
 		f.Values.Set("latitude", strconv.FormatFloat(g.Latitude.V, 'f', -1, 64))
 		f.Values.Set("longitude", strconv.FormatFloat(g.Longitude.V, 'f', -1, 64))
 	}
-	s.render(w, r, http.StatusOK, "group_settings", s.t(r, "group_settings.title"), groupSettingsData{Group: g, Form: f})
+	choice, err := s.tagChoice(r, f)
+	if err != nil {
+		return err
+	}
+	tags, err := s.db.GroupTags(r.Context(), g.ID)
+	if err != nil {
+		return err
+	}
+	featured := map[int64]bool{}
+	for _, t := range choice.Featured {
+		featured[t.ID] = true
+	}
+	var others []string
+	for _, t := range tags {
+		if featured[t.ID] {
+			choice.Chosen[t.ID] = true
+		} else {
+			others = append(others, t.Name)
+		}
+	}
+	f.Values.Set("tags", strings.Join(others, ", "))
+	s.renderGroupSettings(w, r, http.StatusOK, g, f, choice)
 	return nil
 }
 
@@ -48,6 +75,10 @@ func (s *Server) updateGroupSettings(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	f := newForm(r)
+	choice, err := s.tagChoice(r, f)
+	if err != nil {
+		return err
+	}
 	founded, err := time.Parse(time.DateOnly, f.Get("date_founded"))
 	if f.Get("date_founded") != "" && err != nil {
 		f.Fail("date_founded", s.t(r, "error.date_invalid"))
@@ -60,12 +91,14 @@ func (s *Server) updateGroupSettings(w http.ResponseWriter, r *http.Request) err
 		}
 	}
 	if f.Valid() {
-		err = s.groups.UpdateSettings(r.Context(), g, store.GroupSettings{Name: f.Get("name"), Slug: f.Get("slug"),
+		err = s.groups.UpdateSettingsAndTags(r.Context(), g, store.GroupSettings{Name: f.Get("name"), Slug: f.Get("slug"),
 			Description: f.Get("description"), Address: f.Get("address"), URL: f.Get("url"), DateFounded: founded,
 			Closed: f.Checked("closed"), URLImportFeed: f.Checked("url_import_feed"),
-			SetLocation: s.cfg.Geo.Enabled, Latitude: lat, Longitude: lon})
+			SetLocation: s.cfg.Geo.Enabled, Latitude: lat, Longitude: lon}, s.groupTags(f, choice))
 		if msg, ok := s.userError(r, err); ok {
 			f.Fail(settingsField(err), msg)
+		} else if msg, ok := s.tagError(r, err); ok {
+			f.Fail("tags", msg)
 		} else if err != nil {
 			return fmt.Errorf("group settings of %s: %w", g.Slug, err)
 		} else {
@@ -74,7 +107,7 @@ func (s *Server) updateGroupSettings(w http.ResponseWriter, r *http.Request) err
 			return nil
 		}
 	}
-	s.render(w, r, http.StatusUnprocessableEntity, "group_settings", s.t(r, "group_settings.title"), groupSettingsData{Group: g, Form: f})
+	s.renderGroupSettings(w, r, http.StatusUnprocessableEntity, g, f, choice)
 	return nil
 }
 

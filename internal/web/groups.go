@@ -1,9 +1,11 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"grouprise.org/grouprise/internal/groups"
@@ -66,11 +68,73 @@ func (s *Server) groupIndex(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// groupCreateData is the form that makes a group, with the tags the site suggests.
+type groupCreateData struct {
+	Form *form
+	Tags tagChoice
+}
+
+// tagChoice is what a group's tag field offers: the featured tags (tags.featured_tag_ids, in
+// their order) to tick, how many of them a group needs (tags.min_featured_group_tag_count),
+// and which are ticked.
+type tagChoice struct {
+	Featured    []*store.Tag
+	MinFeatured int
+	Chosen      map[int64]bool
+}
+
+// tagChoice reads the featured tags; on a POST the ticked ones are those of the form.
+func (s *Server) tagChoice(r *http.Request, f *form) (tagChoice, error) {
+	featured, err := s.db.TagsByID(r.Context(), s.cfg.Tags.FeaturedTagIDs)
+	if err != nil {
+		return tagChoice{}, fmt.Errorf("featured tags: %w", err)
+	}
+	c := tagChoice{Featured: featured, MinFeatured: s.cfg.Tags.MinFeaturedGroupTagCount, Chosen: map[int64]bool{}}
+	for _, id := range f.Values["featured"] {
+		if n, err := strconv.ParseInt(id, 10, 64); err == nil {
+			c.Chosen[n] = true
+		}
+	}
+	return c, nil
+}
+
+// groupTags are the ticked featured tags and those of the text field ("Garten, Umwelt"),
+// with the site's rule for featured tags. A ticked id that is no featured tag counts for
+// nothing.
+func (s *Server) groupTags(f *form, c tagChoice) groups.Tags {
+	var names []string
+	for _, t := range c.Featured {
+		if c.Chosen[t.ID] {
+			names = append(names, t.Name)
+		}
+	}
+	names = groups.UniqueTags(append(names, groups.ParseTags(f.Get("tags"))...))
+	return groups.Tags{Names: names, Featured: s.cfg.Tags.FeaturedTagIDs, MinFeatured: s.cfg.Tags.MinFeaturedGroupTagCount}
+}
+
+// tagError is the tag field's message for an error about tags; ok is false for others.
+func (s *Server) tagError(r *http.Request, err error) (msg string, ok bool) {
+	switch {
+	case errors.Is(err, groups.ErrTagInvalid):
+		return s.t(r, "error.tag_invalid", "Count", groups.MaxTagLength), true
+	case errors.Is(err, groups.ErrTooManyTags):
+		return s.t(r, "error.too_many_tags", "Count", groups.MaxTags), true
+	case errors.Is(err, groups.ErrFeaturedTags):
+		return s.t(r, "error.featured_tags", "Count", s.cfg.Tags.MinFeaturedGroupTagCount), true
+	}
+	return "", false
+}
+
 func (s *Server) createGroupForm(w http.ResponseWriter, r *http.Request) error {
 	if !viewer(r).LoggedIn() {
 		return errForbidden
 	}
-	s.render(w, r, http.StatusOK, "group_create", s.t(r, "groups.create"), newForm(nil))
+	f := newForm(nil)
+	choice, err := s.tagChoice(r, f)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "group_create", s.t(r, "groups.create"), groupCreateData{Form: f, Tags: choice})
 	return nil
 }
 
@@ -81,14 +145,22 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) error {
 		return errForbidden
 	}
 	f := newForm(r)
-	g, err := s.groups.Create(r.Context(), groups.NewGroup{Name: f.Get("name"), Creator: viewer(r).Gestalt})
+	choice, err := s.tagChoice(r, f)
+	if err != nil {
+		return err
+	}
+	tags := s.groupTags(f, choice)
+	g, err := s.groups.Create(r.Context(), groups.NewGroup{Name: f.Get("name"), Creator: viewer(r).Gestalt, Tags: &tags})
 	if msg, ok := s.userError(r, err); ok {
 		f.Fail("name", msg)
-		s.render(w, r, http.StatusUnprocessableEntity, "group_create", s.t(r, "groups.create"), f)
-		return nil
-	}
-	if err != nil {
+	} else if msg, ok := s.tagError(r, err); ok {
+		f.Fail("tags", msg)
+	} else if err != nil {
 		return fmt.Errorf("create group: %w", err)
+	}
+	if !f.Valid() {
+		s.render(w, r, http.StatusUnprocessableEntity, "group_create", s.t(r, "groups.create"), groupCreateData{Form: f, Tags: choice})
+		return nil
 	}
 	s.flash(r, msgSuccess, s.t(r, "groups.created", "Group", g.Name))
 	redirect(w, r, "/"+g.Slug+"/")
@@ -120,6 +192,54 @@ type groupPageData struct {
 	NextPage          int
 	// Chat are the group's Matrix rooms the viewer may open.
 	Chat []chatLink
+	// IntroGallery is the group's newest pinned public gallery, shown at the top with its
+	// pictures (IntroImages); nil without one.
+	IntroGallery *store.StreamItem
+	IntroImages  []*store.Image
+	// URL is the group's address on the site, ShortURL the same for reading.
+	URL, ShortURL string
+	// MailAddress is the group's address for mail to all members (members only, when
+	// mailinglist_enabled).
+	MailAddress string
+	// OtherGroups are the most active groups besides this one.
+	OtherGroups []*store.GroupSummary
+}
+
+// maxIntroImages bounds the pictures of the intro gallery on the group page; the gallery's
+// page has them all.
+const maxIntroImages = 12
+
+// introGallery finds the group's newest pinned public gallery and its first pictures.
+func (s *Server) introGallery(r *http.Request, d *groupPageData) error {
+	pinned := true
+	list, err := s.db.Stream(r.Context(), store.StreamQuery{GroupID: d.Group.ID, Pinned: &pinned, Kind: "gallery",
+		OnlyPublic: true, Limit: 1})
+	if err != nil || len(list) == 0 {
+		return err
+	}
+	d.IntroGallery = list[0]
+	if d.IntroImages, err = s.db.GalleryImages(r.Context(), d.IntroGallery.ContentID); err != nil {
+		return err
+	}
+	if len(d.IntroImages) > maxIntroImages {
+		d.IntroImages = d.IntroImages[:maxIntroImages]
+	}
+	return nil
+}
+
+// otherGroups are the eight most active groups without g (the original's sidebar).
+func (s *Server) otherGroups(r *http.Request, g *store.Group) ([]*store.GroupSummary, error) {
+	top, err := s.db.TopGroups(r.Context(), 9)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*store.GroupSummary, 0, 8)
+	for _, o := range top {
+		if o.ID != g.ID && len(out) < 8 {
+			out = append(out, o)
+		}
+	}
+	return out, nil
 }
 
 func (d groupPageData) alternates() []alternate {
@@ -153,12 +273,30 @@ func (s *Server) groupPage(w http.ResponseWriter, r *http.Request, g *store.Grou
 	if d.Chat, err = s.chatLinks(r, g, d.Member, d.CanChange); err != nil {
 		return fmt.Errorf("group page: chat rooms: %w", err)
 	}
+	d.URL = s.cfg.BaseURL() + "/" + g.Slug + "/"
+	d.ShortURL = s.cfg.Domain + "/" + g.Slug
+	if s.cfg.MailinglistEnabled && d.Member {
+		d.MailAddress = g.Slug + "@" + s.cfg.Domain
+	}
+	if err := s.introGallery(r, &d); err != nil {
+		return fmt.Errorf("group page: intro gallery: %w", err)
+	}
+	if d.OtherGroups, err = s.otherGroups(r, g); err != nil {
+		return fmt.Errorf("group page: other groups: %w", err)
+	}
 	base := store.StreamQuery{ViewerID: v.ID(), MemberOf: v.GroupIDs(), GroupID: g.ID, Now: s.now()}
 	pinned, unpinned := true, false
 	q := base
-	q.Pinned, q.Limit = &pinned, 6
+	q.Pinned, q.Limit = &pinned, 7
 	if d.Pinned, err = s.db.Stream(ctx, q); err != nil {
 		return err
+	}
+	// the intro gallery is shown above, not again among the pinned ones
+	d.Pinned = slices.DeleteFunc(d.Pinned, func(it *store.StreamItem) bool {
+		return d.IntroGallery != nil && it.AssociationID == d.IntroGallery.AssociationID
+	})
+	if len(d.Pinned) > 6 {
+		d.Pinned = d.Pinned[:6]
 	}
 	q = base
 	q.Limit, q.Offset, q.Events = p.Limit(), p.Offset(), d.EventsOnly

@@ -12,6 +12,7 @@ type indexData struct {
 	Items    []*store.StreamItem
 	Events   []*store.StreamItem
 	Groups   []*store.GroupSummary
+	Featured []*store.Tag // tags.featured_tag_ids, in their order
 	Month    *monthView
 	Page     int
 	NextPage int
@@ -36,6 +37,9 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if d.Groups, err = s.db.TopGroups(ctx, 8); err != nil {
+		return err
+	}
+	if d.Featured, err = s.db.TagsByID(ctx, s.cfg.Tags.FeaturedTagIDs); err != nil {
 		return err
 	}
 	s.render(w, r, http.StatusOK, "index", "", d)

@@ -62,7 +62,7 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		s.flash(r, msgSuccess, s.t(r, "join.done", "Group", g.Name))
-		redirect(w, r, "/"+g.Slug+"/")
+		redirect(w, r, safeNext(r.PostFormValue("next"), "/"+g.Slug+"/"))
 	case groups.CanRequestJoin(v, g):
 		return s.byMail(w, r, g, "join_request", s.groups.RequestJoin)
 	default:

@@ -124,6 +124,8 @@ func TestPermissionMatrix(t *testing.T) {
 		{"GET", "/stadt/groups/add/", nil, [5]int{302, 200, 200, 200, 200}},
 		{"GET", "/stadt/settings/group/?group=garten", nil, [5]int{302, 403, 200, 403, 403}},
 		{"GET", "/stadt/settings/group/images/?group=garten", nil, [5]int{302, 403, 200, 403, 403}},
+		{"GET", "/stadt/settings/group/subscriptions-memberships?group=garten", nil, [5]int{302, 200, 200, 200, 200}},
+		{"GET", "/stadt/settings/group/subscriptions-memberships/?group=haus", nil, [5]int{302, 200, 200, 200, 200}},
 		{"GET", "/stadt/groups/{garten}/members/", nil, [5]int{302, 403, 200, 403, 403}},
 		{"GET", "/garten/actions/join", nil, [5]int{200, 200, 303, 200, 200}},
 		{"GET", "/haus/actions/join", nil, [5]int{302, 403, 303, 403, 403}},
@@ -190,6 +192,7 @@ func TestPermissionMatrix(t *testing.T) {
 		{"POST", "/stadt/settings/group/?group=garten", url.Values{"name": {"Garten"}, "slug": {"garten"}}, [5]int{302, 403, 303, 403, 403}},
 		{"POST", "/stadt/groups/{haus}/members/add/", url.Values{"email": {"new@example.org"}}, [5]int{302, 403, 303, 403, 403}},
 		{"POST", "/haus/actions/join", nil, [5]int{302, 403, 403, 403, 403}},
+		{"POST", "/garten/actions/subscribe", nil, [5]int{422, 303, 303, 303, 303}},
 		{"POST", "/stadt/conversations/{conversation}/", url.Values{"text": {"Ich!"}}, [5]int{302, 403, 303, 403, 403}},
 		{"POST", "/garten/oeffentlich/", url.Values{"text": {"Schön!"}}, [5]int{302, 303, 303, 303, 303}},
 		{"POST", "/garten/intern/", url.Values{"text": {"Schön!"}}, [5]int{302, 403, 303, 403, 403}},
@@ -265,7 +268,8 @@ func TestNoStateChangeOnGet(t *testing.T) {
 			b := m.as(role)
 			for _, p := range []string{"/garten/actions/join", "/stadt/groups/{garten}/resign/", "/garten/actions/subscribe",
 				"/stadt/groups/{garten}/unsubscribe/", "/stadt/logout/", "/haus/actions/join", "/garten/oeffentlich/delete/",
-				"/garten/oeffentlich/contributions/{comment}/delete/", "/garten/articles/add/?title=x", "/garten/oeffentlich/edit/"} {
+				"/garten/oeffentlich/contributions/{comment}/delete/", "/garten/articles/add/?title=x", "/garten/oeffentlich/edit/",
+				"/stadt/settings/group/subscriptions-memberships/?group=garten", "/garten/", "/stadt/settings/group/?group=garten"} {
 				for k, v := range m.ids {
 					p = strings.ReplaceAll(p, "{"+k+"}", v)
 				}

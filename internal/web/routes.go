@@ -70,6 +70,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /stadt/groups/add", s.handle(s.createGroupForm))
 	mux.HandleFunc("POST /stadt/groups/add/{$}", s.handle(s.createGroup))
 	mux.HandleFunc("POST /stadt/groups/add", s.handle(s.createGroup))
+	mux.HandleFunc("GET /stadt/settings/group/subscriptions-memberships", s.handle(s.membershipSettings))
+	mux.HandleFunc("GET /stadt/settings/group/subscriptions-memberships/{$}", s.handle(s.membershipSettings))
 	mux.HandleFunc("GET /stadt/settings/group/{$}", s.handle(s.groupSettings))
 	mux.HandleFunc("POST /stadt/settings/group/{$}", s.handle(s.updateGroupSettings))
 	mux.HandleFunc("GET /{group}/actions/join", s.handle(s.joinForm))

@@ -2,8 +2,10 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 
 	"grouprise.org/grouprise/internal/groups"
+	"grouprise.org/grouprise/internal/store"
 )
 
 // subscribeForm: logged-in people subscribe with one click, anonymous visitors by e-mail.
@@ -43,7 +45,7 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.flash(r, msgSuccess, s.t(r, "subscribe.done", "Group", g.Name))
-	redirect(w, r, "/"+g.Slug+"/")
+	redirect(w, r, safeNext(r.PostFormValue("next"), "/"+g.Slug+"/"))
 	return nil
 }
 
@@ -85,6 +87,38 @@ func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.flash(r, msgSuccess, s.t(r, "unsubscribe.done", "Group", g.Name))
-	redirect(w, r, "/"+g.Slug+"/")
+	redirect(w, r, safeNext(r.PostFormValue("next"), "/"+g.Slug+"/"))
+	return nil
+}
+
+type membershipSettingsData struct {
+	Group      *store.Group
+	Subscribed bool
+	Member     bool
+	CanJoin    bool
+	CanApply   bool
+	// Back is this page, where its buttons return to.
+	Back string
+}
+
+// membershipSettings is a group's page "notifications and membership" at the original's
+// address (/stadt/settings/group/subscriptions-memberships?group=<slug>): whether the
+// viewer follows the group and belongs to it, with the buttons that change either. How
+// notifications arrive is the person's choice for all groups alike (notification settings).
+func (s *Server) membershipSettings(w http.ResponseWriter, r *http.Request) error {
+	v := viewer(r)
+	if !v.LoggedIn() {
+		return errForbidden
+	}
+	g, err := s.groupOfSlug(r)
+	if err != nil {
+		return err
+	}
+	d := membershipSettingsData{Group: g, Member: v.IsMember(g.ID), CanJoin: groups.CanJoin(v, g), CanApply: groups.CanApply(v, g),
+		Back: "/stadt/settings/group/subscriptions-memberships/?group=" + url.QueryEscape(g.Slug)}
+	if d.Subscribed, err = s.db.IsSubscribed(r.Context(), g.ID, v.ID()); err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "group_memberships", s.t(r, "membership_settings.title"), d)
 	return nil
 }
