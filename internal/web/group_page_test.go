@@ -310,6 +310,12 @@ func TestMembershipSettings(t *testing.T) {
 		if page.doc.Find(`form[action="/stadt/groups/`+itoa(g.ID)+`/unsubscribe/"] input[name=next]`).AttrOr("value", "") != back {
 			t.Error("the member gets no unsubscribe button that returns here")
 		}
+		// the group's settings pages link each other; the outsider sees only this one
+		page.expect(t, http.StatusOK, `href="/stadt/settings/group/?group=garten"`, `href="/stadt/settings/group/images/?group=garten"`)
+		m.as(member).get("/stadt/settings/group/?group=garten").expect(t, http.StatusOK, `href="`+back+`"`)
+		if strings.Contains(m.as(outsider).get(back).body, `href="/stadt/settings/group/?group=garten"`) {
+			t.Error("an outsider is led to the group's settings")
+		}
 		// a closed group: outsiders apply, they do not join
 		haus := m.as(outsider).get("/stadt/settings/group/subscriptions-memberships/?group=haus")
 		haus.expect(t, http.StatusOK, "Du bist kein Mitglied", "apply_for_membership=1")
