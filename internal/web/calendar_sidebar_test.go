@@ -63,6 +63,7 @@ func TestProfileAndTagCalendars(t *testing.T) {
 		for _, role := range roles {
 			page := role.b.get("/anna/" + month)
 			page.expect(t, http.StatusOK)
+			checkPage(t, "/anna/ as "+role.name, page.doc)
 			if got := page.doc.Find(".site-url input").AttrOr("value", ""); got != "http://grouprise.test/anna/" {
 				t.Errorf("%s: the address to copy is %q", role.name, got)
 			}
@@ -104,6 +105,7 @@ func TestProfileAndTagCalendars(t *testing.T) {
 		for _, role := range tagRoles {
 			page := role.b.get("/stadt/tags/draussen/" + month)
 			page.expect(t, http.StatusOK)
+			checkPage(t, "/stadt/tags/draussen/ as "+role.name, page.doc)
 			side := page.doc.Find("aside .calendar-card")
 			for _, title := range role.see {
 				if !strings.Contains(side.Text(), title) && side.Find(`td.busy a[title*="`+title+`"]`).Length() == 0 {

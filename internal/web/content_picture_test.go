@@ -36,6 +36,7 @@ func TestContentFormPreviewPicture(t *testing.T) {
 			}
 		}
 		form := a.get("/garten/articles/add/")
+		checkPage(t, "/garten/articles/add/", form.doc)
 		if form.doc.Find(`form[enctype="multipart/form-data"] input[type=file][name=picture]`).Length() != 1 {
 			t.Fatal("the article form has no picture upload in a multipart form")
 		}
@@ -62,6 +63,9 @@ func TestContentFormPreviewPicture(t *testing.T) {
 			r := c.b.postMultipart("/garten/articles/add/", article, c.file)
 			if r.StatusCode != c.want {
 				t.Errorf("%s: status %d, want %d", c.name, r.StatusCode, c.want)
+			}
+			if c.msg != "" {
+				checkPage(t, "the refused form ("+c.name+")", r.doc)
 			}
 			if c.msg != "" && !strings.Contains(r.text("#e-picture"), c.msg) {
 				t.Errorf("%s: the field says %q, want %q", c.name, r.text("#e-picture"), c.msg)

@@ -47,6 +47,7 @@ func TestContentPageOffersSubscription(t *testing.T) {
 		} {
 			page := c.b.get("/garten/ernte/")
 			page.expect(t, http.StatusOK)
+			checkPage(t, "/garten/ernte/ as "+c.role, page.doc)
 			if box(page) != c.want {
 				t.Errorf("%s: subscription box %v, want %v", c.role, box(page), c.want)
 			}
