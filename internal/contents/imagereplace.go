@@ -8,19 +8,16 @@ import (
 	"grouprise.org/grouprise/internal/store"
 )
 
-// CanReplaceImage: the person who uploaded a picture, and those who may change every
-// content that shows it (a member edits her group's gallery). One use they may not change
-// is enough to refuse: the picture would change there too. A picture nobody shows stays
-// its uploader's.
+// CanReplaceImage: those who may change every content that shows a picture (a member edits
+// her group's gallery). One use they may not change is enough to refuse, the uploader too:
+// the picture would change there, and an uploader who has left the group may no longer
+// change its contents. A picture nobody shows stays its uploader's.
 func CanReplaceImage(v *access.Viewer, img *store.Image, uses []*store.Association) bool {
 	if !v.LoggedIn() {
 		return false
 	}
-	if v.Is(img.CreatorID) {
-		return true
-	}
 	if len(uses) == 0 {
-		return false
+		return v.Is(img.CreatorID)
 	}
 	for _, a := range uses {
 		if !CanChange(v, a) {

@@ -120,6 +120,25 @@ func TestAPIImageReplace(t *testing.T) {
 			}
 		}
 
+		// An uploader who has left the group may no longer change what shows her picture there;
+		// a picture nobody shows stays hers.
+		g := s.loggedIn("gina", "gina-password")
+		var own, unused apiImage
+		decode(t, g.upload("/stadt/api/images/", "file", "g.png", testPNG(40, 30)), &own)
+		decode(t, g.upload("/stadt/api/images/", "file", "h.png", testPNG(40, 30)), &unused)
+		if _, err := svc.Create(ctx, gina, garten.ID, contents.Article, contents.Draft{Title: "Ginas Bild", ImageID: own.ID, Public: true}); err != nil {
+			t.Fatal(err)
+		}
+		if err := groups.New(db, s.cfg.SlugReserved, nil).RemoveMember(ctx, garten.ID, gina.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := g.uploadAs("PUT", "/stadt/api/images/"+itoa(own.ID)+"/", testPNG(30, 20), "http://grouprise.test").StatusCode; got != 403 {
+			t.Errorf("a former member replaced the picture of her group's article: %d, want 403", got)
+		}
+		if got := g.uploadAs("PUT", "/stadt/api/images/"+itoa(unused.ID)+"/", testPNG(30, 20), "http://grouprise.test").StatusCode; got != 200 {
+			t.Errorf("the uploader of a picture nobody shows: %d, want 200", got)
+		}
+
 		// what a member's list holds, and what it does not
 		var list []apiImage
 		decode(t, roles[4].b.get("/stadt/api/images/"), &list)
