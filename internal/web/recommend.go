@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"grouprise.org/grouprise/internal/groups"
@@ -71,12 +72,22 @@ func (s *Server) recommend(w http.ResponseWriter, r *http.Request) error {
 	named := strings.FieldsFunc(f.Get("recipients"), func(r rune) bool {
 		return r == ',' || r == ';' || r == ' ' || r == '\n' || r == '\r' || r == '\t'
 	})
+	// Visitors solve the sum before anything is looked up, and name addresses only: people
+	// here by @username are for those logged in, so that nobody learns without an account
+	// who may be reached.
+	visitor := !v.LoggedIn()
+	if visitor && !s.checkCaptcha(f.Get("captcha_token"), f.Get("captcha")) {
+		f.Fail("captcha", s.t(r, "error.captcha"))
+	}
 	var to []groups.Recommendee
 	switch {
 	case len(named) == 0:
 		f.Fail("recipients", s.t(r, "form.required"))
 	case len(named) > recommendMaxAddresses:
 		f.Fail("recipients", s.t(r, "recommend.too_many", "Count", recommendMaxAddresses))
+	case visitor && slices.ContainsFunc(named, func(n string) bool { return strings.HasPrefix(n, "@") }):
+		f.Fail("recipients", s.t(r, "recommend.visitor_names"))
+	case !f.Valid():
 	default:
 		var unknown *groups.UnknownRecipientError
 		to, err = s.groups.Recommendees(r.Context(), named)
@@ -94,8 +105,6 @@ func (s *Server) recommend(w http.ResponseWriter, r *http.Request) error {
 		if strings.TrimSpace(text) == "" {
 			f.Fail("text", s.t(r, "form.required"))
 		}
-	} else if !s.checkCaptcha(f.Get("captcha_token"), f.Get("captcha")) {
-		f.Fail("captcha", s.t(r, "error.captcha"))
 	}
 	if f.Valid() {
 		ok, err := s.groups.TakeRecommendations(r.Context(), key, len(to), budget)

@@ -188,6 +188,22 @@ func TestRecommendToUsernames(t *testing.T) {
 		if len(mails) != 2 || len(got) != 2 || got["carla@example.net"] == "" || got["bert@example.org"] == "" || got["bert@example.org"] == got["carla@example.net"] {
 			t.Errorf("mails (recipient → subject): %v, want one for carla in German and one for bert in English", got)
 		}
+		// Visitors name addresses only, and solve the sum before any name is looked up.
+		visitor := s.browser()
+		values := solveCaptcha(t, visitor.get(form))
+		values.Set("recipients", "@bert")
+		visitor.post(form, values).expect(t, http.StatusUnprocessableEntity, "nicht an @Namen")
+		values = solveCaptcha(t, visitor.get(form))
+		values.Set("captcha", "1000")
+		values.Set("recipients", "@nobody")
+		values.Set("recipients", "nobody@example.net @nobody")
+		if r := visitor.post(form, values); r.StatusCode != http.StatusUnprocessableEntity || strings.Contains(r.text(".field-error"), "@nobody") {
+			t.Errorf("a visitor with a wrong sum learns about @nobody: %d %q", r.StatusCode, r.text(".field-error"))
+		}
+		if n := len(s.mails()); n != 0 {
+			t.Errorf("%d mails from refused visitors", n)
+		}
+
 		// A closed group is joined by invitation: the text offers no join link.
 		if _, err := groups.New(s.db, s.cfg.SlugReserved, nil).Create(context.Background(),
 			groups.NewGroup{Name: "Rat", Creator: anna, Closed: true}); err != nil {
