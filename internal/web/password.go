@@ -48,6 +48,13 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// resetDone answers the Django grouprise's page after a reset request, which went to the
+// start page; a reset request goes there itself now, and the address stays for old links.
+func (s *Server) resetDone(w http.ResponseWriter, r *http.Request) error {
+	http.Redirect(w, r, "/", http.StatusFound)
+	return nil
+}
+
 func (s *Server) resetKeyForm(w http.ResponseWriter, r *http.Request) error {
 	s.render(w, r, http.StatusOK, "password_new", s.t(r, "reset.title"), passwordData{Form: newForm(nil), Secret: r.PathValue("secret")})
 	return nil

@@ -31,6 +31,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /stadt/signup/confirm/{key}/{$}", s.handle(s.signupConfirm))
 	mux.HandleFunc("GET /stadt/password/reset/{$}", s.handle(s.resetForm))
 	mux.HandleFunc("POST /stadt/password/reset/{$}", s.handle(s.reset))
+	mux.HandleFunc("GET /stadt/password/reset/done/{$}", s.handle(s.resetDone))
 	mux.HandleFunc("GET /stadt/password/reset/key/{secret}/{$}", s.handle(s.resetKeyForm))
 	mux.HandleFunc("POST /stadt/password/reset/key/{secret}/{$}", s.handle(s.resetKey))
 	mux.HandleFunc("GET /stadt/password/set/{$}", s.handle(s.changePasswordForm))
