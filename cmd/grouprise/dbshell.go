@@ -72,16 +72,28 @@ func dbClient(db config.Database, extra []string) (name string, args, environ []
 		if _, err := os.Stat(db.Name); err != nil {
 			return "", nil, nil, fmt.Errorf("%w: %s", store.ErrNoDatabase, db.Name)
 		}
-		// Waits for the daemons' writes instead of failing with "database is locked".
-		return "sqlite3", append([]string{"-cmd", ".timeout 10000", db.Name}, extra...), nil, nil
+		// Waits for the daemons' writes instead of failing with "database is locked". No
+		// ~/.sqliterc: run by root, the client would read the service user's, whose commands
+		// (.system …) would run on root's terminal.
+		return "sqlite3", append([]string{"-init", "/dev/null", "-cmd", ".timeout 10000", db.Name}, extra...), nil, nil
 	}
 	environ = []string{"PGAPPNAME=grouprise-dbshell"}
+	// -X: no ~/.psqlrc, for the reason sqlite3 reads no ~/.sqliterc.
 	if u, perr := url.Parse(db.Name); perr == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
 		if pw, ok := u.User.Password(); ok {
 			environ = append(environ, "PGPASSWORD="+pw)
 			u.User = url.User(u.User.Username())
 		}
-		return "psql", append([]string{"--dbname=" + u.String()}, extra...), environ, nil
+		q := u.Query()
+		if pw := q.Get("password"); pw != "" {
+			environ = append(environ, "PGPASSWORD="+pw)
+			q.Del("password")
+		}
+		if q.Has("sslpassword") {
+			return "", nil, nil, errors.New("database.name holds sslpassword, which psql would show to every user in ps; give the key's password to psql through ~/.pgpass or an unencrypted key")
+		}
+		u.RawQuery = q.Encode()
+		return "psql", append([]string{"-X", "--dbname=" + u.String()}, extra...), environ, nil
 	}
 	host := db.Host
 	if host == "" {
@@ -99,5 +111,5 @@ func dbClient(db config.Database, extra []string) (name string, args, environ []
 	set("PGDATABASE", db.Name)
 	set("PGUSER", db.User)
 	set("PGPASSWORD", db.Password)
-	return "psql", append([]string{}, extra...), environ, nil
+	return "psql", append([]string{"-X"}, extra...), environ, nil
 }

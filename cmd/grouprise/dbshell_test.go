@@ -149,13 +149,16 @@ func TestDBShellKeepsThePasswordOffTheCommandLine(t *testing.T) {
 		environ []string
 	}{
 		{"url", config.Database{Engine: "postgresql", Name: "postgresql://gr:s3cret%21@db.example:5433/site?sslmode=require"},
-			[]string{"--dbname=postgresql://gr@db.example:5433/site?sslmode=require", "-c", "select 1"},
+			[]string{"-X", "--dbname=postgresql://gr@db.example:5433/site?sslmode=require", "-c", "select 1"},
 			[]string{"PGAPPNAME=grouprise-dbshell", "PGPASSWORD=s3cret!"}},
+		{"password in the query", config.Database{Engine: "postgresql", Name: "postgresql://gr@db.example/site?password=s3cret&sslmode=require"},
+			[]string{"-X", "--dbname=postgresql://gr@db.example/site?sslmode=require", "-c", "select 1"},
+			[]string{"PGAPPNAME=grouprise-dbshell", "PGPASSWORD=s3cret"}},
 		{"keys", config.Database{Engine: "postgresql", Name: "site", Host: "db.example", Port: 5433, User: "gr", Password: "s3cret"},
-			[]string{"-c", "select 1"},
+			[]string{"-X", "-c", "select 1"},
 			[]string{"PGAPPNAME=grouprise-dbshell", "PGHOST=db.example", "PGPORT=5433", "PGDATABASE=site", "PGUSER=gr", "PGPASSWORD=s3cret"}},
 		{"local socket", config.Database{Engine: "postgresql", Name: "site"},
-			[]string{"-c", "select 1"},
+			[]string{"-X", "-c", "select 1"},
 			[]string{"PGAPPNAME=grouprise-dbshell", "PGHOST=/var/run/postgresql", "PGDATABASE=site"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -164,5 +167,22 @@ func TestDBShellKeepsThePasswordOffTheCommandLine(t *testing.T) {
 				t.Errorf("got %s %q %q, %v; want psql %q %q", name, args, environ, err, c.args, c.environ)
 			}
 		})
+	}
+	if _, _, _, err := dbClient(config.Database{Engine: "postgresql", Name: "postgresql://gr@h/site?sslpassword=k3y"}, nil); err == nil {
+		t.Error("an sslpassword in the URL would go onto psql's command line")
+	}
+}
+
+// The clients read no startup file: the service user's ~/.sqliterc or ~/.psqlrc would run
+// on the terminal of root, who called dbshell.
+func TestDBShellReadsNoStartupFile(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "x.sqlite3")
+	if err := os.WriteFile(db, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, args, _, err := dbClient(config.Database{Engine: "sqlite", Name: db}, nil)
+	if err != nil || len(args) < 2 || args[0] != "-init" || args[1] != "/dev/null" {
+		t.Errorf("sqlite3 %q, %v: want -init /dev/null first", args, err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 
@@ -80,9 +81,18 @@ func Open(ctx context.Context, spec string) (*Source, error) {
 // Close closes the source database.
 func (s *Source) Close() error { return s.db.Close() }
 
-// redact hides the password of a database URL in messages.
+// redact hides the password of a database URL in messages. A URL that does not parse, or
+// parses without a user (a password with a raw /, ? or #), loses all between :// and its
+// last @.
 func redact(spec string) string {
 	if i := strings.Index(spec, "://"); i >= 0 {
+		// (mysql://u:12/x@host/db parses, as host u port 12: no user part is as suspect.)
+		if u, err := url.Parse(spec); err != nil || u.User == nil {
+			if at := strings.LastIndex(spec, "@"); at > i {
+				return spec[:i+3] + "***" + spec[at:]
+			}
+			return spec
+		}
 		rest := spec[i+3:]
 		authority := rest
 		if end := strings.IndexAny(rest, "/?#"); end >= 0 {

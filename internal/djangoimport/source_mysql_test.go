@@ -67,6 +67,11 @@ func TestRedact(t *testing.T) {
 		"mysql://u@/g?socket=/run/mysqld/x@y.sock": "mysql://u@/g?socket=/run/mysqld/x@y.sock",
 		"postgres://u:Pw9@h/g?sslmode=disable":     "postgres://u:***@h/g?sslmode=disable",
 		"postgresql:///g?host=/run/postgresql":     "postgresql:///g?host=/run/postgresql",
+		// A raw ?, / or # in the password: the URL does not parse; all before the @ goes.
+		"mysql://u:pa?ss@localhost/db":    "mysql://***@localhost/db",
+		"mysql://u:pa/ss@localhost/db":    "mysql://***@localhost/db",
+		"postgres://u:pa#ss@localhost/db": "postgres://***@localhost/db",
+		"mysql://u:12/ss@localhost/db":    "mysql://***@localhost/db",
 	} {
 		if got := redact(url); got != want {
 			t.Errorf("redact(%q) = %q, want %q", url, got, want)
