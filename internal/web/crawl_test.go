@@ -43,6 +43,7 @@ const (
 	permalinkHidden    = "deliberate (activity.go): the permalink of an internal content is 404 for who may not see it (visitors are offered the login); the original's redirect told its address"
 	voteLeadsToPoll    = "deliberate (polls.go): GET of the vote address leads to the poll, which shows one's vote; the original refused who had voted (403)"
 	api401             = "deliberate (api.go): 401 NOT_AUTHENTICATED where Django REST framework said 403, so that scripts tell \"log in\" from \"not allowed\""
+	apiImageOfGroup    = "deliberate (api_images.go): the API shows a picture to whom it lists it (one's own and those of one's groups' contents; pictures are public anyway); the original listed those but refused their detail (403)"
 	confirmLoggedIn    = "deliberate (email.go): an address is confirmed only by the logged-in account that added it, so that its owner cannot be made to confirm it for a stranger"
 	applyPerson        = "deliberate (oldurls.go): the old apply link of a conversation with a person is 404, there is no group to apply to; the original said 403"
 	applyHidden        = "deliberate (oldurls.go): only who may see the conversation is led to the application; the original let anyone logged in attach an application to any conversation with a closed group"
@@ -101,6 +102,30 @@ var knownDifferences = map[string]knownDifference{
 	"/stadtgarten/termin-fuer-den-herbstputz/vote/ eve":                  {aPage, voteLeadsToPoll},
 	"/stadt/api/gestalten/ anonymous":                                    {aAskAuth, api401},
 	"/stadt/api/images/ anonymous":                                       {aAskAuth, api401},
+	"/stadt/api/gestalten/1/ anonymous":                                  {aAskAuth, api401},
+	"/stadt/api/gestalten/1/settings/ anonymous":                         {aAskAuth, api401},
+	"/stadt/api/gestalten/2/ anonymous":                                  {aAskAuth, api401},
+	"/stadt/api/gestalten/2/settings/ anonymous":                         {aAskAuth, api401},
+	"/stadt/api/gestalten/3/ anonymous":                                  {aAskAuth, api401},
+	"/stadt/api/gestalten/3/settings/ anonymous":                         {aAskAuth, api401},
+	"/stadt/api/gestalten/4/ anonymous":                                  {aAskAuth, api401},
+	"/stadt/api/gestalten/4/settings/ anonymous":                         {aAskAuth, api401},
+	"/stadt/api/gestalten/5/ anonymous":                                  {aAskAuth, api401},
+	"/stadt/api/gestalten/5/settings/ anonymous":                         {aAskAuth, api401},
+	"/stadt/api/gestalten/6/ anonymous":                                  {aAskAuth, api401},
+	"/stadt/api/gestalten/6/settings/ anonymous":                         {aAskAuth, api401},
+	"/stadt/api/gestalten/7/ anonymous":                                  {aAskAuth, api401},
+	"/stadt/api/gestalten/7/settings/ anonymous":                         {aAskAuth, api401},
+	"/stadt/api/gestalten/8/ anonymous":                                  {aAskAuth, api401},
+	"/stadt/api/gestalten/8/settings/ anonymous":                         {aAskAuth, api401},
+	"/stadt/api/images/1/ anonymous":                                     {aAskAuth, api401},
+	"/stadt/api/images/2/ anonymous":                                     {aAskAuth, api401},
+	"/stadt/api/images/3/ anonymous":                                     {aAskAuth, api401},
+	"/stadt/api/images/4/ anonymous":                                     {aAskAuth, api401},
+	"/stadt/api/images/1/ eve":                                           {aPage, apiImageOfGroup},
+	"/stadt/api/images/2/ eve":                                           {aPage, apiImageOfGroup},
+	"/stadt/api/images/3/ eve":                                           {aPage, apiImageOfGroup},
+	"/stadt/api/images/4/ alice":                                         {aPage, apiImageOfGroup},
 	"/stadt/confirm/no-such-key/ anonymous":                              {aLogin, confirmLoggedIn},
 	"/stadt/associations/12/apply/ alice":                                {aNotFound, applyPerson},
 	"/stadt/associations/27/apply/ eve":                                  {aNotFound, applyPerson},
@@ -266,7 +291,7 @@ type fixture struct {
 	// contributions on contents and in conversations
 	contributions []fixtureContribution
 	files         []fixtureFile
-	images        []string
+	images        []fixtureImage
 	tags          []string
 	applications  []fixtureApplication
 	// polls: poll id → content id
@@ -320,6 +345,14 @@ type fixtureFile struct {
 	// association is where the file shows: its content's, or the container's of the comment
 	// it came with
 	association *fixtureAssociation
+}
+
+type fixtureImage struct {
+	id      int64
+	file    string
+	creator string
+	// shownIn are the groups whose contents show the image (in a gallery or as a preview)
+	shownIn []*fixtureGroup
 }
 
 type fixtureApplication struct {
@@ -469,8 +502,23 @@ func readFixture(t *testing.T, db *store.DB) *fixture {
 		}
 		f.files = append(f.files, fixtureFile{name: cellText(r["file"]), association: a})
 	}
+	shownIn := map[int64][]*fixtureGroup{} // image id → groups of the contents that show it
+	showIn := func(imageID, contentID int64) {
+		if a := byContent[contentID]; a != nil && a.group != nil {
+			shownIn[imageID] = append(shownIn[imageID], a.group)
+		}
+	}
+	for _, r := range tableRows(t, db, "gallery_images") {
+		showIn(cellID(r["image_id"]), cellID(r["content_id"]))
+	}
+	for _, r := range tableRows(t, db, "contents") {
+		if image := cellID(r["image_id"]); image != 0 {
+			showIn(image, cellID(r["id"]))
+		}
+	}
 	for _, r := range tableRows(t, db, "images") {
-		f.images = append(f.images, cellText(r["file"]))
+		f.images = append(f.images, fixtureImage{id: cellID(r["id"]), file: cellText(r["file"]),
+			creator: usernames[cellID(r["creator_id"])], shownIn: shownIn[cellID(r["id"])]})
 	}
 	for _, r := range tableRows(t, db, "tags") {
 		f.tags = append(f.tags, cellText(r["slug"]))
@@ -588,7 +636,11 @@ func crawlPaths(t *testing.T, f *fixture) []crawlPath {
 		// accounts (allauth: signing up while logged in sends to the start page; the
 		// password-set page sends who has a password to the change form)
 		{"/stadt/signup/", visitorsOnly(aMoved)}, {"/stadt/login/", visitorsOnly(aRefused)},
-		{"/stadt/logout/", loggedInOnly(aPage)}, {"/stadt/password/reset/", visitorsOnly(aRefused)},
+		{"/stadt/logout/", loggedInOnly(aPage)},
+		// django-allauth's pages of logins through other services (none was set up); the
+		// signup of one went to the login
+		{"/stadt/login/cancelled/", forAll(aPage)}, {"/stadt/login/error/", forAll(aPage)},
+		{"/stadt/login/signup/", forAll(aMoved)}, {"/stadt/password/reset/", visitorsOnly(aRefused)},
 		{"/stadt/password/reset/done/", forAll(aMoved)},
 		{"/stadt/password/reset/key/done/", forAll(aPage)}, {"/stadt/confirm/no-such-key/", forAll(aPage)}, {"/stadt/password/set/", loggedInOnly(aMoved)},
 		{"/stadt/settings/", loggedInOnly(aPage)}, {"/stadt/settings/images/", loggedInOnly(aPage)},
@@ -656,6 +708,22 @@ func crawlPaths(t *testing.T, f *fixture) []crawlPath {
 	for _, p := range f.people {
 		add("/"+p.username+"/", allowed(func(who string) bool { return p.public || who == p.username }))
 		add(fmt.Sprintf("/stadt/gestalten/%d/conversations/add/", p.id), allowed(func(who string) bool { return p.public || who != "" }))
+		// the API shows a person only themself (Django REST framework: 403 without a session)
+		add(fmt.Sprintf("/stadt/api/gestalten/%d/", p.id), perRole(func(who string) answer {
+			switch who {
+			case "":
+				return aRefused
+			case p.username:
+				return aPage
+			}
+			return aNotFound
+		}))
+		add(fmt.Sprintf("/stadt/api/gestalten/%d/settings/", p.id), perRole(func(who string) answer {
+			if who == p.username {
+				return aPage
+			}
+			return aRefused
+		}))
 	}
 
 	for i := range f.associations {
@@ -736,7 +804,22 @@ func crawlPaths(t *testing.T, f *fixture) []crawlPath {
 		add("/-/files/"+file.name, allowed(file.association.canView))
 	}
 	for _, image := range f.images {
-		add("/-/images/"+image, forAll(aPage))
+		add("/-/images/"+image.file, forAll(aPage))
+		// the API shows one's own pictures; those of one's groups' contents are 403, others 404
+		add(fmt.Sprintf("/stadt/api/images/%d/", image.id), perRole(func(who string) answer {
+			switch {
+			case who == "":
+				return aRefused
+			case who == image.creator:
+				return aPage
+			}
+			for _, g := range image.shownIn {
+				if g.members[who] {
+					return aRefused
+				}
+			}
+			return aNotFound
+		}))
 	}
 	for _, tag := range f.tags {
 		add("/stadt/tags/"+tag+"/", forAll(aPage))
@@ -758,15 +841,19 @@ func crawlPaths(t *testing.T, f *fixture) []crawlPath {
 	return ps
 }
 
-// TestOldPasswordResetDone: the page the Django grouprise showed after a reset request (a
-// redirect to the start page) still leads there, for visitors and people logged in.
-func TestOldPasswordResetDone(t *testing.T) {
+// TestOldAccountPages: pages of django-allauth that the Django grouprise served still lead
+// where they led, or to the login: the page after a reset request (the start page) and those
+// of logins through other services, for visitors and people logged in.
+func TestOldAccountPages(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		s := newSite(t, db, "")
 		s.person("ruth", "ruth-password-1")
 		for who, b := range map[string]*browser{"anonymous": s.browser(), "ruth": s.loggedIn("ruth", "ruth-password-1")} {
-			if r := b.get("/stadt/password/reset/done/"); r.StatusCode != http.StatusFound || r.Header.Get("Location") != "/" {
-				t.Errorf("%s: %d to %q, want 302 to /", who, r.StatusCode, r.Header.Get("Location"))
+			for path, want := range map[string]string{"/stadt/password/reset/done/": "/", "/stadt/login/cancelled/": "/stadt/login/",
+				"/stadt/login/error/": "/stadt/login/", "/stadt/login/signup/": "/stadt/login/"} {
+				if r := b.get(path); r.StatusCode != http.StatusFound || r.Header.Get("Location") != want {
+					t.Errorf("%s %s: %d to %q, want 302 to %s", who, path, r.StatusCode, r.Header.Get("Location"), want)
+				}
 			}
 		}
 	})

@@ -15,6 +15,14 @@ import (
 // The Django grouprise's addresses that have no page of their own here lead to the page
 // that does the same today, so that links in old mails, bookmarks and texts keep working.
 
+// oldSocialLogin answers the pages of django-allauth for logins through other services
+// (cancelled, failed, the signup after one), which the Django grouprise served although no
+// service was set up: they lead to the login.
+func (s *Server) oldSocialLogin(w http.ResponseWriter, r *http.Request) error {
+	http.Redirect(w, r, "/stadt/login/", http.StatusFound)
+	return nil
+}
+
 // oldMedia answers /stadt/media/<name>, where the Django grouprise's web server handed out
 // uploaded files and pictures: a content picture goes to /-/images/ and a picture of a person
 // or group to its place below /-/ (public, as there), a file to /-/files/ for those who may

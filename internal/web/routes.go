@@ -32,6 +32,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /stadt/password/reset/{$}", s.handle(s.resetForm))
 	mux.HandleFunc("POST /stadt/password/reset/{$}", s.handle(s.reset))
 	mux.HandleFunc("GET /stadt/password/reset/done/{$}", s.handle(s.resetDone))
+	for _, p := range []string{"cancelled", "error", "signup"} {
+		mux.HandleFunc("GET /stadt/login/"+p+"/{$}", s.handle(s.oldSocialLogin))
+	}
 	mux.HandleFunc("GET /stadt/password/reset/key/{secret}/{$}", s.handle(s.resetKeyForm))
 	mux.HandleFunc("POST /stadt/password/reset/key/{secret}/{$}", s.handle(s.resetKey))
 	mux.HandleFunc("GET /stadt/password/set/{$}", s.handle(s.changePasswordForm))
