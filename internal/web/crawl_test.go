@@ -203,7 +203,7 @@ var knownDifferences = map[string]knownDifference{
 func TestCrawlOfTheImportedSite(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		s := importedSite(t, db)
-		paths := crawlPaths(t, readFixture(t, db))
+		paths := crawlPaths(readFixture(t, db))
 		browsers := map[string]*browser{"": s.browser()}
 		for _, who := range crawlRoles[1:] {
 			browsers[who] = s.loggedIn(who, "peer-password")
@@ -620,7 +620,7 @@ func (a *fixtureAssociation) isMember(who string) bool {
 
 // crawlPaths instantiates the original's route table (grouprise-features.md § 2) with the
 // fixture's groups, people, contents, conversations, files, images, polls and tags.
-func crawlPaths(t *testing.T, f *fixture) []crawlPath {
+func crawlPaths(f *fixture) []crawlPath {
 	ps := []crawlPath{
 		// site
 		{"/", forAll(aPage)}, {"/robots.txt", forAll(aPage)}, {"/stadt/feed/", forAll(aPage)},
