@@ -52,19 +52,19 @@ const (
 	logoutVisitor      = "deliberate (login.go): a visitor who is not logged in goes to the start page; the original sent to the login"
 	resetLoggedIn      = "deliberate (password.go): a person logged in may ask for a reset mail too; the original answered 403"
 	setPasswordForm    = "deliberate (password.go): /stadt/password/set/ shows the password form itself; the original redirected who had a password to /stadt/settings/password/"
-	adminRefuses       = "admin area (admin*.go): our admin area answers 403 to people who are not administrators; the original's Django admin sent them to its own login form"
-	replySelf          = "contents area (contents.go): nobody writes privately to themself (403); the original offered the form"
-	replyInternal      = "contents area (contents.go): an internal comment (a reply by mail) is quoted only to members of the group; the original quoted it to anyone who could see the content"
-	replyNoText        = "contents area (contents.go): an attachment or an application has no text to quote (404); the original failed with 500"
-	replyNoTextVisitor = "contents area (contents.go): an attachment has no text to quote, and visitors are offered the login first; the original failed with 500"
-	replyApplication   = "contents area (contents.go): an application is not answered privately (404); the original refused who could not see the conversation (403)"
-	joinVisitor        = "memberships area (memberships.go): a visitor gets the join page, which offers joining by address; the original sent to the login"
-	joinRequest        = "memberships area (memberships.go): join/request/ is the join page: a logged-in outsider may join there, a member goes to the group; the original answered 403"
-	resignVisitor      = "memberships area (memberships.go): a visitor gets the form to resign by address at the resign address; the original sent to the login"
-	resignRequest      = "memberships area (memberships.go): a member gets the resign form at the request address; the original answered 403"
-	membersAdd         = "memberships area (memberships.go): GET of members/add/ shows the member list to members of an open group too (adding, by POST, is refused there); the original answered 403"
-	unsubscribeOthers  = "subscriptions area (subscriptions.go): a visitor gets the form to unsubscribe by address, one not subscribed goes to the group; the original sent to the login or answered 403"
-	unsubscribeRequest = "subscriptions area (subscriptions.go): a logged-in person gets the unsubscribe form at the request address; the original redirected to it"
+	adminRefuses       = "deliberate (admin*.go): our admin area answers 403 to people who are not administrators; the original's Django admin sent them to its own login form"
+	replySelf          = "deliberate (contents.go): nobody writes privately to themself (403); the original offered the form"
+	replyInternal      = "deliberate (contents.go): an internal comment (a reply by mail) is quoted only to members of the group; the original quoted it to anyone who could see the content"
+	replyNoText        = "deliberate (contents.go): an attachment or an application has no text to quote (404); the original failed with 500"
+	replyNoTextVisitor = "deliberate (contents.go): an attachment has no text to quote, and visitors are offered the login first; the original failed with 500"
+	replyApplication   = "deliberate (contents.go): an application is not answered privately (404); the original refused who could not see the conversation (403)"
+	joinVisitor        = "deliberate (memberships.go): a visitor gets the join page, which offers joining by address; the original sent to the login"
+	joinRequest        = "deliberate (memberships.go): join/request/ is the join page: a logged-in outsider may join there, a member goes to the group; the original answered 403"
+	resignVisitor      = "deliberate (memberships.go): a visitor gets the form to resign by address at the resign address; the original sent to the login"
+	resignRequest      = "deliberate (memberships.go): a member gets the resign form at the request address; the original answered 403"
+	membersAdd         = "deliberate (memberships.go): GET of members/add/ shows the member list to members of an open group too (adding, by POST, is refused there); the original answered 403"
+	unsubscribeOthers  = "deliberate (subscriptions.go): a visitor gets the form to unsubscribe by address, one not subscribed goes to the group; the original sent to the login or answered 403"
+	unsubscribeRequest = "deliberate (subscriptions.go): a logged-in person gets the unsubscribe form at the request address; the original redirected to it"
 )
 
 // knownDifference is our answer where it differs from the original's, and why.
@@ -74,8 +74,8 @@ type knownDifference struct {
 }
 
 // knownDifferences are the answers (path and role, "anonymous" for the visitor) in which we
-// differ from the original on purpose or for now. Those named for an area (memberships,
-// subscriptions, contents, admin) are for the lead to decide; the others are deliberate. The
+// differ from the original on purpose: more helpful forms where it refused (joining, leaving
+// and unsubscribing by address), refusals where it leaked or crashed, POST for changes. The
 // crawl fails when one of them answers as the original did (then its line goes), answers
 // otherwise than recorded here, or when another answer differs.
 var knownDifferences = map[string]knownDifference{
