@@ -51,7 +51,9 @@ func (s *Server) withPageCache(next http.Handler) http.Handler {
 			p.write(w)
 			return
 		}
-		v, _, shared := s.cache.flight.Do(key, func() (any, error) {
+		rendered := false // by this request (singleflight runs the function in the caller)
+		v, _, _ := s.cache.flight.Do(key, func() (any, error) {
+			rendered = true
 			rec := &recorder{header: http.Header{}}
 			next.ServeHTTP(rec, r)
 			p := &cachedPage{status: rec.status, header: rec.header, body: rec.body.Bytes(), expires: s.now().Add(s.cache.ttl)}
@@ -61,7 +63,7 @@ func (s *Server) withPageCache(next http.Handler) http.Handler {
 			}
 			return p, nil
 		})
-		if p := v.(*cachedPage); p.cacheable || !shared {
+		if p := v.(*cachedPage); p.cacheable || rendered {
 			p.write(w)
 			return
 		}
