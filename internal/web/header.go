@@ -18,7 +18,9 @@ func (p *page) MyGroups() []*store.GroupSummary {
 	if p.myGroups == nil {
 		p.myGroups = []*store.GroupSummary{}
 		if p.myGroupsOf != nil {
-			p.myGroups = p.myGroupsOf()
+			if list := p.myGroupsOf(); list != nil {
+				p.myGroups = list
+			}
 		}
 	}
 	return p.myGroups
