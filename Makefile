@@ -12,8 +12,9 @@ DEV_ENV   := GROUPRISE_CONFIG=$(VAR)/conf.d
 
 # Debian packages the tests need: a C compiler for SQLite (cgo), PostgreSQL's server,
 # Chromium for the browser test, and MariaDB's server and client for the import from a Django
-# grouprise on MySQL (the -core packages: the tests start their own server, none is enabled).
-TEST_PACKAGES := gcc libc6-dev postgresql chromium systemd libjs-leaflet mariadb-server-core mariadb-client-core
+# grouprise on MySQL (the -core packages: the tests start their own server, none is enabled),
+# and sqlite3, the client `grouprise dbshell` starts.
+TEST_PACKAGES := gcc libc6-dev postgresql chromium systemd libjs-leaflet mariadb-server-core mariadb-client-core sqlite3
 
 # Debian packages that build the .deb and check it.
 DEB_PACKAGES := build-essential debhelper po-debconf lintian dpkg-dev
