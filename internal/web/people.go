@@ -18,15 +18,13 @@ type peopleData struct {
 
 // people lists the public profiles, the most active first.
 func (s *Server) people(w http.ResponseWriter, r *http.Request) error {
-	p := pageNumber(r)
-	list, err := s.db.PublicGestalten(r.Context(), 13, (p-1)*12)
+	p := pageOf(r, itemsPerPage)
+	list, err := s.db.PublicGestalten(r.Context(), p.Limit(), p.Offset())
 	if err != nil {
 		return err
 	}
-	d := peopleData{People: list, Page: p}
-	if len(list) > 12 {
-		d.People, d.NextPage = list[:12], p+1
-	}
+	d := peopleData{Page: p.Number}
+	d.People, d.NextPage = cut(p, list)
 	s.render(w, r, http.StatusOK, "people", s.t(r, "people.title"), d)
 	return nil
 }
@@ -66,13 +64,14 @@ func (s *Server) profilePage(w http.ResponseWriter, r *http.Request, p *store.Ge
 	if !p.Public && !v.Is(p.ID) {
 		return errForbidden
 	}
-	n := pageNumber(r)
+	pg := pageOf(r, itemsPerPage)
 	items, err := s.db.Stream(r.Context(), store.StreamQuery{ViewerID: v.ID(), MemberOf: v.GroupIDs(), GestaltID: p.ID,
-		Limit: 13, Offset: (n - 1) * 12})
+		Limit: pg.Limit(), Offset: pg.Offset()})
 	if err != nil {
 		return err
 	}
-	d := profilePageData{Person: p, Items: items, Self: v.Is(p.ID), Page: n, URL: s.cfg.BaseURL() + "/" + p.Username + "/"}
+	d := profilePageData{Person: p, Self: v.Is(p.ID), Page: pg.Number, URL: s.cfg.BaseURL() + "/" + p.Username + "/"}
+	d.Items, d.NextPage = cut(pg, items)
 	if d.Calendar, err = s.calendarSidebar(r, store.StreamQuery{GestaltID: p.ID}, "/"+p.Username+"/"); err != nil {
 		return fmt.Errorf("profile %s: %w", p.Username, err)
 	}
@@ -81,9 +80,6 @@ func (s *Server) profilePage(w http.ResponseWriter, r *http.Request, p *store.Ge
 	}
 	if p.About != "" {
 		d.About = s.renderTexts(r, markdown.Content, 3, p.About)[0]
-	}
-	if len(items) > 12 {
-		d.Items, d.NextPage = items[:12], n+1
 	}
 	s.render(w, r, http.StatusOK, "profile", p.Name(), d)
 	return nil
