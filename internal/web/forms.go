@@ -50,7 +50,6 @@ func (f *form) Valid() bool { return len(f.Errors) == 0 && f.Error == "" }
 // Err returns the message of a field (templates).
 func (f *form) Err(field string) string { return f.Errors[field] }
 
-
 // clientIP is the visitor's address as withClientAddress found it ("local" for a request
 // over the unix socket that no proxy named).
 func clientIP(r *http.Request) string {
