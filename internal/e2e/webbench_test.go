@@ -3,8 +3,11 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -82,11 +85,75 @@ func benchDaemon(b *testing.B, bin string, env []string, sock string) {
 			})
 		}
 	}
+	// The group page for alice, a member, logged in (issue 20: members get no cached pages),
+	// beside the ceiling: a static file of the same size from a bare Go file server on a unix
+	// socket, measured in the same run; the ratio is in per mille of the ceiling.
+	member := &http.Client{Transport: client.Transport}
+	member.Jar, _ = cookiejar.New(nil)
+	resp, err := member.PostForm("http://grouprise.test/stadt/login/", url.Values{"login": {"alice"}, "password": {benchPassword}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	resp.Body.Close()
+	page, err := member.Get("http://grouprise.test/garten/")
+	if err != nil {
+		b.Fatal(err)
+	}
+	body, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	if !strings.Contains(string(body), "user-menu") {
+		b.Fatal("the member benchmark is not logged in")
+	}
+	ceiling := staticCeiling(b, body)
+	for _, c := range []int{8, 32} {
+		b.Run(fmt.Sprintf("member-group/c=%d", c), func(b *testing.B) {
+			var all, top []time.Duration
+			var total, topTotal time.Duration
+			for range b.N {
+				lat, took := load(b, member, "http://grouprise.test/garten/", c, time.Second)
+				all, total = append(all, lat...), total+took
+				lat, took = load(b, ceiling, "http://static.test/page.html", c, time.Second)
+				top, topTotal = append(top, lat...), topTotal+took
+			}
+			slices.Sort(all)
+			rate, topRate := float64(len(all))/total.Seconds(), float64(len(top))/topTotal.Seconds()
+			b.ReportMetric(rate, "req/s")
+			b.ReportMetric(float64(all[len(all)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(all[len(all)*99/100].Microseconds())/1000, "p99-ms")
+			b.ReportMetric(topRate, "ceiling-req/s")
+			b.ReportMetric(1000*rate/topRate, "permille-of-ceiling")
+		})
+	}
 	b.Run("memory", func(b *testing.B) {
 		for range b.N {
 			b.ReportMetric(peakRSS(b, daemon.Process.Pid), "peak-RSS-MB")
 		}
 	})
+}
+
+const benchPassword = "bench-password-0123"
+
+// staticCeiling serves page as a static file from a bare Go file server on a unix socket:
+// the most a Go HTTP server on this machine answers, for the page benchmarks' ratios.
+func staticCeiling(b *testing.B, page []byte) *http.Client {
+	dir := b.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "page.html"), page, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	sock := filepath.Join(dir, "static.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.FileServer(http.Dir(dir))}
+	go srv.Serve(l)
+	b.Cleanup(func() { srv.Close() })
+	return &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+		},
+		MaxIdleConnsPerHost: 64,
+	}}
 }
 
 // load sends GETs from c clients for d and returns every request's latency.
@@ -154,7 +221,8 @@ func fillBenchSite(b *testing.B, path string) {
 	}
 	defer db.Close()
 	reserved := func(string) bool { return false }
-	alice, err := accounts.New(db, reserved, nil).Create(ctx, accounts.NewAccount{Username: "alice", Email: "alice@example.org", FirstName: "Alice"})
+	alice, err := accounts.New(db, reserved, nil).Create(ctx, accounts.NewAccount{Username: "alice", Email: "alice@example.org", FirstName: "Alice",
+		Password: benchPassword, Verified: true})
 	if err != nil {
 		b.Fatal(err)
 	}
