@@ -242,6 +242,23 @@ func loadAfter(act step) step {
 	})
 }
 
+// eval runs script in the page.
+func eval(js string) step {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Evaluate[any](js)(ctx, tg)
+		return err
+	})
+}
+
+// mark marks the page shown; stayed tells whether the browser still shows that page (a
+// script did its work without leaving it).
+func mark() step { return eval(`window.e2eStayed = true`) }
+
+func stayed(ctx context.Context) bool {
+	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.e2eStayed === true`))
+	return err == nil && ok
+}
+
 // text returns the text of the first element matching sel.
 func text(ctx context.Context, sel string) (string, error) {
 	return chromedp.Run(ctx, chromedp.Text(css(sel)))

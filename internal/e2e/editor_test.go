@@ -12,19 +12,6 @@ import (
 	"grouprise.org/grouprise/internal/groups"
 )
 
-// mark marks the page shown, stayed tells whether it is still the same page.
-func mark() step {
-	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := chromedp.Evaluate[bool](`window.e2eStayed = true`)(ctx, tg)
-		return err
-	})
-}
-
-func stayed(ctx context.Context) bool {
-	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.e2eStayed === true`))
-	return err == nil && ok
-}
-
 // editorSite has anna, member of Garten, with an article to comment on.
 func editorSite(t *testing.T) *site {
 	s := startSite(t)
@@ -42,14 +29,6 @@ func editorSite(t *testing.T) *site {
 		t.Fatal(err)
 	}
 	return s
-}
-
-// eval runs script in the page.
-func eval(js string) step {
-	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := chromedp.Evaluate[any](js)(ctx, tg)
-		return err
-	})
 }
 
 func fieldValue(ctx context.Context, sel string) string {
