@@ -19,8 +19,19 @@ import (
 // {"error": message, "code": CODE} with a fitting status.
 
 func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
+	s.writeJSONAs(w, status, "no-store", v)
+}
+
+// writePublicJSON answers with data that is the same for every visitor (the Transition
+// Connect export): the anonymous page cache may keep it for its moment, so that a crowd of
+// requests for a long list costs one query a second.
+func (s *Server) writePublicJSON(w http.ResponseWriter, v any) {
+	s.writeJSONAs(w, http.StatusOK, "no-cache", v)
+}
+
+func (s *Server) writeJSONAs(w http.ResponseWriter, status int, cacheControl string, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Cache-Control", cacheControl)
 	w.WriteHeader(status)
 	if err := json.NewEncoder(w).Encode(v); err != nil {
 		s.log.Warn("writing JSON failed", "err", err)

@@ -59,7 +59,7 @@ func (s *Server) tcNotFound(w http.ResponseWriter, r *http.Request) {
 // tcIndex names the two lists.
 func (s *Server) tcIndex(w http.ResponseWriter, r *http.Request) error {
 	base := s.cfg.BaseURL() + tcBase
-	s.writeJSON(w, http.StatusOK, map[string]string{"event": base + "event/", "organisation": base + "organisation/"})
+	s.writePublicJSON(w, map[string]string{"event": base + "event/", "organisation": base + "organisation/"})
 	return nil
 }
 
@@ -78,7 +78,7 @@ func (s *Server) tcEvents(w http.ResponseWriter, r *http.Request) error {
 	for _, e := range list {
 		out = append(out, s.tcEventRef(e))
 	}
-	s.writeJSON(w, http.StatusOK, out)
+	s.writePublicJSON(w, out)
 	return nil
 }
 
@@ -108,7 +108,7 @@ func (s *Server) tcEvent(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("tc-api: event %d: %w", id, err)
 	}
-	s.writeJSON(w, http.StatusOK, tcEvent{tcRef: s.tcEventRef(refs[0]), OrgID: refs[0].GroupID, ICal: ical})
+	s.writePublicJSON(w, tcEvent{tcRef: s.tcEventRef(refs[0]), OrgID: refs[0].GroupID, ICal: ical})
 	return nil
 }
 
@@ -150,7 +150,7 @@ func (s *Server) tcOrganisations(w http.ResponseWriter, r *http.Request) error {
 	for _, g := range list {
 		out = append(out, s.tcOrganisationRef(&g.Group))
 	}
-	s.writeJSON(w, http.StatusOK, out)
+	s.writePublicJSON(w, out)
 	return nil
 }
 
@@ -186,6 +186,6 @@ func (s *Server) tcOrganisation(w http.ResponseWriter, r *http.Request) error {
 		}
 		out.Locations = append(out.Locations, l)
 	}
-	s.writeJSON(w, http.StatusOK, out)
+	s.writePublicJSON(w, out)
 	return nil
 }

@@ -101,3 +101,31 @@ func TestTransitionConnect(t *testing.T) {
 		}
 	})
 }
+
+// The export's lists are the same for everybody and may be long: anonymous requests are
+// answered from the page cache, so a crowd costs one query a second.
+func TestTransitionConnectIsCached(t *testing.T) {
+	s := newSite(t, storetest.Open(t, store.SQLite), "web: {anonymous_cache: 60}\n")
+	ctx := context.Background()
+	alice := s.person("alice", "alice-password")
+	g := s.group("Garten", alice)
+	event := func(title string) {
+		start := time.Date(2031, 5, 17, 14, 30, 0, 0, time.UTC)
+		if _, err := contents.New(s.db).Create(ctx, alice, g.ID, contents.Event, contents.Draft{Title: title, Public: true,
+			Place: "Hofweg 1", Start: start}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	event("Pflanzentausch")
+	var first, second []tcRef
+	r := s.browser().get("/stadt/tc-api/event/")
+	if r.Header.Get("Cache-Control") != "no-cache" {
+		t.Errorf("Cache-Control %q", r.Header.Get("Cache-Control"))
+	}
+	decode(t, r, &first)
+	event("Tauschbörse")
+	decode(t, s.browser().get("/stadt/tc-api/event/"), &second)
+	if len(first) != 1 || len(second) != 1 {
+		t.Errorf("events %d, then %d: want the cached list within the cache's minute", len(first), len(second))
+	}
+}
