@@ -65,6 +65,8 @@ type Config struct {
 	OIDCProvider    OIDCProvider    `yaml:"oidc_provider"`
 	Sentry          Sentry          `yaml:"sentry"`
 
+	ActivityPub ActivityPub `yaml:"activitypub"`
+
 	Web     Web     `yaml:"web"`
 	LMTP    LMTP    `yaml:"lmtp"`
 	Tasks   Tasks   `yaml:"tasks"`
@@ -217,6 +219,25 @@ func parseNetwork(s string) (netip.Prefix, bool) {
 		return netip.PrefixFrom(a, a.BitLen()), true
 	}
 	return netip.Prefix{}, false
+}
+
+// ActivityPub configures federation (design §10).
+type ActivityPub struct {
+	// AllowedPrivateNetworks (CIDR) are let through by the guard on outgoing requests, which
+	// otherwise refuses loopback, private, link-local and other special addresses.
+	AllowedPrivateNetworks []string `yaml:"allowed_private_networks"`
+}
+
+// PrivateNetworks are AllowedPrivateNetworks parsed (validate has refused invalid ones); a
+// single address counts as a network of one.
+func (a ActivityPub) PrivateNetworks() []netip.Prefix {
+	var nets []netip.Prefix
+	for _, s := range a.AllowedPrivateNetworks {
+		if p, ok := parseNetwork(s); ok {
+			nets = append(nets, p)
+		}
+	}
+	return nets
 }
 
 // LMTP configures `grouprise lmtpd` when systemd passes no socket.

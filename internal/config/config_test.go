@@ -183,6 +183,8 @@ func TestLoadErrors(t *testing.T) {
 			`config: DIR/800-local.yaml: web.trusted_proxies[1]: expected a network like 10.0.0.0/8 or fd00::/8, or an address, got "10.0.0.0/33"`},
 		{"trusted proxy a host name", "web: {trusted_proxies: [proxy.example.org]}\n", nil,
 			`config: DIR/800-local.yaml: web.trusted_proxies[0]: expected a network like 10.0.0.0/8 or fd00::/8, or an address, got "proxy.example.org"`},
+		{"allowed private network not a network", "activitypub: {allowed_private_networks: [127.0.0.0/8, 10.0.0.0/40]}\n", nil,
+			`config: DIR/800-local.yaml: activitypub.allowed_private_networks[1]: expected a network like 127.0.0.0/8 or fd00::/8, or an address, got "10.0.0.0/40"`},
 		{"authserv-id with white space", "lmtp: {authserv_id: mx.example.org 1}\n", nil,
 			`config: DIR/800-local.yaml: lmtp.authserv_id: expected the name the MTA gives in its Authentication-Results fields, like mx.example.org, got "mx.example.org 1"`},
 		{"list at top level", "- a\n- b\n", nil,
@@ -358,6 +360,32 @@ func TestWriteFileOwnership(t *testing.T) {
 	}
 	if uid, gid := owner(fi); fi.Mode().Perm() != 0o640 || uid != 0 || gid != 4321 {
 		t.Errorf("new file %v owned by %d:%d, want 0640 0:4321", fi.Mode(), uid, gid)
+	}
+}
+
+// The outgoing-request guard lets no private network through unless configured (design §10).
+func TestActivityPubPrivateNetworks(t *testing.T) {
+	cases := []struct {
+		name, file string
+		want       []string
+	}{
+		{"default none", "", nil},
+		{"configured", "activitypub: {allowed_private_networks: [127.0.0.0/8, '::1', 10.1.2.3/24]}\n", []string{"127.0.0.0/8", "::1/128", "10.1.2.0/24"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, _, err := loadDir(t, map[string]string{"800-local.yaml": tc.file})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, p := range cfg.ActivityPub.PrivateNetworks() {
+				got = append(got, p.String())
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
 	}
 }
 

@@ -179,6 +179,11 @@ func (c *Config) validate(origin func(key string) string) error {
 		check(ok, fmt.Sprintf("web.trusted_proxies[%d]", i),
 			"expected a network like 10.0.0.0/8 or fd00::/8, or an address, got %q", n)
 	}
+	for i, n := range c.ActivityPub.AllowedPrivateNetworks {
+		_, ok := parseNetwork(n)
+		check(ok, fmt.Sprintf("activitypub.allowed_private_networks[%d]", i),
+			"expected a network like 127.0.0.0/8 or fd00::/8, or an address, got %q", n)
+	}
 
 	return errors.Join(errs...)
 }
