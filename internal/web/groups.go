@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"time"
 
 	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/markdown"
@@ -168,41 +169,58 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) error {
 }
 
 type groupPageData struct {
-	Group       *store.Group
-	Members     int
-	Subscribers int
-	Subscribed  bool
-	Member      bool
-	CanJoin     bool
-	CanChange   bool
-	CanAdd      bool
-	CanApply    bool
-	Pinned      []*store.StreamItem
-	Items       []*store.StreamItem
-	Events      []*store.StreamItem
-	EventsOnly  bool
-	Description template.HTML
-	Month       *monthView
+	Group      *store.Group
+	Subscribed bool
+	Member     bool
+	CanJoin    bool
+	CanChange  bool
+	CanAdd     bool
+	CanApply   bool
+	EventsOnly bool
+	*groupShared
+	// Pinned, Items and Month are rendered once for all viewers alike (members or not).
+	Pinned, Items, Month template.HTML
+	Events               []*store.StreamItem
 	// Conversations are the latest the viewer can see (members: all), MoreConversations
 	// tells whether there are more.
 	Conversations     []*store.ConversationItem
 	MoreConversations bool
-	Tags              []*store.Tag
 	Page              int
 	NextPage          int
 	// Chat are the group's Matrix rooms the viewer may open.
 	Chat []chatLink
-	// IntroGallery is the group's newest pinned public gallery, shown at the top with its
-	// pictures (IntroImages); nil without one.
-	IntroGallery *store.StreamItem
-	IntroImages  []*store.Image
 	// URL is the group's address on the site, ShortURL the same for reading.
 	URL, ShortURL string
 	// MailAddress is the group's address for mail to all members (members only, when
 	// mailinglist_enabled).
 	MailAddress string
+}
+
+// groupShared is what a group's page shows everybody alike.
+type groupShared struct {
+	Members     int
+	Subscribers int
+	Description template.HTML
+	Tags        []*store.Tag
+	// IntroGallery is the group's newest pinned public gallery, shown at the top with its
+	// pictures (IntroImages); nil without one.
+	IntroGallery *store.StreamItem
+	IntroImages  []*store.Image
 	// OtherGroups are the most active groups besides this one.
 	OtherGroups []*store.GroupSummary
+}
+
+// groupStream is a group's pinned contents and a page of its stream as members or as
+// everybody else see them.
+type groupStream struct {
+	Pinned, Items template.HTML
+	NextPage      int
+}
+
+// groupCalendar is the month and the next events in a group's sidebar.
+type groupCalendar struct {
+	Month  template.HTML
+	Events []*store.StreamItem
 }
 
 // maxIntroImages bounds the pictures of the intro gallery on the group page; the gallery's
@@ -210,9 +228,9 @@ type groupPageData struct {
 const maxIntroImages = 12
 
 // introGallery finds the group's newest pinned public gallery and its first pictures.
-func (s *Server) introGallery(r *http.Request, d *groupPageData) error {
+func (s *Server) introGallery(r *http.Request, g *store.Group, d *groupShared) error {
 	pinned := true
-	list, err := s.db.Stream(r.Context(), store.StreamQuery{GroupID: d.Group.ID, Pinned: &pinned, Kind: "gallery",
+	list, err := s.db.Stream(r.Context(), store.StreamQuery{GroupID: g.ID, Pinned: &pinned, Kind: "gallery",
 		OnlyPublic: true, Limit: 1})
 	if err != nil || len(list) == 0 {
 		return err
@@ -248,6 +266,10 @@ func (d groupPageData) alternates() []alternate {
 
 // groupPage shows a group: who it is, its pinned intro, its stream (or only its upcoming
 // events with ?content=events) and what the viewer may do.
+//
+// What every viewer sees alike, and what members or everybody else see alike, is kept in
+// the memo until the store changes (issue 20); the memo keys name what each part depends
+// on: the group, membership, the page, the language, the month, the minute.
 func (s *Server) groupPage(w http.ResponseWriter, r *http.Request, g *store.Group) error {
 	ctx := r.Context()
 	v := viewer(r)
@@ -255,22 +277,47 @@ func (s *Server) groupPage(w http.ResponseWriter, r *http.Request, g *store.Grou
 	d := groupPageData{Group: g, Page: p.Number, Member: v.IsMember(g.ID), CanJoin: groups.CanJoin(v, g) || groups.CanRequestJoin(v, g),
 		CanChange: groups.CanChange(v, g), CanAdd: groups.CanAddMembers(v, g), CanApply: groups.CanApply(v, g),
 		EventsOnly: r.URL.Query().Get("content") == "events"}
+	id, l := strconv.FormatInt(g.ID, 10), lang(r)
 	var err error
-	if d.Members, d.Subscribers, err = s.db.GroupSize(ctx, g.ID); err != nil {
+	if d.groupShared, err = cached(s, r, "group:"+id+":shared:"+l, func() (*groupShared, int, error) {
+		sh, err := s.groupShared(r, g)
+		return sh, 4096, err
+	}); err != nil {
 		return err
 	}
-	if v.LoggedIn() {
-		if d.Subscribed, err = s.db.IsSubscribed(ctx, g.ID, v.ID()); err != nil {
-			return err
+	role := "others"
+	if d.Member {
+		role = "members"
+	}
+	stream, err := cached(s, r, fmt.Sprintf("group:%s:stream:%s:%d:%t:%s", id, role, p.Number, d.EventsOnly, l), func() (*groupStream, int, error) {
+		st, err := s.groupStream(r, g, d.groupShared, p, d.EventsOnly)
+		if err != nil {
+			return nil, 0, err
 		}
-	}
-	if g.Description != "" {
-		d.Description = s.renderTexts(r, markdown.LinkOnly, 0, g.Description)[0]
-	}
-	if d.Tags, err = s.db.GroupTags(ctx, g.ID); err != nil {
+		return st, len(st.Pinned) + len(st.Items) + 64, nil
+	})
+	if err != nil {
 		return err
 	}
-	if d.Chat, err = s.chatLinks(r, g, d.Member, d.CanChange); err != nil {
+	d.Pinned, d.Items, d.NextPage = stream.Pinned, stream.Items, stream.NextPage
+	y, m := s.monthOf(r)
+	now := s.now()
+	today := now.In(s.cfg.Location()).Format("2006-01-02")
+	cal, err := cached(s, r, fmt.Sprintf("group:%s:calendar:%s:%d-%d:%s:%d:%s", id, role, y, m, today, now.Unix()/60, l), func() (*groupCalendar, int, error) {
+		c, err := s.groupCalendar(r, g, y, m)
+		if err != nil {
+			return nil, 0, err
+		}
+		return c, len(c.Month) + 512*len(c.Events), nil
+	})
+	if err != nil {
+		return err
+	}
+	d.Month, d.Events = cal.Month, cal.Events
+	if d.Chat, err = cached(s, r, fmt.Sprintf("group:%s:chat:%t:%t", id, d.Member, d.CanChange), func() ([]chatLink, int, error) {
+		links, err := s.chatLinks(r, g, d.Member, d.CanChange)
+		return links, 256, err
+	}); err != nil {
 		return fmt.Errorf("group page: chat rooms: %w", err)
 	}
 	d.URL = s.cfg.BaseURL() + "/" + g.Slug + "/"
@@ -278,53 +325,107 @@ func (s *Server) groupPage(w http.ResponseWriter, r *http.Request, g *store.Grou
 	if s.cfg.MailinglistEnabled && d.Member {
 		d.MailAddress = g.Slug + "@" + s.cfg.Domain
 	}
-	if err := s.introGallery(r, &d); err != nil {
-		return fmt.Errorf("group page: intro gallery: %w", err)
-	}
-	if d.OtherGroups, err = s.otherGroups(r, g); err != nil {
-		return fmt.Errorf("group page: other groups: %w", err)
-	}
-	base := store.StreamQuery{ViewerID: v.ID(), MemberOf: v.GroupIDs(), GroupID: g.ID, Now: s.now()}
-	pinned, unpinned := true, false
-	q := base
-	q.Pinned, q.Limit = &pinned, 7
-	if d.Pinned, err = s.db.Stream(ctx, q); err != nil {
-		return err
-	}
-	// the intro gallery is shown above, not again among the pinned ones
-	d.Pinned = slices.DeleteFunc(d.Pinned, func(it *store.StreamItem) bool {
-		return d.IntroGallery != nil && it.AssociationID == d.IntroGallery.AssociationID
-	})
-	if len(d.Pinned) > 6 {
-		d.Pinned = d.Pinned[:6]
-	}
-	q = base
-	q.Limit, q.Offset, q.Events = p.Limit(), p.Offset(), d.EventsOnly
-	if !d.EventsOnly {
-		q.Pinned = &unpinned
-	}
-	items, err := s.db.Stream(ctx, q)
-	if err != nil {
-		return err
-	}
-	d.Items, d.NextPage = cut(p, items)
 	if v.LoggedIn() {
-		if d.Conversations, err = s.db.GroupConversations(ctx, g.ID, v.ID(), d.Member, 4, 0); err != nil {
+		person := "person:" + strconv.FormatInt(v.ID(), 10) + ":group:" + id
+		if d.Subscribed, err = cached(s, r, person+":subscribed", func() (bool, int, error) {
+			sub, err := s.db.IsSubscribed(ctx, g.ID, v.ID())
+			return sub, 64, err
+		}); err != nil {
 			return err
 		}
+		convs, err := cached(s, r, person+":conversations", func() ([]*store.ConversationItem, int, error) {
+			c, err := s.db.GroupConversations(ctx, g.ID, v.ID(), d.Member, 4, 0)
+			return c, 512 * len(c), err
+		})
+		if err != nil {
+			return err
+		}
+		d.Conversations = convs
 		if len(d.Conversations) > 3 {
 			d.Conversations, d.MoreConversations = d.Conversations[:3], true
 		}
 	}
-	y, m := s.monthOf(r)
-	if d.Month, err = s.month(r, y, m, g.ID, "/"+g.Slug+"/"); err != nil {
-		return err
-	}
-	q = base
-	q.Events, q.Limit = true, 5
-	if d.Events, err = s.db.Stream(ctx, q); err != nil {
-		return err
-	}
 	s.render(w, r, http.StatusOK, "group", g.Name, d)
 	return nil
+}
+
+// groupShared reads what a group's page shows everybody.
+func (s *Server) groupShared(r *http.Request, g *store.Group) (*groupShared, error) {
+	var d groupShared
+	var err error
+	if d.Members, d.Subscribers, err = s.db.GroupSize(r.Context(), g.ID); err != nil {
+		return nil, err
+	}
+	if g.Description != "" {
+		d.Description = s.renderTexts(r, markdown.LinkOnly, 0, g.Description)[0]
+	}
+	if d.Tags, err = s.db.GroupTags(r.Context(), g.ID); err != nil {
+		return nil, err
+	}
+	if err := s.introGallery(r, g, &d); err != nil {
+		return nil, fmt.Errorf("group page: intro gallery: %w", err)
+	}
+	if d.OtherGroups, err = s.otherGroups(r, g); err != nil {
+		return nil, fmt.Errorf("group page: other groups: %w", err)
+	}
+	return &d, nil
+}
+
+// groupStream renders a group's pinned contents and a page of its stream (or of its coming
+// events) as the viewer of r may see them: what differs between viewers of a group's page
+// is only whether they are members (visibleTo, restricted to the group).
+func (s *Server) groupStream(r *http.Request, g *store.Group, sh *groupShared, p listPage, eventsOnly bool) (*groupStream, error) {
+	ctx := r.Context()
+	v := viewer(r)
+	base := store.StreamQuery{ViewerID: v.ID(), MemberOf: v.GroupIDs(), GroupID: g.ID, Now: s.now()}
+	pinned, unpinned := true, false
+	q := base
+	q.Pinned, q.Limit = &pinned, 7
+	pins, err := s.db.Stream(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	// the intro gallery is shown above, not again among the pinned ones
+	pins = slices.DeleteFunc(pins, func(it *store.StreamItem) bool {
+		return sh.IntroGallery != nil && it.AssociationID == sh.IntroGallery.AssociationID
+	})
+	if len(pins) > 6 {
+		pins = pins[:6]
+	}
+	q = base
+	q.Limit, q.Offset, q.Events = p.Limit(), p.Offset(), eventsOnly
+	if !eventsOnly {
+		q.Pinned = &unpinned
+	}
+	items, err := s.db.Stream(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var st groupStream
+	items, st.NextPage = cut(p, items)
+	if len(pins) > 0 {
+		if st.Pinned, err = s.partial(r, "stream", pins); err != nil {
+			return nil, err
+		}
+	}
+	if st.Items, err = s.partial(r, "stream", items); err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
+
+// groupCalendar renders the month and reads the next events of a group's sidebar.
+func (s *Server) groupCalendar(r *http.Request, g *store.Group, y int, m time.Month) (*groupCalendar, error) {
+	month, err := s.month(r, y, m, g.ID, "/"+g.Slug+"/")
+	if err != nil {
+		return nil, err
+	}
+	var c groupCalendar
+	if c.Month, err = s.partial(r, "month", month); err != nil {
+		return nil, err
+	}
+	v := viewer(r)
+	c.Events, err = s.db.Stream(r.Context(), store.StreamQuery{ViewerID: v.ID(), MemberOf: v.GroupIDs(), GroupID: g.ID,
+		Now: s.now(), Events: true, Limit: 5})
+	return &c, err
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 
 	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/store"
@@ -33,7 +34,10 @@ func (s *Server) myGroupsOf(r *http.Request) func() []*store.GroupSummary {
 		if len(ids) == 0 {
 			return nil
 		}
-		list, err := s.db.SearchGroups(r.Context(), store.GroupQuery{OnlyMine: true, MemberOf: ids, Limit: favouriteGroups})
+		list, err := cached(s, r, "person:"+strconv.FormatInt(viewer(r).ID(), 10)+":my-groups", func() ([]*store.GroupSummary, int, error) {
+			list, err := s.db.SearchGroups(r.Context(), store.GroupQuery{OnlyMine: true, MemberOf: ids, Limit: favouriteGroups})
+			return list, 512 * len(list), err
+		})
 		if err != nil {
 			s.log.Warn("reading the groups for the menu failed", "err", err)
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 
 	"grouprise.org/grouprise/internal/accounts"
 )
@@ -34,7 +35,10 @@ func (p *page) ShowHint(name string) bool {
 func (s *Server) dismissedHints(r *http.Request) func() map[string]bool {
 	return func() map[string]bool {
 		if v := viewer(r); v.LoggedIn() {
-			m, err := s.accounts.DismissedHints(r.Context(), v.ID())
+			m, err := cached(s, r, "person:"+strconv.FormatInt(v.ID(), 10)+":hints", func() (map[string]bool, int, error) {
+				m, err := s.accounts.DismissedHints(r.Context(), v.ID())
+				return m, 64 + 32*len(m), err
+			})
 			if err != nil {
 				s.log.Warn("reading dismissed hints failed", "err", err)
 			}

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"net/url"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -155,23 +156,29 @@ func (s *Server) secure(r *http.Request) bool {
 // withViewer loads the logged-in person (if any) and chooses the language.
 func (s *Server) withViewer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = withGeneration(r)
 		ctx := r.Context()
 		v := access.Anonymous()
 		if id := s.sessions.GetInt64(ctx, sessionUser); id != 0 {
-			g, err := s.db.GestaltByID(ctx, id)
+			// The person and their memberships as of the store's generation.
+			person, err := cached(s, r, "viewer:"+strconv.FormatInt(id, 10), func() (*access.Viewer, int, error) {
+				g, err := s.db.GestaltByID(ctx, id)
+				if err != nil {
+					return nil, 0, err
+				}
+				pv, err := access.Load(ctx, s.db.Queries, g)
+				return pv, 1024, err
+			})
 			switch {
-			case errors.Is(err, store.ErrNotFound) || (err == nil && !g.IsActive):
+			case errors.Is(err, store.ErrNotFound) || (err == nil && !person.Gestalt.IsActive):
 				s.sessions.Remove(ctx, sessionUser) // the account is gone
-			case err == nil && !s.sessionValid(r, g):
+			case err == nil && !s.sessionValid(r, person.Gestalt):
 				s.sessions.Remove(ctx, sessionUser) // the password changed since this login
 			case err != nil:
 				s.fail(w, r, err)
 				return
 			default:
-				if v, err = access.Load(ctx, s.db.Queries, g); err != nil {
-					s.fail(w, r, err)
-					return
-				}
+				v = person
 			}
 		}
 		ctx = context.WithValue(ctx, viewerKey, v)

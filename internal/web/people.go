@@ -32,7 +32,13 @@ func (s *Server) people(w http.ResponseWriter, r *http.Request) error {
 // entity answers /<slug>/: a group's page if a group has the slug, else a person's profile.
 func (s *Server) entity(w http.ResponseWriter, r *http.Request) error {
 	slug := r.PathValue("entity")
-	g, err := s.db.GroupBySlug(r.Context(), slug)
+	g, err := cached(s, r, "group-slug:"+store.Fold(slug), func() (*store.Group, int, error) {
+		g, err := s.db.GroupBySlug(r.Context(), slug)
+		if err != nil {
+			return nil, 0, err
+		}
+		return g, 1024 + len(g.Description), nil
+	})
 	if err == nil {
 		return s.groupPage(w, r, g)
 	}

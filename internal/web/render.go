@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -267,7 +268,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		p.Messages = s.messages(r)
 	}
 	if p.Viewer.LoggedIn() {
-		if n, err := s.db.UnreadCount(r.Context(), p.Viewer.ID()); err == nil {
+		if n, err := cached(s, r, "person:"+strconv.FormatInt(p.Viewer.ID(), 10)+":unread", func() (int, int, error) {
+			n, err := s.db.UnreadCount(r.Context(), p.Viewer.ID())
+			return n, 64, err
+		}); err == nil {
 			p.Unread = n
 		}
 	}
@@ -308,4 +312,18 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 // t translates for the request's language.
 func (s *Server) t(r *http.Request, id string, args ...any) string {
 	return s.catalog.Printer(lang(r)).T(id, args...)
+}
+
+// partial renders one of the partial templates (in the request's language) to HTML, for
+// parts of pages that are kept in the memo.
+func (s *Server) partial(r *http.Request, name string, data any) (template.HTML, error) {
+	set, ok := s.views.sets[lang(r)]
+	if !ok {
+		return "", fmt.Errorf("web: no templates for language %q", lang(r))
+	}
+	var b strings.Builder
+	if err := set.ExecuteTemplate(&b, name, data); err != nil {
+		return "", fmt.Errorf("web: partial %s: %w", name, err)
+	}
+	return template.HTML(b.String()), nil
 }

@@ -24,6 +24,7 @@ import (
 	"grouprise.org/grouprise/internal/i18n"
 	"grouprise.org/grouprise/internal/images"
 	"grouprise.org/grouprise/internal/markdown"
+	"grouprise.org/grouprise/internal/memo"
 	"grouprise.org/grouprise/internal/memory"
 	"grouprise.org/grouprise/internal/metrics"
 	"grouprise.org/grouprise/internal/notify"
@@ -91,6 +92,8 @@ type Server struct {
 	site          siteCache
 	// cache keeps pages of anonymous visitors for a moment; nil when off.
 	cache *pageCache
+	// memo keeps what pages computed from the store until the store changes.
+	memo *memo.Cache
 	// loginChecks bounds password checks to one per client address at a time.
 	loginChecks checksInFlight
 	// buffers are reused for rendering, so that a busy daemon does not grow one per page.
@@ -111,6 +114,7 @@ func New(d Deps) (*Server, error) {
 		polls:    svc.Polls,
 		markdown: markdown.New(d.Config.BaseURL(), mentionResolver{d.DB}),
 		now:      time.Now,
+		memo:     memo.New(memoBytes),
 	}
 	if s.wake == nil {
 		s.wake = func() {}

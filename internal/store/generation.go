@@ -1,0 +1,30 @@
+package store
+
+import (
+	"context"
+	"fmt"
+)
+
+// Generation is the store's generation: a number that grows with every committed
+// transaction that changes a table whose rows pages show (migration 00006 has the triggers
+// and the list of tables without one). Whatever was computed after reading generation n
+// is current for as long as the generation stays n: a reader reads it first, then the
+// data, so that the data is never older than the number it is kept under.
+func (q *Queries) Generation(ctx context.Context) (int64, error) {
+	var n int64
+	if err := q.queryRow(ctx, `SELECT n FROM generation WHERE id = 1`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: generation: %w", err)
+	}
+	return n, nil
+}
+
+// untracked are the tables whose changes leave the generation alone: nothing a page shows
+// from a cache is read from them.
+var untracked = map[string]bool{
+	"sessions": true, "rate_limits": true, "jobs": true, "oidc_auth_requests": true, "oidc_tokens": true,
+	"pending_signups": true, "unconfirmed_senders": true, "email_confirmations": true,
+	"incoming_mails": true, "permission_tokens": true, "search_index": true, "generation": true,
+}
+
+// Untracked tells whether changes of table leave the generation alone.
+func Untracked(table string) bool { return untracked[table] }
