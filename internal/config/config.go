@@ -201,9 +201,11 @@ type Web struct {
 
 // TrustedProxyNetworks are TrustedProxies parsed (validate has refused invalid ones); a
 // single address counts as a network of one.
-func (w Web) TrustedProxyNetworks() []netip.Prefix {
+func (w Web) TrustedProxyNetworks() []netip.Prefix { return parseNetworks(w.TrustedProxies) }
+
+func parseNetworks(list []string) []netip.Prefix {
 	var nets []netip.Prefix
-	for _, s := range w.TrustedProxies {
+	for _, s := range list {
 		if p, ok := parseNetwork(s); ok {
 			nets = append(nets, p)
 		}
@@ -230,15 +232,7 @@ type ActivityPub struct {
 
 // PrivateNetworks are AllowedPrivateNetworks parsed (validate has refused invalid ones); a
 // single address counts as a network of one.
-func (a ActivityPub) PrivateNetworks() []netip.Prefix {
-	var nets []netip.Prefix
-	for _, s := range a.AllowedPrivateNetworks {
-		if p, ok := parseNetwork(s); ok {
-			nets = append(nets, p)
-		}
-	}
-	return nets
-}
+func (a ActivityPub) PrivateNetworks() []netip.Prefix { return parseNetworks(a.AllowedPrivateNetworks) }
 
 // LMTP configures `grouprise lmtpd` when systemd passes no socket.
 type LMTP struct {

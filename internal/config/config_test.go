@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -363,43 +364,24 @@ func TestWriteFileOwnership(t *testing.T) {
 	}
 }
 
-// The outgoing-request guard lets no private network through unless configured (design §10).
-func TestActivityPubPrivateNetworks(t *testing.T) {
-	cases := []struct {
-		name, file string
-		want       []string
-	}{
-		{"default none", "", nil},
-		{"configured", "activitypub: {allowed_private_networks: [127.0.0.0/8, '::1', 10.1.2.3/24]}\n", []string{"127.0.0.0/8", "::1/128", "10.1.2.0/24"}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			cfg, _, err := loadDir(t, map[string]string{"800-local.yaml": tc.file})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, p := range cfg.ActivityPub.PrivateNetworks() {
-				got = append(got, p.String())
-			}
-			if !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("got %q, want %q", got, tc.want)
-			}
-		})
-	}
-}
-
-// Reverse proxies are trusted on loopback unless configured otherwise; a single address is
+// Reverse proxies are trusted on loopback unless configured otherwise; the outgoing-request
+// guard lets no private network through unless configured (design §10). A single address is
 // a network of one.
-func TestTrustedProxies(t *testing.T) {
+func TestNetworks(t *testing.T) {
+	proxies := func(c *Config) []netip.Prefix { return c.Web.TrustedProxyNetworks() }
+	private := func(c *Config) []netip.Prefix { return c.ActivityPub.PrivateNetworks() }
 	cases := []struct {
 		name, file string
+		networks   func(*Config) []netip.Prefix
 		want       []string
 	}{
-		{"default", "", []string{"127.0.0.0/8", "::1/128"}},
-		{"configured", "web: {trusted_proxies: [10.1.2.0/24, 192.0.2.7, 'fd00::5']}\n", []string{"10.1.2.0/24", "192.0.2.7/32", "fd00::5/128"}},
-		{"host bits cleared", "web: {trusted_proxies: [10.1.2.3/24]}\n", []string{"10.1.2.0/24"}},
-		{"none", "web: {trusted_proxies: []}\n", nil},
+		{"proxies by default", "", proxies, []string{"127.0.0.0/8", "::1/128"}},
+		{"proxies configured", "web: {trusted_proxies: [10.1.2.0/24, 192.0.2.7, 'fd00::5']}\n", proxies, []string{"10.1.2.0/24", "192.0.2.7/32", "fd00::5/128"}},
+		{"proxies with host bits cleared", "web: {trusted_proxies: [10.1.2.3/24]}\n", proxies, []string{"10.1.2.0/24"}},
+		{"no proxies", "web: {trusted_proxies: []}\n", proxies, nil},
+		{"no private networks by default", "", private, nil},
+		{"private networks allowed", "activitypub: {allowed_private_networks: [127.0.0.0/8, '::1', 10.1.2.3/24]}\n", private,
+			[]string{"127.0.0.0/8", "::1/128", "10.1.2.0/24"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -408,7 +390,7 @@ func TestTrustedProxies(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got []string
-			for _, p := range cfg.Web.TrustedProxyNetworks() {
+			for _, p := range tc.networks(cfg) {
 				got = append(got, p.String())
 			}
 			if !reflect.DeepEqual(got, tc.want) {
