@@ -1,6 +1,7 @@
 package activitypub
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -80,14 +81,15 @@ func decode(b []byte, v any) error {
 	if err := checkDepth(b); err != nil {
 		return err
 	}
-	var probe json.RawMessage
-	if err := json.Unmarshal(b, &probe); err != nil {
+	if t := bytes.TrimSpace(b); len(t) == 0 || t[0] != '{' {
+		return invalid("expected a JSON object, got %s", describe(t))
+	}
+	err := json.Unmarshal(b, v)
+	var syntax *json.SyntaxError
+	switch {
+	case errors.As(err, &syntax) || errors.Is(err, io.ErrUnexpectedEOF):
 		return invalid("not JSON: %v", err)
-	}
-	if len(probe) == 0 || probe[0] != '{' {
-		return invalid("expected a JSON object, got %s", describe(probe))
-	}
-	if err := json.Unmarshal(b, v); err != nil {
+	case err != nil:
 		return invalid("%v", err)
 	}
 	return nil
@@ -105,7 +107,7 @@ func checkIRI(field, s string, required bool) error {
 		return invalid("%s: longer than %d characters", field, maxIRILength)
 	}
 	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Hostname() == "" || u.User != nil {
 		return invalid("%s: expected an http or https URL, got %q", field, s)
 	}
 	return nil

@@ -261,8 +261,11 @@ func (i *Image) UnmarshalJSON(b []byte) error {
 	switch b[0] {
 	case '[':
 		var items []json.RawMessage
-		if err := json.Unmarshal(b, &items); err != nil || len(items) == 0 {
+		if err := json.Unmarshal(b, &items); err != nil {
 			return shapeError(b, reflect.TypeFor[Image]())
+		}
+		if len(items) == 0 {
+			return nil
 		}
 		return i.UnmarshalJSON(items[0])
 	case '"':
@@ -297,6 +300,16 @@ func (k *PublicKey) UnmarshalJSON(b []byte) error {
 	}
 	*k = PublicKey(p)
 	return nil
+}
+
+// MarshalJSON sends an empty page with an empty list, not null.
+func (p *OrderedCollectionPage) MarshalJSON() ([]byte, error) {
+	type plain OrderedCollectionPage
+	q := plain(*p)
+	if q.Items == nil {
+		q.Items = []ObjectRef{}
+	}
+	return marshal(q)
 }
 
 // Coordinate is a latitude or longitude. It is always sent with a decimal point, because

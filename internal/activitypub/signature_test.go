@@ -3,6 +3,7 @@ package activitypub
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
@@ -65,7 +66,7 @@ func TestSignedRequestsVerifyOverHTTP(t *testing.T) {
 	v := &Verifier{Keys: keys}
 	type seen struct {
 		keyID, signature, digest string
-		err                      error
+		err, byHand              error
 	}
 	got := make(chan seen, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -74,7 +75,7 @@ func TestSignedRequestsVerifyOverHTTP(t *testing.T) {
 			body, _ = io.ReadAll(r.Body)
 		}
 		id, err := v.Verify(r.Context(), r, body)
-		got <- seen{id, r.Header.Get("Signature"), r.Header.Get("Digest"), err}
+		got <- seen{id, r.Header.Get("Signature"), r.Header.Get("Digest"), err, verifyByHand(r, &key.PublicKey)}
 	}))
 	defer srv.Close()
 
@@ -100,6 +101,9 @@ func TestSignedRequestsVerifyOverHTTP(t *testing.T) {
 			if s.err != nil || s.keyID != keyID {
 				t.Fatalf("Verify: %q, %v", s.keyID, s.err)
 			}
+			if s.byHand != nil {
+				t.Errorf("signing string built by hand after the draft: %v", s.byHand)
+			}
 			for _, want := range []string{`keyId="` + keyID + `"`, `algorithm="hs2019"`, tc.headers} {
 				if !strings.Contains(s.signature, want) {
 					t.Errorf("Signature %q lacks %s", s.signature, want)
@@ -110,6 +114,38 @@ func TestSignedRequestsVerifyOverHTTP(t *testing.T) {
 			}
 		})
 	}
+}
+
+// verifyByHand checks a signature the way the draft describes it, without the library:
+// the signing string from the named headers, RSA PKCS #1 v1.5 over its SHA-256.
+func verifyByHand(r *http.Request, key *rsa.PublicKey) error {
+	var headers, signature string
+	for _, part := range strings.Split(r.Header.Get("Signature"), ",") {
+		name, value, _ := strings.Cut(part, "=")
+		switch name {
+		case "headers":
+			headers = strings.Trim(value, `"`)
+		case "signature":
+			signature = strings.Trim(value, `"`)
+		}
+	}
+	var lines []string
+	for _, h := range strings.Fields(headers) {
+		switch h {
+		case "(request-target)":
+			lines = append(lines, h+": "+strings.ToLower(r.Method)+" "+r.URL.RequestURI())
+		case "host":
+			lines = append(lines, "host: "+r.Host)
+		default:
+			lines = append(lines, h+": "+r.Header.Get(h))
+		}
+	}
+	sig, err := base64.StdEncoding.DecodeString(signature)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256([]byte(strings.Join(lines, "\n")))
+	return rsa.VerifyPKCS1v15(key, crypto.SHA256, sum[:], sig)
 }
 
 // The published example of draft-cavage-http-signatures-12 (appendix C, "All Headers Test"),

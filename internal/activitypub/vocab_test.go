@@ -159,6 +159,10 @@ func TestEncodeCollections(t *testing.T) {
 	if err != nil || !strings.Contains(string(b), `"orderedItems":["https://g.example/s/a/#create"]`) {
 		t.Errorf("page: %s, %v", b, err)
 	}
+	b, err = Encode(&OrderedCollectionPage{ID: "https://g.example/s/outbox?page=9", Type: TypeOrderedCollectionPage, PartOf: "https://g.example/s/outbox"})
+	if err != nil || !strings.Contains(string(b), `"orderedItems":[]`) {
+		t.Errorf("empty page: %s, %v", b, err)
+	}
 	if _, err := Encode(&Activity{ID: "https://g.example/a", Type: TypeFollow}); err == nil {
 		t.Error("activity without object encoded")
 	}
@@ -254,7 +258,7 @@ func TestParseActivityRealShapes(t *testing.T) {
 			}},
 		{"Update of a profile", `{"id":"https://m.example/users/bob#updates/1","type":"Update","actor":"https://m.example/users/bob",
 			"object":{"id":"https://m.example/users/bob","type":"Person","preferredUsername":"bob","inbox":"https://m.example/users/bob/inbox",
-			"icon":[{"type":"Image","url":"https://m.example/a.png"}],"url":"https://m.example/@bob",
+			"icon":[{"type":"Image","url":"https://m.example/a.png"}],"image":[],"url":"https://m.example/@bob",
 			"publicKey":[{"id":"https://m.example/users/bob#main-key","owner":"https://m.example/users/bob","publicKeyPem":"PEM"}]}}`,
 			func(t *testing.T, a *Activity) {
 				p, err := a.Object.Actor()
@@ -298,6 +302,9 @@ func TestParseActivityRefuses(t *testing.T) {
 		{"two actors", follow(`["https://m.example/u","https://m.example/v"]`, `"https://g.example/s/"`), ErrInvalid, "array of 2 into Go struct field Activity.actor"},
 		{"actor object without id", follow(`{"type":"Person"}`, `"https://g.example/s/"`), ErrInvalid, "Activity.actor"},
 		{"actor not http", follow(`"javascript:alert(1)"`, `"https://g.example/s/"`), ErrInvalid, `actor: expected an http or https URL, got "javascript:alert(1)"`},
+		{"actor without host", follow(`"https://:443/u"`, `"https://g.example/s/"`), ErrInvalid, "actor: expected an http"},
+		{"not JSON at all", `{"id": nope}`, ErrInvalid, "not JSON: invalid character"},
+		{"cut off", `{"id":"https://m.example/f/1","type":"Fol`, ErrInvalid, "not JSON"},
 		{"actor with user info", follow(`"https://a:b@m.example/u"`, `"https://g.example/s/"`), ErrInvalid, "actor: expected an http"},
 		{"two objects", follow(`"https://m.example/u"`, `["https://g.example/s/","https://g.example/t/"]`), ErrInvalid, "array of 2 into Go struct field Activity.object"},
 		{"object without id", follow(`"https://m.example/u"`, `{"type":"Group"}`), ErrInvalid, "object without id"},
