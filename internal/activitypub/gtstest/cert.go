@@ -97,3 +97,6 @@ func (c *Cert) Listen(t testing.TB) net.Listener {
 func (c *Cert) config() *tls.Config {
 	return &tls.Config{Certificates: []tls.Certificate{c.TLS}}
 }
+
+// ClientTLS is a client configuration that trusts the certificate.
+func (c *Cert) ClientTLS() *tls.Config { return &tls.Config{RootCAs: c.Pool} }

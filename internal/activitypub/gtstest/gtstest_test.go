@@ -187,3 +187,39 @@ func TestPeer(t *testing.T) {
 		t.Errorf("resolving an account the peer does not have gave %+v", a)
 	}
 }
+
+// TestPeerHTTPS runs GoToSocial over https, as in production: its accounts are https actors
+// whose WebFinger answers over TLS with the test certificate.
+func TestPeerHTTPS(t *testing.T) {
+	cert := NewCert(t)
+	s := Start(t, Options{TLS: cert})
+	bob := s.NewUser("bob")
+	me, err := bob.VerifyCredentials()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "https://" + s.Host() + "/@bob"; me.URL != want {
+		t.Errorf("profile URL %q, want %q", me.URL, want)
+	}
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: cert.ClientTLS()}}
+	resp, err := c.Get(s.URL() + "/.well-known/webfinger?resource=acct:bob@" + s.Host())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var jrd struct {
+		Links []struct{ Rel, Type, Href string } `json:"links"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&jrd); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("WebFinger: %d, %v", resp.StatusCode, err)
+	}
+	var self string
+	for _, l := range jrd.Links {
+		if l.Rel == "self" {
+			self = l.Href
+		}
+	}
+	if want := "https://" + s.Host() + "/users/bob"; self != want {
+		t.Errorf("WebFinger self link %q, want %q", self, want)
+	}
+}

@@ -22,16 +22,22 @@ type Options struct {
 	// (they replace the system's roots through SSL_CERT_FILE): the test peers' self-signed
 	// certificates, see NewCert. GoToSocial does WebFinger over https only.
 	Trust []string
+	// TLS, when set, makes GoToSocial serve https with this certificate (protocol https), as
+	// it does in production: actor IDs become https://127.0.0.1:PORT/users/NAME and its
+	// WebFinger answers over https. Without it, it serves plain http (the recipe's setup).
+	TLS *Cert
 }
 
 // Server is a running GoToSocial.
 type Server struct {
-	t    testing.TB
-	in   Install
-	dir  string
-	host string
-	cmd  *exec.Cmd
-	done chan struct{}
+	t      testing.TB
+	in     Install
+	dir    string
+	host   string
+	tls    *Cert
+	client *http.Client // trusts tls
+	cmd    *exec.Cmd
+	done   chan struct{}
 }
 
 // Start builds (once) and starts a GoToSocial for the test on a free loopback port, with its
@@ -47,8 +53,11 @@ func Start(t testing.TB, opts Options) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{t: t, in: in, dir: t.TempDir(), host: l.Addr().String()}
+	s := &Server{t: t, in: in, dir: t.TempDir(), host: l.Addr().String(), tls: opts.TLS, client: http.DefaultClient}
 	l.Close()
+	if s.tls != nil {
+		s.client = &http.Client{Transport: &http.Transport{TLSClientConfig: s.tls.ClientTLS()}}
+	}
 	if err := os.WriteFile(s.path("config.yaml"), []byte(s.config()), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -93,8 +102,12 @@ func (s *Server) path(name string) string { return filepath.Join(s.dir, name) }
 // 127.0.0.1), cheap caches.
 func (s *Server) config() string {
 	_, port, _ := net.SplitHostPort(s.host)
+	protocol := `protocol: "http"`
+	if s.tls != nil {
+		protocol = fmt.Sprintf("protocol: \"https\"\ntls-certificate-chain: %q\ntls-certificate-key: %q", s.tls.CertFile, s.tls.KeyFile)
+	}
 	return fmt.Sprintf(`host: %q
-protocol: "http"
+%s
 bind-address: "127.0.0.1"
 port: %s
 log-level: "info"
@@ -114,7 +127,7 @@ http-client:
   allow-ips: ["127.0.0.0/8", "::1/128"]
 advanced-rate-limit-requests: 0
 advanced-throttling-multiplier: 0
-`, s.host, port, s.path("sqlite.db"), s.path("storage"), s.in.TemplateDir, s.in.AssetDir)
+`, s.host, protocol, port, s.path("sqlite.db"), s.path("storage"), s.in.TemplateDir, s.in.AssetDir)
 }
 
 // env is the environment of GoToSocial and its admin commands: the trusted certificates, and
@@ -162,7 +175,7 @@ func (s *Server) start() error {
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		req, _ := http.NewRequestWithContext(ctx, "GET", s.URL()+"/readyz", nil)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := s.client.Do(req)
 		cancel()
 		if err == nil {
 			resp.Body.Close()
@@ -196,8 +209,13 @@ func (s *Server) stop() {
 	s.cmd = nil
 }
 
-// URL is the server's base address, http://127.0.0.1:PORT.
-func (s *Server) URL() string { return "http://" + s.host }
+// URL is the server's base address, http://127.0.0.1:PORT (https with Options.TLS).
+func (s *Server) URL() string {
+	if s.tls != nil {
+		return "https://" + s.host
+	}
+	return "http://" + s.host
+}
 
 // Host is the server's domain as it appears in handles (user@Host) and actor IDs:
 // 127.0.0.1:PORT.
