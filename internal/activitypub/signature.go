@@ -72,11 +72,29 @@ func (s Signer) Sign(r *http.Request, body []byte) error {
 	return nil
 }
 
-// KeyResolver finds the public key a keyId names. The caller decides how: from its cache,
-// or by fetching the actor through the guarded Client; refusing a key that changed for a
-// known actor is the caller's too.
+// Key is an actor's public key.
+type Key struct {
+	ID, Owner string // the keyId, and the actor that owns the key
+	Public    *rsa.PublicKey
+}
+
+// KeyFromActor takes the key keyID names from a fetched actor.
+func KeyFromActor(a *Actor, keyID string) (*Key, error) {
+	if a.PublicKey.ID != keyID || a.PublicKey.Owner != a.ID {
+		return nil, fmt.Errorf("%w: actor %s has key %s, not %s", ErrBadSignature, a.ID, a.PublicKey.ID, keyID)
+	}
+	pub, err := ParsePublicKey(a.PublicKey.PublicKeyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("%w: actor %s: %w", ErrBadSignature, a.ID, err)
+	}
+	return &Key{ID: keyID, Owner: a.ID, Public: pub}, nil
+}
+
+// KeyResolver finds the key a keyId names. The caller decides how: from its cache, or by
+// fetching the actor (Client.FetchActor, then KeyFromActor); refusing a key that changed for
+// a known actor is the caller's too.
 type KeyResolver interface {
-	PublicKey(ctx context.Context, keyID string) (*rsa.PublicKey, error)
+	PublicKey(ctx context.Context, keyID string) (*Key, error)
 }
 
 // Verifier checks the signature of incoming requests.
@@ -90,25 +108,49 @@ type Verifier struct {
 	Now func() time.Time
 }
 
+// ReadActivity reads an inbox POST: the body (at most MaxDocumentSize), its signature, the
+// activity, and that the key's owner is the activity's actor. Errors wrap ErrUnsigned or
+// ErrBadSignature (answer 401), ErrTooLarge (413), ErrInvalid (400), or ErrUnsupported for
+// a well-signed activity of a type we do not handle (accept and drop it).
+func (v *Verifier) ReadActivity(ctx context.Context, r *http.Request) (*Activity, *Key, error) {
+	body, err := ReadBody(r.Body)
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err := v.Verify(ctx, r, body)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := ParseActivity(body)
+	if err != nil {
+		return nil, key, err
+	}
+	if string(a.Actor) != key.Owner {
+		return nil, key, fmt.Errorf("%w: %s signed by %s, a key of %s", ErrBadSignature, a.ID, key.ID, key.Owner)
+	}
+	return a, key, nil
+}
+
 // Verify checks r's signature and, for a request with a body, that Digest matches body.
-// It returns the keyId that signed; the caller checks that its owner is the activity's actor.
-// The cheap checks come first, so that a forged request costs no key lookup.
-func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (string, error) {
+// It returns the key that signed; the caller checks that its owner is the actor of what was
+// sent (ReadActivity does). The cheap checks come first, so that a forged request costs no
+// key lookup.
+func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (*Key, error) {
 	values := r.Header.Values("Signature")
 	if len(values) == 0 {
-		return "", ErrUnsigned
+		return nil, ErrUnsigned
 	}
 	if len(values) > 1 {
-		return "", fmt.Errorf("%w: more than one Signature header", ErrBadSignature)
+		return nil, fmt.Errorf("%w: more than one Signature header", ErrBadSignature)
 	}
 	p, err := parseSignature(values[0])
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	switch strings.ToLower(p.algorithm) {
 	case "", "hs2019", "rsa-sha256":
 	default:
-		return "", fmt.Errorf("%w: algorithm %q, expected hs2019 or rsa-sha256", ErrBadSignature, p.algorithm)
+		return nil, fmt.Errorf("%w: algorithm %q, expected hs2019 or rsa-sha256", ErrBadSignature, p.algorithm)
 	}
 	required := []string{httpsig.RequestTarget, "host", "date"}
 	hasBody := body != nil || (r.Method != http.MethodGet && r.Method != http.MethodHead)
@@ -117,42 +159,45 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (st
 	}
 	for _, h := range required {
 		if !slices.Contains(p.headers, h) {
-			return "", fmt.Errorf("%w: %q not signed (signed: %s)", ErrBadSignature, h, strings.Join(p.headers, " "))
+			return nil, fmt.Errorf("%w: %q not signed (signed: %s)", ErrBadSignature, h, strings.Join(p.headers, " "))
 		}
 	}
 	if err := v.checkDate(r.Header.Get("Date")); err != nil {
-		return "", err
+		return nil, err
 	}
 	if hasBody {
 		if err := checkDigest(r.Header.Values("Digest"), body); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
 	if err := checkIRI("keyId", p.keyID, true); err != nil {
-		return "", fmt.Errorf("%w: %w", ErrBadSignature, err)
+		return nil, fmt.Errorf("%w: %w", ErrBadSignature, err)
 	}
 	key, err := v.Keys.PublicKey(ctx, p.keyID)
+	if err == nil && (key == nil || key.Public == nil || key.ID != p.keyID) {
+		err = errors.New("the resolver gave no key or another one")
+	}
 	if err != nil {
-		return "", fmt.Errorf("%w: key %s: %w", ErrBadSignature, p.keyID, err)
+		return nil, fmt.Errorf("%w: key %s: %w", ErrBadSignature, p.keyID, err)
 	}
 	minBits := v.MinKeyBits
 	if minBits == 0 {
 		minBits = DefaultMinKeyBits
 	}
-	if key == nil || key.N.BitLen() < minBits {
-		return "", fmt.Errorf("%w: key %s is weaker than RSA %d", ErrBadSignature, p.keyID, minBits)
+	if key.Public.N.BitLen() < minBits {
+		return nil, fmt.Errorf("%w: key %s is weaker than RSA %d", ErrBadSignature, p.keyID, minBits)
 	}
 	verifier, err := httpsig.NewVerifier(r)
 	if err != nil {
-		return "", fmt.Errorf("%w: %w", ErrBadSignature, err)
+		return nil, fmt.Errorf("%w: %w", ErrBadSignature, err)
 	}
 	if verifier.KeyId() != p.keyID {
-		return "", fmt.Errorf("%w: keyId read two ways", ErrBadSignature)
+		return nil, fmt.Errorf("%w: keyId read two ways", ErrBadSignature)
 	}
-	if err := verifier.Verify(key, httpsig.RSA_SHA256); err != nil {
-		return "", fmt.Errorf("%w: %s %s by %s: %w", ErrBadSignature, r.Method, r.URL.Path, p.keyID, err)
+	if err := verifier.Verify(key.Public, httpsig.RSA_SHA256); err != nil {
+		return nil, fmt.Errorf("%w: %s %s by %s: %w", ErrBadSignature, r.Method, r.URL.Path, p.keyID, err)
 	}
-	return p.keyID, nil
+	return key, nil
 }
 
 func (v *Verifier) checkDate(value string) error {
