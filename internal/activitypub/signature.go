@@ -187,7 +187,10 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (*K
 	if key.Public.N.BitLen() < minBits {
 		return nil, fmt.Errorf("%w: key %s is weaker than RSA %d", ErrBadSignature, p.keyID, minBits)
 	}
-	verifier, err := httpsig.NewVerifier(r)
+	// The library adds Host to the header map it reads; it gets a copy, not the caller's.
+	shallow := *r
+	shallow.Header = r.Header.Clone()
+	verifier, err := httpsig.NewVerifier(&shallow)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadSignature, err)
 	}
