@@ -102,10 +102,10 @@ func (q *Queries) GestaltByUsername(ctx context.Context, username string) (*Gest
 // GestaltByEmail finds the person whom an address identifies, ignoring case: a confirmed
 // address, or the primary address of a shadow account (made for that address and without a
 // password). An address someone merely added and never confirmed identifies nobody:
-// ErrNotFound.
+// ErrNotFound. (CAST: see GroupBySlug.)
 func (q *Queries) GestaltByEmail(ctx context.Context, email string) (*Gestalt, error) {
 	g, err := scanGestalt(q.queryRow(ctx, `SELECT `+gestaltColumns+` FROM email_addresses e
-		JOIN gestalten g ON g.id = e.gestalt_id WHERE e.email_key = ?
+		JOIN gestalten g ON g.id = e.gestalt_id WHERE e.email_key = CAST(? AS TEXT)
 		AND (e.verified OR (e.is_primary AND (g.password = '' OR substr(g.password, 1, 1) = '!')))`, Fold(email)))
 	if err != nil {
 		return nil, fmt.Errorf("store: gestalt with e-mail %q: %w", email, err)
