@@ -1,8 +1,5 @@
 // Package gtstest runs a real GoToSocial as a loopback ActivityPub peer for the federation
-// tests: built once from the module proxy into a cache outside the repository (GoToSocial
-// never enters our module graph), started with SQLite on a free loopback port per test.
-// Without GROUPRISE_TEST_REQUIRE_FEDIVERSE=1 the tests that need it are skipped when it cannot
-// be built or started; with it (CI) they fail.
+// tests, built once from the module proxy outside our module graph.
 package gtstest
 
 import (

@@ -51,6 +51,12 @@ func (s *Server) NewUser(username string) *User {
 	return u
 }
 
+// Handle is the user's handle, @name@127.0.0.1:PORT.
+func (u *User) Handle() string { return "@" + u.Username + "@" + u.s.Host() }
+
+// ActorID is the user's ActivityPub ID.
+func (u *User) ActorID() string { return u.s.URL() + "/users/" + u.Username }
+
 // signIn gets a token the way a browser would: register an app, open the authorize page,
 // sign in (the form's username is the e-mail address), allow, and trade the code shown on the
 // out-of-band page for a token.

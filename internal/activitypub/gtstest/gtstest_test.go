@@ -141,7 +141,10 @@ func TestPeer(t *testing.T) {
 	if rel.Following || !rel.Requested {
 		t.Errorf("after follow without Accept: %+v, want requested only", rel)
 	}
-	aliceURI := s.URL() + "/users/alice"
+	aliceURI := "http://" + s.Host() + "/users/alice"
+	if alice.ActorID() != aliceURI || alice.Handle() != "@alice@"+s.Host() {
+		t.Errorf("alice is %s, %s", alice.ActorID(), alice.Handle())
+	}
 	Await(t, 30*time.Second, func() error {
 		f, err := peer.received("Follow")
 		if err == nil && (f["actor"] != aliceURI || f["object"] != actorID(host)) {

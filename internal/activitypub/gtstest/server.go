@@ -42,7 +42,8 @@ type Server struct {
 
 // Start builds (once) and starts a GoToSocial for the test on a free loopback port, with its
 // own database in a temporary directory; it stops when the test ends, and its log is kept as
-// a test artifact when the test failed.
+// a test artifact when the test failed. When it cannot be built or started the test is
+// skipped, or fails with GROUPRISE_TEST_REQUIRE_FEDIVERSE=1 (CI).
 func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
 	in, err := Build()
