@@ -63,6 +63,21 @@ func (p *fakePeer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"following":         id + "/following",
 			"publicKey":         map[string]string{"id": id + "#main-key", "owner": id, "publicKeyPem": p.pubPEM},
 		})
+	case r.URL.Path == "/articles/1" && r.Method == "GET":
+		id := "https://" + r.Host + r.URL.Path
+		w.Header().Set("Content-Type", "application/activity+json")
+		json.NewEncoder(w).Encode(map[string]any{
+			"@context":     "https://www.w3.org/ns/activitystreams",
+			"id":           id,
+			"type":         "Article",
+			"attributedTo": actorID(r.Host),
+			"name":         "Beete im Dezember",
+			"content":      "<p>Was jetzt zu tun ist.</p>",
+			"url":          id,
+			"published":    "2026-12-01T10:00:00Z",
+			"to":           []string{"https://www.w3.org/ns/activitystreams#Public"},
+			"cc":           []string{actorID(r.Host) + "/followers"},
+		})
 	case r.URL.Path == "/actors/stadtgarten/inbox" && r.Method == "POST":
 		var act map[string]any
 		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
@@ -95,7 +110,8 @@ func (p *fakePeer) received(typ string) (map[string]any, error) {
 
 // TestPeer starts one GoToSocial and exercises what the federation tests rely on: a user with
 // a token, WebFinger over https with the self-signed certificate (acct domain with a port),
-// follow and unfollow delivered to the peer's inbox, posting, replying and the home timeline.
+// follow and unfollow delivered to the peer's inbox, a reply to the peer's article delivered
+// there too, posting and the home timeline.
 func TestPeer(t *testing.T) {
 	cert := NewCert(t)
 	s := Start(t, Options{Trust: []string{cert.CertFile}})
@@ -160,16 +176,39 @@ func TestPeer(t *testing.T) {
 		t.Errorf("relationship after unfollow: %+v, %v", rel, err)
 	}
 
+	// A reply to the peer's article: resolved by its URL, it reaches the group's inbox.
+	article := "https://" + host + "/articles/1"
+	reply, err := alice.Reply(article, "Danke!")
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig, err := alice.Status(reply.InReplyToID)
+	if err != nil || orig.URI != article || orig.Account.ID != group.ID {
+		t.Fatalf("replied to %+v (%v), want the group's article", orig, err)
+	}
+	t.Logf("an Article shows as content %q, spoiler %q, url %q", orig.Content, orig.SpoilerText, orig.URL)
+	Await(t, 30*time.Second, func() error {
+		c, err := peer.received("Create")
+		if err != nil {
+			return err
+		}
+		note, _ := c["object"].(map[string]any)
+		if note["inReplyTo"] != article || !strings.Contains(fmt.Sprint(note["content"]), "Danke!") {
+			return fmt.Errorf("create %v, want a reply to %s", c, article)
+		}
+		return nil
+	})
+
 	post, err := alice.Post("Hallo Garten", "public")
 	if err != nil {
 		t.Fatal(err)
 	}
-	reply, err := alice.Reply(post.URL, "Antwort")
+	own, err := alice.Reply(post.URL, "Antwort")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if reply.InReplyToID != post.ID {
-		t.Errorf("reply in reply to %q, want %q", reply.InReplyToID, post.ID)
+	if own.InReplyToID != post.ID || strings.Contains(own.Content, "@alice") {
+		t.Errorf("reply to own post: %+v, want in reply to %s without a mention", own, post.ID)
 	}
 	Await(t, 30*time.Second, func() error {
 		home, err := alice.HomeTimeline()
@@ -180,9 +219,8 @@ func TestPeer(t *testing.T) {
 		for _, st := range home {
 			got = append(got, st.Content)
 		}
-		if len(home) != 2 || home[0].ID != reply.ID || !strings.Contains(home[0].Content, "Antwort") ||
-			home[1].URL != post.URL || !strings.Contains(home[1].Content, "Hallo Garten") {
-			return fmt.Errorf("home timeline %q, want the reply and the post", got)
+		if len(home) != 3 || home[0].ID != own.ID || home[1].URL != post.URL || home[2].ID != reply.ID {
+			return fmt.Errorf("home timeline %q, want the own reply, the post and the reply to the article", got)
 		}
 		return nil
 	})
