@@ -75,6 +75,9 @@ func Start(t testing.TB, opts Options) *Server {
 	}
 	t.Cleanup(func() {
 		s.stop()
+		if s.tls != nil {
+			s.client.CloseIdleConnections()
+		}
 		if t.Failed() {
 			s.keepLog()
 		}
