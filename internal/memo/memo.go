@@ -114,3 +114,10 @@ func Get[T any](c *Cache, gen int64, key string, load func() (T, int, error)) (T
 	}
 	return r.(result).v, nil
 }
+
+// Peek returns the value of key at generation gen if the cache has it (for callers that
+// compute several missing values at once and Put them).
+func (c *Cache) Peek(gen int64, key string) (any, bool) { return c.lookup(gen, key) }
+
+// Put keeps v under key for generation gen (when the cache is still at gen).
+func (c *Cache) Put(gen int64, key string, v any, size int) { c.keep(gen, key, v, size) }

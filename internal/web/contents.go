@@ -30,6 +30,58 @@ func (s *Server) contentOfPath(r *http.Request) (*store.Association, error) {
 	return a, nil
 }
 
+// viewableContentOfPath is contentOfPath for reading: the association comes from the memo
+// (shared between requests, so only for handlers that do not change it).
+func (s *Server) viewableContentOfPath(r *http.Request) (*store.Association, error) {
+	entity, slug := r.PathValue("entity"), r.PathValue("assoc")
+	a, err := cached(s, r, "association:"+store.Fold(entity)+"/"+store.Fold(slug), func() (*store.Association, int, error) {
+		a, err := s.db.AssociationBySlug(r.Context(), entity, slug)
+		return a, 512, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("content %s/%s: %w", entity, slug, err)
+	}
+	if !contents.CanView(viewer(r), a) {
+		return nil, errForbidden
+	}
+	return a, nil
+}
+
+// contentReads is what the content page reads from the store alike for every viewer; the
+// page takes from it what the viewer may see.
+type contentReads struct {
+	Item    *store.StreamItem
+	Authors int
+	Tags    []*store.Tag
+	Thread  []*store.ThreadItem
+}
+
+// contentReadsOf reads (or takes from the memo) what the page of association a shows.
+func (s *Server) contentReadsOf(r *http.Request, a *store.Association) (*contentReads, error) {
+	return cached(s, r, "content-page:"+itoa(a.ID), func() (*contentReads, int, error) {
+		ctx := r.Context()
+		var c contentReads
+		var err error
+		if c.Item, err = s.db.StreamItemByAssociation(ctx, a.ID); err != nil {
+			return nil, 0, err
+		}
+		if c.Authors, err = s.db.VersionAuthors(ctx, c.Item.ContentID); err != nil {
+			return nil, 0, err
+		}
+		if c.Tags, err = s.db.ContentTags(ctx, c.Item.ContentID); err != nil {
+			return nil, 0, err
+		}
+		if c.Thread, err = s.db.Thread(ctx, c.Item.ContentID, 0, true); err != nil {
+			return nil, 0, err
+		}
+		size := 1024 + len(c.Item.Text)
+		for _, t := range c.Thread {
+			size += 512 + len(t.Text)
+		}
+		return &c, size, nil
+	})
+}
+
 // commentView is a comment as the content page shows it.
 type commentView struct {
 	*store.ThreadItem
@@ -66,7 +118,13 @@ func (d *contentPageData) pageMeta() *pageMeta { return d.meta }
 
 // content shows a content with its comments; POST adds a comment.
 func (s *Server) content(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.contentOfPath(r)
+	var a *store.Association
+	var err error
+	if r.Method == http.MethodGet {
+		a, err = s.viewableContentOfPath(r)
+	} else {
+		a, err = s.contentOfPath(r)
+	}
 	if err != nil {
 		return err
 	}
@@ -104,24 +162,19 @@ func (s *Server) content(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) contentPageData(r *http.Request, a *store.Association, f *form) (*contentPageData, error) {
 	ctx := r.Context()
 	v := viewer(r)
-	it, err := s.db.StreamItemByAssociation(ctx, a.ID)
+	reads, err := s.contentReadsOf(r, a)
 	if err != nil {
 		return nil, err
 	}
-	d := &contentPageData{Item: it, Assoc: a, Form: f,
+	it := reads.Item
+	d := &contentPageData{Authors: reads.Authors, Tags: reads.Tags, Item: it, Assoc: a, Form: f,
 		CanChange:   contents.CanChange(v, a),
 		CanDelete:   contents.CanDelete(v, a, it.Author.ID, s.now()),
 		CanComment:  contents.CanComment(v, a),
 		CanInternal: contents.CanWriteInternal(v, a),
 		ShowAuthor:  contents.CanSeeAuthors(v, a),
 	}
-	if d.Authors, err = s.db.VersionAuthors(ctx, it.ContentID); err != nil {
-		return nil, err
-	}
 	if d.OfferSubscription, err = s.offersSubscription(r, a); err != nil {
-		return nil, err
-	}
-	if d.Tags, err = s.db.ContentTags(ctx, it.ContentID); err != nil {
 		return nil, err
 	}
 	if it.StartsAt.Valid {
@@ -146,10 +199,7 @@ func (s *Server) contentPageData(r *http.Request, a *store.Association, f *form)
 			return nil, err
 		}
 	}
-	thread, err := s.db.Thread(ctx, it.ContentID, 0, true)
-	if err != nil {
-		return nil, err
-	}
+	thread := reads.Thread
 	internal := contents.CanViewInternal(v, a)
 	texts := []string{it.Text}
 	byID := map[int64]*commentView{}

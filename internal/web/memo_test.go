@@ -22,8 +22,12 @@ func TestMemoShowsEveryChangeAtOnce(t *testing.T) {
 		bob := s.loggedIn("bob", "bob-password")
 		carol := s.loggedIn("carol", "carol-password")
 		// Twice, so that the second answer comes from the memo.
+		publicPage := "/garten/" + s.public.Slug + "/"
 		for range 2 {
 			bob.get("/garten/").expect(t, http.StatusOK, "Kassenstand", "Sommerfest")
+			bob.get("/").expect(t, http.StatusOK, "Kassenstand", "Sommerfest")
+			bob.get(publicPage).expect(t, http.StatusOK, "Sommerfest")
+			bob.get("/bob/").expect(t, http.StatusOK, "Bob")
 			if r := carol.get("/garten/"); strings.Contains(r.body, "Kassenstand") || !strings.Contains(r.body, "Sommerfest") {
 				t.Fatal("carol, no member, sees the wrong list")
 			}
@@ -31,8 +35,12 @@ func TestMemoShowsEveryChangeAtOnce(t *testing.T) {
 
 		// Another process changes a title with plain SQL.
 		storetest.Exec(t, db, `UPDATE contents SET title = 'Sommerfest am See' WHERE id = `+itoa(s.public.ContentID))
-		bob.get("/garten/").expect(t, http.StatusOK, "Sommerfest am See")
-		carol.get("/garten/").expect(t, http.StatusOK, "Sommerfest am See")
+		for _, path := range []string{"/garten/", "/", publicPage} {
+			bob.get(path).expect(t, http.StatusOK, "Sommerfest am See")
+			carol.get(path).expect(t, http.StatusOK, "Sommerfest am See")
+		}
+		storetest.Exec(t, db, `UPDATE gestalten SET about = 'Gießt dienstags' WHERE id = `+itoa(s.bob.ID))
+		bob.get("/bob/").expect(t, http.StatusOK, "Gießt dienstags")
 
 		// A comment through the web shows in the count.
 		if strings.Contains(bob.get("/garten/").body, "ein Kommentar") {
@@ -41,6 +49,7 @@ func TestMemoShowsEveryChangeAtOnce(t *testing.T) {
 		alice := s.loggedIn("alice", "alice-password")
 		alice.post("/garten/"+s.public.Slug+"/", url.Values{"text": {"Ich bringe Kuchen"}})
 		bob.get("/garten/").expect(t, http.StatusOK, "ein Kommentar")
+		bob.get(publicPage).expect(t, http.StatusOK, "Ich bringe Kuchen")
 
 		// The group's description (the part every viewer shares).
 		storetest.Exec(t, db, `UPDATE groups SET description = 'Wir gärtnern am Fluss' WHERE id = `+itoa(s.garden.ID))

@@ -52,10 +52,18 @@ func (s *Server) entity(w http.ResponseWriter, r *http.Request) error {
 	return s.profilePage(w, r, p)
 }
 
+// profileParts are the parts of a profile page kept in the memo.
+type profileParts struct {
+	Items    template.HTML
+	NextPage int
+	Calendar *calendarSidebar
+	About    template.HTML
+}
+
 type profilePageData struct {
 	Person   *store.Gestalt
 	About    template.HTML
-	Items    []*store.StreamItem
+	Items    template.HTML
 	Self     bool
 	Page     int
 	NextPage int
@@ -71,22 +79,39 @@ func (s *Server) profilePage(w http.ResponseWriter, r *http.Request, p *store.Ge
 		return errForbidden
 	}
 	pg := pageOf(r, itemsPerPage)
-	items, err := s.db.Stream(r.Context(), store.StreamQuery{ViewerID: v.ID(), MemberOf: v.GroupIDs(), GestaltID: p.ID,
-		Limit: pg.Limit(), Offset: pg.Offset()})
+	d := profilePageData{Person: p, Self: v.Is(p.ID), Page: pg.Number, URL: s.cfg.BaseURL() + "/" + p.Username + "/"}
+	// Another person's contents are visible alike to everybody but their author (visibleTo
+	// restricted to one person's contents): the parts are kept per profile, self or not.
+	y, m := s.monthOf(r)
+	now := s.now()
+	key := fmt.Sprintf("profile:%d:%t:%d:%d-%d:%s:%d:%s", p.ID, d.Self, pg.Number, y, m,
+		now.In(s.cfg.Location()).Format("2006-01-02"), now.Unix()/60, lang(r))
+	parts, err := cached(s, r, key, func() (*profileParts, int, error) {
+		items, err := s.db.Stream(r.Context(), store.StreamQuery{ViewerID: v.ID(), MemberOf: v.GroupIDs(), GestaltID: p.ID,
+			Limit: pg.Limit(), Offset: pg.Offset()})
+		if err != nil {
+			return nil, 0, err
+		}
+		var pp profileParts
+		items, pp.NextPage = cut(pg, items)
+		if pp.Items, err = s.partial(r, "stream", items); err != nil {
+			return nil, 0, err
+		}
+		if pp.Calendar, err = s.calendarSidebar(r, store.StreamQuery{GestaltID: p.ID}, "/"+p.Username+"/"); err != nil {
+			return nil, 0, fmt.Errorf("profile %s: %w", p.Username, err)
+		}
+		if d.Self {
+			pp.Calendar.Add = "/stadt/events/add?where=me"
+		}
+		if p.About != "" {
+			pp.About = s.renderTexts(r, markdown.Content, 3, p.About)[0]
+		}
+		return &pp, len(pp.Items) + len(pp.About) + 4096, nil
+	})
 	if err != nil {
 		return err
 	}
-	d := profilePageData{Person: p, Self: v.Is(p.ID), Page: pg.Number, URL: s.cfg.BaseURL() + "/" + p.Username + "/"}
-	d.Items, d.NextPage = cut(pg, items)
-	if d.Calendar, err = s.calendarSidebar(r, store.StreamQuery{GestaltID: p.ID}, "/"+p.Username+"/"); err != nil {
-		return fmt.Errorf("profile %s: %w", p.Username, err)
-	}
-	if d.Self {
-		d.Calendar.Add = "/stadt/events/add?where=me"
-	}
-	if p.About != "" {
-		d.About = s.renderTexts(r, markdown.Content, 3, p.About)[0]
-	}
+	d.Items, d.NextPage, d.Calendar, d.About = parts.Items, parts.NextPage, parts.Calendar, parts.About
 	s.render(w, r, http.StatusOK, "profile", p.Name(), d)
 	return nil
 }
