@@ -126,7 +126,7 @@ func benchDaemon(b *testing.B, bin string, env []string, sock string) {
 	}
 	// Memory: the high-water mark of the whole run, and what the daemon holds a moment after
 	// the member run (steady: its caches full, its heap back to what it uses), in all and
-// without the pages of its binary and other mapped files (RssAnon).
+	// without the pages of its binary and other mapped files (RssAnon).
 	b.Run("memory", func(b *testing.B) {
 		for range b.N {
 			b.ReportMetric(procStatusMB(b, daemon.Process.Pid, "VmHWM"), "peak-RSS-MB")
