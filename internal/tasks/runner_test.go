@@ -261,6 +261,58 @@ func TestRunWakesUpAndStopsGracefully(t *testing.T) {
 	})
 }
 
+// A runner claims more jobs than it has workers; those that wait for a worker keep their
+// lease, so that no other runner takes them over and runs them a second time.
+func TestClaimedJobsWaitingForAWorkerKeepTheirLease(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		const lease = 600 * time.Millisecond
+		r := New(db, quiet, Options{Workers: 1, Claim: 3, Poll: time.Hour, Lease: lease})
+		started, release := make(chan int64, 3), make(chan struct{})
+		var runs sync.Map
+		r.Handle("slow", func(_ context.Context, j *store.Job) error {
+			n, _ := runs.LoadOrStore(j.ID, new(atomic.Int32))
+			n.(*atomic.Int32).Add(1)
+			started <- j.ID
+			<-release
+			return nil
+		}, DefaultPolicy)
+		err := db.Tx(ctx, func(q *store.Queries) error {
+			return q.EnqueueMany(ctx, "slow", []any{1, 2, 3}, time.Now().Add(-time.Second))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runCtx, cancel := context.WithCancel(ctx)
+		done := make(chan error)
+		go func() { done <- r.Run(runCtx) }()
+		<-started
+		time.Sleep(3 * lease) // the two jobs behind the first one were claimed with it
+		if stolen, err := db.ClaimJobs(ctx, "another runner", 10, time.Now(), time.Now().Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		} else if len(stolen) != 0 {
+			t.Errorf("another runner took over %d claimed jobs whose leases ran out", len(stolen))
+		}
+		close(release)
+		for range 2 {
+			<-started
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		runs.Range(func(id, n any) bool {
+			if got := n.(*atomic.Int32).Load(); got != 1 {
+				t.Errorf("job %d ran %d times", id, got)
+			}
+			return true
+		})
+		if n, _ := db.Count(ctx, "jobs"); n != 0 {
+			t.Errorf("%d jobs left", n)
+		}
+	})
+}
+
 // Several runners on one database, each with its own connection pool, share a queue of many
 // mails: every mail is handed to the MTA exactly once.
 func TestSeveralRunnersSendEveryMailOnce(t *testing.T) {
