@@ -28,7 +28,23 @@ type Event struct {
 	ContentID      int64 `json:"content_id,omitempty"`
 	ContributionID int64 `json:"contribution_id,omitempty"`
 	MembershipID   int64 `json:"membership_id,omitempty"`
+	// Remaining are, in the jobs that continue a large fan-out, the people of the audience
+	// who still get no mail: the job mails the first mailBatch of them and leaves the rest
+	// to the next.
+	Remaining []Addressee `json:"remaining,omitempty"`
 }
+
+// Addressee is a person of an audience whose mail a later job of the fan-out composes.
+type Addressee struct {
+	ID         int64 `json:"id"`
+	Subscriber bool  `json:"s,omitempty"`
+}
+
+// mailBatch is how many mails one transaction of a fan-out composes and queues. A larger
+// audience is mailed by a chain of jobs, each of which queues the next before its own mails:
+// the first mails go out while the next ones are composed, and no transaction holds the
+// (SQLite) database for long.
+const mailBatch = 100
 
 // ContentCreated announces a new content; call it in the transaction that created it.
 func ContentCreated(ctx context.Context, q *store.Queries, contentID int64, now time.Time) error {
@@ -90,15 +106,14 @@ func (n *Notifier) Fanout(ctx context.Context, q *store.Queries, j *store.Job) e
 	if err != nil {
 		return err
 	}
+	now := n.now()
+	if len(ev.Remaining) > 0 {
+		return n.mailRemaining(ctx, q, ev, it, now)
+	}
 	audience, err := n.audience(ctx, q, it)
 	if err != nil {
 		return err
 	}
-	site, err := q.SiteSetting(ctx, "name", n.cfg.Domain)
-	if err != nil {
-		return err
-	}
-	now := n.now()
 	var inbox []store.InboxRow
 	var mailed []recipient
 	for _, r := range audience {
@@ -113,6 +128,57 @@ func (n *Notifier) Fanout(ctx context.Context, q *store.Queries, j *store.Job) e
 		return err
 	}
 	if err := n.chatMessages(ctx, q, it, audience, now); err != nil {
+		return err
+	}
+	var rest []Addressee
+	if len(mailed) > mailBatch {
+		for _, r := range mailed[mailBatch:] {
+			rest = append(rest, Addressee{r.ID, r.subscriber})
+		}
+		mailed = mailed[:mailBatch]
+	}
+	return n.mail(ctx, q, ev, it, mailed, rest, now)
+}
+
+// mailRemaining continues a large fan-out: it reads the next people of the audience as they
+// are now (one who turned mails off, left or was removed since gets none) and mails them.
+func (n *Notifier) mailRemaining(ctx context.Context, q *store.Queries, ev Event, it *item, now time.Time) error {
+	batch := ev.Remaining[:min(mailBatch, len(ev.Remaining))]
+	ids := make([]int64, len(batch))
+	subscriber := make(map[int64]bool, len(batch))
+	for i, a := range batch {
+		ids[i] = a.ID
+		subscriber[a.ID] = a.Subscriber
+	}
+	people, err := q.ActiveRecipientsByIDs(ctx, ids)
+	if err != nil {
+		return err
+	}
+	internal := !it.public && it.assoc.ContentID != 0
+	var mailed []recipient
+	for _, p := range people {
+		if p.ByEmail && p.Email != "" && !(internal && !it.mayReadInternal(p.ID)) {
+			mailed = append(mailed, recipient{p, subscriber[p.ID]})
+		}
+	}
+	return n.mail(ctx, q, ev, it, mailed, ev.Remaining[len(batch):], now)
+}
+
+// mail queues the recipients' mails, and the job that continues with the rest of the
+// audience.
+func (n *Notifier) mail(ctx context.Context, q *store.Queries, ev Event, it *item, mailed []recipient, rest []Addressee, now time.Time) error {
+	if len(rest) > 0 {
+		// The next job comes first in the queue: it is composed while these are sent.
+		next := Event{ContentID: ev.ContentID, ContributionID: ev.ContributionID, Remaining: rest}
+		if _, err := q.Enqueue(ctx, JobKind, next, now); err != nil {
+			return err
+		}
+	}
+	if len(mailed) == 0 {
+		return nil
+	}
+	site, err := q.SiteSetting(ctx, "name", n.cfg.Domain)
+	if err != nil {
 		return err
 	}
 	// Every mail gets a reply address of its own; subscribers get their unsubscribe link.

@@ -72,6 +72,19 @@ func (q *Queries) RecipientByID(ctx context.Context, id int64) (*Recipient, erro
 	return list[0], nil
 }
 
+// ActiveRecipientsByIDs are the people with these ids whose accounts are active, in the
+// order of their ids.
+func (q *Queries) ActiveRecipientsByIDs(ctx context.Context, ids []int64) ([]*Recipient, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return q.recipients(ctx, `SELECT `+recipientColumns+recipientFrom+` WHERE g.id IN (`+placeholders(len(ids))+`) AND g.is_active ORDER BY g.id`, args...)
+}
+
 // Name is the display name.
 func (r *Recipient) Name() string {
 	g := Gestalt{Username: r.Username, FirstName: r.FirstName, LastName: r.LastName}

@@ -119,8 +119,16 @@ func (q *Queries) TokenBySecret(ctx context.Context, feature, secret string, now
 // GroupTokens returns, for each of the people, their token of a feature for a group, making
 // the missing ones (one unsubscribe link per person and group serves every mail).
 func (q *Queries) GroupTokens(ctx context.Context, groupID int64, feature string, gestaltIDs []int64, now time.Time) (map[int64]*Token, error) {
+	if len(gestaltIDs) == 0 {
+		return map[int64]*Token{}, nil
+	}
+	args := []any{groupID, feature}
+	for _, id := range gestaltIDs {
+		args = append(args, id)
+	}
 	rows, err := q.query(ctx, `SELECT `+tokenColumns+` FROM permission_tokens
-		WHERE group_id = ? AND feature_key = ? AND expires_at IS NULL ORDER BY id`, groupID, feature)
+		WHERE group_id = ? AND feature_key = ? AND expires_at IS NULL
+		AND gestalt_id IN (`+placeholders(len(gestaltIDs))+`) ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: tokens: %w", err)
 	}

@@ -17,7 +17,12 @@ import (
 
 // BenchmarkNotificationFanout measures one comment in a group with 1,000 subscribers: from
 // the commit of the comment until the last of the 1,000 mails is handed to a local SMTP
-// server, through the real runner (fan-out job, then one mail job per recipient).
+// server, through the runner in this process (the fan-out's chain of jobs, then one mail
+// job per recipient). e2e.BenchmarkFanout measures the real daemon beside its ceiling; this
+// one is for profiles:
+//
+//	go test -tags sqlite_fts5 -run '^$' -bench NotificationFanout -benchtime 20x \
+//		-cpuprofile /tmp/fanout.prof ./internal/tasks/ && go tool pprof -top -cum tasks.test /tmp/fanout.prof
 func BenchmarkNotificationFanout(b *testing.B) {
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
 		b.Run(d.String(), func(b *testing.B) { benchmarkFanout(b, d, 1000) })

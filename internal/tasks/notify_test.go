@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -500,4 +501,115 @@ func TestMembershipNews(t *testing.T) {
 			t.Errorf("%d mails after dave joined by himself", n)
 		}
 	})
+}
+
+// A fan-out larger than one batch is mailed by a chain of jobs: every recipient gets exactly
+// one mail, with a reply address and an unsubscribe link of their own, and the inbox rows
+// are written once.
+func TestLargeFanoutMailsEveryoneOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s := newSite(t, db)
+		const extra = 250
+		want := []string{"alice@example.org", "bob@example.org", "dave@example.org", "frieda@example.net"}
+		must(t, db.Tx(ctx, func(q *store.Queries) error {
+			for i := range extra {
+				p := &store.Gestalt{Username: fmt.Sprintf("s%03d", i), FirstName: "Person", IsActive: true, DateJoined: time.Now()}
+				if _, err := q.CreateGestalt(ctx, p); err != nil {
+					return err
+				}
+				email := p.Username + "@example.org"
+				if _, err := q.AddEmailAddress(ctx, &store.EmailAddress{GestaltID: p.ID, Email: email, Primary: true, Verified: true}); err != nil {
+					return err
+				}
+				want = append(want, email)
+				if err := q.Subscribe(ctx, s.garden.ID, p.ID); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+		contentID, _ := s.article("alice", "Frühjahrsputz", "Samstag", true)
+		before := len(s.sink.Messages())
+		item, err := db.ClaimJobs(ctx, "test", 1, time.Now(), time.Now().Add(time.Minute))
+		if err != nil || len(item) != 1 {
+			t.Fatalf("the item's job: %v, %v", item, err)
+		}
+		s.runner.process(ctx, item[0])
+		// The last of them turns mails off after the item's job ran: the job that mails her
+		// reads her as she is now.
+		last := want[len(want)-1]
+		must(t, db.SetPreferences(ctx, recipientID(t, db, last), store.Preferences{ByEmail: false, ByInbox: true}))
+		want = want[:len(want)-1]
+		ran, err := s.runner.RunOnce(ctx)
+		must(t, err)
+		// Two more jobs for the people past the first 100 and past 200, and a mail each.
+		if ran != 2+len(want) {
+			t.Errorf("%d jobs ran, want %d", ran, 2+len(want))
+		}
+		replies, unsubscribes := map[string]string{}, map[string]string{}
+		unsubLink := regexp.MustCompile(`^<https://grouprise\.test/stadt/unsubscribe/confirm/([a-z0-9]{15})/>$`)
+		for _, m := range s.sink.Messages()[before:] {
+			to := m.To[0]
+			if _, dup := replies[to]; dup {
+				t.Fatalf("two mails to %s", to)
+			}
+			p := parseMail(t, m.Data)
+			reply := replyTo.FindStringSubmatch(p.get("Reply-To"))
+			if reply == nil {
+				t.Fatalf("Reply-To %q", p.get("Reply-To"))
+			}
+			tok, err := db.TokenBySecret(ctx, store.FeatureReply, reply[1], time.Now())
+			if err != nil || tok.ContentID != contentID {
+				t.Fatalf("reply token of %s: %+v, %v", to, tok, err)
+			}
+			replies[to] = reply[1]
+			if u := unsubLink.FindStringSubmatch(p.get("List-Unsubscribe")); u != nil {
+				if tok, err := db.TokenBySecret(ctx, store.FeatureUnsubscribe, u[1], time.Now()); err != nil || tok.GroupID != s.garden.ID ||
+					tok.GestaltID != recipientID(t, db, to) {
+					t.Fatalf("unsubscribe token of %s: %+v, %v", to, tok, err)
+				}
+				unsubscribes[to] = u[1]
+			}
+			if tok.GestaltID != recipientID(t, db, to) {
+				t.Errorf("the reply address of %s belongs to gestalt %d", to, tok.GestaltID)
+			}
+		}
+		if got := keys(replies); !slices.Equal(got, slices.Sorted(slices.Values(want))) {
+			t.Errorf("mailed %d people, want %d: %v", len(got), len(want), got)
+		}
+		distinct := map[string]bool{}
+		for _, secret := range replies {
+			distinct[secret] = true
+		}
+		if len(distinct) != len(want) {
+			t.Errorf("%d reply addresses for %d mails", len(distinct), len(want))
+		}
+		// Everybody mailed follows the group (alice, its founder, too): an unsubscribe link each.
+		distinct = map[string]bool{}
+		for _, secret := range unsubscribes {
+			distinct[secret] = true
+		}
+		if len(unsubscribes) != len(want) || len(distinct) != len(want) {
+			t.Errorf("%d unsubscribe links (%d different) for %d mails", len(unsubscribes), len(distinct), len(want))
+		}
+		// Everybody reached but the author: bob, dave, eve, frieda and the extra subscribers.
+		if n, _ := db.Count(ctx, "inbox_notifications"); n != 4+extra {
+			t.Errorf("%d inbox rows, want %d", n, 4+extra)
+		}
+		if n, _ := db.Count(ctx, "jobs"); n != 0 {
+			t.Errorf("%d jobs left", n)
+		}
+	})
+}
+
+// recipientID is the gestalt with the primary address email.
+func recipientID(t *testing.T, db *store.DB, email string) int64 {
+	t.Helper()
+	rows := storetest.Rows(t, db, `SELECT gestalt_id FROM email_addresses WHERE email = '`+email+`' AND is_primary`)
+	if len(rows) != 1 {
+		t.Fatalf("%s: %v", email, rows)
+	}
+	id, _ := strconv.ParseInt(rows[0], 10, 64)
+	return id
 }
