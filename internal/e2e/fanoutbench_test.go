@@ -54,12 +54,15 @@ func benchmarkFanoutDaemon(b *testing.B, d store.Dialect) {
 	extra := fmt.Sprintf("email_submission: {backend: smtp, host: %s, port: %s}\n", host, port)
 	dbConfig := config.Database{Engine: "sqlite"}
 	if d == store.Postgres {
-		dbConfig = storetest.Config(b, d)
+		dbConfig = storetest.EmptyPostgres(b)
 		extra += fmt.Sprintf("database: {engine: postgresql, name: %q}\n", dbConfig.Name)
 	}
-	in := install(b, extra)
+	in := unmigrated(b, extra)
 	if bin := os.Getenv("GROUPRISE_BENCH_BIN"); bin != "" {
 		in.bin = bin // another build, for before-and-after runs side by side
+	}
+	if out, err := in.command("migrate").CombinedOutput(); err != nil {
+		b.Fatalf("migrate: %v\n%s", err, out)
 	}
 	if d == store.SQLite {
 		dbConfig.Name = filepath.Join(in.dir, "grouprise.sqlite3")
@@ -74,6 +77,8 @@ func benchmarkFanoutDaemon(b *testing.B, d store.Dialect) {
 	wake := filepath.Join(in.dir, "tasks.sock")
 	daemon := in.command("tasks", fmt.Sprintf("--workers=%d", fanoutConnections))
 	daemon.Env = append(daemon.Env, "GROUPRISE_TASKS__LISTEN="+wake)
+	var log bytes.Buffer
+	daemon.Stderr = &log
 	if err := daemon.Start(); err != nil {
 		b.Fatal(err)
 	}
@@ -84,7 +89,7 @@ func benchmarkFanoutDaemon(b *testing.B, d store.Dialect) {
 			break
 		}
 		if time.Now().After(deadline) {
-			b.Fatal("the task runner did not come up")
+			b.Fatalf("the task runner did not come up: %s", log.Bytes())
 		}
 	}
 
