@@ -80,10 +80,11 @@ func New(cfg *config.Config, db *store.DB, catalog *i18n.Catalog, log *slog.Logg
 	return &Service{db: db, cfg: cfg, catalog: catalog, contents: cs, conversations: conv, log: log}
 }
 
-// Deliver publishes a mail for one recipient in one transaction: the record that makes a
-// redelivery do nothing (claimed first), the conversation or comment, its attachments and
-// its notification job — or, when the sender may not write there, the explanation to the
-// sender. A returned error is temporary: nothing was written, the MTA should try again.
+// Deliver publishes a mail for one recipient in one transaction: the conversation or
+// comment, its attachments, its notification job and the record that makes a redelivery do
+// nothing (claimed last: a redelivery rolls back what it wrote) — or, when the sender may not
+// write there, the explanation to the sender. A returned error is temporary: nothing was
+// written, the MTA should try again.
 func (s *Service) Deliver(ctx context.Context, m *Mail) (Outcome, error) {
 	sender := strings.TrimSpace(m.Sender)
 	if m.Auto || sender == "" || sender == "<>" {
@@ -94,13 +95,12 @@ func (s *Service) Deliver(ctx context.Context, m *Mail) (Outcome, error) {
 	err := s.db.Tx(ctx, func(q *store.Queries) error {
 		saved = saved[:0]
 		now := m.Received
-		claim, fresh, err := q.ClaimIncoming(ctx, m.MessageID, m.Recipient, now)
-		if err != nil {
+		claim := func(contributionID int64) error {
+			fresh, err := q.ClaimIncoming(ctx, m.MessageID, m.Recipient, contributionID, now)
+			if err == nil && !fresh {
+				return errDelivered
+			}
 			return err
-		}
-		if !fresh {
-			outcome = Duplicate
-			return nil
 		}
 		author, err := q.GestaltByEmail(ctx, sender)
 		if errors.Is(err, store.ErrNotFound) {
@@ -121,17 +121,24 @@ func (s *Service) Deliver(ctx context.Context, m *Mail) (Outcome, error) {
 		}
 		var refused *refusal
 		if errors.As(err, &refused) {
-			s.log.Info("incoming mail refused", "sender", sender, "reason", refused.Error(), "message_id", m.MessageID)
 			outcome = Withheld
-			if m.Forged {
-				return nil
+			if !m.Forged {
+				tell, err := firstExplanation(ctx, q, sender, m.MessageID, now)
+				if err != nil {
+					return err
+				}
+				if tell {
+					outcome = Refused
+					if err := s.explain(ctx, q, sender, author, m, refused, now); err != nil {
+						return err
+					}
+				}
 			}
-			tell, err := firstExplanation(ctx, q, sender, m.MessageID, now)
-			if err != nil || !tell {
+			if err := claim(0); err != nil {
 				return err
 			}
-			outcome = Refused
-			return s.explain(ctx, q, sender, author, m, refused, now)
+			s.log.Info("incoming mail refused", "sender", sender, "reason", refused.Error(), "message_id", m.MessageID)
+			return nil
 		}
 		if err != nil {
 			return err
@@ -142,16 +149,22 @@ func (s *Service) Deliver(ctx context.Context, m *Mail) (Outcome, error) {
 			return err
 		}
 		outcome = Delivered
-		return q.SetIncomingContribution(ctx, claim, id)
+		return claim(id)
 	})
 	if err != nil {
 		for _, n := range saved {
 			files.Remove(s.cfg.MediaRoot, n)
 		}
+		if errors.Is(err, errDelivered) {
+			return Duplicate, nil
+		}
 		return 0, err
 	}
 	return outcome, nil
 }
+
+// errDelivered rolls back a redelivered mail's transaction.
+var errDelivered = errors.New("incoming: the mail was delivered before")
 
 // written is when a mail was written, as its Date header says — unless that lies in the
 // future or more than a month back (a wrong clock), then now.

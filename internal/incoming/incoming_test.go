@@ -2,9 +2,12 @@ package incoming_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -149,4 +152,70 @@ func TestAttachmentsAllOrNothing(t *testing.T) {
 			t.Errorf("after the redelivery: %v stored, %d file rows", stored, count(t, db, "files"))
 		}
 	})
+}
+
+// A mail delivered several times at once (the MTA retrying while the first delivery still
+// runs, or two lmtpd processes) is published once: one Delivered, the others Duplicate.
+func TestRedeliveredAtOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s, _ := newService(t, db)
+		const n = 6
+		outcomes := make(chan incoming.Outcome, n)
+		var wg sync.WaitGroup
+		for range n {
+			wg.Go(func() {
+				m := incoming.Mail{Sender: "anna@example.org", Recipient: "garten@grouprise.test", GroupSlug: "garten",
+					MessageID: "<twice@example.org>", Subject: "Gießplan", Text: "Wer gießt?", Received: time.Now()}
+				got, err := s.Deliver(context.Background(), &m)
+				if err != nil {
+					t.Error(err)
+				}
+				outcomes <- got
+			})
+		}
+		wg.Wait()
+		close(outcomes)
+		seen := map[incoming.Outcome]int{}
+		for o := range outcomes {
+			seen[o]++
+		}
+		if seen[incoming.Delivered] != 1 || seen[incoming.Duplicate] != n-1 {
+			t.Errorf("outcomes %v, want one delivered and %d duplicates", seen, n-1)
+		}
+		for table, want := range map[string]int{"conversations": 1, "incoming_mails": 1, "jobs": 1} {
+			if got := count(t, db, table); got != want {
+				t.Errorf("%s: %d rows, want %d", table, got, want)
+			}
+		}
+	})
+}
+
+// A refused sender is told why: a group that is gone, or a sender who is no member of it.
+func TestRefusalReasons(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s, _ := newService(t, db)
+		for i, tc := range []struct {
+			name, sender, slug, want string
+		}{
+			{"a member's mail to a group that is gone", "anna@example.org", "weg", "lmtp.error.no_group"},
+			{"a stranger's mail to a group", "carla@example.org", "garten", "lmtp.error.not_member"},
+			{"a stranger's mail to a group that is gone", "dora@example.org", "weg", "lmtp.error.no_group"},
+		} {
+			m := incoming.Mail{Sender: tc.sender, Recipient: tc.slug + "@grouprise.test", GroupSlug: tc.slug,
+				MessageID: fmt.Sprintf("<why%d@example.org>", i), Subject: "Gießplan", Text: "Wer gießt?", Received: time.Now()}
+			if got, err := s.Deliver(context.Background(), &m); err != nil || got != incoming.Refused {
+				t.Fatalf("%s: %v, %v; want refused", tc.name, got, err)
+			}
+			rows := storetest.Rows(t, db, `SELECT payload FROM jobs WHERE kind = 'mail' ORDER BY id DESC LIMIT 1`)
+			if len(rows) != 1 || !strings.Contains(rows[0], reasons[tc.want]) {
+				t.Errorf("%s: explanation %q, want the text of %s", tc.name, rows, tc.want)
+			}
+		}
+	})
+}
+
+// reasons are words from the German texts of the refusals, as they appear in the queued mail.
+var reasons = map[string]string{
+	"lmtp.error.no_group":   "Diese Gruppe gibt es (nicht mehr)",
+	"lmtp.error.not_member": "zu keinem Mitglied",
 }

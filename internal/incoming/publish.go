@@ -27,17 +27,14 @@ func (s *Service) text(m *Mail, lang string) string {
 
 // toGroup starts a conversation with a group from one of its members (F89).
 func (s *Service) toGroup(ctx context.Context, q *store.Queries, author *store.Gestalt, m *Mail, at time.Time) (int64, error) {
-	g, err := q.GroupBySlug(ctx, m.GroupSlug)
+	var authorID int64
+	if author != nil {
+		authorID = author.ID
+	}
+	groupID, member, err := q.GroupMember(ctx, m.GroupSlug, authorID)
 	if errors.Is(err, store.ErrNotFound) {
 		return 0, errNoGroup
 	}
-	if err != nil {
-		return 0, err
-	}
-	if author == nil {
-		return 0, errNotMember
-	}
-	member, err := q.IsMember(ctx, g.ID, author.ID)
 	if err != nil {
 		return 0, err
 	}
@@ -49,7 +46,7 @@ func (s *Service) toGroup(ctx context.Context, q *store.Queries, author *store.G
 		subject = s.catalog.Printer(s.cfg.LanguageCode).T("mail.untitled")
 	}
 	started, err := s.conversations.StartIn(ctx, q, conversations.Message{Author: author, Subject: subject,
-		Text: s.text(m, author.Language), GroupID: g.ID, Time: at})
+		Text: s.text(m, author.Language), GroupID: groupID, Time: at})
 	if err != nil {
 		return 0, err
 	}

@@ -95,14 +95,12 @@ func (d *Deliverer) Check(ctx context.Context, addr string) (*Recipient, error) 
 			return &Recipient{Address: addr, Token: token}, nil
 		}
 	}
-	g, err := d.db.GroupBySlug(ctx, local)
-	if errors.Is(err, store.ErrNotFound) {
+	if _, _, err := d.db.GroupMember(ctx, local, 0); errors.Is(err, store.ErrNotFound) {
 		return nil, ErrUnknownRecipient
-	}
-	if err != nil {
+	} else if err != nil {
 		return nil, err
 	}
-	return &Recipient{Address: addr, GroupSlug: g.Slug}, nil
+	return &Recipient{Address: addr, GroupSlug: local}, nil
 }
 
 // Deliver publishes a mail for one recipient: in one transaction the conversation or

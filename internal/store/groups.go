@@ -146,6 +146,17 @@ func (q *Queries) IsMember(ctx context.Context, groupID, gestaltID int64) (bool,
 	return member, nil
 }
 
+// GroupMember finds a group by slug, ignoring case, and tells whether a person is one of its
+// members (gestaltID 0: nobody is), in one query; ErrNotFound when no group has the slug.
+func (q *Queries) GroupMember(ctx context.Context, slug string, gestaltID int64) (groupID int64, member bool, err error) {
+	err = q.queryRow(ctx, `SELECT gr.id, EXISTS (SELECT 1 FROM memberships m WHERE m.group_id = gr.id AND m.member_id = ?)
+		FROM entity_slugs s JOIN groups gr ON gr.id = s.group_id WHERE s.slug_key = CAST(? AS TEXT)`, gestaltID, Fold(slug)).Scan(&groupID, &member)
+	if err != nil {
+		return 0, false, fmt.Errorf("store: group %q: %w", slug, classify(err))
+	}
+	return groupID, member, nil
+}
+
 // Members lists the members of a group by username.
 func (q *Queries) Members(ctx context.Context, groupID int64) ([]*Gestalt, error) {
 	rows, err := q.query(ctx, `SELECT `+gestaltColumns+` FROM memberships m
