@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
@@ -82,12 +83,20 @@ func (c *Catalog) Match(acceptLanguage string) string {
 type Printer struct {
 	Lang string
 	loc  *goi18n.Localizer
+	// plain keeps the messages without arguments once translated: a page asks for about a
+	// hundred of them, and the catalog never changes while the program runs.
+	plain sync.Map // id → string
 }
 
 // T translates a message. args are name/value pairs for the message's template; a value
 // named "Count" also selects the plural form. A missing message returns its id, so that
 // a mistake shows instead of vanishing.
 func (p *Printer) T(id string, args ...any) string {
+	if len(args) == 0 {
+		if s, ok := p.plain.Load(id); ok {
+			return s.(string)
+		}
+	}
 	lc := &goi18n.LocalizeConfig{MessageID: id}
 	if len(args) > 0 {
 		data := make(map[string]any, len(args)/2)
@@ -103,6 +112,9 @@ func (p *Printer) T(id string, args ...any) string {
 	s, err := p.loc.Localize(lc)
 	if err != nil {
 		return id
+	}
+	if len(args) == 0 {
+		p.plain.Store(id, s)
 	}
 	return s
 }

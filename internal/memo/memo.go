@@ -13,21 +13,29 @@ import (
 )
 
 // Cache holds values of one generation, at most about max bytes of them (as the values'
-// loaders estimate their size).
+// loaders estimate their size). Within a generation it keeps what is used: new values go
+// into the young half; when that is full, it becomes the old half and the former old half is
+// dropped; a value found in the old half moves back into the young one.
 type Cache struct {
-	mu      sync.Mutex
-	gen     int64
-	entries map[string]any
-	size    int
-	max     int
-	flight  singleflight.Group
+	mu         sync.Mutex
+	gen        int64
+	young, old map[string]entry
+	youngSize  int
+	oldSize    int
+	max        int
+	flight     singleflight.Group
 
 	hits, misses, drops uint64
 }
 
+type entry struct {
+	v    any
+	size int
+}
+
 // New makes a cache that keeps about max bytes.
 func New(max int) *Cache {
-	return &Cache{entries: map[string]any{}, max: max}
+	return &Cache{young: map[string]entry{}, old: map[string]entry{}, max: max}
 }
 
 // Stats are a cache's counters since it was made.
@@ -41,7 +49,8 @@ type Stats struct {
 func (c *Cache) Stats() Stats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return Stats{Hits: c.hits, Misses: c.misses, Drops: c.drops, Entries: len(c.entries), Bytes: c.size, Generation: c.gen}
+	return Stats{Hits: c.hits, Misses: c.misses, Drops: c.drops, Entries: len(c.young) + len(c.old),
+		Bytes: c.youngSize + c.oldSize, Generation: c.gen}
 }
 
 // lookup returns the entry of key when the cache is at generation gen, moving the cache to
@@ -50,13 +59,23 @@ func (c *Cache) lookup(gen int64, key string) (any, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if gen > c.gen {
-		c.dropAll()
+		c.drops += uint64(len(c.young) + len(c.old))
+		clear(c.young)
+		clear(c.old)
+		c.youngSize, c.oldSize = 0, 0
 		c.gen = gen
 	}
 	if gen == c.gen {
-		if v, ok := c.entries[key]; ok {
+		if e, ok := c.young[key]; ok {
 			c.hits++
-			return v, true
+			return e.v, true
+		}
+		if e, ok := c.old[key]; ok {
+			c.hits++
+			delete(c.old, key)
+			c.oldSize -= e.size
+			c.add(key, e)
+			return e.v, true
 		}
 	}
 	c.misses++
@@ -68,25 +87,29 @@ func (c *Cache) lookup(gen int64, key string) (any, bool) {
 func (c *Cache) keep(gen int64, key string, v any, size int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if gen != c.gen || size > c.max {
+	if gen != c.gen || size > c.max/2 {
 		return
 	}
-	if _, ok := c.entries[key]; ok {
+	if _, ok := c.young[key]; ok {
 		return
 	}
-	if c.size+size > c.max {
-		// Full: start over rather than track ages; the next change of the store would
-		// drop everything anyway.
-		c.dropAll()
+	if e, ok := c.old[key]; ok {
+		delete(c.old, key)
+		c.oldSize -= e.size
 	}
-	c.entries[key] = v
-	c.size += size
+	c.add(key, entry{v, size})
 }
 
-func (c *Cache) dropAll() {
-	c.drops += uint64(len(c.entries))
-	clear(c.entries)
-	c.size = 0
+// add puts an entry into the young half, turning a full young half into the old one.
+func (c *Cache) add(key string, e entry) {
+	if c.youngSize+e.size > c.max/2 {
+		c.drops += uint64(len(c.old))
+		c.old, c.young = c.young, c.old
+		clear(c.young)
+		c.oldSize, c.youngSize = c.youngSize, 0
+	}
+	c.young[key] = e
+	c.youngSize += e.size
 }
 
 // Get returns the value of key at generation gen, computed by load when the cache does not

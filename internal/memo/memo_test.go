@@ -63,6 +63,26 @@ func TestBoundedSize(t *testing.T) {
 	}
 }
 
+// What is used stays; what is not used goes first.
+func TestKeepsWhatIsUsed(t *testing.T) {
+	c := New(100)
+	loads := 0
+	get := func(key string) {
+		Get(c, 1, key, func() (int, int, error) { loads++; return 0, 10, nil })
+	}
+	get("hot")
+	for i := range 40 {
+		get(string(rune('a' + i)))
+		get("hot")
+	}
+	if loads != 41 {
+		t.Fatalf("%d loads: the value used all the time was dropped", loads)
+	}
+	if _, ok := c.lookup(1, "a"); ok {
+		t.Fatal("the oldest unused value is still kept")
+	}
+}
+
 // Requests that miss one key at once share a load.
 func TestOneLoadForConcurrentMisses(t *testing.T) {
 	c := New(1 << 20)

@@ -55,3 +55,10 @@ func cached[T any](s *Server, r *http.Request, key string, load func() (T, int, 
 	}
 	return memo.Get(s.memo, gen, key, load)
 }
+
+// The content of these pages depends on nothing but the viewer, the address, the language,
+// the minute and the store (contentMemoKey).
+func (groupPageData) memoContent() bool    { return true }
+func (indexData) memoContent() bool        { return true }
+func (profilePageData) memoContent() bool  { return true }
+func (*contentPageData) memoContent() bool { return true }

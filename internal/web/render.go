@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -282,9 +283,18 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	defer s.buffers.Put(buf)
 	buf.Reset()
-	err := set.ExecuteTemplate(buf, "page:"+name, p)
-	if err == nil {
+	var err error
+	if key, ok := contentMemoKey(r, status, name, p, data, s.now()); ok {
+		p.Content, err = cached(s, r, key, func() (template.HTML, int, error) {
+			if err := set.ExecuteTemplate(buf, "page:"+name, p); err != nil {
+				return "", 0, err
+			}
+			return template.HTML(buf.String()), buf.Len() + len(key), nil
+		})
+	} else if err = set.ExecuteTemplate(buf, "page:"+name, p); err == nil {
 		p.Content = template.HTML(buf.String())
+	}
+	if err == nil {
 		buf.Reset()
 		err = set.ExecuteTemplate(buf, "layout", p)
 	}
@@ -326,4 +336,37 @@ func (s *Server) partial(r *http.Request, name string, data any) (template.HTML,
 		return "", fmt.Errorf("web: partial %s: %w", name, err)
 	}
 	return template.HTML(b.String()), nil
+}
+
+// contentMemoKey names the content part of a page (everything but the layout around it) in
+// the memo, for pages whose data say that their content depends on nothing but the viewer,
+// the address, the language, the minute and the store (memoContent). The key names all
+// of these: the person (or, for visitors, the hints they dismissed in their session), the
+// address with its query, the language and the minute. Only answers to GET that show the
+// page as it is (status 200), never a page with a single-use captcha.
+func contentMemoKey(r *http.Request, status int, name string, p *page, data any, now time.Time) (string, bool) {
+	m, ok := data.(interface{ memoContent() bool })
+	if !ok || !m.memoContent() || r.Method != http.MethodGet || status != http.StatusOK {
+		return "", false
+	}
+	if o, ok := data.(interface{ oneTime() bool }); ok && o.oneTime() {
+		return "", false
+	}
+	var scope string
+	if p.Viewer.LoggedIn() {
+		scope = "person:" + strconv.FormatInt(p.Viewer.ID(), 10)
+	} else {
+		scope = "visitor:"
+		if p.hints != nil {
+			var dismissed []string
+			for h, ok := range p.hints() {
+				if ok {
+					dismissed = append(dismissed, h)
+				}
+			}
+			slices.Sort(dismissed)
+			scope += strings.Join(dismissed, ",")
+		}
+	}
+	return "content:" + name + ":" + scope + ":" + p.Lang + ":" + strconv.FormatInt(now.Unix()/60, 10) + ":" + r.URL.RequestURI(), true
 }
