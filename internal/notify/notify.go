@@ -5,6 +5,7 @@ package notify
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -72,11 +73,14 @@ type Notifier struct {
 	catalog *i18n.Catalog
 	bodies  map[string]*template.Template // per language
 	now     func() time.Time
+	// placeholder stands for the unsubscribe secret in a text rendered for several people.
+	placeholder string
 }
 
 // New parses the mail templates once per language.
 func New(cfg *config.Config, catalog *i18n.Catalog) (*Notifier, error) {
-	n := &Notifier{cfg: cfg, catalog: catalog, bodies: map[string]*template.Template{}, now: time.Now}
+	n := &Notifier{cfg: cfg, catalog: catalog, bodies: map[string]*template.Template{}, now: time.Now,
+		placeholder: rand.Text()}
 	fsys := templates.FS(cfg.TemplateDirectories)
 	for _, lang := range i18n.Languages {
 		p := catalog.Printer(lang)
@@ -205,12 +209,13 @@ func (n *Notifier) mail(ctx context.Context, q *store.Queries, ev Event, it *ite
 		}
 	}
 	jobs := make([]mail.Job, len(mailed))
+	texts := map[textKey]string{}
 	for i, r := range mailed {
 		unsub := ""
 		if t := unsubscribe[r.ID]; t != nil && r.subscriber {
 			unsub = t.Secret
 		}
-		if jobs[i], err = n.compose(it, r, replies[i].Secret, unsub, site); err != nil {
+		if jobs[i], err = n.compose(it, r, replies[i].Secret, unsub, site, texts); err != nil {
 			return err
 		}
 	}
@@ -299,8 +304,16 @@ func (it *item) mayReadInternal(id int64) bool {
 // baseURL is the site's address for links in mails.
 func (n *Notifier) baseURL() string { return n.cfg.BaseURL() }
 
-// compose writes one recipient's mail, with its reply address and unsubscribe link (if any).
-func (n *Notifier) compose(it *item, r recipient, replySecret, unsubscribeSecret, site string) (mail.Job, error) {
+// textKey is what a notification's text depends on besides the item: the text is rendered
+// once per kind of recipient in a batch, and a copy gets each one's unsubscribe link.
+type textKey struct {
+	lang                         string
+	member, author, unsubscribes bool
+}
+
+// compose writes one recipient's mail, with its reply address and unsubscribe link (if any);
+// texts keeps the texts rendered for the other recipients of the batch.
+func (n *Notifier) compose(it *item, r recipient, replySecret, unsubscribeSecret, site string, texts map[textKey]string) (mail.Job, error) {
 	p := n.catalog.Printer(n.language(r.Recipient))
 	domain := n.cfg.Domain
 	base := n.baseURL()
@@ -372,11 +385,28 @@ func (n *Notifier) compose(it *item, r recipient, replySecret, unsubscribeSecret
 				mail.Field{Name: "List-Unsubscribe-Post", Value: "List-Unsubscribe=One-Click"})
 		}
 	}
-	var text strings.Builder
-	if err := n.bodies[p.Lang].ExecuteTemplate(&text, "notification.txt", body); err != nil {
-		return mail.Job{}, fmt.Errorf("notify: render mail: %w", err)
+	key := textKey{lang: p.Lang, member: body.Member, author: r.ID == it.author.ID, unsubscribes: unsubscribeSecret != ""}
+	text, ok := texts[key]
+	if !ok {
+		if key.unsubscribes {
+			body.UnsubscribeURL = base + "/stadt/unsubscribe/confirm/" + n.placeholder + "/"
+		}
+		var b strings.Builder
+		if err := n.bodies[p.Lang].ExecuteTemplate(&b, "notification.txt", body); err != nil {
+			return mail.Job{}, fmt.Errorf("notify: render mail: %w", err)
+		}
+		text = b.String()
+		texts[key] = text
 	}
-	msg.Text = text.String()
+	if key.unsubscribes {
+		// The link is in the footer, after anything the item's author wrote.
+		i := strings.LastIndex(text, n.placeholder)
+		if i < 0 {
+			return mail.Job{}, fmt.Errorf("notify: render mail: the text has no unsubscribe link")
+		}
+		text = text[:i] + unsubscribeSecret + text[i+len(n.placeholder):]
+	}
+	msg.Text = text
 	msg.Attachments = it.attachments
 	return mail.Job{Envelope: mail.Envelope{From: n.cfg.DefaultFromEmail, To: []string{r.Email}}, Message: *msg}, nil
 }
@@ -389,7 +419,8 @@ func (n *Notifier) language(r *store.Recipient) string {
 	return n.cfg.LanguageCode
 }
 
-// bodyData is what the mail template sees.
+// bodyData is what the mail template sees. What differs between the recipients of an item
+// must be in textKey (or be the unsubscribe link), else they all get the first one's text.
 type bodyData struct {
 	Kind             string // article, event, gallery, file, poll, comment, message
 	URL              string

@@ -570,6 +570,9 @@ func TestLargeFanoutMailsEveryoneOnce(t *testing.T) {
 					t.Fatalf("unsubscribe token of %s: %+v, %v", to, tok, err)
 				}
 				unsubscribes[to] = u[1]
+				if !strings.Contains(p.text, "\nhttps://grouprise.test/stadt/unsubscribe/confirm/"+u[1]+"/\n") {
+					t.Errorf("the text to %s lacks its unsubscribe link:\n%s", to, p.text)
+				}
 			}
 			if tok.GestaltID != recipientID(t, db, to) {
 				t.Errorf("the reply address of %s belongs to gestalt %d", to, tok.GestaltID)
