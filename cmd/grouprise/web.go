@@ -62,6 +62,9 @@ func runWeb(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if reg != nil {
+		reg.Memo(srv.MemoStats)
+	}
 	l, err := listener("web", cfg.Web.Listen)
 	if err != nil {
 		return err

@@ -138,6 +138,9 @@ func TestMetrics(t *testing.T) {
 	if value(m, "grouprise_build_info", map[string]string{"daemon": "web"}) != 1 || m["grouprise_db_connections_open"] == nil {
 		t.Error("build info or database pool metrics missing")
 	}
+	if value(m, "grouprise_web_memo_misses_total", nil) < 1 || m["grouprise_web_memo_hits_total"] == nil || m["grouprise_web_memo_bytes"] == nil {
+		t.Error("the memo's metrics are missing or count no part of the start page")
+	}
 
 	// lmtpd: two mails to the group, one to nobody
 	for i := 0; i < 2; i++ {

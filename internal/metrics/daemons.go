@@ -189,3 +189,38 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(queueOldest, prometheus.GaugeValue, q.OldestWaiting.Seconds())
 }
+
+// MemoStats are a memo's counters at a scrape (the web daemon's parts of pages kept until
+// the store changes).
+type MemoStats struct {
+	Hits, Misses, Drops uint64
+	Entries, Bytes      int
+}
+
+var (
+	memoHits    = prometheus.NewDesc("grouprise_web_memo_hits_total", "Parts of pages taken from the memo.", nil, nil)
+	memoMisses  = prometheus.NewDesc("grouprise_web_memo_misses_total", "Parts of pages computed because the memo did not have them.", nil, nil)
+	memoDrops   = prometheus.NewDesc("grouprise_web_memo_dropped_total", "Parts dropped from the memo for a change of the store or for room.", nil, nil)
+	memoEntries = prometheus.NewDesc("grouprise_web_memo_entries", "Parts of pages in the memo.", nil, nil)
+	memoBytes   = prometheus.NewDesc("grouprise_web_memo_bytes", "Estimated size of the parts in the memo.", nil, nil)
+)
+
+type memoCollector struct{ stats func() MemoStats }
+
+// Memo adds the web daemon's memo counters.
+func (r *Registry) Memo(stats func() MemoStats) { r.reg.MustRegister(&memoCollector{stats: stats}) }
+
+func (c *memoCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{memoHits, memoMisses, memoDrops, memoEntries, memoBytes} {
+		ch <- d
+	}
+}
+
+func (c *memoCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.stats()
+	ch <- prometheus.MustNewConstMetric(memoHits, prometheus.CounterValue, float64(s.Hits))
+	ch <- prometheus.MustNewConstMetric(memoMisses, prometheus.CounterValue, float64(s.Misses))
+	ch <- prometheus.MustNewConstMetric(memoDrops, prometheus.CounterValue, float64(s.Drops))
+	ch <- prometheus.MustNewConstMetric(memoEntries, prometheus.GaugeValue, float64(s.Entries))
+	ch <- prometheus.MustNewConstMetric(memoBytes, prometheus.GaugeValue, float64(s.Bytes))
+}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"grouprise.org/grouprise/internal/memo"
+	"grouprise.org/grouprise/internal/metrics"
 )
 
 // memoBytes bounds what a web daemon keeps of the store's data between changes (issue 20:
@@ -62,3 +63,9 @@ func (groupPageData) memoContent() bool    { return true }
 func (indexData) memoContent() bool        { return true }
 func (profilePageData) memoContent() bool  { return true }
 func (*contentPageData) memoContent() bool { return true }
+
+// MemoStats are the memo's counters (for the metrics).
+func (s *Server) MemoStats() metrics.MemoStats {
+	st := s.memo.Stats()
+	return metrics.MemoStats{Hits: st.Hits, Misses: st.Misses, Drops: st.Drops, Entries: st.Entries, Bytes: st.Bytes}
+}
