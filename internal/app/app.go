@@ -11,6 +11,7 @@ import (
 	"grouprise.org/grouprise/internal/config"
 	"grouprise.org/grouprise/internal/contents"
 	"grouprise.org/grouprise/internal/conversations"
+	"grouprise.org/grouprise/internal/federation"
 	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/i18n"
 	"grouprise.org/grouprise/internal/metrics"
@@ -29,6 +30,7 @@ type Services struct {
 	Conversations *conversations.Conversations
 	Contents      *contents.Service
 	Polls         *polls.Service
+	Federation    *federation.Service
 }
 
 // NewServices wires the domain services on db. letters sends the mails that confirm
@@ -44,6 +46,7 @@ func NewServices(cfg *config.Config, db *store.DB, letters *notify.Notifier) *Se
 		Conversations: conversations.New(db),
 		Contents:      contents.New(db),
 		Polls:         polls.New(db),
+		Federation:    federation.New(db, cfg, federation.Options{}),
 	}
 }
 

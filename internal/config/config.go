@@ -225,6 +225,9 @@ func parseNetwork(s string) (netip.Prefix, bool) {
 
 // ActivityPub configures federation (design §10).
 type ActivityPub struct {
+	// Enabled makes groups actors that people elsewhere in the Fediverse can follow (each
+	// group decides whether it is visible there).
+	Enabled bool `yaml:"enabled"`
 	// AllowedPrivateNetworks (CIDR) are let through by the guard on outgoing requests, which
 	// otherwise refuses loopback, private, link-local and other special addresses.
 	AllowedPrivateNetworks []string `yaml:"allowed_private_networks"`

@@ -105,6 +105,19 @@ func TestLoadLayering(t *testing.T) {
 			},
 		},
 		{
+			name:  "federation is off unless turned on",
+			files: map[string]string{"100.yaml": "domain: a.example\n", "800.yaml": "activitypub: {enabled: true}\n"},
+			env:   []string{"GROUPRISE_ACTIVITYPUB__ENABLED=false"},
+			check: func(t *testing.T, c *Config) {
+				if c.ActivityPub.Enabled {
+					t.Error("activitypub.enabled is true, want the environment's false")
+				}
+				if d, _, err := loadDir(t, map[string]string{"100.yaml": "domain: a.example\n"}); err != nil || d.ActivityPub.Enabled {
+					t.Errorf("default: enabled %v (%v), want false", d != nil && d.ActivityPub.Enabled, err)
+				}
+			},
+		},
+		{
 			name:  "encryption chooses the default port",
 			files: map[string]string{"100.yaml": "email_submission: {encryption: ssl}\n"},
 			check: func(t *testing.T, c *Config) {
@@ -176,6 +189,8 @@ func TestLoadErrors(t *testing.T) {
 			`config: DIR/800-local.yaml: time_zone: expected a time zone name like Europe/Berlin, got "Mars/Olympus"`},
 		{"script with path and content", "scripts: [{path: /a.js, content: 'x()'}]\n", nil,
 			`config: DIR/800-local.yaml: scripts[0]: expected either path or content, not both`},
+		{"federation switch not a bool", "activitypub: {enabled: sometimes}\n", nil,
+			`config: DIR/800-local.yaml: activitypub.enabled: expected true or false, got "sometimes"`},
 		{"bad environment value", "domain: ok.example\n", []string{"GROUPRISE_DEBUG=perhaps"},
 			`config: environment variable GROUPRISE_DEBUG: debug: expected true or false, got "perhaps"`},
 		{"invalid YAML", "domain: [unclosed\n", nil,

@@ -24,6 +24,7 @@ var untracked = map[string]bool{
 	"sessions": true, "rate_limits": true, "jobs": true, "oidc_auth_requests": true, "oidc_tokens": true,
 	"pending_signups": true, "unconfirmed_senders": true, "email_confirmations": true,
 	"incoming_mails": true, "permission_tokens": true, "search_index": true, "generation": true,
+	"activitypub_keys": true, "activitypub_remote_actors": true,
 }
 
 // Untracked tells whether changes of table leave the generation alone.

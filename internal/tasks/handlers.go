@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"grouprise.org/grouprise/internal/config"
+	"grouprise.org/grouprise/internal/federation"
 	"grouprise.org/grouprise/internal/hooks"
 	"grouprise.org/grouprise/internal/i18n"
 	"grouprise.org/grouprise/internal/mail"
@@ -22,6 +23,10 @@ var MailPolicy = Policy{MaxAttempts: 30, First: time.Minute, Max: time.Hour}
 // MatrixPolicy retries a chat job about every ten minutes for three days, as the original
 // did: a homeserver that is down delays messages, it does not lose them.
 var MatrixPolicy = Policy{MaxAttempts: 432, First: 10 * time.Minute, Max: 10 * time.Minute}
+
+// DeliveryPolicy retries an ActivityPub delivery for about three days (a server down for a
+// weekend), then parks it.
+var DeliveryPolicy = Policy{MaxAttempts: 40, First: time.Minute, Max: 2 * time.Hour}
 
 // Periodic work of grouprise (UTC), as the Django grouprise scheduled it.
 var periodic = []Periodic{
@@ -56,6 +61,14 @@ func Register(r *Runner, cfg *config.Config, catalog *i18n.Catalog, transport ma
 	r.HandlePeriodic("scores", func(ctx context.Context) error {
 		return scores.Update(ctx, r.db, cfg.ScoreContentAge, r.now())
 	})
+	fed := federation.New(r.db, cfg, federation.Options{})
+	r.Handle(federation.JobDeliver, func(ctx context.Context, j *store.Job) error {
+		err := fed.Deliver(ctx, j)
+		if federation.IsPermanent(err) {
+			return fmt.Errorf("%w: %w", ErrPermanent, err)
+		}
+		return err
+	}, DeliveryPolicy)
 	registerFeeds(r, cfg, catalog)
 	if err := registerMatrix(r, cfg, catalog); err != nil {
 		return nil, err

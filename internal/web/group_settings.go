@@ -15,11 +15,17 @@ type groupSettingsData struct {
 	Group *store.Group
 	Form  *form
 	Tags  tagChoice
+	// Fediverse is the group's handle there when the site federates ("": no such setting).
+	Fediverse string
 }
 
 // renderGroupSettings shows the settings form with the tags the site suggests.
 func (s *Server) renderGroupSettings(w http.ResponseWriter, r *http.Request, status int, g *store.Group, f *form, choice tagChoice) {
-	s.render(w, r, status, "group_settings", s.t(r, "group_settings.title"), groupSettingsData{Group: g, Form: f, Tags: choice})
+	d := groupSettingsData{Group: g, Form: f, Tags: choice}
+	if s.federation.Enabled() {
+		d.Fediverse = s.federation.Handle(g.Slug)
+	}
+	s.render(w, r, status, "group_settings", s.t(r, "group_settings.title"), d)
 }
 
 // groupSettings edits name, slug, description, address, website, founding date, tags and
@@ -39,6 +45,11 @@ func (s *Server) groupSettings(w http.ResponseWriter, r *http.Request) error {
 	}
 	if g.URLImportFeed {
 		f.Values.Set("url_import_feed", "on")
+	}
+	if visible, err := s.federation.Visible(r.Context(), g); err != nil {
+		return err
+	} else if visible {
+		f.Values.Set("fediverse", "on")
 	}
 	if g.Latitude.Valid && g.Longitude.Valid {
 		f.Values.Set("latitude", strconv.FormatFloat(g.Latitude.V, 'f', -1, 64))
@@ -102,6 +113,11 @@ func (s *Server) updateGroupSettings(w http.ResponseWriter, r *http.Request) err
 		} else if err != nil {
 			return fmt.Errorf("group settings of %s: %w", g.Slug, err)
 		} else {
+			if s.federation.Enabled() {
+				if err := s.federation.SetVisible(r.Context(), g, f.Checked("fediverse")); err != nil {
+					return fmt.Errorf("group settings of %s: %w", g.Slug, err)
+				}
+			}
 			s.flash(r, msgSuccess, s.t(r, "settings.saved"))
 			redirect(w, r, "/stadt/settings/group/?group="+f.Get("slug"))
 			return nil

@@ -208,6 +208,10 @@ type groupShared struct {
 	IntroImages  []*store.Image
 	// OtherGroups are the most active groups besides this one.
 	OtherGroups []*store.GroupSummary
+	// Fediverse is the group's handle there (@slug@domain) and Followers the count of its
+	// followers there; "" when the group is not visible in the Fediverse.
+	Fediverse string
+	Followers int
 }
 
 // groupStream is a group's pinned contents and a page of its stream as members or as
@@ -367,6 +371,14 @@ func (s *Server) groupShared(r *http.Request, g *store.Group) (*groupShared, err
 	}
 	if d.OtherGroups, err = s.otherGroups(r, g); err != nil {
 		return nil, fmt.Errorf("group page: other groups: %w", err)
+	}
+	if visible, err := s.federation.Visible(r.Context(), g); err != nil {
+		return nil, fmt.Errorf("group page: fediverse: %w", err)
+	} else if visible {
+		d.Fediverse = s.federation.Handle(g.Slug)
+		if d.Followers, err = s.federation.FollowerCount(r.Context(), g); err != nil {
+			return nil, fmt.Errorf("group page: followers: %w", err)
+		}
 	}
 	return &d, nil
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/singleflight"
+
+	"grouprise.org/grouprise/internal/activitypub"
 )
 
 // pageCache keeps the pages anonymous visitors see for a moment (web.anonymous_cache
@@ -47,6 +49,10 @@ func (s *Server) withPageCache(next http.Handler) http.Handler {
 		}
 		l := s.catalog.Match(r.Header.Get("Accept-Language"))
 		key := l + " " + r.Host + r.URL.RequestURI()
+		if activitypub.AcceptsActivity(r.Header.Get("Accept")) {
+			// /<slug>/ is a page for browsers and an actor for ActivityPub (Vary: Accept)
+			key = "activity " + key
+		}
 		if p := s.cache.get(key, s.now()); p != nil {
 			p.write(w)
 			return

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 
+	"grouprise.org/grouprise/internal/activitypub"
 	"grouprise.org/grouprise/internal/markdown"
 	"grouprise.org/grouprise/internal/store"
 )
@@ -40,6 +41,14 @@ func (s *Server) entity(w http.ResponseWriter, r *http.Request) error {
 		return g, 1024 + len(g.Description), nil
 	})
 	if err == nil {
+		if s.federation.Enabled() {
+			w.Header().Add("Vary", "Accept")
+			if activitypub.AcceptsActivity(r.Header.Get("Accept")) {
+				if answered, err := s.groupActor(w, r, g); answered || err != nil {
+					return err
+				}
+			}
+		}
 		return s.groupPage(w, r, g)
 	}
 	if !errors.Is(err, store.ErrNotFound) {

@@ -244,6 +244,14 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /stadt/admin/comments/{id}/{$}", s.handle(s.adminComment))
 	mux.HandleFunc("POST /stadt/admin/comments/{id}/{$}", s.handle(s.adminUpdateComment))
 
+	// federation (design §10); the actors are /<slug>/ asked for as ActivityPub (entity)
+	mux.HandleFunc("GET /.well-known/webfinger", s.handle(s.webFinger))
+	mux.HandleFunc("GET /stadt/activitypub/actor", s.handle(s.instanceActor))
+	mux.HandleFunc("POST /stadt/activitypub/inbox", s.handle(s.sharedInbox))
+	mux.HandleFunc("POST /{group}/-/inbox", s.handle(s.groupInbox))
+	mux.HandleFunc("GET /{group}/-/outbox", s.handle(s.groupOutbox))
+	mux.HandleFunc("GET /{group}/-/followers", s.handle(s.groupFollowers))
+
 	// groups and people share /<slug>/
 	mux.HandleFunc("GET /{entity}/{$}", s.handle(s.entity))
 	mux.HandleFunc("/", s.notFound)

@@ -20,6 +20,7 @@ import (
 	"grouprise.org/grouprise/internal/config"
 	"grouprise.org/grouprise/internal/contents"
 	"grouprise.org/grouprise/internal/conversations"
+	"grouprise.org/grouprise/internal/federation"
 	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/i18n"
 	"grouprise.org/grouprise/internal/images"
@@ -81,6 +82,7 @@ type Server struct {
 	conversations *conversations.Conversations
 	contents      *contents.Service
 	polls         *polls.Service
+	federation    *federation.Service
 	markdown      *markdown.Renderer
 	images        *images.Renderer
 	sessions      *scs.SessionManager
@@ -111,7 +113,7 @@ func New(d Deps) (*Server, error) {
 		cfg: d.Config, db: d.DB, catalog: d.Catalog, notifier: d.Notifier, log: d.Log, wake: d.Wake,
 		metrics: d.Metrics, reports: d.Reports, oidc: d.OIDC, testRoutes: d.testRoutes,
 		accounts: svc.Accounts, groups: svc.Groups, conversations: svc.Conversations, contents: svc.Contents,
-		polls:    svc.Polls,
+		polls: svc.Polls, federation: svc.Federation,
 		markdown: markdown.New(d.Config.BaseURL(), mentionResolver{d.DB}),
 		now:      time.Now,
 		memo:     memo.New(memoBytes),

@@ -1,0 +1,126 @@
+package federation
+
+import (
+	"context"
+	"strings"
+
+	"grouprise.org/grouprise/internal/activitypub"
+	"grouprise.org/grouprise/internal/store"
+)
+
+// GroupActor is a group as the Fediverse sees it, if it is visible there (else ErrNotFound).
+func (s *Service) GroupActor(ctx context.Context, slug string) (*activitypub.Actor, error) {
+	g, err := s.visibleGroup(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	k, err := s.key(ctx, g.ID)
+	if err != nil {
+		return nil, err
+	}
+	pub, err := activitypub.EncodePublicKey(&k.PublicKey)
+	if err != nil {
+		return nil, err
+	}
+	id := s.ActorURL(g.Slug)
+	return &activitypub.Actor{
+		ID: id, Type: activitypub.TypeGroup, PreferredUsername: g.Slug, Name: g.Name,
+		Summary: summary(g), URL: activitypub.Href(id),
+		Inbox: s.inboxURL(g.Slug), Outbox: s.outboxURL(g.Slug), Followers: s.followersURL(g.Slug),
+		Endpoints: &activitypub.Endpoints{SharedInbox: s.SharedInboxURL()},
+		PublicKey: activitypub.PublicKey{ID: keyID(id), Owner: id, PublicKeyPEM: pub},
+		// Closed groups decide on each follower (their Follows stay pending for now).
+		ManuallyApprovesFollowers: g.Closed,
+		Discoverable:              true,
+		Published:                 g.DateCreated.UTC(),
+	}, nil
+}
+
+// summary is the group's description as plain paragraphs: the text is Markdown written for
+// our pages, so it goes out escaped rather than rendered.
+func summary(g *store.Group) string {
+	if g.Description == "" {
+		return ""
+	}
+	var b strings.Builder
+	for _, p := range strings.Split(strings.ReplaceAll(g.Description, "\r\n", "\n"), "\n\n") {
+		if p = strings.TrimSpace(p); p != "" {
+			b.WriteString("<p>" + htmlEscaper.Replace(p) + "</p>")
+		}
+	}
+	return b.String()
+}
+
+var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;")
+
+// InstanceActor is the site's own actor, which signs our fetches (servers with authorized
+// fetch ask for a signature on every GET).
+func (s *Service) InstanceActor(ctx context.Context) (*activitypub.Actor, error) {
+	if !s.Enabled() {
+		return nil, ErrNotFound
+	}
+	k, err := s.key(ctx, 0)
+	if err != nil {
+		return nil, err
+	}
+	pub, err := activitypub.EncodePublicKey(&k.PublicKey)
+	if err != nil {
+		return nil, err
+	}
+	id := s.InstanceActorURL()
+	return &activitypub.Actor{
+		ID: id, Type: activitypub.TypeApplication, PreferredUsername: instanceUsername, Name: s.domain,
+		URL: activitypub.Href(s.base + "/"), Inbox: s.SharedInboxURL(),
+		Endpoints: &activitypub.Endpoints{SharedInbox: s.SharedInboxURL()},
+		PublicKey: activitypub.PublicKey{ID: keyID(id), Owner: id, PublicKeyPEM: pub},
+		// Followers are asked for by the group actors only.
+		ManuallyApprovesFollowers: true,
+	}, nil
+}
+
+// WebFinger answers acct:<slug>@<domain> for a group visible in the Fediverse, and for the
+// instance actor.
+func (s *Service) WebFinger(ctx context.Context, resource string) (*activitypub.JRD, error) {
+	if !s.Enabled() {
+		return nil, ErrNotFound
+	}
+	user, host, err := activitypub.ParseAcct(resource)
+	if err != nil || !strings.EqualFold(host, s.domain) {
+		return nil, ErrNotFound
+	}
+	if user == instanceUsername {
+		id := s.InstanceActorURL()
+		j := activitypub.ActorJRD(user, s.domain, id, s.base+"/")
+		return &j, nil
+	}
+	g, err := s.visibleGroup(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	id := s.ActorURL(g.Slug)
+	j := activitypub.ActorJRD(g.Slug, s.domain, id, id)
+	return &j, nil
+}
+
+// Followers is a group's followers collection: the count only; who follows is not shown to
+// the public.
+func (s *Service) Followers(ctx context.Context, slug string) (*activitypub.OrderedCollection, error) {
+	g, err := s.visibleGroup(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	n, err := s.db.FollowerCount(ctx, g.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &activitypub.OrderedCollection{ID: s.followersURL(g.Slug), Type: activitypub.TypeOrderedCollection, TotalItems: n}, nil
+}
+
+// Outbox is a group's outbox: empty until groups publish their contents.
+func (s *Service) Outbox(ctx context.Context, slug string) (*activitypub.OrderedCollection, error) {
+	g, err := s.visibleGroup(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	return &activitypub.OrderedCollection{ID: s.outboxURL(g.Slug), Type: activitypub.TypeOrderedCollection}, nil
+}

@@ -1,0 +1,114 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"grouprise.org/grouprise/internal/activitypub"
+	"grouprise.org/grouprise/internal/federation"
+	"grouprise.org/grouprise/internal/store"
+)
+
+// writeActivity answers an ActivityPub document.
+func writeActivity(w http.ResponseWriter, d activitypub.Document) error {
+	b, err := activitypub.Encode(d)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", activitypub.MediaType)
+	w.Write(b)
+	return nil
+}
+
+// webFinger answers acct:<slug>@<domain> for the groups visible in the Fediverse.
+func (s *Server) webFinger(w http.ResponseWriter, r *http.Request) error {
+	j, err := s.federation.WebFinger(r.Context(), r.URL.Query().Get("resource"))
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(j)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", activitypub.JRDMediaType)
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	w.Write(b)
+	return nil
+}
+
+// groupActor answers /<slug>/ asked for as ActivityPub with the group's actor; it answers
+// nothing (false) when the group is not visible in the Fediverse, so that the page is shown.
+func (s *Server) groupActor(w http.ResponseWriter, r *http.Request, g *store.Group) (bool, error) {
+	a, err := s.federation.GroupActor(r.Context(), g.Slug)
+	if errors.Is(err, federation.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return true, err
+	}
+	return true, writeActivity(w, a)
+}
+
+// instanceActor is the site's actor that signs our fetches.
+func (s *Server) instanceActor(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.federation.InstanceActor(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeActivity(w, a)
+}
+
+func (s *Server) groupOutbox(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.federation.Outbox(r.Context(), r.PathValue("group"))
+	if err != nil {
+		return err
+	}
+	return writeActivity(w, c)
+}
+
+func (s *Server) groupFollowers(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.federation.Followers(r.Context(), r.PathValue("group"))
+	if err != nil {
+		return err
+	}
+	return writeActivity(w, c)
+}
+
+func (s *Server) groupInbox(w http.ResponseWriter, r *http.Request) error {
+	return s.inbox(w, r, r.PathValue("group"))
+}
+
+func (s *Server) sharedInbox(w http.ResponseWriter, r *http.Request) error {
+	return s.inbox(w, r, "")
+}
+
+// inbox takes an activity POSTed by another server: 202 when taken (or taken and dropped),
+// 401 for a missing or bad signature, 413 for a body too large, 400 for one we cannot read.
+func (s *Server) inbox(w http.ResponseWriter, r *http.Request, slug string) error {
+	queued, err := s.federation.Inbox(r.Context(), r, slug)
+	status := http.StatusAccepted
+	switch {
+	case err == nil:
+	case errors.Is(err, federation.ErrIgnored), errors.Is(err, activitypub.ErrUnsupported):
+		s.log.Debug("inbox: activity dropped", "err", err)
+	case errors.Is(err, activitypub.ErrUnsigned), errors.Is(err, activitypub.ErrBadSignature):
+		status = http.StatusUnauthorized
+	case errors.Is(err, activitypub.ErrTooLarge):
+		status = http.StatusRequestEntityTooLarge
+	case errors.Is(err, activitypub.ErrInvalid):
+		status = http.StatusBadRequest
+	default:
+		return err
+	}
+	if status != http.StatusAccepted {
+		s.log.Info("inbox: refused", "path", r.URL.Path, "status", status, "err", err)
+	}
+	if queued {
+		s.wake()
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write([]byte(http.StatusText(status) + "\n"))
+	return nil
+}
