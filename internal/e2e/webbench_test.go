@@ -26,9 +26,14 @@ import (
 
 // BenchmarkWebPages measures the real `grouprise web` on a unix socket with anonymous GETs of
 // the start page, a group page with 20 items, a person's page and an article with Markdown,
-// a mention and three comments, at 8 and 32 concurrent
-// clients: requests per second, median and 99th percentile latency, and the daemon's peak
-// resident memory.
+// a mention and three comments, and the group page for a logged-in member, at 8 and 32
+// concurrent clients: requests per second, median and 99th percentile latency, the ceiling
+// (a bare Go file server with the same bytes) and the ratio to it, and the daemon's memory.
+//
+// To see where a member's page spends its time, profile the same page in the process:
+//
+//	go test -tags sqlite_fts5 -run '^$' -bench MemberPages -benchtime 2000x -cpuprofile /tmp/member.prof ./internal/web/
+//	go tool pprof -top -cum internal/web.test /tmp/member.prof
 func BenchmarkWebPages(b *testing.B) {
 	in := install(b, "")
 	sock := filepath.Join(in.dir, "web.sock")
@@ -67,27 +72,19 @@ func benchDaemon(b *testing.B, bin string, env []string, sock string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	// Each page beside its ceiling: the same bytes as a static file from a bare Go file server
+	// on a unix socket, measured in the same run; the ratio is in per mille of the ceiling.
 	for _, page := range []struct{ name, path string }{{"start", "/"}, {"group", "/garten/"}, {"person", "/alice/"},
 		{"content", "/garten/beitrag-3/"}} {
+		ceiling := staticCeiling(b, pageBody(b, client, "http://grouprise.test"+page.path))
 		for _, c := range []int{8, 32} {
 			b.Run(fmt.Sprintf("%s/c=%d", page.name, c), func(b *testing.B) {
-				var all []time.Duration
-				var total time.Duration
-				for range b.N {
-					lat, took := load(b, client, "http://grouprise.test"+page.path, c, time.Second)
-					all = append(all, lat...)
-					total += took
-				}
-				slices.Sort(all)
-				b.ReportMetric(float64(len(all))/total.Seconds(), "req/s")
-				b.ReportMetric(float64(all[len(all)/2].Microseconds())/1000, "p50-ms")
-				b.ReportMetric(float64(all[len(all)*99/100].Microseconds())/1000, "p99-ms")
+				againstCeiling(b, client, ceiling, "http://grouprise.test"+page.path, c)
 			})
 		}
 	}
-	// The group page for alice, a member, logged in (issue 20: members get no cached pages),
-	// beside the ceiling: a static file of the same size from a bare Go file server on a unix
-	// socket, measured in the same run; the ratio is in per mille of the ceiling.
+	// The group page for alice, a member, logged in (issue 20: no page cache for members; the
+	// memo of page parts serves them).
 	member := &http.Client{Transport: client.Transport}
 	member.Jar, _ = cookiejar.New(nil)
 	resp, err := member.PostForm("http://grouprise.test/stadt/login/", url.Values{"login": {"alice"}, "password": {benchPassword}})
@@ -95,33 +92,14 @@ func benchDaemon(b *testing.B, bin string, env []string, sock string) {
 		b.Fatal(err)
 	}
 	resp.Body.Close()
-	page, err := member.Get("http://grouprise.test/garten/")
-	if err != nil {
-		b.Fatal(err)
-	}
-	body, _ := io.ReadAll(page.Body)
-	page.Body.Close()
+	body := pageBody(b, member, "http://grouprise.test/garten/")
 	if !strings.Contains(string(body), "user-menu") {
 		b.Fatal("the member benchmark is not logged in")
 	}
 	ceiling := staticCeiling(b, body)
 	for _, c := range []int{8, 32} {
 		b.Run(fmt.Sprintf("member-group/c=%d", c), func(b *testing.B) {
-			var all, top []time.Duration
-			var total, topTotal time.Duration
-			for range b.N {
-				lat, took := load(b, member, "http://grouprise.test/garten/", c, time.Second)
-				all, total = append(all, lat...), total+took
-				lat, took = load(b, ceiling, "http://static.test/page.html", c, time.Second)
-				top, topTotal = append(top, lat...), topTotal+took
-			}
-			slices.Sort(all)
-			rate, topRate := float64(len(all))/total.Seconds(), float64(len(top))/topTotal.Seconds()
-			b.ReportMetric(rate, "req/s")
-			b.ReportMetric(float64(all[len(all)/2].Microseconds())/1000, "p50-ms")
-			b.ReportMetric(float64(all[len(all)*99/100].Microseconds())/1000, "p99-ms")
-			b.ReportMetric(topRate, "ceiling-req/s")
-			b.ReportMetric(1000*rate/topRate, "permille-of-ceiling")
+			againstCeiling(b, member, ceiling, "http://grouprise.test/garten/", c)
 		})
 	}
 	// Memory: the high-water mark of the whole run, and what the daemon holds a moment after
@@ -139,6 +117,44 @@ func benchDaemon(b *testing.B, bin string, env []string, sock string) {
 }
 
 const benchPassword = "bench-password-0123"
+
+// pageBody fetches a page once.
+func pageBody(b *testing.B, client *http.Client, url string) []byte {
+	resp, err := client.Get(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		b.Fatalf("%s: status %d, %v", url, resp.StatusCode, err)
+	}
+	return body
+}
+
+// againstCeiling loads url from c clients for a second, then the ceiling's copy of it, b.N
+// times, and reports requests per second, the median and 99th percentile latency, the
+// ceiling's requests per second and the ratio in per mille.
+func againstCeiling(b *testing.B, client, ceiling *http.Client, url string, c int) {
+	var all, top []time.Duration
+	var total, topTotal time.Duration
+	for range b.N {
+		lat, took := load(b, client, url, c, time.Second)
+		all, total = append(all, lat...), total+took
+		lat, took = load(b, ceiling, "http://static.test/page.html", c, time.Second)
+		top, topTotal = append(top, lat...), topTotal+took
+	}
+	if len(all) == 0 || len(top) == 0 {
+		b.Fatal("no answers")
+	}
+	slices.Sort(all)
+	rate, topRate := float64(len(all))/total.Seconds(), float64(len(top))/topTotal.Seconds()
+	b.ReportMetric(rate, "req/s")
+	b.ReportMetric(float64(all[len(all)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(all[len(all)*99/100].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(topRate, "ceiling-req/s")
+	b.ReportMetric(1000*rate/topRate, "permille-of-ceiling")
+}
 
 // staticCeiling serves page as a static file from a bare Go file server on a unix socket:
 // the most a Go HTTP server on this machine answers, for the page benchmarks' ratios.
