@@ -253,34 +253,9 @@ func Rows(t testing.TB, db *store.DB, query string) []string {
 	return out
 }
 
-// Strings runs a query on its own connection and returns its first column's values as
-// text, for tests that look at the schema or at rows no method reads.
+// Strings is Rows for a query of one column: its values as text, for tests that look at the
+// schema or at rows no method reads.
 func Strings(t testing.TB, db *store.DB, query string) []string {
 	t.Helper()
-	driver := "sqlite3"
-	if db.Dialect() == store.Postgres {
-		driver = "pgx"
-	}
-	raw, err := sql.Open(driver, db.Location)
-	if err != nil {
-		t.Fatalf("storetest: query: %v", err)
-	}
-	defer raw.Close()
-	rows, err := raw.QueryContext(context.Background(), query)
-	if err != nil {
-		t.Fatalf("storetest: query %q: %v", query, err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatalf("storetest: query %q: %v", query, err)
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatalf("storetest: query %q: %v", query, err)
-	}
-	return out
+	return Rows(t, db, query)
 }
