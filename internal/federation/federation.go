@@ -47,10 +47,15 @@ type Service struct {
 	verifier *activitypub.Verifier
 	now      func() time.Time
 
-	// keys are the actors' private keys parsed, by group (0: the instance actor); a key
-	// never changes once stored.
+	// keys are the actors' private keys parsed, by group (0: the instance actor), with the
+	// PEM they were parsed from: a rotation by another process shows in the store.
 	mu   sync.Mutex
-	keys map[int64]*rsa.PrivateKey
+	keys map[int64]parsedKey
+}
+
+type parsedKey struct {
+	pem string
+	key *rsa.PrivateKey
 }
 
 // New makes the service from the configuration (activitypub.enabled, the domain and the
@@ -60,7 +65,7 @@ func New(db *store.DB, cfg *config.Config, opts Options) *Service {
 		db: db, enabled: cfg.ActivityPub.Enabled, base: cfg.BaseURL(), domain: cfg.Domain, now: time.Now,
 		client: activitypub.NewClient(activitypub.ClientConfig{Domain: cfg.Domain, Version: opts.Version,
 			AllowedNetworks: cfg.ActivityPub.PrivateNetworks(), TLS: opts.TLS}),
-		keys: map[int64]*rsa.PrivateKey{},
+		keys: map[int64]parsedKey{},
 	}
 	s.verifier = &activitypub.Verifier{Keys: keyResolver{s}}
 	return s
@@ -152,12 +157,6 @@ func (s *Service) groupOfActor(ctx context.Context, iri string) (*store.Group, e
 
 // key is an actor's private key (groupID 0: the instance actor's), made on first use.
 func (s *Service) key(ctx context.Context, groupID int64) (*rsa.PrivateKey, error) {
-	s.mu.Lock()
-	k := s.keys[groupID]
-	s.mu.Unlock()
-	if k != nil {
-		return k, nil
-	}
 	pem, err := s.db.ActorKey(ctx, groupID)
 	if errors.Is(err, store.ErrNotFound) {
 		if pem, err = s.makeKey(ctx, groupID); err != nil {
@@ -166,11 +165,18 @@ func (s *Service) key(ctx context.Context, groupID int64) (*rsa.PrivateKey, erro
 	} else if err != nil {
 		return nil, err
 	}
-	if k, err = activitypub.ParsePrivateKey(pem); err != nil {
+	s.mu.Lock()
+	p := s.keys[groupID]
+	s.mu.Unlock()
+	if p.pem == pem {
+		return p.key, nil
+	}
+	k, err := activitypub.ParsePrivateKey(pem)
+	if err != nil {
 		return nil, fmt.Errorf("federation: key of %d: %w", groupID, err)
 	}
 	s.mu.Lock()
-	s.keys[groupID] = k
+	s.keys[groupID] = parsedKey{pem: pem, key: k}
 	s.mu.Unlock()
 	return k, nil
 }
@@ -200,4 +206,55 @@ func (s *Service) signer(ctx context.Context, groupID int64, actorURL string) (a
 		return activitypub.Signer{}, err
 	}
 	return activitypub.Signer{KeyID: keyID(actorURL), Key: k}, nil
+}
+
+// RotateKeys gives the named groups' actors new keys (made now if they had none), or, without
+// slugs, every actor that has a key. Servers that cached the old key fetch the actor again
+// when a signature does not match. It returns the slugs (or "instance") whose keys changed.
+func (s *Service) RotateKeys(ctx context.Context, slugs []string) ([]string, error) {
+	type owner struct {
+		id   int64
+		name string
+	}
+	var owners []owner
+	if len(slugs) == 0 {
+		ids, err := s.db.ActorKeyOwners(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			name := "instance"
+			if id != 0 {
+				g, err := s.db.GroupByID(ctx, id)
+				if err != nil {
+					return nil, err
+				}
+				name = g.Slug
+			}
+			owners = append(owners, owner{id, name})
+		}
+	}
+	for _, slug := range slugs {
+		g, err := s.db.GroupBySlug(ctx, slug)
+		if err != nil {
+			return nil, fmt.Errorf("federation: group %q: %w", slug, err)
+		}
+		owners = append(owners, owner{g.ID, g.Slug})
+	}
+	var done []string
+	for _, o := range owners {
+		k, err := activitypub.GenerateKey()
+		if err != nil {
+			return done, err
+		}
+		pem, err := activitypub.EncodePrivateKey(k)
+		if err != nil {
+			return done, err
+		}
+		if err := s.db.ReplaceActorKey(ctx, o.id, pem, s.now()); err != nil {
+			return done, err
+		}
+		done = append(done, o.name)
+	}
+	return done, nil
 }

@@ -59,6 +59,14 @@ func (s *Service) follow(ctx context.Context, inboxGroup *store.Group, act *acti
 	if err != nil {
 		return false, err
 	}
+	// Answers go to the follower's own server only, not to an inbox it names elsewhere.
+	if !activitypub.SameOrigin(remote.Inbox, remote.ID) {
+		return false, fmt.Errorf("%w: Follow by %s with an inbox elsewhere (%s)", ErrIgnored, remote.ID, remote.Inbox)
+	}
+	sharedInbox := remote.SharedInbox
+	if !activitypub.SameOrigin(sharedInbox, remote.ID) {
+		sharedInbox = ""
+	}
 	accept := !target.Closed
 	var body []byte
 	if accept {
@@ -68,7 +76,7 @@ func (s *Service) follow(ctx context.Context, inboxGroup *store.Group, act *acti
 	}
 	err = s.db.Tx(ctx, func(q *store.Queries) error {
 		if err := q.AddFollower(ctx, store.Follower{GroupID: target.ID, ActorID: remote.ID, FollowID: act.ID,
-			Inbox: remote.Inbox, SharedInbox: remote.SharedInbox, Accepted: accept, CreatedAt: s.now()}); err != nil {
+			Inbox: remote.Inbox, SharedInbox: sharedInbox, Accepted: accept, CreatedAt: s.now()}); err != nil {
 			return err
 		}
 		if !accept {

@@ -171,3 +171,33 @@ func (q *Queries) AddRemoteActor(ctx context.Context, a RemoteActor) error {
 	}
 	return nil
 }
+
+// ReplaceActorKey gives an actor (groupID 0: the instance actor) a new key, or its first.
+func (q *Queries) ReplaceActorKey(ctx context.Context, groupID int64, pem string, now time.Time) error {
+	res, err := q.exec(ctx, `UPDATE activitypub_keys SET private_key_pem = ?, created_at = ? WHERE COALESCE(group_id, 0) = ?`, pem, now, groupID)
+	if err != nil {
+		return fmt.Errorf("store: replace actor key of %d: %w", groupID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		return err
+	}
+	return q.AddActorKey(ctx, groupID, pem, now)
+}
+
+// ActorKeyOwners lists the actors that have a key: group IDs, 0 for the instance actor.
+func (q *Queries) ActorKeyOwners(ctx context.Context) ([]int64, error) {
+	rows, err := q.query(ctx, `SELECT COALESCE(group_id, 0) FROM activitypub_keys ORDER BY 1`)
+	if err != nil {
+		return nil, fmt.Errorf("store: actor keys: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("store: actor keys: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

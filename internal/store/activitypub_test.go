@@ -37,6 +37,15 @@ func TestActivityPub(t *testing.T) {
 		if k, err := db.ActorKey(ctx, 0); err != nil || k != "pem-a" {
 			t.Errorf("instance key %q, %v", k, err)
 		}
+		if err := db.ReplaceActorKey(ctx, g.ID, "rotated", now); err != nil {
+			t.Fatal(err)
+		}
+		if k, err := db.ActorKey(ctx, g.ID); err != nil || k != "rotated" {
+			t.Errorf("key after rotation %q, %v", k, err)
+		}
+		if ids, err := db.ActorKeyOwners(ctx); err != nil || len(ids) != 2 || ids[0] != 0 || ids[1] != g.ID {
+			t.Errorf("key owners %v (%v), want the instance and the group", ids, err)
+		}
 
 		if _, set, err := db.FediverseVisibility(ctx, g.ID); err != nil || set {
 			t.Errorf("visibility before a choice: set %v, %v", set, err)

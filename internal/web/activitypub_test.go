@@ -161,6 +161,7 @@ func TestGroupActor(t *testing.T) {
 // remote is an actor on another server (a loopback test server) that signs its requests.
 type remote struct {
 	id, keyID string
+	inbox     string // its own inbox unless set
 	key       *rsa.PrivateKey
 	srv       *httptest.Server
 	fetches   atomic.Int32
@@ -180,8 +181,12 @@ func newRemote(t *testing.T) *remote {
 		}
 		r.fetches.Add(1)
 		w.Header().Set("Content-Type", activitypub.MediaType)
+		inbox := r.inbox
+		if inbox == "" {
+			inbox = r.id + "/inbox"
+		}
 		b, _ := activitypub.Encode(&activitypub.Actor{ID: r.id, Type: activitypub.TypePerson, PreferredUsername: "mallory",
-			Inbox: r.id + "/inbox", PublicKey: activitypub.PublicKey{ID: r.keyID, Owner: r.id, PublicKeyPEM: pub}})
+			Inbox: inbox, PublicKey: activitypub.PublicKey{ID: r.keyID, Owner: r.id, PublicKeyPEM: pub}})
 		w.Write(b)
 	}))
 	t.Cleanup(r.srv.Close)
@@ -215,7 +220,8 @@ func (r *remote) activity(t *testing.T, typ activitypub.Type, n int, object acti
 // TestInbox: inbox POSTs are taken only signed by their actor (401 otherwise, 413 and 400
 // for what cannot be read); a Follow of an open group is accepted (follower stored, an Accept
 // queued to the follower's inbox), one of a closed group stays pending; Undo removes the
-// follower; other activities are taken and dropped; a known actor's new key is refused.
+// follower; other activities are taken and dropped; a known actor's new key is refused; an
+// actor whose inbox is on another server is not answered.
 func TestInbox(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -311,6 +317,15 @@ func TestInbox(t *testing.T) {
 		}
 		if n := m.fetches.Load(); n != 1 {
 			t.Errorf("the actor was fetched %d times, want once (then cached)", n)
+		}
+
+		// an actor whose inbox is on another server gets no Accept sent there
+		elsewhere := newRemote(t)
+		elsewhere.inbox = "http://grouprise.test/stadt/activitypub/inbox"
+		b.postActivity("/garten/-/inbox", elsewhere.activity(t, activitypub.TypeFollow, 1, activitypub.Ref("http://grouprise.test/garten/")),
+			elsewhere.keyID, elsewhere.key).expect(t, http.StatusAccepted)
+		if n, _ := db.Count(ctx, "activitypub_followers"); n != 0 || jobs() != 1 {
+			t.Errorf("a follower with an inbox elsewhere: %d followers, %d jobs", n, jobs())
 		}
 
 		// the actor comes with a new key: refused
