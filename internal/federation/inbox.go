@@ -185,14 +185,8 @@ type keyResolver struct{ s *Service }
 
 func (k keyResolver) PublicKey(ctx context.Context, id string) (*activitypub.Key, error) {
 	s := k.s
-	if ra, err := s.db.RemoteActorByKey(ctx, id); err == nil {
-		pub, err := activitypub.ParsePublicKey(ra.PublicKeyPEM)
-		if err != nil {
-			return nil, err
-		}
-		return &activitypub.Key{ID: id, Owner: ra.ID, Public: pub}, nil
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return nil, err
+	if key, err := k.cached(ctx, id); !errors.Is(err, store.ErrNotFound) {
+		return key, err
 	}
 	actor, err := s.fetchKeyOwner(ctx, id)
 	if err != nil {
