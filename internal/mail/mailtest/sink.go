@@ -101,6 +101,13 @@ func (s *Sink) Messages() []Message {
 	return append([]Message(nil), s.msgs...)
 }
 
+// Reset forgets the messages accepted so far (a benchmark's, which would fill the memory).
+func (s *Sink) Reset() {
+	s.mu.Lock()
+	s.msgs = nil
+	s.mu.Unlock()
+}
+
 func (s *Sink) count() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
