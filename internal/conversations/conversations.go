@@ -86,18 +86,13 @@ func (c *Conversations) start(ctx context.Context, q *store.Queries, m Message, 
 	if now.IsZero() {
 		now = c.now()
 	}
+	a := &store.Association{GroupID: m.GroupID, GestaltID: m.GestaltID}
+	text := &store.Contribution{AuthorID: m.Author.ID, Text: m.Text, TimeCreated: now, Public: true}
 	var err error
-	if s.ConversationID, err = q.CreateConversation(ctx, strings.TrimSpace(m.Subject)); err != nil {
+	if s.ConversationID, err = q.StartConversation(ctx, strings.TrimSpace(m.Subject), a, text); err != nil {
 		return err
 	}
-	a := &store.Association{ConversationID: s.ConversationID, GroupID: m.GroupID, GestaltID: m.GestaltID}
-	if s.AssociationID, err = q.CreateAssociation(ctx, a); err != nil {
-		return err
-	}
-	text := &store.Contribution{ConversationID: s.ConversationID, AuthorID: m.Author.ID, Text: m.Text, TimeCreated: now, Public: true}
-	if s.ContributionID, err = q.AddContribution(ctx, text); err != nil {
-		return err
-	}
+	s.AssociationID, s.ContributionID = a.ID, text.ID
 	if m.Apply && m.GroupID != 0 {
 		appID, err := q.CreateApplication(ctx, m.GroupID, text.ID)
 		if err != nil {
