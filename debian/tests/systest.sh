@@ -368,6 +368,27 @@ optional_features() {
     grep -q '^grouprise_jobs{state="waiting"}' "$LOG/metrics-tasks.txt"
 }
 
+# With activitypub.enabled the web server passes WebFinger, the group's actor (the same
+# address as its page, asked for as ActivityPub) and the inbox through to the daemon (#21);
+# browsers still get the page, and an unsigned inbox POST is refused.
+federation() {
+    SH 'printf "enabled: true\n" | grouprise settings set activitypub && systemctl restart grouprise-web'
+    local jrd actor page code
+    jrd=$(SH "$CURL -D - 'http://127.0.0.1/.well-known/webfinger?resource=acct:garten@$DOMAIN'")
+    echo "$jrd"
+    grep -qi '^content-type: application/jrd+json' <<< "$jrd" && grep -q "\"subject\":\"acct:garten@$DOMAIN\"" <<< "$jrd" \
+        && grep -q '"rel":"self"' <<< "$jrd" || return 1
+    actor=$(SH "$CURL -D - -H 'Accept: application/activity+json' http://127.0.0.1/garten/")
+    echo "$actor" | head -20
+    grep -qi '^content-type: application/activity+json' <<< "$actor" && grep -qi '^vary:.*accept' <<< "$actor" \
+        && grep -q '"type":"Group"' <<< "$actor" && grep -q '"inbox":"' <<< "$actor" && grep -q '"publicKeyPem":"' <<< "$actor" || return 1
+    page=$(SH "$CURL -D - http://127.0.0.1/garten/")
+    grep -qi '^content-type: text/html' <<< "$page" || { echo "the page for browsers is not HTML"; return 1; }
+    code=$(SH "$CURL -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/activity+json' --data '{}' http://127.0.0.1/garten/-/inbox")
+    echo "unsigned POST to the inbox: $code"
+    [ "$code" = 401 ]
+}
+
 # An OIDC client (a wiki) registered by the operator logs anna in through nginx: discovery,
 # login, consent, code with PKCE, ID token against the published keys, userinfo; again after
 # the signing key was rotated.
@@ -539,6 +560,7 @@ check "restarts under load lose no request and no mail" restart_under_load
 check "an upgrade under load refuses no request and loses no mail" upgrade_under_load
 check "grouprise check" SH 'grouprise check'
 check "maps and metrics when an operator turns them on" optional_features
+check "WebFinger, the group's actor and its inbox through nginx when federation is on" federation
 check "an OIDC client completes a login against the installed package" oidc_login
 check "database, WAL, keys, backups and media closed to local accounts; media readable by the web server" private_files
 check "systemd-analyze verify accepts the units" SH 'systemd-analyze verify --man=no /lib/systemd/system/grouprise-*.socket /lib/systemd/system/grouprise-*.service /lib/systemd/system/grouprise.service && [ -s /usr/share/man/man8/grouprise.8.gz ]'
@@ -703,6 +725,7 @@ check "restarts under load lose no request and no mail (Apache, Exim)" restart_u
 check "an upgrade under load refuses no request and loses no mail (Apache, Exim)" upgrade_under_load
 check "Apache's maintenance page while the daemon is down" maintenance
 check "Apache's maintenance page while /etc/grouprise/maintenance_mode exists" maintenance_mode
+check "WebFinger, the group's actor and its inbox through Apache when federation is on" federation
 check "/-/site/ serves the site data through Apache" site_data
 check "purge" purge
 check "purge takes grouprise out of Exim and Apache" purged_exim
