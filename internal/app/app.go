@@ -40,13 +40,14 @@ func NewServices(cfg *config.Config, db *store.DB, letters *notify.Notifier) *Se
 	if letters != nil {
 		l = letters // a nil *Notifier in the interface would look like a mail service
 	}
+	fed := federation.New(db, cfg, federation.Options{})
 	return &Services{
 		Accounts:      accounts.New(db, cfg.SlugReserved, l),
 		Groups:        groups.New(db, cfg.SlugReserved, l).WithHooks(len(cfg.HookScriptPaths) > 0).WithChat(cfg.ChatDomain()),
 		Conversations: conversations.New(db),
-		Contents:      contents.New(db),
+		Contents:      contents.New(db).WithFederation(fed),
 		Polls:         polls.New(db),
-		Federation:    federation.New(db, cfg, federation.Options{}),
+		Federation:    fed,
 	}
 }
 

@@ -20,6 +20,9 @@ func (s *Service) SetPublic(ctx context.Context, a *store.Association, public bo
 			return err
 		}
 		*a = changed
+		if err := s.federate(ctx, q, a.ID); err != nil {
+			return err
+		}
 		return reindex(ctx, q, a.ContentID)
 	})
 }
@@ -31,6 +34,9 @@ func (s *Service) Move(ctx context.Context, a *store.Association, groupID, gesta
 		if err := q.MoveAssociation(ctx, a.ID, groupID, gestaltID); err != nil {
 			return err
 		}
+		if err := s.federate(ctx, q, a.ID); err != nil {
+			return err
+		}
 		return reindex(ctx, q, a.ContentID)
 	})
 }
@@ -38,7 +44,12 @@ func (s *Service) Move(ctx context.Context, a *store.Association, groupID, gesta
 // Remove deletes an association for good, with its search entry; the content stays,
 // unpublished.
 func (s *Service) Remove(ctx context.Context, a *store.Association) error {
-	return s.db.Tx(ctx, func(q *store.Queries) error { return q.RemoveAssociation(ctx, a.ID) })
+	return s.db.Tx(ctx, func(q *store.Queries) error {
+		if err := q.RemoveAssociation(ctx, a.ID); err != nil {
+			return err
+		}
+		return s.federate(ctx, q, a.ID)
+	})
 }
 
 // RemoveComment deletes a comment or message for good, and the words of a comment from its

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"grouprise.org/grouprise/internal/federation"
 	"grouprise.org/grouprise/internal/markdown"
 	"grouprise.org/grouprise/internal/notify"
 	"grouprise.org/grouprise/internal/slugs"
@@ -105,10 +106,20 @@ type Upload struct {
 type Service struct {
 	db  *store.DB
 	now func() time.Time
+	fed *federation.Service // nil: nothing goes to the Fediverse
 }
 
 // New returns the content service.
 func New(db *store.DB) *Service { return &Service{db: db, now: time.Now} }
+
+// WithFederation sends what groups publish to their followers in the Fediverse.
+func (s *Service) WithFederation(f *federation.Service) *Service { s.fed = f; return s }
+
+// federate queues what a change of association id means for the Fediverse, in the change's
+// transaction.
+func (s *Service) federate(ctx context.Context, q *store.Queries, id int64) error {
+	return s.fed.ContentChanged(ctx, q, id, s.now())
+}
 
 var (
 	minDate = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -285,6 +296,9 @@ func (s *Service) create(ctx context.Context, q *store.Queries, author *store.Ge
 		return nil, err
 	}
 	if err := q.IndexContent(ctx, c.ID); err != nil {
+		return nil, err
+	}
+	if err := s.federate(ctx, q, a.ID); err != nil {
 		return nil, err
 	}
 	if announce {
@@ -501,6 +515,9 @@ func (s *Service) Update(ctx context.Context, a *store.Association, editor *stor
 		if err := tag(ctx, q, c.ID, append(markdown.TitleTags(d.Title), markdown.Tags(d.Text)...)); err != nil {
 			return err
 		}
+		if err := s.federate(ctx, q, a.ID); err != nil {
+			return err
+		}
 		return q.IndexContent(ctx, c.ID)
 	})
 }
@@ -525,6 +542,9 @@ func (s *Service) DeleteByID(ctx context.Context, id int64) error {
 // search index.
 func (s *Service) deleteIn(ctx context.Context, q *store.Queries, a *store.Association) error {
 	if err := q.DeleteAssociation(ctx, a.ID, s.now()); err != nil {
+		return err
+	}
+	if err := s.federate(ctx, q, a.ID); err != nil {
 		return err
 	}
 	return q.IndexContent(ctx, a.ContentID)

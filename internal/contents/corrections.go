@@ -79,6 +79,9 @@ func (s *Service) Correct(ctx context.Context, a *store.Association, editor *sto
 		if err := tag(ctx, q, content.ID, append(markdown.TitleTags(c.Title), markdown.Tags(c.Text)...)); err != nil {
 			return err
 		}
+		if err := s.federate(ctx, q, a.ID); err != nil {
+			return err
+		}
 		return q.IndexContent(ctx, content.ID)
 	})
 }

@@ -115,12 +115,3 @@ func (s *Service) Followers(ctx context.Context, slug string) (*activitypub.Orde
 	}
 	return &activitypub.OrderedCollection{ID: s.followersURL(g.Slug), Type: activitypub.TypeOrderedCollection, TotalItems: n}, nil
 }
-
-// Outbox is a group's outbox: empty until groups publish their contents.
-func (s *Service) Outbox(ctx context.Context, slug string) (*activitypub.OrderedCollection, error) {
-	g, err := s.visibleGroup(ctx, slug)
-	if err != nil {
-		return nil, err
-	}
-	return &activitypub.OrderedCollection{ID: s.outboxURL(g.Slug), Type: activitypub.TypeOrderedCollection}, nil
-}

@@ -46,6 +46,7 @@ type Service struct {
 	client   *activitypub.Client
 	verifier *activitypub.Verifier
 	now      func() time.Time
+	zone     *time.Location // where the site's events take place
 
 	// keys are the actors' private keys parsed, by group (0: the instance actor), with the
 	// PEM they were parsed from: a rotation by another process shows in the store.
@@ -62,7 +63,7 @@ type parsedKey struct {
 // networks the outgoing-request guard lets through).
 func New(db *store.DB, cfg *config.Config, opts Options) *Service {
 	s := &Service{
-		db: db, enabled: cfg.ActivityPub.Enabled, base: cfg.BaseURL(), domain: cfg.Domain, now: time.Now,
+		db: db, enabled: cfg.ActivityPub.Enabled, base: cfg.BaseURL(), domain: cfg.Domain, now: time.Now, zone: cfg.Location(),
 		client: activitypub.NewClient(activitypub.ClientConfig{Domain: cfg.Domain, Version: opts.Version,
 			AllowedNetworks: cfg.ActivityPub.PrivateNetworks(), TLS: opts.TLS}),
 		keys: map[int64]parsedKey{},
@@ -111,7 +112,13 @@ func (s *Service) SetVisible(ctx context.Context, g *store.Group, visible bool) 
 	if !s.Enabled() {
 		return ErrNotFound
 	}
-	return s.db.SetFediverseVisibility(ctx, g.ID, visible)
+	return s.db.Tx(ctx, func(q *store.Queries) error {
+		if err := q.SetFediverseVisibility(ctx, g.ID, visible); err != nil || visible {
+			return err
+		}
+		// A group that leaves the Fediverse takes its contents back (Delete).
+		return s.unpublishAll(ctx, q, g.ID)
+	})
 }
 
 // FollowerCount is the number of a group's accepted followers.

@@ -139,6 +139,8 @@ type Delivery struct {
 	GroupID  int64           `json:"group_id"`
 	Inbox    string          `json:"inbox"`
 	Activity json.RawMessage `json:"activity"`
+	// DeliveryID is the record that makes it run once (0: none).
+	DeliveryID int64 `json:"delivery_id,omitempty"`
 }
 
 // Deliver runs a JobDeliver. A refusal that no retry mends is IsPermanent.
@@ -162,7 +164,7 @@ func (s *Service) Deliver(ctx context.Context, j *store.Job) error {
 	if err != nil {
 		return err
 	}
-	if err := s.client.Deliver(ctx, d.Inbox, d.Activity, signer); err != nil {
+	if err := s.deliverOnce(ctx, d, func() error { return s.client.Deliver(ctx, d.Inbox, d.Activity, signer) }); err != nil {
 		return fmt.Errorf("federation: deliver to %s: %w", d.Inbox, err)
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 
 	"grouprise.org/grouprise/internal/activitypub"
 	"grouprise.org/grouprise/internal/federation"
@@ -59,12 +60,31 @@ func (s *Server) instanceActor(w http.ResponseWriter, r *http.Request) error {
 	return writeActivity(w, a)
 }
 
+// groupOutbox answers a group's outbox: the collection, or with ?page=N one of its pages.
 func (s *Server) groupOutbox(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.federation.Outbox(r.Context(), r.PathValue("group"))
+	page := 0
+	if p := r.URL.Query().Get("page"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 {
+			return errNotFound
+		}
+		page = n
+	}
+	c, err := s.federation.Outbox(r.Context(), r.PathValue("group"), page)
 	if err != nil {
 		return err
 	}
 	return writeActivity(w, c)
+}
+
+// contentObject answers a content's page asked for as ActivityPub with the object its group
+// published (404 when it is not public, or its group not in the Fediverse).
+func (s *Server) contentObject(w http.ResponseWriter, r *http.Request, a *store.Association) error {
+	o, err := s.federation.ContentObject(r.Context(), r.PathValue("entity"), a)
+	if err != nil {
+		return err
+	}
+	return writeActivity(w, o)
 }
 
 func (s *Server) groupFollowers(w http.ResponseWriter, r *http.Request) error {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"grouprise.org/grouprise/internal/activitypub"
 	"grouprise.org/grouprise/internal/contents"
 	"grouprise.org/grouprise/internal/conversations"
 	"grouprise.org/grouprise/internal/markdown"
@@ -120,6 +121,16 @@ func (d *contentPageData) pageMeta() *pageMeta { return d.meta }
 func (s *Server) content(w http.ResponseWriter, r *http.Request) error {
 	var a *store.Association
 	var err error
+	if r.Method == http.MethodGet && s.federation.Enabled() {
+		w.Header().Add("Vary", "Accept")
+		if activitypub.AcceptsActivity(r.Header.Get("Accept")) {
+			// what the Fediverse may see, not what this viewer may
+			if a, err = s.db.AssociationBySlug(r.Context(), r.PathValue("entity"), r.PathValue("assoc")); err != nil {
+				return err
+			}
+			return s.contentObject(w, r, a)
+		}
+	}
 	if r.Method == http.MethodGet {
 		a, err = s.viewableContentOfPath(r)
 	} else {
