@@ -40,6 +40,10 @@ func (s *Service) ContentChanged(ctx context.Context, q *store.Queries, associat
 // got before: a public content of a visible group that they do not have comes as a Create,
 // one they have as an Update (when it changed), and one that is gone, internal, moved to
 // another group or whose group left the Fediverse as a Delete.
+//
+// The group is the author, so its followers have the Create itself; an Announce of it as
+// well (FEP-1b12's way to pass on what members of a group write) shows in GoToSocial as a
+// second entry, a boost of the post, in the home timeline: we send none.
 func (s *Service) Publish(ctx context.Context, q *store.Queries, j *store.Job) error {
 	var p publishJob
 	if err := json.Unmarshal(j.Payload, &p); err != nil {

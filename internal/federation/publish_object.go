@@ -29,6 +29,12 @@ func (s *Service) object(ctx context.Context, q *store.Queries, a *store.Associa
 		return nil, err
 	}
 	content := string(body)
+	// to the second, as the updates are; an update is never before the publication (servers
+	// refuse that)
+	published := it.Created.UTC().Truncate(time.Second)
+	if !updated.IsZero() && updated.Before(published) {
+		updated = published
+	}
 	switch it.Kind {
 	case "file", "poll":
 		// Other servers show neither; the page has the file and the vote.
@@ -37,7 +43,7 @@ func (s *Service) object(ctx context.Context, q *store.Queries, a *store.Associa
 	post := activitypub.Post{
 		ID: id, Type: activitypub.TypeArticle, AttributedTo: activitypub.IRI(s.ActorURL(g.Slug)),
 		Name: it.Title, Content: content, MediaType: "text/html", URL: activitypub.Href(page),
-		Published: it.Created.UTC(), Updated: updated.UTC(),
+		Published: published, Updated: updated.UTC(),
 		To: activitypub.Audience{activitypub.Public}, Cc: activitypub.Audience{s.followersURL(g.Slug)},
 	}
 	if post.Tag, err = s.tags(ctx, q, it); err != nil {

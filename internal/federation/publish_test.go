@@ -194,14 +194,12 @@ func TestPublish(t *testing.T) {
 		}
 		act := got[0]
 		obj := act["object"].(map[string]any)
-		actor := "http://grouprise.test/garten/"
-		if cfgBase := obj["attributedTo"]; cfgBase != act["actor"] || !strings.HasSuffix(str(act["actor"]), "/garten/") {
-			t.Errorf("actor %v, attributedTo %v", act["actor"], obj["attributedTo"])
+		if act["actor"] != "https://grouprise.test/garten/" || obj["attributedTo"] != act["actor"] {
+			t.Errorf("actor %v, attributedTo %v, want the group", act["actor"], obj["attributedTo"])
 		}
-		_ = actor
 		if act["type"] != "Create" || obj["type"] != "Article" || obj["name"] != "Beete im Dezember" ||
 			!strings.Contains(str(obj["content"]), "<strong>zu tun</strong>") ||
-			str(obj["id"]) != str(obj["url"]) || !strings.HasSuffix(str(obj["id"]), "/garten/beete-im-dezember/") {
+			obj["id"] != "https://grouprise.test/garten/beete-im-dezember/" || obj["url"] != obj["id"] {
 			t.Errorf("Create %v", act)
 		}
 		if to, _ := obj["to"].([]any); len(to) != 1 || to[0] != "https://www.w3.org/ns/activitystreams#Public" {
@@ -236,8 +234,13 @@ func TestPublish(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.run(t)
-		if got := f.arrived(); !eq(got, both("Update", "Article", "Beete im Januar")) {
-			t.Errorf("after the edit: %v", got)
+		got = f.live.take()
+		if len(got) != 2 || got[0]["type"] != "Update" {
+			t.Fatalf("after the edit: %v", got)
+		}
+		upd := got[0]["object"].(map[string]any)
+		if upd["name"] != "Beete im Januar" || upd["id"] != obj["id"] || str(upd["updated"]) < str(upd["published"]) {
+			t.Errorf("Update of %v: %v (servers refuse an update before the publication)", obj["id"], upd)
 		}
 		d.Pinned = true
 		if err := f.svc.Update(ctx, a, f.alice, contents.Article, d); err != nil {
@@ -290,6 +293,30 @@ func TestPublish(t *testing.T) {
 			t.Errorf("event %v", ev)
 		}
 
+		// a gallery: its pictures; a poll: a link to the page
+		if _, err := f.svc.Create(ctx, f.alice, f.garten.ID, contents.Gallery, contents.Draft{Title: "Ernte", Public: true,
+			NewImages: []string{"images/a.jpg", "images/b.png"}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Create(ctx, f.alice, f.garten.ID, contents.Poll, contents.Draft{Title: "Wann?", Public: true,
+			Options: []contents.Option{{Title: "Montag"}}}); err != nil {
+			t.Fatal(err)
+		}
+		f.run(t)
+		got = f.live.take()
+		if len(got) != 4 {
+			t.Fatalf("gallery and poll: %v", got)
+		}
+		gallery, _ := json.Marshal(got[0]["object"].(map[string]any)["attachment"])
+		if string(gallery) != `[{"mediaType":"image/jpeg","type":"Image","url":"https://grouprise.test/-/images/images/a.jpg"},`+
+			`{"mediaType":"image/png","type":"Image","url":"https://grouprise.test/-/images/images/b.png"}]` {
+			t.Errorf("gallery attachments %s", gallery)
+		}
+		if poll := got[2]["object"].(map[string]any); poll["type"] != "Article" ||
+			!strings.Contains(str(poll["content"]), `<a href="https://grouprise.test/garten/wann/">Wann?</a>`) {
+			t.Errorf("poll %v", poll)
+		}
+
 		// the dead server had every activity, failed each time
 		if n, _ := db.Count(ctx, "activitypub_instances"); n != 1 {
 			t.Errorf("%d failing instances, want 1", n)
@@ -299,8 +326,8 @@ func TestPublish(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.run(t)
-		if got := f.arrived(); !eq(got, both("Delete", "Tombstone", "")) {
-			t.Errorf("group left: %v", got)
+		if got := f.arrived(); len(got) != 6 || !eq(got[:2], both("Delete", "Tombstone", "")) {
+			t.Errorf("group left: %v, want Deletes of its event, gallery and poll", got)
 		}
 	})
 }
@@ -310,8 +337,7 @@ func TestPublish(t *testing.T) {
 func TestDeliverOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newPubFixture(t, db, true)
-		a, err := f.svc.Create(f.ctx, f.alice, f.garten.ID, contents.Article, contents.Draft{Title: "Fest", Public: true})
-		if err != nil {
+		if _, err := f.svc.Create(f.ctx, f.alice, f.garten.ID, contents.Article, contents.Draft{Title: "Fest", Public: true}); err != nil {
 			t.Fatal(err)
 		}
 		var deliveries []*store.Job
@@ -350,7 +376,6 @@ func TestDeliverOnce(t *testing.T) {
 		if got := f.arrived(); len(got) != 2 {
 			t.Errorf("arrived %v, want one Create in each live inbox", got)
 		}
-		_ = a
 	})
 }
 

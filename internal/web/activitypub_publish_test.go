@@ -69,8 +69,8 @@ func TestContentObject(t *testing.T) {
 			return a
 		}
 		pub := create(garten, "Beete", true)
-		internal := create(garten, "Kasse", false)
-		closed := create(kreis, "Runde", true)
+		create(garten, "Kasse", false)
+		create(kreis, "Runde", true)
 		b := s.browser()
 		b.getAs("/garten/beete/", activitypub.MediaType).expect(t, http.StatusNotFound) // not published yet
 		s.publishJobs()
@@ -88,7 +88,6 @@ func TestContentObject(t *testing.T) {
 		b.getAs("/kreis/runde/", activitypub.MediaType).expect(t, http.StatusNotFound)
 		b.getAs("/garten/nichts/", activitypub.MediaType).expect(t, http.StatusNotFound)
 		b.getAs("/alice/beete/", activitypub.MediaType).expect(t, http.StatusNotFound)
-		_, _ = internal, closed
 
 		// the outbox: the collection, its first page, nothing beyond
 		b.getAs("/garten/-/outbox", activitypub.MediaType).expect(t, http.StatusOK, `"totalItems":1`,
