@@ -45,7 +45,16 @@ func (s *Service) ReplaceImage(ctx context.Context, v *access.Viewer, imageID in
 		}
 		old = img.File
 		img.File = file
-		return q.ReplaceImageFile(ctx, imageID, file)
+		if err := q.ReplaceImageFile(ctx, imageID, file); err != nil {
+			return err
+		}
+		// the picture's address changes where the contents show it
+		for _, a := range uses {
+			if err := s.federate(ctx, q, a.ID); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, "", fmt.Errorf("contents: replace image %d: %w", imageID, err)

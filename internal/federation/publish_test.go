@@ -3,6 +3,7 @@ package federation_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"grouprise.org/grouprise/internal/access"
 	"grouprise.org/grouprise/internal/config"
 	"grouprise.org/grouprise/internal/contents"
 	"grouprise.org/grouprise/internal/federation"
@@ -315,6 +317,21 @@ func TestPublish(t *testing.T) {
 		if poll := got[2]["object"].(map[string]any); poll["type"] != "Article" ||
 			!strings.Contains(str(poll["content"]), `<a href="https://grouprise.test/garten/wann/">Wann?</a>`) {
 			t.Errorf("poll %v", poll)
+		}
+		// a picture replaced: the gallery is updated with its new address
+		img, err := db.ImageByFile(ctx, "images/a.jpg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		viewer := access.New(f.alice, map[int64]time.Time{f.garten.ID: time.Now()})
+		if _, _, err := f.svc.ReplaceImage(ctx, viewer, img.ID, "images/c.jpg"); err != nil {
+			t.Fatal(err)
+		}
+		f.run(t)
+		got = f.live.take()
+		if len(got) != 2 || got[0]["type"] != "Update" ||
+			!strings.Contains(fmt.Sprint(got[0]["object"].(map[string]any)["attachment"]), "images/c.jpg") {
+			t.Errorf("after the picture was replaced: %v", got)
 		}
 
 		// the dead server had every activity, failed each time
