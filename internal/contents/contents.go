@@ -298,10 +298,12 @@ func (s *Service) create(ctx context.Context, q *store.Queries, author *store.Ge
 	if err := q.IndexContent(ctx, c.ID); err != nil {
 		return nil, err
 	}
-	if err := s.federate(ctx, q, a.ID); err != nil {
-		return nil, err
-	}
 	if announce {
+		// the copies of a repeated event are neither mailed nor sent to the Fediverse (they
+		// would fill timelines); an edit of one sends it
+		if err := s.federate(ctx, q, a.ID); err != nil {
+			return nil, err
+		}
 		if err := notify.ContentCreated(ctx, q, c.ID, now); err != nil {
 			return nil, err
 		}

@@ -30,7 +30,7 @@ func (s *Service) Outbox(ctx context.Context, slug string, page int) (activitypu
 		return &activitypub.OrderedCollection{ID: id, Type: activitypub.TypeOrderedCollection, TotalItems: n,
 			First: id + "?page=1"}, nil
 	}
-	if (page-1)*outboxPage > n {
+	if last := max(1, (n+outboxPage-1)/outboxPage); page > last {
 		return nil, ErrNotFound
 	}
 	objs, err := s.db.FediverseObjects(ctx, g.ID, (page-1)*outboxPage, outboxPage)

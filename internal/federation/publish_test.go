@@ -277,10 +277,11 @@ func TestPublish(t *testing.T) {
 			t.Errorf("deleted: %v", got)
 		}
 
-		// an event
+		// an event, repeated: its first date only
 		start := time.Date(2027, 3, 20, 14, 0, 0, 0, time.UTC)
 		if _, err := f.svc.Create(ctx, f.alice, f.garten.ID, contents.Event, contents.Draft{Title: "Pflanztag", Text: "Komm vorbei.",
-			Public: true, Place: "Gartenstraße 1", Start: start, End: start.Add(3 * time.Hour)}); err != nil {
+			Public: true, Place: "Gartenstraße 1", Start: start, End: start.Add(3 * time.Hour),
+			Repeat: contents.Repeat{Period: "weekly", Count: 3}}); err != nil {
 			t.Fatal(err)
 		}
 		f.run(t)

@@ -111,7 +111,7 @@ func TestContentObject(t *testing.T) {
 			page.Items[0].Actor != "http://grouprise.test/garten/" {
 			t.Errorf("outbox page %+v", page)
 		}
-		for _, q := range []string{"0", "x", "-1", "3"} {
+		for _, q := range []string{"0", "x", "-1", "2", "922337203685477581", "99999999999999999999"} {
 			b.getAs("/garten/-/outbox?page="+q, activitypub.MediaType).expect(t, http.StatusNotFound)
 		}
 		b.getAs("/kreis/-/outbox", activitypub.MediaType).expect(t, http.StatusNotFound)
