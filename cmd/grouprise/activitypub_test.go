@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 
 	"grouprise.org/grouprise/internal/store"
@@ -17,4 +18,31 @@ func TestRotateKeys(t *testing.T) {
 	s.expect(exitOK, "rotated 1 key(s): garten\n", "", "activitypub", "rotate-keys")
 	s.expect(exitFailure, `group "nobody"`, "", "activitypub", "rotate-keys", "nobody")
 	s.expect(exitConfig, "usage: grouprise activitypub rotate-keys", "", "activitypub")
+}
+
+// TestBlockCommands: block, unblock and blocks keep the operator's blocks of actors and
+// servers, normalised; what is neither is refused with the usage; unblocking what is not
+// blocked fails.
+func TestBlockCommands(t *testing.T) {
+	s := newSite(t, store.SQLite, "activitypub: {enabled: true}\n")
+	s.expect(exitOK, "applied migration", "", "migrate")
+	s.expect(exitOK, "", "", "activitypub", "blocks")
+	s.expect(exitOK, "blocked spam.example; 0 follow(s) ended\n", "", "activitypub", "block", "Spam.Example.")
+	s.expect(exitOK, "blocked https://social.example/users/troll; 0 follow(s) ended\n", "", "activitypub", "block",
+		"https://SOCIAL.example/users/troll")
+	s.expect(exitOK, "blocked other.example:8443; 0 follow(s) ended\n", "", "activitypub", "block", "other.example:8443")
+	out := s.expect(exitOK, "", "", "activitypub", "blocks")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "https://social.example/users/troll\t") ||
+		!strings.HasPrefix(lines[1], "other.example:8443\t") || !strings.HasPrefix(lines[2], "spam.example\t") {
+		t.Errorf("blocks:\n%s", out)
+	}
+	s.expect(exitOK, "unblocked spam.example\n", "", "activitypub", "unblock", "spam.example")
+	s.expect(exitFailure, "spam.example is not blocked", "", "activitypub", "unblock", "spam.example")
+	for _, bad := range []string{"user@spam.example", "spam.example/path", "ftp://spam.example", "https://u:p@spam.example/users/x",
+		"spam.example:70000", "spam_example.org", ""} {
+		s.expect(exitConfig, "expected an actor's https URL or a server's name", "", "activitypub", "block", bad)
+	}
+	s.expect(exitConfig, "wrong number of arguments", "", "activitypub", "block")
+	s.expect(exitConfig, "usage: grouprise activitypub", "", "activitypub", "frob")
 }

@@ -60,7 +60,7 @@ func commands() map[string]command {
 		"dbshell":          {"open the database's own client (sqlite3 or psql) on the configured database", runDBShell},
 		"user":             {"manage accounts (create, list, set-password, promote)", runUser},
 		"group":            {"manage groups (create, list, add-member, remove-member)", runGroup},
-		"activitypub":      {"federation: give the actors new keys (rotate-keys)", runActivityPub},
+		"activitypub":      {"federation: new actor keys (rotate-keys), blocked actors and servers (block, unblock, blocks)", runActivityPub},
 		"web":              {"run the web daemon", runWeb},
 		"lmtpd":            {"run the LMTP daemon for incoming mail", runLMTPD},
 		"tasks":            {"run the task runner (schedules and the job queue)", runTasks},

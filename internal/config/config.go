@@ -231,6 +231,9 @@ type ActivityPub struct {
 	// AllowedPrivateNetworks (CIDR) are let through by the guard on outgoing requests, which
 	// otherwise refuses loopback, private, link-local and other special addresses.
 	AllowedPrivateNetworks []string `yaml:"allowed_private_networks"`
+	// InboxLimit is how many inbox POSTs one remote server may send a minute; more are
+	// answered 429 until the minute is over.
+	InboxLimit int `yaml:"inbox_limit"`
 }
 
 // PrivateNetworks are AllowedPrivateNetworks parsed (validate has refused invalid ones); a
@@ -295,6 +298,7 @@ func defaults() Config {
 		},
 		MatrixCommander: MatrixCommander{Backend: "nio"},
 		Web:             Web{Listen: "127.0.0.1:8080", AnonymousCache: 1, TrustedProxies: []string{"127.0.0.0/8", "::1/128"}},
+		ActivityPub:     ActivityPub{InboxLimit: 300},
 		LMTP:            LMTP{Listen: "127.0.0.1:8025", MaxMessageSize: 32 << 20},
 	}
 }

@@ -179,6 +179,7 @@ func (c *Config) validate(origin func(key string) string) error {
 		check(ok, fmt.Sprintf("web.trusted_proxies[%d]", i),
 			"expected a network like 10.0.0.0/8 or fd00::/8, or an address, got %q", n)
 	}
+	atLeast(int64(c.ActivityPub.InboxLimit), "activitypub.inbox_limit", 1)
 	for i, n := range c.ActivityPub.AllowedPrivateNetworks {
 		_, ok := parseNetwork(n)
 		check(ok, fmt.Sprintf("activitypub.allowed_private_networks[%d]", i),

@@ -35,6 +35,8 @@ type Options struct {
 	TLS *tls.Config
 	// Version names the build in the User-Agent.
 	Version string
+	// Deliveries counts each delivery's outcome (DeliveryDelivered, ...); nil: not counted.
+	Deliveries func(outcome string)
 }
 
 // Service is federation for one site.
@@ -47,6 +49,9 @@ type Service struct {
 	verifier *activitypub.Verifier
 	now      func() time.Time
 	zone     *time.Location // where the site's events take place
+	// inboxLimit is how many inbox POSTs a remote server may send a minute.
+	inboxLimit int
+	deliveries func(outcome string)
 
 	// keys are the actors' private keys parsed, by group (0: the instance actor), with the
 	// PEM they were parsed from: a rotation by another process shows in the store.
@@ -66,7 +71,10 @@ func New(db *store.DB, cfg *config.Config, opts Options) *Service {
 		db: db, enabled: cfg.ActivityPub.Enabled, base: cfg.BaseURL(), domain: cfg.Domain, now: time.Now, zone: cfg.Location(),
 		client: activitypub.NewClient(activitypub.ClientConfig{Domain: cfg.Domain, Version: opts.Version,
 			AllowedNetworks: cfg.ActivityPub.PrivateNetworks(), TLS: opts.TLS}),
-		keys: map[int64]parsedKey{},
+		keys: map[int64]parsedKey{}, inboxLimit: cfg.ActivityPub.InboxLimit, deliveries: opts.Deliveries,
+	}
+	if s.inboxLimit <= 0 {
+		s.inboxLimit = 300
 	}
 	s.verifier = &activitypub.Verifier{Keys: keyResolver{s}}
 	return s

@@ -15,30 +15,36 @@ import (
 )
 
 // Inbox takes an inbox POST: to a group's inbox (slug), or to the shared inbox (slug "").
-// The request must be signed by the activity's actor. Errors: ErrNotFound (404); those of
+// The request must be signed by the activity's actor. Errors: ErrNotFound (404); ErrBlocked
+// (403) and ErrRateLimited (429), before any key is fetched; those of
 // activitypub.Verifier.ReadActivity (401, 413, 400); ErrIgnored or activitypub.ErrUnsupported
-// for what is taken and dropped (202). It reports whether jobs were queued.
-func (s *Service) Inbox(ctx context.Context, r *http.Request, slug string) (queued bool, err error) {
+// for what is taken and dropped (202). It returns the activity's type ("" when it was not
+// read) and whether jobs were queued.
+func (s *Service) Inbox(ctx context.Context, r *http.Request, slug string) (typ activitypub.Type, queued bool, err error) {
 	if !s.Enabled() {
-		return false, ErrNotFound
+		return "", false, ErrNotFound
 	}
 	var g *store.Group
 	if slug != "" {
 		if g, err = s.visibleGroup(ctx, slug); err != nil {
-			return false, err
+			return "", false, err
 		}
 	}
 	act, _, err := s.verifier.ReadActivity(ctx, r)
 	if err != nil {
-		return false, err
+		return "", false, err
+	}
+	if err := s.countInbox(ctx, string(act.Actor)); err != nil {
+		return act.Type, false, err
 	}
 	switch act.Type {
 	case activitypub.TypeFollow:
-		return s.follow(ctx, g, act)
+		queued, err = s.follow(ctx, g, act)
+		return act.Type, queued, err
 	case activitypub.TypeUndo:
-		return false, s.undo(ctx, act)
+		return act.Type, false, s.undo(ctx, act)
 	}
-	return false, fmt.Errorf("%w: %s %s", ErrIgnored, act.Type, act.ID)
+	return act.Type, false, fmt.Errorf("%w: %s %s", ErrIgnored, act.Type, act.ID)
 }
 
 // follow records a Follow of a visible group. Open groups accept at once; a closed group's
@@ -149,6 +155,12 @@ func (s *Service) Deliver(ctx context.Context, j *store.Job) error {
 	if err := json.Unmarshal(j.Payload, &d); err != nil {
 		return fmt.Errorf("%w: federation: delivery %d: %w", errPermanent, j.ID, err)
 	}
+	if blocked, err := s.Blocked(ctx, d.Inbox); err != nil {
+		return err
+	} else if blocked {
+		s.countDelivery(DeliveryBlocked)
+		return s.finish(ctx, d, store.DeliverySkipped) // the operator blocked its server
+	}
 	actor := s.InstanceActorURL()
 	if d.GroupID != 0 {
 		g, err := s.db.GroupByID(ctx, d.GroupID)
@@ -164,10 +176,40 @@ func (s *Service) Deliver(ctx context.Context, j *store.Job) error {
 	if err != nil {
 		return err
 	}
-	if err := s.deliverOnce(ctx, d, func() error { return s.client.Deliver(ctx, d.Inbox, d.Activity, signer) }); err != nil {
+	sent := false
+	err = s.deliverOnce(ctx, d, func() error {
+		sent = true
+		return s.client.Deliver(ctx, d.Inbox, d.Activity, signer)
+	})
+	switch {
+	case err == nil && sent:
+		s.countDelivery(DeliveryDelivered)
+	case err == nil:
+		s.countDelivery(DeliverySkipped)
+	case IsPermanent(err):
+		s.countDelivery(DeliveryRefused)
+	default:
+		s.countDelivery(DeliveryRetry)
+	}
+	if err != nil {
 		return fmt.Errorf("federation: deliver to %s: %w", d.Inbox, err)
 	}
 	return nil
+}
+
+// Outcomes of a delivery, as Options.Deliveries counts them.
+const (
+	DeliveryDelivered = "delivered" // the inbox took it
+	DeliverySkipped   = "skipped"   // not sent: sent before, or its server is dead
+	DeliveryBlocked   = "blocked"   // not sent: the operator blocked its server or actor
+	DeliveryRefused   = "refused"   // the inbox refused it for good
+	DeliveryRetry     = "retry"     // failed; tried again later
+)
+
+func (s *Service) countDelivery(outcome string) {
+	if s.deliveries != nil {
+		s.deliveries(outcome)
+	}
 }
 
 var errPermanent = errors.New("federation: permanent")
@@ -187,11 +229,23 @@ type keyResolver struct{ s *Service }
 
 func (k keyResolver) PublicKey(ctx context.Context, id string) (*activitypub.Key, error) {
 	s := k.s
+	if err := s.admit(ctx, id); err != nil {
+		return nil, err
+	}
 	if key, err := k.cached(ctx, id); !errors.Is(err, store.ErrNotFound) {
-		return key, err
+		if err == nil {
+			err = s.refuseBlocked(ctx, key.Owner)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return key, nil
 	}
 	actor, err := s.fetchKeyOwner(ctx, id)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.refuseBlocked(ctx, actor.ID); err != nil {
 		return nil, err
 	}
 	key, err := activitypub.KeyFromActor(actor, id)

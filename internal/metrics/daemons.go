@@ -14,6 +14,7 @@ import (
 type HTTP struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	inbox    *prometheus.CounterVec
 }
 
 // NewHTTP registers the web daemon's metrics.
@@ -24,9 +25,41 @@ func (r *Registry) NewHTTP() *HTTP {
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "grouprise_http_request_duration_seconds",
 			Help:    "Time to answer an HTTP request, by route pattern.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10}}, []string{"route"}),
+		inbox: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "grouprise_activitypub_inbox_total",
+			Help: "Inbox POSTs from other servers, by activity type and outcome."}, []string{"type", "outcome"}),
 	}
-	r.Register(h.requests, h.duration)
+	r.Register(h.requests, h.duration, h.inbox)
 	return h
+}
+
+// Outcomes of inbox POSTs.
+const (
+	InboxTaken    = "taken"     // 202, acted on
+	InboxDropped  = "dropped"   // 202, well signed but nothing for us
+	InboxRefused  = "refused"   // 401, 400, 413: unsigned, forged, malformed or too large
+	InboxBlocked  = "blocked"   // 403, the operator blocked the actor or its server
+	InboxLimited  = "limited"   // 429, its server sent too many this minute
+	InboxNotFound = "not_found" // 404, no such group, or federation off
+	InboxError    = "error"     // 500
+)
+
+// inboxTypes are the activity types counted by name; others count as "other" (a made-up type
+// would make a series of its own).
+var inboxTypes = map[string]bool{"Follow": true, "Accept": true, "Reject": true, "Undo": true, "Create": true,
+	"Update": true, "Delete": true, "Announce": true}
+
+// Inbox records one inbox POST: its activity type ("" when it was not read) and outcome.
+func (h *HTTP) Inbox(typ, outcome string) {
+	if h == nil {
+		return
+	}
+	switch {
+	case typ == "":
+		typ = "unread"
+	case !inboxTypes[typ]:
+		typ = "other"
+	}
+	h.inbox.WithLabelValues(typ, outcome).Inc()
 }
 
 // Observe records one answered request.
@@ -106,10 +139,11 @@ func (l *LMTP) Recipient(outcome string) {
 // Tasks are the task runner's metrics: jobs by outcome, mails, the fan-out latency; the
 // queue itself is read from the database at each scrape.
 type Tasks struct {
-	jobs     *prometheus.CounterVec
-	mails    *prometheus.CounterVec
-	fanout   prometheus.Histogram
-	duration *prometheus.HistogramVec
+	jobs       *prometheus.CounterVec
+	mails      *prometheus.CounterVec
+	fanout     prometheus.Histogram
+	duration   *prometheus.HistogramVec
+	deliveries *prometheus.CounterVec
 }
 
 // NewTasks registers the task runner's metrics; queue reports the queue at scrape time.
@@ -124,9 +158,19 @@ func (r *Registry) NewTasks(queue func(ctx context.Context) (Queue, error)) *Tas
 			Buckets: []float64{.1, .5, 1, 2, 5, 10, 30, 60, 300, 900, 3600}}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "grouprise_job_duration_seconds",
 			Help: "Time a job ran, by kind.", Buckets: prometheus.DefBuckets}, []string{"kind"}),
+		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "grouprise_activitypub_deliveries_total",
+			Help: "ActivityPub deliveries by outcome (delivered, skipped, blocked, refused, retry)."}, []string{"outcome"}),
 	}
-	r.Register(t.jobs, t.mails, t.fanout, t.duration, &queueCollector{queue: queue})
+	r.Register(t.jobs, t.mails, t.fanout, t.duration, t.deliveries, &queueCollector{queue: queue})
 	return t
+}
+
+// Delivery records an ActivityPub delivery's outcome (federation.Delivery*).
+func (t *Tasks) Delivery(outcome string) {
+	if t == nil {
+		return
+	}
+	t.deliveries.WithLabelValues(outcome).Inc()
 }
 
 // Job records a job's run.

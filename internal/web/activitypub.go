@@ -8,6 +8,7 @@ import (
 
 	"grouprise.org/grouprise/internal/activitypub"
 	"grouprise.org/grouprise/internal/federation"
+	"grouprise.org/grouprise/internal/metrics"
 	"grouprise.org/grouprise/internal/store"
 )
 
@@ -104,23 +105,35 @@ func (s *Server) sharedInbox(w http.ResponseWriter, r *http.Request) error {
 }
 
 // inbox takes an activity POSTed by another server: 202 when taken (or taken and dropped),
-// 401 for a missing or bad signature, 413 for a body too large, 400 for one we cannot read.
+// 401 for a missing or bad signature, 403 for a blocked actor or server, 413 for a body too
+// large, 429 for a server over its limit, 400 for one we cannot read.
 func (s *Server) inbox(w http.ResponseWriter, r *http.Request, slug string) error {
-	queued, err := s.federation.Inbox(r.Context(), r, slug)
-	status := http.StatusAccepted
+	typ, queued, err := s.federation.Inbox(r.Context(), r, slug)
+	status, outcome := http.StatusAccepted, metrics.InboxTaken
 	switch {
 	case err == nil:
+	case errors.Is(err, federation.ErrNotFound):
+		s.metrics.Inbox(string(typ), metrics.InboxNotFound)
+		return err
+	case errors.Is(err, federation.ErrBlocked):
+		status, outcome = http.StatusForbidden, metrics.InboxBlocked
+	case errors.Is(err, federation.ErrRateLimited):
+		status, outcome = http.StatusTooManyRequests, metrics.InboxLimited
+		w.Header().Set("Retry-After", "60")
 	case errors.Is(err, federation.ErrIgnored), errors.Is(err, activitypub.ErrUnsupported):
+		outcome = metrics.InboxDropped
 		s.log.Debug("inbox: activity dropped", "err", err)
 	case errors.Is(err, activitypub.ErrUnsigned), errors.Is(err, activitypub.ErrBadSignature):
-		status = http.StatusUnauthorized
+		status, outcome = http.StatusUnauthorized, metrics.InboxRefused
 	case errors.Is(err, activitypub.ErrTooLarge):
-		status = http.StatusRequestEntityTooLarge
+		status, outcome = http.StatusRequestEntityTooLarge, metrics.InboxRefused
 	case errors.Is(err, activitypub.ErrInvalid):
-		status = http.StatusBadRequest
+		status, outcome = http.StatusBadRequest, metrics.InboxRefused
 	default:
+		s.metrics.Inbox(string(typ), metrics.InboxError)
 		return err
 	}
+	s.metrics.Inbox(string(typ), outcome)
 	if status != http.StatusAccepted {
 		s.log.Info("inbox: refused", "path", r.URL.Path, "status", status, "err", err)
 	}

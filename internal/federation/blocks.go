@@ -1,0 +1,259 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+var (
+	// ErrBlocked is an inbox POST by an actor or from a server that the operator blocked
+	// (answer 403).
+	ErrBlocked = errors.New("federation: blocked")
+	// ErrRateLimited is an inbox POST from a server that sent more than activitypub.inbox_limit
+	// this minute (answer 429).
+	ErrRateLimited = errors.New("federation: too many inbox POSTs")
+	// ErrBadBlock is a block that names neither an actor nor a server.
+	ErrBadBlock = errors.New("federation: expected an actor's https URL or a server's name (example.org, example.org:8443)")
+)
+
+// Blocks are site settings, one row each, so that every process sees a block at once
+// (configuration files are read at start) and adding one never rewrites the others.
+const blockPrefix = "activitypub.block:"
+
+// A Block is an actor (its IRI) or a server (its host name, with a port for that port only;
+// without one it covers every port and every subdomain) that the operator blocked.
+type Block struct {
+	Entry string
+	Since time.Time
+}
+
+// ParseBlock checks and normalises what an operator names to block: an actor's http(s)
+// URL, or a server's host name with an optional port.
+func ParseBlock(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") {
+		u, err := url.Parse(s)
+		if err != nil || u.User != nil || u.Host == "" || u.Fragment != "" || u.RawQuery != "" || u.Opaque != "" {
+			return "", ErrBadBlock
+		}
+		if _, err := parseHost(u.Host); err != nil {
+			return "", ErrBadBlock
+		}
+		u.Host = strings.ToLower(u.Host)
+		return u.String(), nil
+	}
+	return parseHost(s)
+}
+
+// parseHost takes a host name with an optional port, lower-cased and without a final dot.
+// IP addresses count as names.
+func parseHost(s string) (string, error) {
+	host, port := s, ""
+	if h, p, err := net.SplitHostPort(s); err == nil {
+		host, port = h, p
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 || strconv.Itoa(n) != p {
+			return "", ErrBadBlock
+		}
+	}
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if !validHostname(host) {
+		return "", ErrBadBlock
+	}
+	if port != "" {
+		return net.JoinHostPort(host, port), nil
+	}
+	return host, nil
+}
+
+// validHostname: dot-separated labels of letters, digits and inner hyphens (an IPv4 address
+// is one of these too); no IPv6 literals, which no Fediverse server is named by.
+func validHostname(h string) bool {
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	for label := range strings.SplitSeq(h, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, c := range label {
+			if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Block blocks an actor or a server: its inbox POSTs are refused and nothing goes to it;
+// its follows of our groups end now (without a message: a blocked server hears nothing
+// from us). It returns the normalised entry and how many follows ended.
+func (s *Service) Block(ctx context.Context, what string) (string, int, error) {
+	entry, err := ParseBlock(what)
+	if err != nil {
+		return "", 0, err
+	}
+	if err := s.db.SetSiteSetting(ctx, blockPrefix+entry, s.now().UTC().Format(time.RFC3339)); err != nil {
+		return "", 0, err
+	}
+	actors, err := s.db.FollowingActors(ctx)
+	if err != nil {
+		return entry, 0, err
+	}
+	removed := 0
+	for _, a := range actors {
+		if !blockCovers(entry, a) {
+			continue
+		}
+		n, err := s.db.RemoveFollowerEverywhere(ctx, a)
+		if err != nil {
+			return entry, removed, err
+		}
+		removed += n
+	}
+	return entry, removed, nil
+}
+
+// Unblock lifts a block; it reports whether there was one.
+func (s *Service) Unblock(ctx context.Context, what string) (bool, error) {
+	entry, err := ParseBlock(what)
+	if err != nil {
+		return false, err
+	}
+	return s.db.DeleteSiteSetting(ctx, blockPrefix+entry)
+}
+
+// Blocks lists the blocks, by entry.
+func (s *Service) Blocks(ctx context.Context) ([]Block, error) {
+	rows, err := s.db.SiteSettingsWithPrefix(ctx, blockPrefix)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Block, 0, len(rows))
+	for _, r := range rows {
+		since, _ := time.Parse(time.RFC3339, r.Value)
+		out = append(out, Block{Entry: strings.TrimPrefix(r.Key, blockPrefix), Since: since})
+	}
+	return out, nil
+}
+
+// Blocked tells whether an IRI (an actor, a key, an inbox) is blocked: the actor itself, or
+// its server.
+func (s *Service) Blocked(ctx context.Context, iri string) (bool, error) {
+	keys := blockKeys(iri)
+	if len(keys) == 0 {
+		return false, nil
+	}
+	found, err := s.db.SiteSettingsPresent(ctx, keys)
+	if err != nil {
+		return false, fmt.Errorf("federation: blocks of %s: %w", iri, err)
+	}
+	return len(found) > 0, nil
+}
+
+// blockKeys are the entries that would block iri: the IRI (without a fragment: a key ID
+// names its actor), host:port, the host and each domain above it.
+func blockKeys(iri string) []string {
+	u, err := url.Parse(iri)
+	if err != nil || u.Host == "" {
+		return nil
+	}
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	u.Fragment, u.RawFragment = "", ""
+	u.Host = strings.ToLower(u.Host)
+	keys := []string{blockPrefix + u.String()}
+	// GoToSocial's key IDs are <actor>/main-key: the actor is the IRI without that
+	if actor, ok := strings.CutSuffix(u.String(), "/main-key"); ok {
+		keys = append(keys, blockPrefix+actor)
+	}
+	if p := u.Port(); p != "" {
+		keys = append(keys, blockPrefix+net.JoinHostPort(host, p))
+	}
+	for d := host; d != ""; {
+		keys = append(keys, blockPrefix+d)
+		_, rest, ok := strings.Cut(d, ".")
+		if !ok {
+			break
+		}
+		d = rest
+	}
+	return keys
+}
+
+// blockCovers tells whether a block entry covers an actor IRI.
+func blockCovers(entry, actor string) bool {
+	for _, k := range blockKeys(actor) {
+		if k == blockPrefix+entry {
+			return true
+		}
+	}
+	return false
+}
+
+// instanceOf names the server an IRI is on, host:port, for the rate limit.
+func instanceOf(iri string) string {
+	u, err := url.Parse(iri)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Host)
+}
+
+// inboxWindow is the rate limit's window.
+const inboxWindow = time.Minute
+
+func inboxLimitKey(instance string) string { return "activitypub.inbox:" + instance }
+
+// overLimit tells whether the server has used up its inbox POSTs of this minute. Only
+// verified POSTs count (countInbox), so that forged ones cannot use up another server's.
+func (s *Service) overLimit(ctx context.Context, iri string) (bool, error) {
+	inst := instanceOf(iri)
+	if inst == "" {
+		return false, nil
+	}
+	n, err := s.db.Attempts(ctx, inboxLimitKey(inst), s.now(), inboxWindow)
+	return n >= s.inboxLimit, err
+}
+
+// countInbox counts a verified inbox POST of the actor's server.
+func (s *Service) countInbox(ctx context.Context, actor string) error {
+	if inst := instanceOf(actor); inst != "" {
+		_, err := s.db.CountAttempt(ctx, inboxLimitKey(inst), s.now(), inboxWindow)
+		return err
+	}
+	return nil
+}
+
+// admit refuses a signature's key or actor when it or its server is blocked, or when its
+// server has used up its inbox POSTs of this minute: before any key is fetched, and before
+// anything of it is stored.
+func (s *Service) admit(ctx context.Context, iri string) error {
+	if err := s.refuseBlocked(ctx, iri); err != nil {
+		return err
+	}
+	over, err := s.overLimit(ctx, iri)
+	if err != nil {
+		return err
+	}
+	if over {
+		return fmt.Errorf("%w: %s", ErrRateLimited, instanceOf(iri))
+	}
+	return nil
+}
+
+// refuseBlocked is ErrBlocked for a blocked IRI.
+func (s *Service) refuseBlocked(ctx context.Context, iri string) error {
+	blocked, err := s.Blocked(ctx, iri)
+	if err != nil {
+		return err
+	}
+	if blocked {
+		return fmt.Errorf("%w: %s", ErrBlocked, iri)
+	}
+	return nil
+}
