@@ -49,6 +49,8 @@ func (s *Server) myGroupsOf(r *http.Request) func() []*store.GroupSummary {
 type groupMenu struct {
 	Group             *store.Group
 	Member, CanChange bool
+	// Fediverse: the site federates (members see their group's followers there).
+	Fediverse bool
 }
 
 // A page of a group names it for the header's group menu.
@@ -63,5 +65,5 @@ func (s *Server) groupMenuOf(p *page) *groupMenu {
 		return nil
 	}
 	g := c.currentGroup()
-	return &groupMenu{Group: g, Member: p.Viewer.IsMember(g.ID), CanChange: groups.CanChange(p.Viewer, g)}
+	return &groupMenu{Group: g, Member: p.Viewer.IsMember(g.ID), CanChange: groups.CanChange(p.Viewer, g), Fediverse: s.federation.Enabled()}
 }

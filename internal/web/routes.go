@@ -251,6 +251,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /{group}/-/inbox", s.handle(s.groupInbox))
 	mux.HandleFunc("GET /{group}/-/outbox", s.handle(s.groupOutbox))
 	mux.HandleFunc("GET /{group}/-/followers", s.handle(s.groupFollowers))
+	mux.HandleFunc("POST /{group}/-/remote-follow", s.handle(s.remoteFollow))
+	mux.HandleFunc("GET /stadt/groups/{id}/followers/{$}", s.handle(s.fediverseFollowers))
+	mux.HandleFunc("POST /stadt/groups/{id}/followers/{$}", s.handle(s.decideFollower))
 
 	// groups and people share /<slug>/
 	mux.HandleFunc("GET /{entity}/{$}", s.handle(s.entity))
