@@ -1,24 +1,18 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
-	"fmt"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-smtp"
 
-	"grouprise.org/grouprise/internal/accounts"
-	"grouprise.org/grouprise/internal/groups"
+	"grouprise.org/grouprise/internal/lmtp/lmtptest"
 	"grouprise.org/grouprise/internal/store"
 	"grouprise.org/grouprise/internal/store/storetest"
 )
@@ -33,7 +27,7 @@ import (
 // GROUPRISE_BENCH_BIN names another build of grouprise to measure instead (before and after,
 // interleaved). The daemon is a process of its own; for a CPU profile of the same path, the
 // in-process harness: go test -tags sqlite_fts5 -run '^$' -bench LMTPInProcess/sqlite
-// -benchtime 20x -cpuprofile /tmp/lmtp.prof ./internal/lmtp/ && go tool pprof -top /tmp/lmtp.prof
+// -benchtime 5x -cpuprofile /tmp/lmtp.prof ./internal/lmtp/ && go tool pprof -top /tmp/lmtp.prof
 func BenchmarkLMTP(b *testing.B) {
 	ceiling := discardingLMTP(b)
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
@@ -51,7 +45,7 @@ func BenchmarkLMTP(b *testing.B) {
 			if bin := os.Getenv("GROUPRISE_BENCH_BIN"); bin != "" {
 				in.bin = bin // another build, for before-and-after runs side by side
 			}
-			benchGroupOf50(b, db)
+			lmtptest.GroupOf50(b, db)
 			sock := filepath.Join(in.dir, "lmtp.sock")
 			daemon := in.command("lmtpd")
 			daemon.Env = append(daemon.Env, "GROUPRISE_LMTP__LISTEN="+sock)
@@ -64,9 +58,9 @@ func BenchmarkLMTP(b *testing.B) {
 			var all, top []time.Duration
 			var total, topTotal time.Duration
 			for range b.N {
-				lat, took := lmtpLoad(b, sock, 4, time.Second)
+				lat, took := lmtptest.Load(b, sock, 4, time.Second)
 				all, total = append(all, lat...), total+took
-				lat, took = lmtpLoad(b, ceiling, 4, time.Second)
+				lat, took = lmtptest.Load(b, ceiling, 4, time.Second)
 				top, topTotal = append(top, lat...), topTotal+took
 			}
 			if len(all) == 0 || len(top) == 0 {
@@ -83,94 +77,6 @@ func BenchmarkLMTP(b *testing.B) {
 			}
 		})
 	}
-}
-
-// benchGroupOf50 writes the group garten with 50 members, m00 (its creator) to m49.
-func benchGroupOf50(b *testing.B, db *store.DB) {
-	ctx := context.Background()
-	reserved := func(string) bool { return false }
-	acc := accounts.New(db, reserved, nil)
-	gr := groups.New(db, reserved, nil)
-	var group, creator int64
-	for i := range 50 {
-		p, err := acc.Create(ctx, accounts.NewAccount{Username: fmt.Sprintf("m%02d", i), Email: fmt.Sprintf("m%02d@example.org", i)})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if i == 0 {
-			g, err := gr.Create(ctx, groups.NewGroup{Name: "Garten", Creator: p})
-			if err != nil {
-				b.Fatal(err)
-			}
-			group, creator = g.ID, p.ID
-			continue
-		}
-		if err := gr.AddMember(ctx, group, p.ID, creator); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// benchSeq numbers the benchmark's mails: every Message-ID is new, on every server.
-var benchSeq atomic.Int64
-
-// lmtpLoad delivers mails from m00 to garten over c connections to sock for d and returns the
-// time of every transaction (MAIL to the reply after DATA).
-func lmtpLoad(b *testing.B, sock string, c int, d time.Duration) ([]time.Duration, time.Duration) {
-	text := strings.Repeat("Eine Zeile Text für die Gruppe.\r\n", 20)
-	var mu sync.Mutex
-	var all []time.Duration
-	var wg sync.WaitGroup
-	start := time.Now()
-	stop := start.Add(d)
-	for range c {
-		wg.Go(func() {
-			conn, err := net.Dial("unix", sock)
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			defer conn.Close()
-			r := bufio.NewReader(conn)
-			read := func() string {
-				for {
-					line, err := r.ReadString('\n')
-					if err != nil {
-						b.Error(err)
-						return ""
-					}
-					if len(line) < 4 || line[3] != '-' {
-						return line
-					}
-				}
-			}
-			read()
-			fmt.Fprintf(conn, "LHLO bench\r\n")
-			read()
-			var mine []time.Duration
-			for time.Now().Before(stop) {
-				n := benchSeq.Add(1)
-				t0 := time.Now()
-				fmt.Fprintf(conn, "MAIL FROM:<m00@example.org>\r\nRCPT TO:<garten@grouprise.test>\r\nDATA\r\n")
-				read()
-				read()
-				read()
-				fmt.Fprintf(conn, "Message-ID: <bench%d@example.org>\r\nSubject: Nachricht %d\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s.\r\n",
-					n, n, text)
-				if reply := read(); !strings.HasPrefix(reply, "250") {
-					b.Errorf("delivery: %q", reply)
-					return
-				}
-				mine = append(mine, time.Since(t0))
-			}
-			fmt.Fprintf(conn, "QUIT\r\n")
-			mu.Lock()
-			all = append(all, mine...)
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	return all, time.Since(start)
 }
 
 // discardingLMTP starts a bare go-smtp server in LMTP mode on a unix socket that takes every
