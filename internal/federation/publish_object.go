@@ -12,6 +12,7 @@ import (
 
 	"grouprise.org/grouprise/internal/activitypub"
 	"grouprise.org/grouprise/internal/markdown"
+	"grouprise.org/grouprise/internal/mentions"
 	"grouprise.org/grouprise/internal/store"
 )
 
@@ -24,7 +25,7 @@ func (s *Service) object(ctx context.Context, q *store.Queries, a *store.Associa
 		return nil, err
 	}
 	page := s.ActorURL(g.Slug) + url.PathEscape(a.Slug) + "/"
-	body, err := markdown.New(s.base, mentions{q}).HTML(ctx, markdown.Options{Preset: markdown.Content, HeadingBase: 2}, it.Text)
+	body, err := markdown.New(s.base, mentions.Resolver{Q: q}).HTML(ctx, markdown.Options{Preset: markdown.Content, HeadingBase: 2}, it.Text)
 	if err != nil {
 		return nil, err
 	}
@@ -159,44 +160,6 @@ func (s *Service) pictures(ctx context.Context, q *store.Queries, it *store.Stre
 	for _, f := range files {
 		out = append(out, activitypub.Image{Type: activitypub.TypeImage, MediaType: mime.TypeByExtension(strings.ToLower(path.Ext(f))),
 			URL: activitypub.Href(s.base + "/-/images/" + f)})
-	}
-	return out, nil
-}
-
-// mentions resolves @mentions for the renderer in the publishing transaction.
-type mentions struct{ q *store.Queries }
-
-func (m mentions) Entities(ctx context.Context, slugs []string) ([]markdown.Entity, error) {
-	refs, err := m.q.EntitiesBySlug(ctx, slugs)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]markdown.Entity, len(refs))
-	for i, e := range refs {
-		out[i] = markdown.Entity{ID: e.ID, Slug: e.Slug, Name: e.DisplayName(), IsGroup: e.IsGroup}
-	}
-	return out, nil
-}
-
-// Contents resolves mentions of contents; only public ones show their titles.
-func (m mentions) Contents(ctx context.Context, keys []markdown.ContentKey) (map[markdown.ContentKey]markdown.ContentTarget, error) {
-	pairs := make([][2]string, len(keys))
-	for i, k := range keys {
-		pairs[i] = [2]string{k.Entity, k.Slug}
-	}
-	found, err := m.q.ContentsBySlug(ctx, pairs)
-	if err != nil {
-		return nil, err
-	}
-	out := map[markdown.ContentKey]markdown.ContentTarget{}
-	for _, k := range keys {
-		if ref, ok := found[k.Entity+"/"+k.Slug]; ok {
-			t := markdown.ContentTarget{Path: "/" + ref.EntitySlug + "/" + ref.Slug + "/"}
-			if ref.Public {
-				t.Title = ref.Title
-			}
-			out[k] = t
-		}
 	}
 	return out, nil
 }

@@ -1,11 +1,9 @@
 package web
 
 import (
-	"context"
 	"crypto/tls"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,14 +11,8 @@ import (
 
 	"grouprise.org/grouprise/internal/activitypub"
 	"grouprise.org/grouprise/internal/activitypub/gtstest"
-	"grouprise.org/grouprise/internal/config"
 	"grouprise.org/grouprise/internal/groups"
-	"grouprise.org/grouprise/internal/i18n"
-	"grouprise.org/grouprise/internal/mail"
-	"grouprise.org/grouprise/internal/notify"
 	"grouprise.org/grouprise/internal/store"
-	"grouprise.org/grouprise/internal/store/storetest"
-	"grouprise.org/grouprise/internal/tasks"
 )
 
 // TestFollowFromGoToSocial: a real GoToSocial (v0.18.3) account finds @garten@<our host>
@@ -31,47 +23,10 @@ func TestFollowFromGoToSocial(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts GoToSocial")
 	}
-	cert := gtstest.NewCert(t)
-	l := cert.Listen(t)
-	host := l.Addr().String()
-	gts := gtstest.Start(t, gtstest.Options{Trust: []string{cert.CertFile}})
-
-	db := storetest.Open(t, store.SQLite)
-	cfg, err := config.LoadFiles(config.Options{Overlay: map[string][]byte{"/test.yaml": []byte(
-		"domain: grouprise.test\ntransport_security: integrated\nsecret_key: 0123456789abcdef0123\n" +
-			"data_path: " + t.TempDir() + "\nweb: {anonymous_cache: 0}\n" + federated)}}, "/test.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The acct domain is the listener's 127.0.0.1:PORT; the configuration takes host names
-	// only, so the test sets it after loading.
-	cfg.Domain = host
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	catalog, err := i18n.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	notifier, err := notify.New(cfg, catalog)
-	if err != nil {
-		t.Fatal(err)
-	}
-	runner := tasks.New(db, log, tasks.Options{Poll: 100 * time.Millisecond})
-	if _, err := tasks.Register(runner, cfg, catalog, &mail.SMTP{Addr: "127.0.0.1:1"}); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := New(Deps{Config: cfg, DB: db, Catalog: catalog, Notifier: notifier, Log: log, Wake: runner.Wake})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{}, 2)
-	go func() { srv.Serve(ctx, l); done <- struct{}{} }()
-	go func() { runner.Run(ctx); done <- struct{}{} }()
-	t.Cleanup(func() { cancel(); <-done; <-done })
-
-	s := &site{t: t, db: db, cfg: cfg, srv: srv}
+	p := startFediPeers(t)
+	s, db, ctx, host, cert := p.site, p.db, p.ctx, p.host, p.cert
 	alice := s.person("alice", "alice-password")
-	garten, err := groups.New(db, cfg.SlugReserved, nil).Create(ctx, groups.NewGroup{Name: "Garten", Creator: alice})
+	garten, err := groups.New(db, s.cfg.SlugReserved, nil).Create(ctx, groups.NewGroup{Name: "Garten", Creator: alice})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,24 +50,11 @@ func TestFollowFromGoToSocial(t *testing.T) {
 		return list
 	}
 
-	user := gts.NewUser("gerda")
-	group, err := user.ResolveAccount("@garten@" + host)
-	if err != nil {
-		t.Fatalf("resolve @garten@%s: %v", host, err)
-	}
+	user := p.gts.NewUser("gerda")
+	group := p.follow(user, "garten")
 	if group.Acct != "garten@"+host || group.DisplayName != "Garten" || group.Locked {
 		t.Errorf("GoToSocial sees the group as %+v", group)
 	}
-	if _, err := user.Follow(group.ID); err != nil {
-		t.Fatal(err)
-	}
-	gtstest.Await(t, 60*time.Second, func() error {
-		rel, err := user.Relationship(group.ID)
-		if err == nil && !rel.Following {
-			err = fmt.Errorf("relationship %+v, want following", rel)
-		}
-		return err
-	})
 	if list := followers(); len(list) != 1 || list[0].ActorID != user.ActorID() || !list[0].Accepted {
 		t.Fatalf("followers %+v, want %s accepted", list, user.ActorID())
 	}

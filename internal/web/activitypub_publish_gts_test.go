@@ -1,25 +1,17 @@
 package web
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"grouprise.org/grouprise/internal/activitypub/gtstest"
-	"grouprise.org/grouprise/internal/config"
 	"grouprise.org/grouprise/internal/contents"
 	"grouprise.org/grouprise/internal/groups"
-	"grouprise.org/grouprise/internal/i18n"
-	"grouprise.org/grouprise/internal/mail"
-	"grouprise.org/grouprise/internal/notify"
 	"grouprise.org/grouprise/internal/store"
 	"grouprise.org/grouprise/internal/store/storetest"
-	"grouprise.org/grouprise/internal/tasks"
 )
 
 // TestPublishToGoToSocial: a GoToSocial (v0.18.3) account follows @garten@<our host>; the
@@ -30,64 +22,16 @@ func TestPublishToGoToSocial(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts GoToSocial")
 	}
-	cert := gtstest.NewCert(t)
-	l := cert.Listen(t)
-	host := l.Addr().String()
-	gts := gtstest.Start(t, gtstest.Options{Trust: []string{cert.CertFile}})
-
-	db := storetest.Open(t, store.SQLite)
-	cfg, err := config.LoadFiles(config.Options{Overlay: map[string][]byte{"/test.yaml": []byte(
-		"domain: grouprise.test\ntransport_security: integrated\nsecret_key: 0123456789abcdef0123\n" +
-			"data_path: " + t.TempDir() + "\nweb: {anonymous_cache: 0}\n" + federated)}}, "/test.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Domain = host // the acct domain with its port, as in TestFollowFromGoToSocial
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	catalog, err := i18n.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	notifier, err := notify.New(cfg, catalog)
-	if err != nil {
-		t.Fatal(err)
-	}
-	runner := tasks.New(db, log, tasks.Options{Poll: 100 * time.Millisecond})
-	if _, err := tasks.Register(runner, cfg, catalog, &mail.SMTP{Addr: "127.0.0.1:1"}); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := New(Deps{Config: cfg, DB: db, Catalog: catalog, Notifier: notifier, Log: log, Wake: runner.Wake})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{}, 2)
-	go func() { srv.Serve(ctx, l); done <- struct{}{} }()
-	go func() { runner.Run(ctx); done <- struct{}{} }()
-	t.Cleanup(func() { cancel(); <-done; <-done })
-
-	s := &site{t: t, db: db, cfg: cfg, srv: srv}
+	p := startFediPeers(t)
+	s, srv, db, ctx, host, runner := p.site, p.srv, p.db, p.ctx, p.host, p.runner
 	author := s.person("anna", "anna-password")
-	garten, err := groups.New(db, cfg.SlugReserved, nil).Create(ctx, groups.NewGroup{Name: "Garten", Creator: author})
+	garten, err := groups.New(db, s.cfg.SlugReserved, nil).Create(ctx, groups.NewGroup{Name: "Garten", Creator: author})
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	alice := gts.NewUser("alice")
-	group, err := alice.ResolveAccount("@garten@" + host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := alice.Follow(group.ID); err != nil {
-		t.Fatal(err)
-	}
-	gtstest.Await(t, 60*time.Second, func() error {
-		rel, err := alice.Relationship(group.ID)
-		if err == nil && !rel.Following {
-			err = fmt.Errorf("relationship %+v, want following", rel)
-		}
-		return err
-	})
+	alice := p.gts.NewUser("alice")
+	group := p.follow(alice, "garten")
 
 	// inHome waits for the status with that ActivityPub ID in alice's home timeline.
 	inHome := func(uri string) gtstest.Status {

@@ -27,6 +27,7 @@ import (
 	"grouprise.org/grouprise/internal/markdown"
 	"grouprise.org/grouprise/internal/memo"
 	"grouprise.org/grouprise/internal/memory"
+	"grouprise.org/grouprise/internal/mentions"
 	"grouprise.org/grouprise/internal/metrics"
 	"grouprise.org/grouprise/internal/notify"
 	"grouprise.org/grouprise/internal/oidcprovider"
@@ -114,7 +115,7 @@ func New(d Deps) (*Server, error) {
 		metrics: d.Metrics, reports: d.Reports, oidc: d.OIDC, testRoutes: d.testRoutes,
 		accounts: svc.Accounts, groups: svc.Groups, conversations: svc.Conversations, contents: svc.Contents,
 		polls: svc.Polls, federation: svc.Federation,
-		markdown: markdown.New(d.Config.BaseURL(), mentionResolver{d.DB}),
+		markdown: markdown.New(d.Config.BaseURL(), mentions.Resolver{Q: d.DB.Queries}),
 		now:      time.Now,
 		memo:     memo.New(memoBytes),
 	}
