@@ -12,7 +12,8 @@ import (
 // data, so that the data is never older than the number it is kept under.
 func (q *Queries) Generation(ctx context.Context) (int64, error) {
 	var n int64
-	if err := q.queryRow(ctx, `SELECT n FROM generation WHERE id = 1`).Scan(&n); err != nil {
+	// One row on SQLite; on PostgreSQL 16, each commit raising one (migration 00006).
+	if err := q.queryRow(ctx, `SELECT CAST(SUM(n) AS BIGINT) FROM generation`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("store: generation: %w", err)
 	}
 	return n, nil

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -92,6 +93,20 @@ func TestGenerationGrowsWithCommits(t *testing.T) {
 		}
 		if g4 := gen(); g4 <= g1 {
 			t.Fatalf("generation %d after a change outside a transaction, %d before", g4, g1)
+		}
+		// Every commit counts, whichever of PostgreSQL's rows it raises.
+		g5 := gen()
+		for i := range 30 {
+			if err := db.Tx(ctx, func(q *store.Queries) error {
+				return q.UpdateGroup(ctx, g.ID, store.GroupSettings{Name: fmt.Sprint("Garten ", i), Slug: "garten", DateFounded: now}, now)
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		g6 := gen()
+		// PostgreSQL raises it once per transaction, SQLite once per changed row.
+		if d := db.Dialect(); (d == store.Postgres && g6 != g5+30) || g6 < g5+30 {
+			t.Fatalf("%s: generation %d after 30 commits, %d before", d, g6, g5)
 		}
 	})
 }
