@@ -1,84 +1,19 @@
 package web
 
 import (
-	"context"
 	"crypto/tls"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"grouprise.org/grouprise/internal/activitypub/gtstest"
-	"grouprise.org/grouprise/internal/config"
 	"grouprise.org/grouprise/internal/groups"
-	"grouprise.org/grouprise/internal/i18n"
-	"grouprise.org/grouprise/internal/mail"
-	"grouprise.org/grouprise/internal/metrics"
-	"grouprise.org/grouprise/internal/notify"
-	"grouprise.org/grouprise/internal/store"
 	"grouprise.org/grouprise/internal/store/storetest"
-	"grouprise.org/grouprise/internal/tasks"
 )
-
-// gtsSite is our site served over https on a loopback port (127.0.0.1:PORT is its domain
-// and so the acct domain), with the task runner delivering and the web daemon's metrics,
-// beside a real GoToSocial that trusts its certificate.
-type gtsSite struct {
-	*site
-	host string
-	cert *gtstest.Cert
-	gts  *gtstest.Server
-	reg  *metrics.Registry
-}
-
-func newGTSSite(t *testing.T) *gtsSite {
-	cert := gtstest.NewCert(t)
-	l := cert.Listen(t)
-	host := l.Addr().String()
-	gts := gtstest.Start(t, gtstest.Options{Trust: []string{cert.CertFile}})
-
-	db := storetest.Open(t, store.SQLite)
-	cfg, err := config.LoadFiles(config.Options{Overlay: map[string][]byte{"/test.yaml": []byte(
-		"domain: grouprise.test\ntransport_security: integrated\nsecret_key: 0123456789abcdef0123\n" +
-			"data_path: " + t.TempDir() + "\nweb: {anonymous_cache: 0}\n" + federated)}}, "/test.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Domain = host // the configuration takes host names only
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	catalog, err := i18n.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	notifier, err := notify.New(cfg, catalog)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := metrics.New("web", "test")
-	taskMetrics := reg.NewTasks(func(context.Context) (metrics.Queue, error) { return metrics.Queue{}, nil })
-	runner := tasks.New(db, log, tasks.Options{Poll: 100 * time.Millisecond, Metrics: taskMetrics})
-	if _, err := tasks.Register(runner, cfg, catalog, &mail.SMTP{Addr: "127.0.0.1:1"}); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := New(Deps{Config: cfg, DB: db, Catalog: catalog, Notifier: notifier, Log: log, Wake: runner.Wake, Metrics: reg.NewHTTP()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{}, 2)
-	go func() { srv.Serve(ctx, l); done <- struct{}{} }()
-	go func() { runner.Run(ctx); done <- struct{}{} }()
-	t.Cleanup(func() { cancel(); <-done; <-done })
-
-	s := &site{t: t, db: db, cfg: cfg, srv: srv}
-	return &gtsSite{site: s, host: host, cert: cert, gts: gts, reg: reg}
-}
 
 // TestClosedGroupFromGoToSocial: a real GoToSocial (v0.18.3) account follows a closed group:
 // the follow waits (requested there); a member agrees on the followers page and the account
@@ -89,9 +24,8 @@ func TestClosedGroupFromGoToSocial(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts GoToSocial")
 	}
-	peer := newGTSSite(t)
-	s, db, srv, host, gts, reg, cert := peer.site, peer.db, peer.srv, peer.host, peer.gts, peer.reg, peer.cert
-	ctx := context.Background()
+	peer := startFediPeers(t)
+	s, db, srv, host, gts, cert, ctx := peer.site, peer.db, peer.srv, peer.host, peer.gts, peer.cert, peer.ctx
 	alice := s.person("alice", "alice-password")
 	gr := groups.New(db, s.cfg.SlugReserved, nil)
 	kreis, err := gr.Create(ctx, groups.NewGroup{Name: "Kreis", Creator: alice, Closed: true})
@@ -219,13 +153,8 @@ func TestClosedGroupFromGoToSocial(t *testing.T) {
 	if _, err := ida.Follow(ig.ID); err != nil {
 		t.Fatal(err)
 	}
-	scrape := func() string {
-		rec := httptest.NewRecorder()
-		reg.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
-		return rec.Body.String()
-	}
 	gtstest.Await(t, 60*time.Second, func() error {
-		if !strings.Contains(scrape(), `grouprise_activitypub_inbox_total{outcome="blocked",type="unread"}`) {
+		if !strings.Contains(peer.scrape(), `grouprise_activitypub_inbox_total{outcome="blocked",type="unread"}`) {
 			return fmt.Errorf("no blocked inbox POST counted yet")
 		}
 		return nil
@@ -233,7 +162,7 @@ func TestClosedGroupFromGoToSocial(t *testing.T) {
 	// the Accept and the two Rejects were delivered; the Follows were taken
 	for _, want := range []string{`grouprise_activitypub_deliveries_total{outcome="delivered"} 3`,
 		`grouprise_activitypub_inbox_total{outcome="taken",type="Follow"} 2`} {
-		if m := scrape(); !strings.Contains(m, want) {
+		if m := peer.scrape(); !strings.Contains(m, want) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"grouprise.org/grouprise/internal/config"
 	"grouprise.org/grouprise/internal/i18n"
 	"grouprise.org/grouprise/internal/mail"
+	"grouprise.org/grouprise/internal/metrics"
 	"grouprise.org/grouprise/internal/notify"
 	"grouprise.org/grouprise/internal/store"
 	"grouprise.org/grouprise/internal/store/storetest"
@@ -27,6 +30,8 @@ type fediPeers struct {
 	cert   *gtstest.Cert // ours
 	gts    *gtstest.Server
 	runner *tasks.Runner
+	// metrics are the web daemon's and the task runner's, scraped by scrape
+	metrics *metrics.Registry
 }
 
 // startFediPeers starts both on SQLite; they stop when the test ends.
@@ -56,11 +61,13 @@ func startFediPeers(t *testing.T) *fediPeers {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runner := tasks.New(db, log, tasks.Options{Poll: 100 * time.Millisecond})
+	reg := metrics.New("test", "test")
+	queue := func(context.Context) (metrics.Queue, error) { return metrics.Queue{}, nil }
+	runner := tasks.New(db, log, tasks.Options{Poll: 100 * time.Millisecond, Metrics: reg.NewTasks(queue)})
 	if _, err := tasks.Register(runner, cfg, catalog, &mail.SMTP{Addr: "127.0.0.1:1"}); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(Deps{Config: cfg, DB: db, Catalog: catalog, Notifier: notifier, Log: log, Wake: runner.Wake})
+	srv, err := New(Deps{Config: cfg, DB: db, Catalog: catalog, Notifier: notifier, Log: log, Wake: runner.Wake, Metrics: reg.NewHTTP()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +76,15 @@ func startFediPeers(t *testing.T) *fediPeers {
 	go func() { srv.Serve(ctx, l); done <- struct{}{} }()
 	go func() { runner.Run(ctx); done <- struct{}{} }()
 	t.Cleanup(func() { cancel(); <-done; <-done })
-	return &fediPeers{site: &site{t: t, db: db, cfg: cfg, srv: srv}, ctx: ctx, host: host, cert: cert, gts: gts, runner: runner}
+	return &fediPeers{site: &site{t: t, db: db, cfg: cfg, srv: srv}, ctx: ctx, host: host, cert: cert, gts: gts, runner: runner,
+		metrics: reg}
+}
+
+// scrape is what the metrics endpoint answers now.
+func (p *fediPeers) scrape() string {
+	rec := httptest.NewRecorder()
+	p.metrics.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	return rec.Body.String()
 }
 
 // follow makes u follow @slug@host and waits until GoToSocial has our Accept.
