@@ -34,7 +34,7 @@ type Block struct {
 }
 
 // ParseBlock checks and normalises what an operator names to block: an actor's http(s)
-// URL, or a server's host name with an optional port.
+// URL, or a server's host name with an optional port (or its address, https://host/).
 func ParseBlock(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") {
@@ -42,8 +42,12 @@ func ParseBlock(s string) (string, error) {
 		if err != nil || u.User != nil || u.Host == "" || u.Fragment != "" || u.RawQuery != "" || u.Opaque != "" {
 			return "", ErrBadBlock
 		}
-		if _, err := parseHost(u.Host); err != nil {
+		host, err := parseHost(u.Host)
+		if err != nil {
 			return "", ErrBadBlock
+		}
+		if u.Path == "" || u.Path == "/" {
+			return host, nil // a server's address: the server
 		}
 		u.Host = strings.ToLower(u.Host)
 		return u.String(), nil
@@ -51,8 +55,10 @@ func ParseBlock(s string) (string, error) {
 	return parseHost(s)
 }
 
-// parseHost takes a host name with an optional port, lower-cased and without a final dot.
-// IP addresses count as names.
+// ParseServer checks a server's host name with an optional port, and gives it lower-cased
+// and without a final dot. IPv4 addresses count as names.
+func ParseServer(s string) (string, error) { return parseHost(s) }
+
 func parseHost(s string) (string, error) {
 	host, port := s, ""
 	if h, p, err := net.SplitHostPort(s); err == nil {

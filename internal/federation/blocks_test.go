@@ -26,6 +26,8 @@ func TestParseBlock(t *testing.T) {
 		"127.0.0.1":                          "127.0.0.1",
 		"https://Social.Example/users/Troll": "https://social.example/users/Troll",
 		"http://social.example:8080/u/x":     "http://social.example:8080/u/x",
+		"https://Spam.Example/":              "spam.example",
+		"https://spam.example:8443":          "spam.example:8443",
 		"":                                   "",
 		"spam_example.org":                   "",
 		"-spam.example":                      "",

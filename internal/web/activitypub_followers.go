@@ -142,8 +142,8 @@ func instanceHost(s string) (string, bool) {
 		}
 		s = host
 	}
-	host, err := federation.ParseBlock(s) // the same rule as a server the operator names
-	if err != nil || strings.Contains(host, "/") || !strings.Contains(host, ".") {
+	host, err := federation.ParseServer(s) // the rule for a server the operator blocks
+	if err != nil || !strings.Contains(host, ".") {
 		return "", false
 	}
 	return host, true
