@@ -19,7 +19,7 @@ import (
 // tagged their public contents, loses those tags with the migration (and keeps the others).
 func TestUpgradeUntagsInternalComments(t *testing.T) {
 	s := newSite(t, store.SQLite, "")
-	s.expect(exitOK, "schema version 8", "", "migrate")
+	s.expect(exitOK, "schema version 9", "", "migrate")
 	ctx := context.Background()
 	db := storetest.OpenConfig(t, config.Database{Engine: "sqlite", Name: filepath.Join(s.data, "grouprise.sqlite3")}, false)
 	alice, err := accounts.New(db, func(string) bool { return false }, nil).Create(ctx,
@@ -50,11 +50,11 @@ func TestUpgradeUntagsInternalComments(t *testing.T) {
 		`DROP TABLE unconfirmed_senders`, `DROP TABLE pending_signups`, `DROP TABLE old_media_names`,
 		`DROP TABLE activitypub_keys`, `DROP TABLE activitypub_group_settings`, `DROP TABLE activitypub_followers`,
 		`DROP TABLE activitypub_remote_actors`, `DROP TABLE activitypub_objects`, `DROP TABLE activitypub_deliveries`,
-		`DROP TABLE activitypub_instances`,
-		`DELETE FROM goose_db_version WHERE version_id IN (4, 5, 6, 7, 8)`)
+		`DROP TABLE activitypub_instances`, `DROP TABLE activitypub_replies`, `DROP TABLE activitypub_remote_authors`,
+		`DELETE FROM goose_db_version WHERE version_id IN (4, 5, 6, 7, 8, 9)`)
 	db.Close()
 
-	out := s.expect(exitOK, "applied migration(s) 4, 5, 6, 7, 8; schema version 8", "", "migrate")
+	out := s.expect(exitOK, "applied migration(s) 4, 5, 6, 7, 8, 9; schema version 9", "", "migrate")
 	if !strings.Contains(out, "removed 1 tag(s) that only internal comments named") {
 		t.Errorf("migrate said:\n%s", out)
 	}

@@ -43,6 +43,13 @@ func (s *Service) Inbox(ctx context.Context, r *http.Request, slug string) (typ 
 		return act.Type, queued, err
 	case activitypub.TypeUndo:
 		return act.Type, false, s.undo(ctx, act)
+	case activitypub.TypeCreate:
+		queued, err = s.reply(ctx, act)
+		return act.Type, queued, err
+	case activitypub.TypeUpdate:
+		return act.Type, false, s.updateReply(ctx, act)
+	case activitypub.TypeDelete:
+		return act.Type, false, s.deleteReply(ctx, act)
 	}
 	return act.Type, false, fmt.Errorf("%w: %s %s", ErrIgnored, act.Type, act.ID)
 }

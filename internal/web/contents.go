@@ -55,6 +55,8 @@ type contentReads struct {
 	Authors int
 	Tags    []*store.Tag
 	Thread  []*store.ThreadItem
+	// Remote are the authors of comments from the Fediverse, by gestalt.
+	Remote map[int64]*store.RemoteAuthor
 }
 
 // contentReadsOf reads (or takes from the memo) what the page of association a shows.
@@ -75,6 +77,9 @@ func (s *Server) contentReadsOf(r *http.Request, a *store.Association) (*content
 		if c.Thread, err = s.db.Thread(ctx, c.Item.ContentID, 0, true); err != nil {
 			return nil, 0, err
 		}
+		if c.Remote, err = s.db.RemoteAuthorsOfContent(ctx, c.Item.ContentID); err != nil {
+			return nil, 0, err
+		}
 		size := 1024 + len(c.Item.Text)
 		for _, t := range c.Thread {
 			size += 512 + len(t.Text)
@@ -90,6 +95,8 @@ type commentView struct {
 	CanDelete         bool
 	CanReplyPrivately bool
 	Attachments       []*store.ThreadItem
+	// Remote is the author from the Fediverse (nil for people of this site).
+	Remote *store.RemoteAuthor
 }
 
 type contentPageData struct {
@@ -223,7 +230,10 @@ func (s *Server) contentPageData(r *http.Request, a *store.Association, f *form)
 			continue
 		}
 		cv := &commentView{ThreadItem: c, CanDelete: contents.CanDeleteComment(v, &c.Contribution),
-			CanReplyPrivately: !v.Is(c.AuthorID) && a.GroupID != 0}
+			CanReplyPrivately: !v.Is(c.AuthorID) && a.GroupID != 0, Remote: reads.Remote[c.AuthorID]}
+		if cv.Remote != nil {
+			cv.CanReplyPrivately = false // they have no mailbox here
+		}
 		byID[c.ID] = cv
 		d.Comments = append(d.Comments, cv)
 		texts = append(texts, c.Text)

@@ -1,0 +1,252 @@
+package federation
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	htmltomarkdown "github.com/JohannesKaufmann/html-to-markdown/v2"
+	"github.com/microcosm-cc/bluemonday"
+
+	"grouprise.org/grouprise/internal/activitypub"
+	"grouprise.org/grouprise/internal/notify"
+	"grouprise.org/grouprise/internal/store"
+)
+
+// Replies from the Fediverse: a public Note in reply to one of our published contents becomes
+// a comment on it by a remote author (a shadow gestalt with the actor's name, handle, avatar
+// and profile), notified to the members as any comment. Its author's Update and Delete change
+// and remove it; anybody else's are refused.
+
+// MaxReplyText bounds a reply's text (as Markdown, in bytes); a longer reply is dropped.
+const MaxReplyText = 20000
+
+// maxAuthorName bounds the remote author's name as the comments show it.
+const maxAuthorName = 100
+
+// replyPolicy is what of a remote post's HTML is read before it becomes Markdown: text
+// structure and http(s) links; everything else (scripts, styles, images, attributes) goes.
+var replyPolicy = func() *bluemonday.Policy {
+	p := bluemonday.NewPolicy()
+	p.AllowURLSchemes("http", "https")
+	p.RequireParseableURLs(true)
+	p.AllowAttrs("href").OnElements("a")
+	p.AllowElements("a", "p", "br", "em", "i", "strong", "b", "blockquote", "code", "pre", "ul", "ol", "li", "span")
+	return p
+}()
+
+// replyText is a remote post's HTML as our Markdown: sanitised first, so that nothing but text
+// and links reaches the converter; "" when nothing is left.
+func replyText(html string) (string, error) {
+	clean := replyPolicy.Sanitize(html)
+	md, err := htmltomarkdown.ConvertString(clean)
+	if err != nil {
+		return "", err
+	}
+	// PostgreSQL keeps no NUL in text.
+	return strings.TrimSpace(strings.ReplaceAll(md, "\x00", "")), nil
+}
+
+// reply takes a Create of a Note: a comment when it answers a public content of ours.
+func (s *Service) reply(ctx context.Context, act *activitypub.Activity) (bool, error) {
+	post, err := act.Object.Post()
+	if err != nil {
+		return false, fmt.Errorf("%w: Create: %w", ErrIgnored, err)
+	}
+	if string(post.AttributedTo) != string(act.Actor) {
+		return false, fmt.Errorf("%w: Create by %s of a post by %s", activitypub.ErrBadSignature, act.Actor, post.AttributedTo)
+	}
+	if post.InReplyTo == "" {
+		return false, fmt.Errorf("%w: Create of %s, not a reply", ErrIgnored, post.ID)
+	}
+	// Only what is public becomes a public comment: not a reply to followers or a direct one.
+	if !post.To.Contains(activitypub.Public) && !post.Cc.Contains(activitypub.Public) {
+		return false, fmt.Errorf("%w: reply %s is not public", ErrIgnored, post.ID)
+	}
+	obj, err := s.db.FediverseObjectByID(ctx, string(post.InReplyTo))
+	if errors.Is(err, store.ErrNotFound) {
+		return false, fmt.Errorf("%w: reply %s to %s, not ours", ErrIgnored, post.ID, post.InReplyTo)
+	}
+	if err != nil {
+		return false, err
+	}
+	if obj.DeletedAt.Valid {
+		return false, fmt.Errorf("%w: reply %s to the deleted %s", ErrIgnored, post.ID, obj.ObjectID)
+	}
+	text, err := replyText(post.Content)
+	switch {
+	case err != nil:
+		return false, fmt.Errorf("%w: reply %s: %w", ErrIgnored, post.ID, err)
+	case text == "":
+		return false, fmt.Errorf("%w: reply %s without text", ErrIgnored, post.ID)
+	case len(text) > MaxReplyText:
+		return false, fmt.Errorf("%w: reply %s longer than %d bytes", ErrIgnored, post.ID, MaxReplyText)
+	}
+	if _, err := s.db.FediverseReplyByNote(ctx, post.ID); err == nil {
+		return false, fmt.Errorf("%w: reply %s taken before", ErrIgnored, post.ID)
+	}
+	author, err := s.remoteAuthor(ctx, string(act.Actor))
+	if err != nil {
+		return false, err
+	}
+	err = s.db.Tx(ctx, func(q *store.Queries) error {
+		a, _, err := s.publicContent(ctx, q, obj.AssociationID)
+		if err != nil {
+			return err
+		}
+		if a == nil {
+			return fmt.Errorf("%w: reply %s to %s, not public", ErrIgnored, post.ID, obj.ObjectID)
+		}
+		now := s.now()
+		id, err := q.AddContribution(ctx, &store.Contribution{ContentID: a.ContentID, AuthorID: author.GestaltID,
+			Kind: "text", Text: text, TimeCreated: now, Public: true})
+		if err != nil {
+			return err
+		}
+		if err := q.AddFediverseReply(ctx, store.FediverseReply{ContributionID: id, NoteID: post.ID, ActorID: author.ActorID}); err != nil {
+			return err
+		}
+		if err := q.IndexContent(ctx, a.ContentID); err != nil {
+			return err
+		}
+		return notify.ContributionCreated(ctx, q, id, now)
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return false, fmt.Errorf("%w: reply %s taken at the same time", ErrIgnored, post.ID)
+	}
+	if err != nil {
+		return false, fmt.Errorf("federation: reply %s: %w", post.ID, err)
+	}
+	return true, nil
+}
+
+// replyOf is the comment a remote author's Update or Delete names: ErrIgnored when the object
+// is no reply of ours, ErrBadSignature when another actor wrote it.
+func (s *Service) replyOf(ctx context.Context, act *activitypub.Activity, noteID string) (*store.FediverseReply, error) {
+	r, err := s.db.FediverseReplyByNote(ctx, noteID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%w: %s of %s", ErrIgnored, act.Type, noteID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if r.ActorID != string(act.Actor) {
+		return nil, fmt.Errorf("%w: %s by %s of a reply by %s", activitypub.ErrBadSignature, act.Type, act.Actor, r.ActorID)
+	}
+	return r, nil
+}
+
+// updateReply takes an Update of a Note: its author's new text replaces the comment's.
+func (s *Service) updateReply(ctx context.Context, act *activitypub.Activity) error {
+	post, err := act.Object.Post()
+	if err != nil {
+		return fmt.Errorf("%w: Update: %w", ErrIgnored, err)
+	}
+	r, err := s.replyOf(ctx, act, post.ID)
+	if err != nil {
+		return err
+	}
+	if string(post.AttributedTo) != r.ActorID {
+		return fmt.Errorf("%w: Update of %s attributed to %s", activitypub.ErrBadSignature, post.ID, post.AttributedTo)
+	}
+	text, err := replyText(post.Content)
+	if err != nil || text == "" || len(text) > MaxReplyText {
+		return errors.Join(fmt.Errorf("%w: Update of %s: no text or too long", ErrIgnored, post.ID), err)
+	}
+	return s.db.Tx(ctx, func(q *store.Queries) error {
+		c, err := q.ContributionByID(ctx, r.ContributionID)
+		if err != nil {
+			return err
+		}
+		if c.Deleted.Valid {
+			return fmt.Errorf("%w: Update of the deleted %s", ErrIgnored, post.ID)
+		}
+		if err := q.SetContributionText(ctx, c.ID, text); err != nil {
+			return err
+		}
+		return q.IndexContent(ctx, c.ContentID)
+	})
+}
+
+// deleteReply takes a Delete of a Note (named or as a Tombstone): its author's comment goes.
+func (s *Service) deleteReply(ctx context.Context, act *activitypub.Activity) error {
+	r, err := s.replyOf(ctx, act, act.Object.ID())
+	if err != nil {
+		return err
+	}
+	return s.db.Tx(ctx, func(q *store.Queries) error {
+		c, err := q.ContributionByID(ctx, r.ContributionID)
+		if err != nil {
+			return err
+		}
+		if c.Deleted.Valid {
+			return nil
+		}
+		if err := q.DeleteContribution(ctx, c.ID, s.now()); err != nil {
+			return err
+		}
+		return q.IndexContent(ctx, c.ContentID)
+	})
+}
+
+// remoteAuthor is the remote author of an actor: known, or fetched (signed by the instance
+// actor) and recorded with its shadow gestalt.
+func (s *Service) remoteAuthor(ctx context.Context, actorID string) (*store.RemoteAuthor, error) {
+	if a, err := s.db.RemoteAuthorByActor(ctx, actorID); !errors.Is(err, store.ErrNotFound) {
+		return a, err
+	}
+	signer, err := s.signer(ctx, 0, s.InstanceActorURL())
+	if err != nil {
+		return nil, err
+	}
+	actor, err := s.client.FetchActor(ctx, actorID, &signer)
+	if err != nil {
+		return nil, fmt.Errorf("federation: author %s: %w", actorID, err)
+	}
+	if actor.ID != actorID {
+		return nil, fmt.Errorf("%w: author %s answers as %s", activitypub.ErrInvalid, actorID, actor.ID)
+	}
+	a := authorOf(actor)
+	a.FetchedAt = s.now()
+	sum := sha256.Sum256([]byte(actorID))
+	err = s.db.Tx(ctx, func(q *store.Queries) error {
+		return q.AddRemoteAuthor(ctx, a, "fediverse-"+hex.EncodeToString(sum[:8]))
+	})
+	if errors.Is(err, store.ErrConflict) {
+		// recorded by another request at the same time
+		return s.db.RemoteAuthorByActor(ctx, actorID)
+	}
+	return a, err
+}
+
+// authorOf is what the comments show of an actor: its name (or username), @user@host, its
+// icon and profile page when they are http(s) addresses (the profile on the actor's own
+// server, else the actor itself).
+func authorOf(actor *activitypub.Actor) *store.RemoteAuthor {
+	u, _ := url.Parse(actor.ID)
+	a := &store.RemoteAuthor{ActorID: actor.ID, Handle: "@" + actor.PreferredUsername + "@" + u.Host,
+		Name: strings.TrimSpace(actor.Name), ProfileURL: actor.ID}
+	if a.Name == "" {
+		a.Name = actor.PreferredUsername
+	}
+	if utf8.RuneCountInString(a.Name) > maxAuthorName {
+		a.Name = string([]rune(a.Name)[:maxAuthorName])
+	}
+	if web := string(actor.URL); httpURL(web) && activitypub.SameOrigin(web, actor.ID) {
+		a.ProfileURL = web
+	}
+	if actor.Icon != nil && httpURL(string(actor.Icon.URL)) {
+		a.AvatarURL = string(actor.Icon.URL)
+	}
+	return a
+}
+
+func httpURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && len(s) <= 2048
+}

@@ -1,0 +1,170 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"grouprise.org/grouprise/internal/activitypub"
+	"grouprise.org/grouprise/internal/contents"
+	"grouprise.org/grouprise/internal/store"
+	"grouprise.org/grouprise/internal/store/storetest"
+)
+
+// newAuthor is a remote actor with a display name, a profile page and an avatar, as
+// GoToSocial and Mastodon serve them.
+func newAuthor(t *testing.T, username, name string) *remote {
+	key, err := activitypub.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &remote{key: key}
+	pub, _ := activitypub.EncodePublicKey(&key.PublicKey)
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.URL.Path != "/users/"+username {
+			http.NotFound(w, req)
+			return
+		}
+		r.fetches.Add(1)
+		w.Header().Set("Content-Type", activitypub.MediaType)
+		b, _ := activitypub.Encode(&activitypub.Actor{ID: r.id, Type: activitypub.TypePerson, PreferredUsername: username,
+			Name: name, URL: activitypub.Href(r.srv.URL + "/@" + username), Inbox: r.id + "/inbox",
+			Icon:      &activitypub.Image{Type: activitypub.TypeImage, URL: activitypub.Href(r.srv.URL + "/avatar.png")},
+			PublicKey: activitypub.PublicKey{ID: r.keyID, Owner: r.id, PublicKeyPEM: pub}})
+		w.Write(b)
+	}))
+	t.Cleanup(r.srv.Close)
+	r.id = r.srv.URL + "/users/" + username
+	r.keyID = r.id + "#main-key"
+	return r
+}
+
+// note is the remote's Note n in reply to inReplyTo, public unless to says otherwise.
+func (r *remote) note(n int, inReplyTo, content string, to ...string) *activitypub.Post {
+	if to == nil {
+		to = []string{activitypub.Public}
+	}
+	return &activitypub.Post{ID: fmt.Sprintf("%s/statuses/%d", r.id, n), Type: activitypub.TypeNote,
+		AttributedTo: activitypub.IRI(r.id), InReplyTo: activitypub.IRI(inReplyTo), Content: content, To: to}
+}
+
+// TestFediverseReplies: a public Note in reply to a published content becomes a comment by
+// its remote author (name, handle, link to the profile), its HTML sanitised, its members
+// notified; a redelivery adds nothing; replies to internal, unknown or unpublished contents,
+// non-public ones and too long ones are dropped (202); the author's Update and Delete are
+// honoured, another actor's refused (401).
+func TestFediverseReplies(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s, garten := fediSite(t, db, "")
+		alice, err := db.GestaltByUsername(ctx, "alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		create := func(title string, public bool) {
+			t.Helper()
+			if _, err := s.srv.contents.Create(ctx, alice, garten.ID, contents.Article,
+				contents.Draft{Title: title, Text: "Text von " + title, Public: public}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		create("Beete", true)
+		create("Kasse", false)
+		s.publishJobs()
+		s.mails() // what publishing queued
+
+		m := newAuthor(t, "mallory", "Mallory Remote")
+		eve := newAuthor(t, "eve", "Eve")
+		b := s.browser()
+		send := func(r *remote, typ activitypub.Type, n int, object activitypub.ObjectRef, status int) {
+			t.Helper()
+			b.postActivity("/garten/-/inbox", r.activity(t, typ, n, object), r.keyID, r.key).expect(t, status)
+		}
+		comments := func() []string {
+			return storetest.Strings(t, db, `SELECT text FROM contributions WHERE deleted IS NULL AND author_id <> `+itoa(alice.ID)+` ORDER BY id`)
+		}
+		beete := "http://grouprise.test/garten/beete/"
+
+		// dropped: to an internal (never published) content, to what is not ours, not public,
+		// too long, without text
+		send(m, activitypub.TypeCreate, 1, activitypub.Embed(m.note(1, "http://grouprise.test/garten/kasse/", "<p>intern?</p>")), http.StatusAccepted)
+		send(m, activitypub.TypeCreate, 2, activitypub.Embed(m.note(2, "https://example.org/notes/1", "<p>fremd</p>")), http.StatusAccepted)
+		send(m, activitypub.TypeCreate, 3, activitypub.Embed(m.note(3, beete, "<p>nur für dich</p>", "http://grouprise.test/garten/")), http.StatusAccepted)
+		send(m, activitypub.TypeCreate, 4, activitypub.Embed(m.note(4, beete, "<p>"+strings.Repeat("lang ", 5000)+"</p>")), http.StatusAccepted)
+		send(m, activitypub.TypeCreate, 5, activitypub.Embed(m.note(5, beete, "<script>alert(1)</script>")), http.StatusAccepted)
+		if c := comments(); len(c) != 0 {
+			t.Fatalf("dropped replies became comments: %q", c)
+		}
+		// a Create of a Note by another author than the actor is refused
+		forged := m.note(6, beete, "<p>im Namen von Eve</p>")
+		forged.AttributedTo = activitypub.IRI(eve.id)
+		send(m, activitypub.TypeCreate, 6, activitypub.Embed(forged), http.StatusUnauthorized)
+
+		hostile := `<p>Schöne <strong>Beete</strong>! <script>alert("x")</script><img src="x" onerror="alert('y')">` +
+			`<a href="javascript:alert('z')">klick</a> <a href="https://example.org/tomaten" onclick="alert('w')">Tomaten</a></p>` +
+			`<style>body{display:none}</style><iframe src="https://example.org/"></iframe>`
+		reply := m.note(10, beete, hostile)
+		send(m, activitypub.TypeCreate, 10, activitypub.Embed(reply), http.StatusAccepted)
+		send(m, activitypub.TypeCreate, 10, activitypub.Embed(reply), http.StatusAccepted) // redelivered
+		if c := comments(); len(c) != 1 || !strings.Contains(c[0], "**Beete**") || !strings.Contains(c[0], "[Tomaten](https://example.org/tomaten)") {
+			t.Fatalf("comments %q, want the reply once as Markdown", c)
+		}
+		page := b.get("/garten/beete/")
+		page.expect(t, http.StatusOK, "Mallory Remote", "@mallory@"+strings.TrimPrefix(m.srv.URL, "http://"),
+			`href="`+m.srv.URL+`/@mallory"`, "<strong>Beete</strong>", `href="https://example.org/tomaten"`)
+		comment := page.text("#comments-title + ul.items")
+		html, _ := page.doc.Find("#comments-title + ul.items").Html()
+		for _, bad := range []string{"alert", "<script", "onerror", "onclick", "javascript:", "<iframe", "<style", "display:none"} {
+			if strings.Contains(html, bad) {
+				t.Errorf("the comment keeps %q: %s", bad, html)
+			}
+		}
+		if !strings.Contains(comment, "Schöne Beete!") {
+			t.Errorf("comment text %q", comment)
+		}
+		if n := m.fetches.Load(); n != 2 {
+			t.Errorf("the author was fetched %d times, want twice (its key, then its profile once)", n)
+		}
+
+		// the members hear of it as of any comment
+		mails := s.mails()
+		var toAlice bool
+		for _, ml := range mails {
+			for _, to := range ml.Envelope.To {
+				if to == "alice@example.org" && strings.Contains(ml.Message.Text, "Schöne **Beete**") {
+					toAlice = true
+				}
+			}
+		}
+		if !toAlice {
+			t.Errorf("no notification to alice among %d mails", len(mails))
+		}
+
+		// Update and Delete: another actor's refused, the author's honoured
+		edited := m.note(10, beete, "<p>Schöne Beete, wirklich!</p>")
+		evil := *edited
+		evil.AttributedTo = activitypub.IRI(eve.id)
+		send(eve, activitypub.TypeUpdate, 1, activitypub.Embed(&evil), http.StatusUnauthorized)
+		send(eve, activitypub.TypeDelete, 2, activitypub.Ref(reply.ID), http.StatusUnauthorized)
+		if c := comments(); len(c) != 1 || !strings.Contains(c[0], "**Beete**") {
+			t.Fatalf("after another's Update and Delete: %q", c)
+		}
+		send(m, activitypub.TypeUpdate, 11, activitypub.Embed(edited), http.StatusAccepted)
+		b.get("/garten/beete/").expect(t, http.StatusOK, "Schöne Beete, wirklich!")
+		send(m, activitypub.TypeDelete, 12, activitypub.Embed(&activitypub.Tombstone{ID: reply.ID, Type: activitypub.TypeTombstone}), http.StatusAccepted)
+		if c := comments(); len(c) != 0 {
+			t.Fatalf("after the author's Delete: %q", c)
+		}
+		if strings.Contains(b.get("/garten/beete/").body, "Mallory Remote") {
+			t.Error("the deleted comment still shows")
+		}
+		// a new reply after the Delete is a new comment; an Update of the deleted one is dropped
+		send(m, activitypub.TypeUpdate, 13, activitypub.Embed(edited), http.StatusAccepted)
+		if c := comments(); len(c) != 0 {
+			t.Fatalf("an Update brought the deleted comment back: %q", c)
+		}
+	})
+}
