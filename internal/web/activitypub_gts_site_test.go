@@ -14,6 +14,7 @@ import (
 	"grouprise.org/grouprise/internal/config"
 	"grouprise.org/grouprise/internal/i18n"
 	"grouprise.org/grouprise/internal/mail"
+	"grouprise.org/grouprise/internal/mail/mailtest"
 	"grouprise.org/grouprise/internal/metrics"
 	"grouprise.org/grouprise/internal/notify"
 	"grouprise.org/grouprise/internal/store"
@@ -32,6 +33,8 @@ type fediPeers struct {
 	runner *tasks.Runner
 	// metrics are the web daemon's and the task runner's, scraped by scrape
 	metrics *metrics.Registry
+	// mails are what the task runner sent
+	mails *mailtest.Sink
 }
 
 // startFediPeers starts both on SQLite; they stop when the test ends.
@@ -64,7 +67,8 @@ func startFediPeers(t *testing.T) *fediPeers {
 	reg := metrics.New("test", "test")
 	queue := func(context.Context) (metrics.Queue, error) { return metrics.Queue{}, nil }
 	runner := tasks.New(db, log, tasks.Options{Poll: 100 * time.Millisecond, Metrics: reg.NewTasks(queue)})
-	if _, err := tasks.Register(runner, cfg, catalog, &mail.SMTP{Addr: "127.0.0.1:1"}); err != nil {
+	sink := mailtest.Start(t)
+	if _, err := tasks.Register(runner, cfg, catalog, &mail.SMTP{Addr: sink.Addr, Encryption: "plain"}); err != nil {
 		t.Fatal(err)
 	}
 	srv, err := New(Deps{Config: cfg, DB: db, Catalog: catalog, Notifier: notifier, Log: log, Wake: runner.Wake, Metrics: reg.NewHTTP()})
@@ -77,7 +81,7 @@ func startFediPeers(t *testing.T) *fediPeers {
 	go func() { runner.Run(ctx); done <- struct{}{} }()
 	t.Cleanup(func() { cancel(); <-done; <-done })
 	return &fediPeers{site: &site{t: t, db: db, cfg: cfg, srv: srv}, ctx: ctx, host: host, cert: cert, gts: gts, runner: runner,
-		metrics: reg}
+		metrics: reg, mails: sink}
 }
 
 // scrape is what the metrics endpoint answers now.

@@ -1,0 +1,88 @@
+package web
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"grouprise.org/grouprise/internal/activitypub/gtstest"
+	"grouprise.org/grouprise/internal/contents"
+	"grouprise.org/grouprise/internal/groups"
+)
+
+// TestRepliesFromGoToSocial: a GoToSocial (v0.18.3) account follows @garten@<our host> and
+// replies to the group's new public article; the reply shows on the article's page as a
+// comment by @alice@<its host> with a link to her profile, and the group's member gets the
+// notification mail.
+func TestRepliesFromGoToSocial(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts GoToSocial")
+	}
+	p := startFediPeers(t)
+	s, srv, db, ctx, host, runner := p.site, p.srv, p.db, p.ctx, p.host, p.runner
+	anna := s.person("anna", "anna-password")
+	garten, err := groups.New(db, s.cfg.SlugReserved, nil).Create(ctx, groups.NewGroup{Name: "Garten", Creator: anna})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice := p.gts.NewUser("alice")
+	p.follow(alice, "garten")
+
+	if _, err := srv.contents.Create(ctx, anna, garten.ID, contents.Article,
+		contents.Draft{Title: "Beete", Text: "Was jetzt zu tun ist.", Public: true}); err != nil {
+		t.Fatal(err)
+	}
+	runner.Wake()
+	uri := "https://" + host + "/garten/beete/"
+	var article gtstest.Status
+	gtstest.Await(t, 60*time.Second, func() error {
+		home, err := alice.HomeTimeline()
+		for _, st := range home {
+			if st.URI == uri {
+				article = st
+				return nil
+			}
+		}
+		return fmt.Errorf("%s not in the home timeline (%v)", uri, err)
+	})
+
+	reply, err := alice.Reply(article.ID, "Schöne Beete! Wir kommen <b>vorbei</b>.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: p.cert.ClientTLS()}}
+	page := func() string {
+		resp, err := client.Get(uri)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	handle := alice.Handle()
+	gtstest.Await(t, 60*time.Second, func() error {
+		if body := page(); !strings.Contains(body, "Schöne Beete! Wir kommen") || !strings.Contains(body, handle) {
+			return fmt.Errorf("the reply is not on the page as %s's comment", handle)
+		}
+		return nil
+	})
+	if body := page(); !strings.Contains(body, `href="`+reply.Account.URL+`"`) || strings.Contains(body, "<b>vorbei</b>") {
+		t.Errorf("the comment links no profile %s, or keeps the HTML it was sent as text", reply.Account.URL)
+	}
+
+	// anna, the group's member, hears of it by mail
+	runner.Wake()
+	gtstest.Await(t, 60*time.Second, func() error {
+		for _, m := range p.mails.Messages() {
+			if strings.Contains(string(m.Data), "Wir kommen") && len(m.To) == 1 && m.To[0] == "anna@example.org" {
+				return nil
+			}
+		}
+		return fmt.Errorf("no notification to anna among %d mails", len(p.mails.Messages()))
+	})
+
+}
