@@ -75,3 +75,9 @@ func CanWriteInternal(v *access.Viewer, a *store.Association) bool {
 func CanDeleteComment(v *access.Viewer, c *store.Contribution) bool {
 	return c.ContentID != 0 && !c.Deleted.Valid && v.Is(c.AuthorID)
 }
+
+// CanDeleteRemoteComment: a comment from the Fediverse (its author has no account here to
+// delete it with) may also be deleted by the members of the content's group.
+func CanDeleteRemoteComment(v *access.Viewer, a *store.Association, c *store.Contribution) bool {
+	return c.ContentID != 0 && !c.Deleted.Valid && a.GroupID != 0 && v.IsMember(a.GroupID)
+}

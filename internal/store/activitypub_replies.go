@@ -105,3 +105,12 @@ func (q *Queries) FediverseReplyByNote(ctx context.Context, noteID string) (*Fed
 func (q *Queries) SetContributionText(ctx context.Context, id int64, text string) error {
 	return q.updateOne(ctx, "set contribution text", `UPDATE contributions SET text = ? WHERE id = ? AND deleted IS NULL`, text, id)
 }
+
+// IsRemoteAuthor tells whether a gestalt stands for a remote author.
+func (q *Queries) IsRemoteAuthor(ctx context.Context, gestaltID int64) (bool, error) {
+	var n int
+	if err := q.queryRow(ctx, `SELECT COUNT(*) FROM activitypub_remote_authors WHERE gestalt_id = ?`, gestaltID).Scan(&n); err != nil {
+		return false, fmt.Errorf("store: remote author %d: %w", gestaltID, err)
+	}
+	return n > 0, nil
+}

@@ -166,5 +166,28 @@ func TestFediverseReplies(t *testing.T) {
 		if c := comments(); len(c) != 0 {
 			t.Fatalf("an Update brought the deleted comment back: %q", c)
 		}
+
+		// the group's members may delete a comment from the Fediverse; others may not
+		send(eve, activitypub.TypeCreate, 20, activitypub.Embed(eve.note(20, beete, "<p>Werbung</p>")), http.StatusAccepted)
+		ids := storetest.Strings(t, db, `SELECT id FROM contributions WHERE deleted IS NULL AND text = 'Werbung'`)
+		if len(ids) != 1 {
+			t.Fatalf("eve's reply: %q", ids)
+		}
+		del := "/garten/beete/contributions/" + ids[0] + "/delete/"
+		s.person("otto", "otto-password")
+		otto := s.loggedIn("otto", "otto-password")
+		if strings.Contains(otto.get("/garten/beete/").body, del) {
+			t.Error("an outsider is offered to delete the comment")
+		}
+		s.browser().get(del).expect(t, http.StatusFound)
+		otto.get(del).expect(t, http.StatusForbidden)
+		otto.post(del, nil).expect(t, http.StatusForbidden)
+		member := s.loggedIn("alice", "alice-password")
+		member.get("/garten/beete/").expect(t, http.StatusOK, `href="`+del+`"`)
+		member.get(del).expect(t, http.StatusOK)
+		member.post(del, nil).expect(t, http.StatusSeeOther)
+		if c := comments(); len(c) != 0 {
+			t.Fatalf("after the member's delete: %q", c)
+		}
 	})
 }

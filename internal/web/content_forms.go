@@ -460,7 +460,13 @@ func (s *Server) deleteComment(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("delete comment %d: %w", id, err)
 	}
 	if !contents.CanDeleteComment(viewer(r), c) {
-		return errForbidden
+		remote, err := s.db.IsRemoteAuthor(r.Context(), c.AuthorID)
+		if err != nil {
+			return err
+		}
+		if !remote || !contents.CanDeleteRemoteComment(viewer(r), a, c) {
+			return errForbidden
+		}
 	}
 	back := strings.TrimSuffix(r.URL.Path, "contributions/"+r.PathValue("id")+"/delete/")
 	if r.Method == http.MethodGet {

@@ -233,6 +233,7 @@ func (s *Server) contentPageData(r *http.Request, a *store.Association, f *form)
 			CanReplyPrivately: !v.Is(c.AuthorID) && a.GroupID != 0, Remote: reads.Remote[c.AuthorID]}
 		if cv.Remote != nil {
 			cv.CanReplyPrivately = false // they have no mailbox here
+			cv.CanDelete = contents.CanDeleteRemoteComment(v, a, &c.Contribution)
 		}
 		byID[c.ID] = cv
 		d.Comments = append(d.Comments, cv)
