@@ -189,5 +189,23 @@ func TestFediverseReplies(t *testing.T) {
 		if c := comments(); len(c) != 0 {
 			t.Fatalf("after the member's delete: %q", c)
 		}
+
+		// a blocked actor's reply is refused; one to a content made internal since is dropped
+		if _, _, err := s.srv.federation.Block(ctx, eve.id); err != nil {
+			t.Fatal(err)
+		}
+		send(eve, activitypub.TypeCreate, 21, activitypub.Embed(eve.note(21, beete, "<p>wieder ich</p>")), http.StatusForbidden)
+		a, err := db.AssociationBySlug(ctx, "garten", "beete")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.srv.contents.Update(ctx, a, alice, contents.Article, contents.Draft{Title: "Beete", Text: "Nur für uns.", Public: false}); err != nil {
+			t.Fatal(err)
+		}
+		s.publishJobs()
+		send(m, activitypub.TypeCreate, 22, activitypub.Embed(m.note(22, beete, "<p>noch da?</p>")), http.StatusAccepted)
+		if c := comments(); len(c) != 0 {
+			t.Fatalf("replies after the block and to the internal content: %q", c)
+		}
 	})
 }
