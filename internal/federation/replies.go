@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -52,6 +53,14 @@ func replyText(html string) (string, error) {
 	return strings.TrimSpace(strings.ReplaceAll(md, "\x00", "")), nil
 }
 
+// withoutMention is a reply's text without the mention of the group it starts with (the
+// Fediverse delivers a reply to the group only when it mentions the group; on the group's
+// page that is noise).
+func withoutMention(text, actorURL string) string {
+	re := regexp.MustCompile(`^\[@[^\]\n]*\]\(` + regexp.QuoteMeta(actorURL) + `\)\s*`)
+	return re.ReplaceAllString(text, "")
+}
+
 // reply takes a Create of a Note: a comment when it answers a public content of ours.
 func (s *Service) reply(ctx context.Context, act *activitypub.Activity) (bool, error) {
 	post, err := act.Object.Post()
@@ -95,12 +104,15 @@ func (s *Service) reply(ctx context.Context, act *activitypub.Activity) (bool, e
 		return false, err
 	}
 	err = s.db.Tx(ctx, func(q *store.Queries) error {
-		a, _, err := s.publicContent(ctx, q, obj.AssociationID)
+		a, g, err := s.publicContent(ctx, q, obj.AssociationID)
 		if err != nil {
 			return err
 		}
 		if a == nil {
 			return fmt.Errorf("%w: reply %s to %s, not public", ErrIgnored, post.ID, obj.ObjectID)
+		}
+		if text = withoutMention(text, s.ActorURL(g.Slug)); text == "" {
+			return fmt.Errorf("%w: reply %s is only a mention", ErrIgnored, post.ID)
 		}
 		now := s.now()
 		id, err := q.AddContribution(ctx, &store.Contribution{ContentID: a.ContentID, AuthorID: author.GestaltID,
@@ -165,6 +177,18 @@ func (s *Service) updateReply(ctx context.Context, act *activitypub.Activity) er
 		}
 		if c.Deleted.Valid {
 			return fmt.Errorf("%w: Update of the deleted %s", ErrIgnored, post.ID)
+		}
+		a, err := q.AssociationOf(ctx, c.ContentID, 0)
+		if err != nil {
+			return err
+		}
+		g, err := q.GroupByID(ctx, a.GroupID)
+		if err != nil {
+			return err
+		}
+		text = withoutMention(text, s.ActorURL(g.Slug))
+		if text == "" {
+			return fmt.Errorf("%w: Update of %s to only a mention", ErrIgnored, post.ID)
 		}
 		if err := q.SetContributionText(ctx, c.ID, text); err != nil {
 			return err

@@ -11,6 +11,7 @@ import (
 	"grouprise.org/grouprise/internal/activitypub/gtstest"
 	"grouprise.org/grouprise/internal/contents"
 	"grouprise.org/grouprise/internal/groups"
+	"grouprise.org/grouprise/internal/store/storetest"
 )
 
 // TestRepliesFromGoToSocial: a GoToSocial (v0.18.3) account follows @garten@<our host> and
@@ -70,6 +71,11 @@ func TestRepliesFromGoToSocial(t *testing.T) {
 		}
 		return nil
 	})
+	text := storetest.Strings(t, db, `SELECT text FROM contributions WHERE text LIKE '%Wir kommen%'`)
+	t.Logf("GoToSocial's reply %q became the comment %q", reply.Content, text)
+	if len(text) != 1 || !strings.HasPrefix(text[0], "Schöne Beete!") {
+		t.Errorf("the comment %q, want it without the group's mention", text)
+	}
 	if body := page(); !strings.Contains(body, `href="`+reply.Account.URL+`"`) || strings.Contains(body, "<b>vorbei</b>") {
 		t.Errorf("the comment links no profile %s, or keeps the HTML it was sent as text", reply.Account.URL)
 	}
