@@ -153,8 +153,12 @@ func (s *Service) replyOf(ctx context.Context, act *activitypub.Activity, noteID
 	return r, nil
 }
 
-// updateReply takes an Update of a Note: its author's new text replaces the comment's.
+// updateReply takes an Update of a Note: its author's new text replaces the comment's; an
+// Update of a remote author's profile changes what its comments show.
 func (s *Service) updateReply(ctx context.Context, act *activitypub.Activity) error {
+	if actor, err := act.Object.Actor(); err == nil {
+		return s.updateAuthor(ctx, act, actor)
+	}
 	post, err := act.Object.Post()
 	if err != nil {
 		return fmt.Errorf("%w: Update: %w", ErrIgnored, err)
@@ -216,6 +220,23 @@ func (s *Service) deleteReply(ctx context.Context, act *activitypub.Activity) er
 		}
 		return q.IndexContent(ctx, c.ContentID)
 	})
+}
+
+// updateAuthor takes an actor's Update of its own profile when it commented here.
+func (s *Service) updateAuthor(ctx context.Context, act *activitypub.Activity, actor *activitypub.Actor) error {
+	if actor.ID != string(act.Actor) {
+		return fmt.Errorf("%w: Update by %s of the profile of %s", activitypub.ErrBadSignature, act.Actor, actor.ID)
+	}
+	old, err := s.db.RemoteAuthorByActor(ctx, actor.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%w: Update of the profile of %s, who never commented", ErrIgnored, actor.ID)
+	}
+	if err != nil {
+		return err
+	}
+	a := authorOf(actor)
+	a.GestaltID, a.FetchedAt = old.GestaltID, s.now()
+	return s.db.Tx(ctx, func(q *store.Queries) error { return q.UpdateRemoteAuthor(ctx, a) })
 }
 
 // remoteAuthor is the remote author of an actor: known, or fetched (signed by the instance

@@ -114,3 +114,14 @@ func (q *Queries) IsRemoteAuthor(ctx context.Context, gestaltID int64) (bool, er
 	}
 	return n > 0, nil
 }
+
+// UpdateRemoteAuthor replaces what the comments show of a remote author (an Update of its
+// profile), its shadow gestalt's name included. Run it inside Tx.
+func (q *Queries) UpdateRemoteAuthor(ctx context.Context, a *RemoteAuthor) error {
+	if err := q.updateOne(ctx, "update remote author", `UPDATE activitypub_remote_authors SET handle = ?, name = ?,
+		avatar_url = ?, profile_url = ?, fetched_at = ? WHERE gestalt_id = ?`,
+		a.Handle, a.Name, a.AvatarURL, a.ProfileURL, a.FetchedAt, a.GestaltID); err != nil {
+		return err
+	}
+	return q.updateOne(ctx, "update remote author's gestalt", `UPDATE gestalten SET first_name = ? WHERE id = ?`, a.Name, a.GestaltID)
+}

@@ -42,6 +42,14 @@ func newAuthor(t *testing.T, username, name string) *remote {
 	return r
 }
 
+// profile is the remote's actor with another name, as an Update of its profile embeds it.
+func (r *remote) profile(username, name string) *activitypub.Actor {
+	pub, _ := activitypub.EncodePublicKey(&r.key.PublicKey)
+	return &activitypub.Actor{ID: r.id, Type: activitypub.TypePerson, PreferredUsername: username, Name: name,
+		URL: activitypub.Href(r.srv.URL + "/@" + username), Inbox: r.id + "/inbox",
+		PublicKey: activitypub.PublicKey{ID: r.keyID, Owner: r.id, PublicKeyPEM: pub}}
+}
+
 // note is the remote's Note n in reply to inReplyTo, public unless to says otherwise.
 func (r *remote) note(n int, inReplyTo, content string, to ...string) *activitypub.Post {
 	if to == nil {
@@ -128,6 +136,14 @@ func TestFediverseReplies(t *testing.T) {
 		if n := m.fetches.Load(); n != 2 {
 			t.Errorf("the author was fetched %d times, want twice (its key, then its profile once)", n)
 		}
+
+		// the author renames itself: the comment shows the new name; nobody else renames it
+		send(eve, activitypub.TypeUpdate, 3, activitypub.Embed(m.profile("mallory", "Eve war hier")), http.StatusUnauthorized)
+		send(m, activitypub.TypeUpdate, 30, activitypub.Embed(m.profile("mallory", "Mallory Neu")), http.StatusAccepted)
+		if body := b.get("/garten/beete/").body; !strings.Contains(body, "Mallory Neu") || strings.Contains(body, "Eve war hier") {
+			t.Error("the renamed author does not show under the new name")
+		}
+		send(eve, activitypub.TypeUpdate, 4, activitypub.Embed(eve.profile("eve", "Eve")), http.StatusAccepted) // never commented
 
 		// the members hear of it as of any comment
 		mails := s.mails()
