@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +18,7 @@ import (
 // TestRepliesFromGoToSocial: a GoToSocial (v0.18.3) account follows @garten@<our host> and
 // replies to the group's new public article; the reply shows on the article's page as a
 // comment by @alice@<its host> with a link to her profile, and the group's member gets the
-// notification mail.
+// notification mail; her edit changes the comment, her delete removes it.
 func TestRepliesFromGoToSocial(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts GoToSocial")
@@ -79,6 +80,38 @@ func TestRepliesFromGoToSocial(t *testing.T) {
 	if body := page(); !strings.Contains(body, `href="`+reply.Account.URL+`"`) || strings.Contains(body, "<b>vorbei</b>") {
 		t.Errorf("the comment links no profile %s, or keeps the HTML it was sent as text", reply.Account.URL)
 	}
+
+	// alice edits her reply, then deletes it (the client API, as her app does)
+	api := func(method, path string, form url.Values) {
+		t.Helper()
+		req, _ := http.NewRequest(method, p.gts.URL()+path, strings.NewReader(form.Encode()))
+		req.Header.Set("Authorization", "Bearer "+alice.Token)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s %s: %s", method, path, resp.Status)
+		}
+	}
+	defer func() {
+		api(http.MethodDelete, "/api/v1/statuses/"+reply.ID, nil)
+		gtstest.Await(t, 60*time.Second, func() error {
+			if strings.Contains(page(), "Wir kommen") {
+				return fmt.Errorf("the deleted reply still shows")
+			}
+			return nil
+		})
+	}()
+	api(http.MethodPut, "/api/v1/statuses/"+reply.ID, url.Values{"status": {"@garten@" + host + " Schöne Beete! Wir kommen am Samstag."}})
+	gtstest.Await(t, 60*time.Second, func() error {
+		if !strings.Contains(page(), "Wir kommen am Samstag.") {
+			return fmt.Errorf("the edit does not show")
+		}
+		return nil
+	})
 
 	// anna, the group's member, hears of it by mail
 	runner.Wake()
