@@ -53,12 +53,26 @@ func replyText(html string) (string, error) {
 	return strings.TrimSpace(strings.ReplaceAll(md, "\x00", "")), nil
 }
 
+// postText is a remote post's text as our Markdown: its content, after its content warning
+// (summary) in bold when it has one, since our comments show everything at once.
+func postText(p *activitypub.Post) (string, error) {
+	text, err := replyText(p.Content)
+	if err != nil || text == "" || p.Summary == "" {
+		return text, err
+	}
+	warning, err := replyText(p.Summary)
+	if err != nil || warning == "" {
+		return text, err
+	}
+	return "**" + strings.ReplaceAll(warning, "\n", " ") + "**\n\n" + text, nil
+}
+
 // withoutMention is a reply's text without the mention of the group it starts with (the
 // Fediverse delivers a reply to the group only when it mentions the group; on the group's
-// page that is noise).
+// page that is noise), after the content warning if there is one.
 func withoutMention(text, actorURL string) string {
-	re := regexp.MustCompile(`^\[@[^\]\n]*\]\(` + regexp.QuoteMeta(actorURL) + `\)\s*`)
-	return re.ReplaceAllString(text, "")
+	re := regexp.MustCompile(`^(\*\*[^\n]*\*\*\n\n)?\[@[^\]\n]*\]\(` + regexp.QuoteMeta(actorURL) + `\)\s*`)
+	return strings.TrimSpace(re.ReplaceAllString(text, "$1"))
 }
 
 // reply takes a Create of a Note: a comment when it answers a public content of ours.
@@ -87,7 +101,7 @@ func (s *Service) reply(ctx context.Context, act *activitypub.Activity) (bool, e
 	if obj.DeletedAt.Valid {
 		return false, fmt.Errorf("%w: reply %s to the deleted %s", ErrIgnored, post.ID, obj.ObjectID)
 	}
-	text, err := replyText(post.Content)
+	text, err := postText(post)
 	switch {
 	case err != nil:
 		return false, fmt.Errorf("%w: reply %s: %w", ErrIgnored, post.ID, err)
@@ -170,7 +184,7 @@ func (s *Service) updateReply(ctx context.Context, act *activitypub.Activity) er
 	if string(post.AttributedTo) != r.ActorID {
 		return fmt.Errorf("%w: Update of %s attributed to %s", activitypub.ErrBadSignature, post.ID, post.AttributedTo)
 	}
-	text, err := replyText(post.Content)
+	text, err := postText(post)
 	if err != nil || text == "" || len(text) > MaxReplyText {
 		return errors.Join(fmt.Errorf("%w: Update of %s: no text or too long", ErrIgnored, post.ID), err)
 	}

@@ -183,6 +183,15 @@ func TestFediverseReplies(t *testing.T) {
 			t.Fatalf("an Update brought the deleted comment back: %q", c)
 		}
 
+		// a content warning comes first, in bold, before the text (after the mention)
+		cw := m.note(15, beete, `<p><a href="http://grouprise.test/garten/" class="mention">@garten</a> Die Ernte ist verdorben.</p>`)
+		cw.Summary = "Gartenfrust"
+		send(m, activitypub.TypeCreate, 15, activitypub.Embed(cw), http.StatusAccepted)
+		if c := comments(); len(c) != 1 || c[0] != "**Gartenfrust**\n\nDie Ernte ist verdorben." {
+			t.Fatalf("with a content warning: %q", c)
+		}
+		send(m, activitypub.TypeDelete, 16, activitypub.Ref(cw.ID), http.StatusAccepted)
+
 		// the group's members may delete a comment from the Fediverse; others may not
 		send(eve, activitypub.TypeCreate, 20, activitypub.Embed(eve.note(20, beete, "<p>Werbung</p>")), http.StatusAccepted)
 		ids := storetest.Strings(t, db, `SELECT id FROM contributions WHERE deleted IS NULL AND text = 'Werbung'`)
