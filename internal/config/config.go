@@ -373,8 +373,16 @@ func (c *Config) Location() *time.Location {
 	return c.location
 }
 
+// RemoteAuthorPrefix begins the names of the hidden accounts that stand for authors of
+// comments from the Fediverse (internal/federation); nobody else may take such a name, or
+// they could keep a remote author's replies out by taking its name first.
+const RemoteAuthorPrefix = "fediverse-"
+
 // SlugReserved tells whether a group or person may not take slug.
 func (c *Config) SlugReserved(slug string) bool {
+	if strings.HasPrefix(strings.ToLower(slug), RemoteAuthorPrefix) {
+		return true
+	}
 	for _, s := range c.EntitySlugBlacklist {
 		if strings.EqualFold(s, slug) {
 			return true

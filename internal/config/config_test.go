@@ -130,7 +130,8 @@ func TestLoadLayering(t *testing.T) {
 			name:  "configured reserved slugs are added to the built-in ones",
 			files: map[string]string{"100.yaml": "entity_slug_blacklist: [admin, WWW]\n"},
 			check: func(t *testing.T, c *Config) {
-				if !c.SlugReserved("Admin") || !c.SlugReserved("stadt") || c.SlugReserved("stadtgarten") {
+				if !c.SlugReserved("Admin") || !c.SlugReserved("stadt") || c.SlugReserved("stadtgarten") ||
+					!c.SlugReserved("Fediverse-0123abcd") || c.SlugReserved("fediverse") {
 					t.Errorf("blacklist %v", c.EntitySlugBlacklist)
 				}
 				if n := len(c.EntitySlugBlacklist); n != len(defaultEntitySlugBlacklist)+1 {

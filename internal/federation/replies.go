@@ -15,6 +15,7 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 
 	"grouprise.org/grouprise/internal/activitypub"
+	"grouprise.org/grouprise/internal/config"
 	"grouprise.org/grouprise/internal/notify"
 	"grouprise.org/grouprise/internal/store"
 )
@@ -274,7 +275,7 @@ func (s *Service) remoteAuthor(ctx context.Context, actorID string) (*store.Remo
 	a.FetchedAt = s.now()
 	sum := sha256.Sum256([]byte(actorID))
 	err = s.db.Tx(ctx, func(q *store.Queries) error {
-		return q.AddRemoteAuthor(ctx, a, "fediverse-"+hex.EncodeToString(sum[:8]))
+		return q.AddRemoteAuthor(ctx, a, config.RemoteAuthorPrefix+hex.EncodeToString(sum[:8]))
 	})
 	if errors.Is(err, store.ErrConflict) {
 		// recorded by another request at the same time
