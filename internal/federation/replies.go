@@ -13,6 +13,7 @@ import (
 
 	htmltomarkdown "github.com/JohannesKaufmann/html-to-markdown/v2"
 	"github.com/microcosm-cc/bluemonday"
+	xhtml "golang.org/x/net/html"
 
 	"grouprise.org/grouprise/internal/activitypub"
 	"grouprise.org/grouprise/internal/config"
@@ -42,9 +43,24 @@ var replyPolicy = func() *bluemonday.Policy {
 	return p
 }()
 
+// maxReplyHTML bounds a remote post's HTML before anything reads it, and maxReplyDepth how
+// deeply its elements may nest: the HTML-to-Markdown converter's work grows with depth times
+// lines (500 nested quotes over 20 KB of lines took 6 s and 60 GB of allocations at 260 KB),
+// and a reply is converted while its inbox POST waits.
+const (
+	maxReplyHTML  = 4 * MaxReplyText
+	maxReplyDepth = 16
+)
+
+// errReplyShape is a remote post's HTML that is too long or nests too deeply to be read.
+var errReplyShape = errors.New("HTML too long or nested too deeply")
+
 // replyText is a remote post's HTML as our Markdown: sanitised first, so that nothing but text
 // and links reaches the converter; "" when nothing is left.
 func replyText(html string) (string, error) {
+	if len(html) > maxReplyHTML || nestsDeeper(html, maxReplyDepth) {
+		return "", errReplyShape
+	}
 	clean := replyPolicy.Sanitize(html)
 	md, err := htmltomarkdown.ConvertString(clean)
 	if err != nil {
@@ -53,6 +69,34 @@ func replyText(html string) (string, error) {
 	// PostgreSQL keeps no NUL in text.
 	return strings.TrimSpace(strings.ReplaceAll(md, "\x00", "")), nil
 }
+
+// nestsDeeper tells whether elements nest deeper than max in html (counted by the tokenizer:
+// start tags open, end tags close, void and self-closing elements do neither).
+func nestsDeeper(s string, max int) bool {
+	z := xhtml.NewTokenizer(strings.NewReader(s))
+	depth := 0
+	for {
+		switch z.Next() {
+		case xhtml.ErrorToken:
+			return false
+		case xhtml.StartTagToken:
+			name, _ := z.TagName()
+			if !voidElements[string(name)] {
+				if depth++; depth > max {
+					return true
+				}
+			}
+		case xhtml.EndTagToken:
+			if depth > 0 {
+				depth--
+			}
+		}
+	}
+}
+
+// voidElements have no end tag.
+var voidElements = map[string]bool{"area": true, "base": true, "br": true, "col": true, "embed": true, "hr": true,
+	"img": true, "input": true, "link": true, "meta": true, "source": true, "track": true, "wbr": true}
 
 // postText is a remote post's text as our Markdown: its content, after its content warning
 // (summary) in bold when it has one, since our comments show everything at once.
@@ -87,6 +131,10 @@ func (s *Service) reply(ctx context.Context, act *activitypub.Activity) (bool, e
 	}
 	if post.InReplyTo == "" {
 		return false, fmt.Errorf("%w: Create of %s, not a reply", ErrIgnored, post.ID)
+	}
+	// A note's id lives on its author's server: nobody takes another server's id first.
+	if !activitypub.SameOrigin(post.ID, string(act.Actor)) {
+		return false, fmt.Errorf("%w: note %s of %s on another server", activitypub.ErrBadSignature, post.ID, act.Actor)
 	}
 	// Only what is public becomes a public comment: not a reply to followers or a direct one.
 	if !post.To.Contains(activitypub.Public) && !post.Cc.Contains(activitypub.Public) {
