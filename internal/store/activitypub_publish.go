@@ -58,21 +58,28 @@ func (q *Queries) DeleteFediverseObject(ctx context.Context, associationID int64
 	return q.updateOne(ctx, "delete fediverse object", `UPDATE activitypub_objects SET deleted_at = ? WHERE association_id = ?`, now, associationID)
 }
 
-// FediverseObjects lists a group's published objects (not deleted), the newest first; the
-// outbox pages through them.
+// stillPublic keeps the objects whose contents are public and not deleted now: the outbox
+// must not show a content made internal before its Delete went out (or while federation was
+// off, when none goes out).
+const stillPublic = `association_id IN (SELECT id FROM associations WHERE public AND deleted IS NULL AND group_id = ?)`
+
+// FediverseObjects lists a group's published objects (not deleted, their contents still
+// public), the newest first; the outbox pages through them.
 func (q *Queries) FediverseObjects(ctx context.Context, groupID int64, offset, limit int) ([]*FediverseObject, error) {
 	rows, err := q.query(ctx, `SELECT `+fediverseObjectColumns+` FROM activitypub_objects
-		WHERE group_id = ? AND deleted_at IS NULL ORDER BY published_at DESC, association_id DESC LIMIT ? OFFSET ?`, groupID, limit, offset)
+		WHERE group_id = ? AND deleted_at IS NULL AND `+stillPublic+`
+		ORDER BY published_at DESC, association_id DESC LIMIT ? OFFSET ?`, groupID, groupID, limit, offset)
 	if err != nil {
 		return nil, fmt.Errorf("store: fediverse objects of %d: %w", groupID, err)
 	}
 	return collect(rows, scanFediverseObject)
 }
 
-// FediverseObjectCount counts a group's published objects (not deleted).
+// FediverseObjectCount counts the objects FediverseObjects lists.
 func (q *Queries) FediverseObjectCount(ctx context.Context, groupID int64) (int, error) {
 	var n int
-	err := q.queryRow(ctx, `SELECT COUNT(*) FROM activitypub_objects WHERE group_id = ? AND deleted_at IS NULL`, groupID).Scan(&n)
+	err := q.queryRow(ctx, `SELECT COUNT(*) FROM activitypub_objects WHERE group_id = ? AND deleted_at IS NULL AND `+stillPublic,
+		groupID, groupID).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: fediverse object count of %d: %w", groupID, err)
 	}

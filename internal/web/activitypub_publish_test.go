@@ -121,6 +121,10 @@ func TestContentObject(t *testing.T) {
 			t.Fatal(err)
 		}
 		b.getAs("/garten/beete/", activitypub.MediaType).expect(t, http.StatusNotFound)
+		b.getAs("/garten/-/outbox", activitypub.MediaType).expect(t, http.StatusOK, `"totalItems":0`)
+		if r := b.getAs("/garten/-/outbox?page=1", activitypub.MediaType); strings.Contains(r.body, "Text von Beete") {
+			t.Error("the outbox still shows a content made internal before its Delete went out")
+		}
 		s.publishJobs()
 		b.getAs("/garten/-/outbox", activitypub.MediaType).expect(t, http.StatusOK, `"totalItems":0`)
 
