@@ -298,6 +298,11 @@ func (s *Service) updateAuthor(ctx context.Context, act *activitypub.Activity, a
 		return err
 	}
 	a := authorOf(actor)
+	if a.Handle == old.Handle && a.Name == old.Name && a.AvatarURL == old.AvatarURL && a.ProfileURL == old.ProfileURL {
+		// Nothing the comments show changed: no write, so that repeated Updates do not
+		// empty the web daemons' memo (every write raises the store's generation).
+		return nil
+	}
 	a.GestaltID, a.FetchedAt = old.GestaltID, s.now()
 	return s.db.Tx(ctx, func(q *store.Queries) error { return q.UpdateRemoteAuthor(ctx, a) })
 }

@@ -23,7 +23,7 @@ func (q *Queries) Generation(ctx context.Context) (int64, error) {
 // from a cache is read from them.
 var untracked = map[string]bool{
 	"sessions": true, "rate_limits": true, "jobs": true, "oidc_auth_requests": true, "oidc_tokens": true,
-	"pending_signups": true, "unconfirmed_senders": true, "email_confirmations": true,
+	"pending_signups": true, "email_confirmations": true,
 	"incoming_mails": true, "permission_tokens": true, "search_index": true, "generation": true,
 	"activitypub_keys": true, "activitypub_remote_actors": true,
 	"activitypub_objects": true, "activitypub_deliveries": true, "activitypub_instances": true,

@@ -110,3 +110,38 @@ func TestGenerationGrowsWithCommits(t *testing.T) {
 		}
 	})
 }
+
+// A repeated Follow rewrites the follower's id and inboxes, which no page shows: the
+// generation stays, so that remote servers cannot empty the memo at will; a new follower
+// and an accepted one raise it.
+func TestRepeatedFollowLeavesTheGeneration(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Now()
+		g := &store.Group{Slug: "garten", Name: "Garten", DateCreated: now, TimeModified: now, DateFounded: now}
+		if err := db.Tx(ctx, func(q *store.Queries) error { _, err := q.CreateGroup(ctx, g); return err }); err != nil {
+			t.Fatal(err)
+		}
+		follow := func(id string, accepted bool) int64 {
+			t.Helper()
+			if err := db.Tx(ctx, func(q *store.Queries) error {
+				return q.AddFollower(ctx, store.Follower{GroupID: g.ID, ActorID: "https://peer.example/users/a", FollowID: id,
+					Inbox: "https://peer.example/users/a/inbox", Accepted: accepted, CreatedAt: now})
+			}); err != nil {
+				t.Fatal(err)
+			}
+			n, err := db.Generation(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		g1 := follow("https://peer.example/follows/1", false)
+		if g2 := follow("https://peer.example/follows/2", false); g2 != g1 {
+			t.Fatalf("generation %d after a repeated Follow, %d before", g2, g1)
+		}
+		if g3 := follow("https://peer.example/follows/3", true); g3 <= g1 {
+			t.Fatalf("generation %d after the follower was accepted, %d before", g3, g1)
+		}
+	})
+}

@@ -69,6 +69,7 @@ CREATE CONSTRAINT TRIGGER matrix_room_invitations_generation AFTER INSERT OR UPD
 CREATE CONSTRAINT TRIGGER oidc_clients_generation AFTER INSERT OR UPDATE OR DELETE ON oidc_clients DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_generation();
 CREATE CONSTRAINT TRIGGER oidc_consents_generation AFTER INSERT OR UPDATE OR DELETE ON oidc_consents DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_generation();
 CREATE CONSTRAINT TRIGGER old_media_names_generation AFTER INSERT OR UPDATE OR DELETE ON old_media_names DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_generation();
+CREATE CONSTRAINT TRIGGER unconfirmed_senders_generation AFTER INSERT OR UPDATE OR DELETE ON unconfirmed_senders DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_generation();
 
 -- +goose Down
 DROP TRIGGER site_settings_generation ON site_settings;
@@ -102,5 +103,6 @@ DROP TRIGGER matrix_room_invitations_generation ON matrix_room_invitations;
 DROP TRIGGER oidc_clients_generation ON oidc_clients;
 DROP TRIGGER oidc_consents_generation ON oidc_consents;
 DROP TRIGGER old_media_names_generation ON old_media_names;
+DROP TRIGGER unconfirmed_senders_generation ON unconfirmed_senders;
 DROP FUNCTION bump_generation();
 DROP TABLE generation;

@@ -11,6 +11,8 @@
 --
 -- Pages show the settings and the count of followers (with generation triggers); the keys
 -- and the cache of remote actors no page shows (no triggers; store.untracked lists them).
+-- A repeated Follow rewrites only its id and inboxes, which no page shows: that raises no
+-- generation, so that a remote server cannot empty the web daemons' memo at will.
 
 -- +goose Up
 CREATE TABLE activitypub_keys (
@@ -48,11 +50,15 @@ CREATE TABLE activitypub_remote_actors (
 );
 
 CREATE CONSTRAINT TRIGGER activitypub_group_settings_generation AFTER INSERT OR UPDATE OR DELETE ON activitypub_group_settings DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_generation();
-CREATE CONSTRAINT TRIGGER activitypub_followers_generation AFTER INSERT OR UPDATE OR DELETE ON activitypub_followers DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_generation();
+CREATE CONSTRAINT TRIGGER activitypub_followers_generation AFTER INSERT OR DELETE ON activitypub_followers DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_generation();
+CREATE CONSTRAINT TRIGGER activitypub_followers_generation_update AFTER UPDATE ON activitypub_followers DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+    WHEN (OLD.group_id IS DISTINCT FROM NEW.group_id OR OLD.actor_id IS DISTINCT FROM NEW.actor_id OR OLD.accepted IS DISTINCT FROM NEW.accepted OR OLD.created_at IS DISTINCT FROM NEW.created_at)
+    EXECUTE FUNCTION bump_generation();
 
 -- +goose Down
 DROP TRIGGER activitypub_group_settings_generation ON activitypub_group_settings;
 DROP TRIGGER activitypub_followers_generation ON activitypub_followers;
+DROP TRIGGER activitypub_followers_generation_update ON activitypub_followers;
 DROP TABLE activitypub_remote_actors;
 DROP TABLE activitypub_followers;
 DROP TABLE activitypub_group_settings;

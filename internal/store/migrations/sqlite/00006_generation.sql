@@ -296,6 +296,15 @@ CREATE TRIGGER old_media_names_generation_update AFTER UPDATE ON old_media_names
 -- +goose StatementBegin
 CREATE TRIGGER old_media_names_generation_delete AFTER DELETE ON old_media_names BEGIN UPDATE generation SET n = n + 1; END;
 -- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER unconfirmed_senders_generation_insert AFTER INSERT ON unconfirmed_senders BEGIN UPDATE generation SET n = n + 1; END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER unconfirmed_senders_generation_update AFTER UPDATE ON unconfirmed_senders BEGIN UPDATE generation SET n = n + 1; END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER unconfirmed_senders_generation_delete AFTER DELETE ON unconfirmed_senders BEGIN UPDATE generation SET n = n + 1; END;
+-- +goose StatementEnd
 
 -- +goose Down
 DROP TRIGGER site_settings_generation_insert;
@@ -391,4 +400,7 @@ DROP TRIGGER oidc_consents_generation_delete;
 DROP TRIGGER old_media_names_generation_insert;
 DROP TRIGGER old_media_names_generation_update;
 DROP TRIGGER old_media_names_generation_delete;
+DROP TRIGGER unconfirmed_senders_generation_insert;
+DROP TRIGGER unconfirmed_senders_generation_update;
+DROP TRIGGER unconfirmed_senders_generation_delete;
 DROP TABLE generation;

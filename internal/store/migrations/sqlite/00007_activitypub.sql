@@ -11,6 +11,8 @@
 --
 -- Pages show the settings and the count of followers (with generation triggers); the keys
 -- and the cache of remote actors no page shows (no triggers; store.untracked lists them).
+-- A repeated Follow rewrites only its id and inboxes, which no page shows: that raises no
+-- generation, so that a remote server cannot empty the web daemons' memo at will.
 
 -- +goose Up
 CREATE TABLE activitypub_keys (
@@ -60,7 +62,8 @@ CREATE TRIGGER activitypub_group_settings_generation_delete AFTER DELETE ON acti
 CREATE TRIGGER activitypub_followers_generation_insert AFTER INSERT ON activitypub_followers BEGIN UPDATE generation SET n = n + 1; END;
 -- +goose StatementEnd
 -- +goose StatementBegin
-CREATE TRIGGER activitypub_followers_generation_update AFTER UPDATE ON activitypub_followers BEGIN UPDATE generation SET n = n + 1; END;
+CREATE TRIGGER activitypub_followers_generation_update AFTER UPDATE ON activitypub_followers
+    WHEN OLD.group_id IS NOT NEW.group_id OR OLD.actor_id IS NOT NEW.actor_id OR OLD.accepted IS NOT NEW.accepted OR OLD.created_at IS NOT NEW.created_at BEGIN UPDATE generation SET n = n + 1; END;
 -- +goose StatementEnd
 -- +goose StatementBegin
 CREATE TRIGGER activitypub_followers_generation_delete AFTER DELETE ON activitypub_followers BEGIN UPDATE generation SET n = n + 1; END;
