@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"grouprise.org/grouprise/internal/memo"
@@ -54,7 +55,13 @@ func cached[T any](s *Server, r *http.Request, key string, load func() (T, int, 
 		v, _, err := load()
 		return v, err
 	}
-	return memo.Get(s.memo, gen, key, load)
+	v, err := memo.Get(s.memo, gen, key, load)
+	if err != nil && r.Context().Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		// Requests that miss a key at once share the first one's load, which runs with that
+		// request's context: when its client went away, the others compute for themselves.
+		v, _, err = load()
+	}
+	return v, err
 }
 
 // The content of these pages depends on nothing but the viewer, the address, the language,

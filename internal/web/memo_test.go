@@ -2,10 +2,13 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/store"
@@ -116,4 +119,42 @@ func TestReadingPagesLeavesTheGenerationAlone(t *testing.T) {
 			t.Fatalf("generation %d before reading pages, %d after (%v)", before, after, err)
 		}
 	})
+}
+
+// Requests that miss one key at once share the first one's load; when that request's client
+// goes away (its context ends the load), the others still get their answer.
+func TestMemoSharedLoadOfAGoneClient(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	s := newSite(t, db, "")
+	gone, cancel := context.WithCancel(context.Background())
+	first := withGeneration(httptest.NewRequest(http.MethodGet, "/", nil).WithContext(gone))
+	second := withGeneration(httptest.NewRequest(http.MethodGet, "/", nil))
+	started, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		_, err := cached(s.srv, first, "shared", func() (string, int, error) {
+			close(started)
+			<-release
+			return "", 0, first.Context().Err()
+		})
+		done <- err
+	}()
+	<-started
+	result := make(chan string, 1)
+	go func() {
+		v, err := cached(s.srv, second, "shared", func() (string, int, error) { return "fresh", 5, nil })
+		if err != nil {
+			t.Error(err)
+		}
+		result <- v
+	}()
+	time.Sleep(50 * time.Millisecond) // the second request joins the first one's load
+	cancel()
+	close(release)
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the gone client's request: %v", err)
+	}
+	if v := <-result; v != "fresh" {
+		t.Fatalf("the other request got %q", v)
+	}
 }
