@@ -158,3 +158,21 @@ func TestMemoSharedLoadOfAGoneClient(t *testing.T) {
 		t.Fatalf("the other request got %q", v)
 	}
 }
+
+// Made-up query parameters do not make pages of their own in the memo: a visitor cannot push
+// the memo's parts out with /?x=1, /?x=2, …
+func TestMemoIgnoresMadeUpQueries(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	s := newSite(t, db, "")
+	visitor := s.browser()
+	visitor.get("/").expect(t, http.StatusOK)
+	visitor.get("/?page=1").expect(t, http.StatusOK)
+	before := s.srv.memo.Stats().Entries
+	for i := range 20 {
+		visitor.get("/?x=" + itoa(int64(i))).expect(t, http.StatusOK)
+		visitor.get("/?page=1&page=" + itoa(int64(i))).expect(t, http.StatusOK)
+	}
+	if after := s.srv.memo.Stats().Entries; after != before {
+		t.Fatalf("%d parts in the memo after 40 made-up addresses, %d before", after, before)
+	}
+}

@@ -368,5 +368,17 @@ func contentMemoKey(r *http.Request, status int, name string, p *page, data any,
 			scope += strings.Join(dismissed, ",")
 		}
 	}
-	return "content:" + name + ":" + scope + ":" + p.Lang + ":" + strconv.FormatInt(now.Unix()/60, 10) + ":" + r.URL.RequestURI(), true
+	// Only the parameters these pages read make a page of its own; an address with others
+	// is rendered without the memo, so that made-up queries cannot push the memo's parts out.
+	query := r.URL.Query()
+	for k, vs := range query {
+		if !memoParams[k] || len(vs) != 1 {
+			return "", false
+		}
+	}
+	return "content:" + name + ":" + scope + ":" + p.Lang + ":" + strconv.FormatInt(now.Unix()/60, 10) + ":" +
+		r.URL.Path + "?" + query.Encode(), true
 }
+
+// memoParams are the query parameters of the pages whose content is kept in the memo.
+var memoParams = map[string]bool{"page": true, "year": true, "month": true, "content": true, "reply": true}
