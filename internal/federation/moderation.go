@@ -63,12 +63,18 @@ func handleOf(actor string) string {
 	case len(parts) == 2 && (parts[0] == "users" || parts[0] == "u" || parts[0] == "accounts"):
 		name = parts[1]
 	}
-	if name == "" || strings.ContainsFunc(name, func(c rune) bool {
-		return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-')
-	}) {
+	if !validUsername(name) {
 		return ""
 	}
 	return "@" + name + "@" + u.Host
+}
+
+// validUsername is a Fediverse username as handles show it: 1 to 64 letters, digits, "_",
+// "." or "-".
+func validUsername(name string) bool {
+	return name != "" && len(name) <= 64 && !strings.ContainsFunc(name, func(c rune) bool {
+		return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-')
+	})
 }
 
 // AcceptFollower accepts a closed group's pending follow: the follower is counted and hears

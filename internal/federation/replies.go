@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	htmltomarkdown "github.com/JohannesKaufmann/html-to-markdown/v2"
@@ -342,10 +343,19 @@ func (s *Service) remoteAuthor(ctx context.Context, actorID string) (*store.Remo
 // server, else the actor itself).
 func authorOf(actor *activitypub.Actor) *store.RemoteAuthor {
 	u, _ := url.Parse(actor.ID)
-	a := &store.RemoteAuthor{ActorID: actor.ID, Handle: "@" + actor.PreferredUsername + "@" + u.Host,
-		Name: strings.TrimSpace(actor.Name), ProfileURL: actor.ID}
+	a := &store.RemoteAuthor{ActorID: actor.ID, Name: displayName(actor.Name), ProfileURL: actor.ID}
+	// A handle only of a plain username: one that looks like "alice@mastodon.social" or hides
+	// characters that turn the text around would show as somebody else.
+	if validUsername(actor.PreferredUsername) {
+		a.Handle = "@" + actor.PreferredUsername + "@" + u.Host
+	} else {
+		a.Handle = handleOf(actor.ID)
+	}
 	if a.Name == "" {
-		a.Name = actor.PreferredUsername
+		a.Name = strings.TrimPrefix(strings.TrimSuffix(a.Handle, "@"+u.Host), "@")
+	}
+	if a.Name == "" {
+		a.Name = u.Host
 	}
 	if utf8.RuneCountInString(a.Name) > maxAuthorName {
 		a.Name = string([]rune(a.Name)[:maxAuthorName])
@@ -357,6 +367,18 @@ func authorOf(actor *activitypub.Actor) *store.RemoteAuthor {
 		a.AvatarURL = string(actor.Icon.URL)
 	}
 	return a
+}
+
+// displayName is a remote name without control and format characters (among them those
+// that reverse the direction of the text around them), its spaces collapsed.
+func displayName(name string) string {
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, name)
+	return strings.Join(strings.Fields(name), " ")
 }
 
 func httpURL(s string) bool {

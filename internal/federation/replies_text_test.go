@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"grouprise.org/grouprise/internal/activitypub"
 )
 
 // A reply's HTML is read only within bounds: deep nesting and great length are refused before
@@ -28,6 +30,33 @@ func TestReplyTextBounds(t *testing.T) {
 			}
 			if !c.bad && text == "" {
 				t.Fatal("nothing left of an ordinary reply")
+			}
+		})
+	}
+}
+
+// What the comments show of a remote author cannot pass for somebody else: a username that
+// is not a plain one gives no handle of its own (the actor's address may give one), and
+// characters that reverse the text or hide are taken out of the name.
+func TestAuthorOfHostileActor(t *testing.T) {
+	for name, c := range map[string]struct {
+		actor      activitypub.Actor
+		handle     string
+		authorName string
+	}{
+		"plain": {activitypub.Actor{ID: "https://peer.example/users/anna", PreferredUsername: "anna", Name: "Anna"},
+			"@anna@peer.example", "Anna"},
+		"username with a server in it": {activitypub.Actor{ID: "https://peer.example/users/x1", PreferredUsername: "alice@mastodon.social", Name: "Alice"},
+			"@x1@peer.example", "Alice"},
+		"username with a line break, address of no known shape": {activitypub.Actor{ID: "https://peer.example/actor/9", PreferredUsername: "bob\nadmin"},
+			"", "peer.example"},
+		"name reversed by a control": {activitypub.Actor{ID: "https://peer.example/users/eve", PreferredUsername: "eve", Name: "Eve \u202egnp.exe\u202c  \t Admin"},
+			"@eve@peer.example", "Eve gnp.exe Admin"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			a := authorOf(&c.actor)
+			if a.Handle != c.handle || a.Name != c.authorName {
+				t.Fatalf("handle %q, name %q; want %q, %q", a.Handle, a.Name, c.handle, c.authorName)
 			}
 		})
 	}
