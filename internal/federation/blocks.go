@@ -5,10 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/net/publicsuffix"
+
+	"grouprise.org/grouprise/internal/activitypub"
 )
 
 var (
@@ -215,22 +220,82 @@ const inboxWindow = time.Minute
 
 func inboxLimitKey(instance string) string { return "activitypub.inbox:" + instance }
 
-// overLimit tells whether the server has used up its inbox POSTs of this minute. Only
-// verified POSTs count (countInbox), so that forged ones cannot use up another server's.
+// domainOf is what an IRI's server belongs to for the limits: its registrable domain (the
+// public suffix and one label: every subdomain of evil.example is evil.example), an IPv4
+// address, or the /64 of an IPv6 address. Servers can be had by the thousand under a domain
+// of one's own; domains cost money.
+func domainOf(iri string) string {
+	u, err := url.Parse(iri)
+	if err != nil || u.Hostname() == "" {
+		return ""
+	}
+	host := strings.ToLower(u.Hostname())
+	if ip, err := netip.ParseAddr(host); err == nil {
+		if ip.Is4() || ip.Is4In6() {
+			return ip.Unmap().String()
+		}
+		p, _ := ip.Prefix(64)
+		return p.String()
+	}
+	if d, err := publicsuffix.EffectiveTLDPlusOne(host); err == nil {
+		return d
+	}
+	return host
+}
+
+// domainInboxFactor is how many servers' worth of inbox POSTs one domain may send in all.
+const domainInboxFactor = 10
+
+func domainLimitKey(domain string) string { return "activitypub.inbox-domain:" + domain }
+
+// keyFetchLimit bounds the fetches of unknown keys per domain and minute, counted whether
+// they succeed or not: each costs up to a few signed requests to that domain, and a POST
+// needs no valid signature to ask for one.
+const keyFetchLimit = 60
+
+func keyFetchLimitKey(domain string) string { return "activitypub.key-fetch:" + domain }
+
+// overLimit tells whether the server (or its domain, all its servers together) has used up
+// its inbox POSTs of this minute. Only verified POSTs count (countInbox), so that forged ones
+// cannot use up another server's.
 func (s *Service) overLimit(ctx context.Context, iri string) (bool, error) {
 	inst := instanceOf(iri)
 	if inst == "" {
 		return false, nil
 	}
 	n, err := s.db.Attempts(ctx, inboxLimitKey(inst), s.now(), inboxWindow)
-	return n >= s.inboxLimit, err
+	if err != nil || n >= s.inboxLimit {
+		return n >= s.inboxLimit, err
+	}
+	n, err = s.db.Attempts(ctx, domainLimitKey(domainOf(iri)), s.now(), inboxWindow)
+	return n >= domainInboxFactor*s.inboxLimit, err
 }
 
-// countInbox counts a verified inbox POST of the actor's server.
+// countInbox counts a verified inbox POST of the actor's server and domain.
 func (s *Service) countInbox(ctx context.Context, actor string) error {
 	if inst := instanceOf(actor); inst != "" {
-		_, err := s.db.CountAttempt(ctx, inboxLimitKey(inst), s.now(), inboxWindow)
+		if _, err := s.db.CountAttempt(ctx, inboxLimitKey(inst), s.now(), inboxWindow); err != nil {
+			return err
+		}
+		_, err := s.db.CountAttempt(ctx, domainLimitKey(domainOf(actor)), s.now(), inboxWindow)
 		return err
+	}
+	return nil
+}
+
+// budgetKeyFetch counts a fetch of an unknown key on its domain, and refuses it beyond
+// keyFetchLimit a minute.
+func (s *Service) budgetKeyFetch(ctx context.Context, keyID string) error {
+	d := domainOf(keyID)
+	if d == "" {
+		return fmt.Errorf("%w: key %s", activitypub.ErrInvalid, keyID)
+	}
+	n, err := s.db.CountAttempt(ctx, keyFetchLimitKey(d), s.now(), inboxWindow)
+	if err != nil {
+		return err
+	}
+	if n > keyFetchLimit {
+		return fmt.Errorf("%w: key fetches on %s", ErrRateLimited, d)
 	}
 	return nil
 }

@@ -3,9 +3,11 @@ package federation
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -179,4 +181,44 @@ func TestDeliveryOutcomes(t *testing.T) {
 	if !reflect.DeepEqual(counted, want) || sent.Load() != 3 {
 		t.Errorf("counted %v, want %v; %d sent, want 3", counted, want, sent.Load())
 	}
+}
+
+// The limits count by domain: every subdomain of one domain is one, IPv6 addresses by /64.
+func TestDomainOf(t *testing.T) {
+	for iri, want := range map[string]string{
+		"https://mastodon.social/users/a":       "mastodon.social",
+		"https://a.b.evil.example:8443/users/x": "evil.example",
+		"https://x1.evil.example/main-key":      "evil.example",
+		"https://peer.co.uk/users/a":            "peer.co.uk",
+		"https://203.0.113.5:8080/users/a":      "203.0.113.5",
+		"https://[2001:db8:1:2:3::4]/users/a":   "2001:db8:1:2::/64",
+		"https://[::ffff:203.0.113.5]/users/a":  "203.0.113.5",
+		"https://EVIL.Example/users/a":          "evil.example",
+		"not a url":                             "",
+	} {
+		if got := domainOf(iri); got != want {
+			t.Errorf("%s: %q, want %q", iri, got, want)
+		}
+	}
+}
+
+// Fetches of unknown keys are counted per domain, whether they succeed or not, and refused
+// beyond the limit before anything is fetched: a POST needs no valid signature to make us
+// fetch, so that random key ids under a victim's domain cannot turn us against it.
+func TestKeyFetchBudget(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newService(t, db, true)
+		ctx := context.Background()
+		for i := range keyFetchLimit {
+			if err := s.budgetKeyFetch(ctx, "https://x"+strconv.Itoa(i)+".victim.example/key"); err != nil {
+				t.Fatalf("fetch %d: %v", i, err)
+			}
+		}
+		if err := s.budgetKeyFetch(ctx, "https://another.victim.example/key"); !errors.Is(err, ErrRateLimited) {
+			t.Fatalf("fetch beyond the limit: %v", err)
+		}
+		if err := s.budgetKeyFetch(ctx, "https://mastodon.social/users/a#main-key"); err != nil {
+			t.Fatalf("another domain: %v", err)
+		}
+	})
 }

@@ -248,6 +248,9 @@ func (k keyResolver) PublicKey(ctx context.Context, id string) (*activitypub.Key
 		}
 		return key, nil
 	}
+	if err := s.budgetKeyFetch(ctx, id); err != nil {
+		return nil, err
+	}
 	actor, err := s.fetchKeyOwner(ctx, id)
 	if err != nil {
 		return nil, err
