@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"grouprise.org/grouprise/internal/activitypub"
 	"grouprise.org/grouprise/internal/store"
@@ -23,6 +24,11 @@ import (
 func (s *Service) Inbox(ctx context.Context, r *http.Request, slug string) (typ activitypub.Type, queued bool, err error) {
 	if !s.Enabled() {
 		return "", false, ErrNotFound
+	}
+	// The signature covers the Host it was sent to: one sent to another site (behind a
+	// proxy that passes any Host through) is not ours to take.
+	if !strings.EqualFold(r.Host, s.domain) {
+		return "", false, fmt.Errorf("%w: sent to %q, not %q", activitypub.ErrBadSignature, r.Host, s.domain)
 	}
 	var g *store.Group
 	if slug != "" {

@@ -198,7 +198,13 @@ func newRemote(t *testing.T) *remote {
 // post sends an activity to path signed with key as keyID (nil key: unsigned).
 func (b *browser) postActivity(path string, body []byte, keyID string, key *rsa.PrivateKey) *response {
 	b.s.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, "http://grouprise.test"+path, bytes.NewReader(body))
+	return b.postActivityTo("grouprise.test", path, body, keyID, key)
+}
+
+// postActivityTo signs and POSTs an activity as sent to host (whose name the signature covers).
+func (b *browser) postActivityTo(host, path string, body []byte, keyID string, key *rsa.PrivateKey) *response {
+	b.s.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, "http://"+host+path, bytes.NewReader(body))
 	req.Header.Set("Content-Type", activitypub.MediaType)
 	if key != nil {
 		if err := (activitypub.Signer{KeyID: keyID, Key: key}).Sign(req, body); err != nil {
@@ -264,6 +270,8 @@ func TestInbox(t *testing.T) {
 		for _, c := range refused {
 			b.postActivity(c.path, c.body, c.keyID, c.key).expect(t, c.status)
 		}
+		// well signed, but for another site: a replay of what was sent there
+		b.postActivityTo("andere-seite.test", "/garten/-/inbox", follow, m.keyID, m.key).expect(t, http.StatusUnauthorized)
 		if n, _ := db.Count(ctx, "activitypub_followers"); n != 0 || jobs() != 0 {
 			t.Fatalf("after refused POSTs: %d followers, %d jobs", n, jobs())
 		}
