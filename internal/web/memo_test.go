@@ -169,8 +169,8 @@ func TestMemoIgnoresMadeUpQueries(t *testing.T) {
 	visitor.get("/?page=1").expect(t, http.StatusOK)
 	before := s.srv.memo.Stats().Entries
 	for i := range 20 {
-		visitor.get("/?x=" + itoa(int64(i))).expect(t, http.StatusOK)
-		visitor.get("/?page=1&page=" + itoa(int64(i))).expect(t, http.StatusOK)
+		visitor.get("/?x="+itoa(int64(i))).expect(t, http.StatusOK)
+		visitor.get("/?page=1&page="+itoa(int64(i))).expect(t, http.StatusOK)
 	}
 	if after := s.srv.memo.Stats().Entries; after != before {
 		t.Fatalf("%d parts in the memo after 40 made-up addresses, %d before", after, before)
