@@ -184,7 +184,11 @@ func (s *Service) reply(ctx context.Context, act *activitypub.Activity) (bool, e
 		if err != nil {
 			return err
 		}
-		if err := q.AddFediverseReply(ctx, store.FediverseReply{ContributionID: id, NoteID: post.ID, ActorID: author.ActorID}); err != nil {
+		r := store.FediverseReply{ContributionID: id, NoteID: post.ID, ActorID: author.ActorID}
+		if err := q.AddFediverseReply(ctx, r); err != nil {
+			return err
+		}
+		if err := s.announceReply(ctx, q, g, r, now); err != nil {
 			return err
 		}
 		if err := q.IndexContent(ctx, a.ContentID); err != nil {
@@ -280,6 +284,9 @@ func (s *Service) deleteReply(ctx context.Context, act *activitypub.Activity) er
 			return nil
 		}
 		if err := q.DeleteContribution(ctx, c.ID, s.now()); err != nil {
+			return err
+		}
+		if err := s.replyGone(ctx, q, r); err != nil {
 			return err
 		}
 		return q.IndexContent(ctx, c.ContentID)

@@ -1,0 +1,96 @@
+package federation
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"grouprise.org/grouprise/internal/activitypub"
+	"grouprise.org/grouprise/internal/store"
+)
+
+// A reply from the Fediverse that became a comment is passed on to the group's followers
+// (FEP-1b12): the group Announces the Note, so that they see the thread; when the comment goes
+// (its author deletes the Note), the group Undoes the Announce.
+// Both go through the deliveries of publish.go: one job per inbox, recorded once. The inboxes
+// on the author's own server are skipped: it has the Note.
+
+// announceID is the id of the group's Announce of a Note: the same for the same Note, so that
+// its Undo names it and a redelivery is recorded once.
+func (s *Service) announceID(g *store.Group, noteID string) string {
+	sum := sha256.Sum256([]byte(noteID))
+	return s.ActorURL(g.Slug) + "-/announce/" + hex.EncodeToString(sum[:12])
+}
+
+// announce is the group's Announce of a remote author's Note.
+func (s *Service) announce(g *store.Group, r store.FediverseReply, now time.Time) *activitypub.Activity {
+	return &activitypub.Activity{ID: s.announceID(g, r.NoteID), Type: activitypub.TypeAnnounce,
+		Actor: activitypub.IRI(s.ActorURL(g.Slug)), Object: activitypub.Ref(r.NoteID),
+		To: activitypub.Audience{activitypub.Public}, Cc: activitypub.Audience{s.followersURL(g.Slug), r.ActorID},
+		Published: now.UTC().Truncate(time.Second)}
+}
+
+// announceReply queues the group's Announce of a reply that became a comment: call it in the
+// transaction that stores the comment.
+func (s *Service) announceReply(ctx context.Context, q *store.Queries, g *store.Group, r store.FediverseReply, now time.Time) error {
+	return s.sendExcept(ctx, q, g, s.announce(g, r, now), r.ActorID)
+}
+
+// unannounceReply queues the Undo of the group's Announce of a reply whose comment went.
+func (s *Service) unannounceReply(ctx context.Context, q *store.Queries, g *store.Group, r store.FediverseReply, now time.Time) error {
+	ann := s.announce(g, r, now)
+	undo := &activitypub.Activity{ID: ann.ID + "#undo", Type: activitypub.TypeUndo, Actor: ann.Actor,
+		Object: activitypub.Embed(ann), To: ann.To, Cc: ann.Cc, Published: ann.Published}
+	return s.sendExcept(ctx, q, g, undo, r.ActorID)
+}
+
+// replyGone queues the Undo of the Announce of a reply whose comment was deleted.
+func (s *Service) replyGone(ctx context.Context, q *store.Queries, r *store.FediverseReply) error {
+	c, err := q.ContributionByID(ctx, r.ContributionID)
+	if err != nil {
+		return err
+	}
+	a, err := q.AssociationOf(ctx, c.ContentID, 0)
+	if err != nil {
+		return err
+	}
+	g, err := q.GroupByID(ctx, a.GroupID)
+	if err != nil {
+		return err
+	}
+	return s.unannounceReply(ctx, q, g, *r, s.now())
+}
+
+// sendExcept is send without the inboxes on the server of the actor skip.
+func (s *Service) sendExcept(ctx context.Context, q *store.Queries, g *store.Group, act *activitypub.Activity, skip string) error {
+	body, err := activitypub.Encode(act)
+	if err != nil {
+		return err
+	}
+	inboxes, err := q.FollowerInboxes(ctx, g.ID)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	var jobs []any
+	for _, inbox := range inboxes {
+		if activitypub.SameOrigin(inbox, skip) {
+			continue
+		}
+		id, err := q.AddDelivery(ctx, g.ID, act.ID, inbox, now)
+		if errors.Is(err, store.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("federation: %s: %w", act.Type, err)
+		}
+		jobs = append(jobs, Delivery{GroupID: g.ID, Inbox: inbox, Activity: body, DeliveryID: id})
+	}
+	if len(jobs) == 0 {
+		return nil
+	}
+	return q.EnqueueMany(ctx, JobDeliver, jobs, now)
+}
