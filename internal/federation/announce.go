@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
-	"fmt"
 	"time"
 
 	"grouprise.org/grouprise/internal/activitypub"
@@ -15,8 +13,9 @@ import (
 // A reply from the Fediverse that became a comment is passed on to the group's followers
 // (FEP-1b12): the group Announces the Note, so that they see the thread; when the comment goes
 // (its author deletes the Note), the group Undoes the Announce.
-// Both go through the deliveries of publish.go: one job per inbox, recorded once. The inboxes
-// on the author's own server are skipped: it has the Note.
+// Both go through the deliveries of publish.go: one job per inbox, recorded once. The author's
+// own server gets them too when followers of the group are there: it has the Note, but they
+// see it only through the group.
 
 // announceID is the id of the group's Announce of a Note: the same for the same Note, so that
 // its Undo names it and a redelivery is recorded once.
@@ -36,7 +35,7 @@ func (s *Service) announce(g *store.Group, r store.FediverseReply, now time.Time
 // announceReply queues the group's Announce of a reply that became a comment: call it in the
 // transaction that stores the comment.
 func (s *Service) announceReply(ctx context.Context, q *store.Queries, g *store.Group, r store.FediverseReply, now time.Time) error {
-	return s.sendExcept(ctx, q, g, s.announce(g, r, now), r.ActorID)
+	return s.send(ctx, q, g, s.announce(g, r, now))
 }
 
 // unannounceReply queues the Undo of the group's Announce of a reply whose comment went.
@@ -44,7 +43,7 @@ func (s *Service) unannounceReply(ctx context.Context, q *store.Queries, g *stor
 	ann := s.announce(g, r, now)
 	undo := &activitypub.Activity{ID: ann.ID + "#undo", Type: activitypub.TypeUndo, Actor: ann.Actor,
 		Object: activitypub.Embed(ann), To: ann.To, Cc: ann.Cc, Published: ann.Published}
-	return s.sendExcept(ctx, q, g, undo, r.ActorID)
+	return s.send(ctx, q, g, undo)
 }
 
 // replyGone queues the Undo of the Announce of a reply whose comment was deleted.
@@ -62,35 +61,4 @@ func (s *Service) replyGone(ctx context.Context, q *store.Queries, r *store.Fedi
 		return err
 	}
 	return s.unannounceReply(ctx, q, g, *r, s.now())
-}
-
-// sendExcept is send without the inboxes on the server of the actor skip.
-func (s *Service) sendExcept(ctx context.Context, q *store.Queries, g *store.Group, act *activitypub.Activity, skip string) error {
-	body, err := activitypub.Encode(act)
-	if err != nil {
-		return err
-	}
-	inboxes, err := q.FollowerInboxes(ctx, g.ID)
-	if err != nil {
-		return err
-	}
-	now := s.now()
-	var jobs []any
-	for _, inbox := range inboxes {
-		if activitypub.SameOrigin(inbox, skip) {
-			continue
-		}
-		id, err := q.AddDelivery(ctx, g.ID, act.ID, inbox, now)
-		if errors.Is(err, store.ErrConflict) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("federation: %s: %w", act.Type, err)
-		}
-		jobs = append(jobs, Delivery{GroupID: g.ID, Inbox: inbox, Activity: body, DeliveryID: id})
-	}
-	if len(jobs) == 0 {
-		return nil
-	}
-	return q.EnqueueMany(ctx, JobDeliver, jobs, now)
 }

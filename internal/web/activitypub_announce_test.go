@@ -37,7 +37,7 @@ func queuedTo(t *testing.T, db *store.DB, typ activitypub.Type) map[string][]*ac
 }
 
 // TestFediverseReplyAnnounce: a reply that becomes a comment is Announced by the group to its
-// followers (FEP-1b12), once per inbox (a shared inbox once), not to the author's own server;
+// followers (FEP-1b12), once per inbox (a shared inbox once), its author's server included;
 // a redelivered reply and dropped replies are announced to nobody; the author's Delete
 // queues the Undo of the Announce, once per inbox.
 func TestFediverseReplyAnnounce(t *testing.T) {
@@ -60,7 +60,7 @@ func TestFediverseReplyAnnounce(t *testing.T) {
 		s.publishJobs()
 		m := newAuthor(t, "mallory", "Mallory Remote")
 		// followers: two on one server with a shared inbox, one with its own inbox, and one on
-		// the author's server, which has the Note
+		// the author's server (who sees the reply only through the group)
 		now := time.Now()
 		err = db.Tx(ctx, func(q *store.Queries) error {
 			for _, f := range []store.Follower{
@@ -85,7 +85,7 @@ func TestFediverseReplyAnnounce(t *testing.T) {
 			b.postActivity("/garten/-/inbox", m.activity(t, typ, n, object), m.keyID, m.key).expect(t, http.StatusAccepted)
 		}
 		beete := "http://grouprise.test/garten/beete/"
-		wantInboxes := []string{"https://a.example/inbox", "https://b.example/users/3/inbox"}
+		wantInboxes := []string{m.srv.URL + "/inbox", "https://a.example/inbox", "https://b.example/users/3/inbox"}
 		inboxesOf := func(got map[string][]*activitypub.Activity) []string {
 			var in []string
 			for k := range got {
@@ -122,7 +122,7 @@ func TestFediverseReplyAnnounce(t *testing.T) {
 			}
 			announceID = a.ID
 		}
-		if n := storetest.Strings(t, db, `SELECT inbox FROM activitypub_deliveries WHERE activity_id = '`+announceID+`'`); len(n) != 2 {
+		if n := storetest.Strings(t, db, `SELECT inbox FROM activitypub_deliveries WHERE activity_id = '`+announceID+`'`); len(n) != 3 {
 			t.Errorf("Announce recorded for %q, want once per inbox", n)
 		}
 
