@@ -607,6 +607,12 @@ func (s *Service) DeleteComment(ctx context.Context, id int64) error {
 		if c.ContentID == 0 {
 			return nil
 		}
+		if s.fed != nil && !c.Deleted.Valid {
+			// a reply from the Fediverse: the group withdraws its Announce
+			if err := s.fed.CommentDeleted(ctx, q, id); err != nil {
+				return err
+			}
+		}
 		return q.IndexContent(ctx, c.ContentID)
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"time"
 
 	"grouprise.org/grouprise/internal/activitypub"
@@ -44,6 +45,22 @@ func (s *Service) unannounceReply(ctx context.Context, q *store.Queries, g *stor
 	undo := &activitypub.Activity{ID: ann.ID + "#undo", Type: activitypub.TypeUndo, Actor: ann.Actor,
 		Object: activitypub.Embed(ann), To: ann.To, Cc: ann.Cc, Published: ann.Published}
 	return s.send(ctx, q, g, undo)
+}
+
+// CommentDeleted queues, in the transaction that deletes comment id, the Undo of the group's
+// Announce when the comment was a reply from the Fediverse (a member deleted it).
+func (s *Service) CommentDeleted(ctx context.Context, q *store.Queries, id int64) error {
+	if !s.Enabled() {
+		return nil
+	}
+	r, err := q.FediverseReplyByContribution(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.replyGone(ctx, q, r)
 }
 
 // replyGone queues the Undo of the Announce of a reply whose comment was deleted.

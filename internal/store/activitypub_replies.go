@@ -101,6 +101,18 @@ func (q *Queries) FediverseReplyByNote(ctx context.Context, noteID string) (*Fed
 	return &r, nil
 }
 
+// FediverseReplyByContribution is the reply that became the comment id (ErrNotFound for a
+// comment written here).
+func (q *Queries) FediverseReplyByContribution(ctx context.Context, id int64) (*FediverseReply, error) {
+	var r FediverseReply
+	err := classify(q.queryRow(ctx, `SELECT contribution_id, note_id, actor_id FROM activitypub_replies WHERE contribution_id = ?`,
+		id).Scan(&r.ContributionID, &r.NoteID, &r.ActorID))
+	if err != nil {
+		return nil, fmt.Errorf("store: fediverse reply of comment %d: %w", id, err)
+	}
+	return &r, nil
+}
+
 // SetContributionText replaces a comment's text (a remote author's edit).
 func (q *Queries) SetContributionText(ctx context.Context, id int64, text string) error {
 	return q.updateOne(ctx, "set contribution text", `UPDATE contributions SET text = ? WHERE id = ? AND deleted IS NULL`, text, id)

@@ -39,7 +39,7 @@ func queuedTo(t *testing.T, db *store.DB, typ activitypub.Type) map[string][]*ac
 // TestFediverseReplyAnnounce: a reply that becomes a comment is Announced by the group to its
 // followers (FEP-1b12), once per inbox (a shared inbox once), its author's server included;
 // a redelivered reply and dropped replies are announced to nobody; the author's Delete
-// queues the Undo of the Announce, once per inbox.
+// queues the Undo of the Announce, once per inbox, and so does a member's delete of the comment.
 func TestFediverseReplyAnnounce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -141,6 +141,29 @@ func TestFediverseReplyAnnounce(t *testing.T) {
 			if err != nil || ann.ID != announceID || ann.Type != activitypub.TypeAnnounce || ann.Object.ID() != reply.ID {
 				t.Errorf("Undo to %s undoes %+v (%v), want the Announce %s", inbox, ann, err, announceID)
 			}
+		}
+
+		// a member deletes another reply's comment on our page: that Announce is undone too
+		reply2 := m.note(20, beete, "<p>Noch eine Antwort</p>")
+		send(activitypub.TypeCreate, 20, activitypub.Embed(reply2))
+		r2, err := db.FediverseReplyByNote(ctx, reply2.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.srv.contents.DeleteComment(ctx, r2.ContributionID); err != nil {
+			t.Fatal(err)
+		}
+		var undone []string
+		for inbox, acts := range queuedTo(t, db, activitypub.TypeUndo) {
+			for _, a := range acts {
+				if ann, err := a.Object.Activity(); err == nil && ann.Object.ID() == reply2.ID {
+					undone = append(undone, inbox)
+				}
+			}
+		}
+		sort.Strings(undone)
+		if strings.Join(undone, " ") != strings.Join(wantInboxes, " ") {
+			t.Fatalf("a member's delete undid the Announce at %q, want %q", undone, wantInboxes)
 		}
 	})
 }
