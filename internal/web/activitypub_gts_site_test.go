@@ -12,6 +12,7 @@ import (
 
 	"grouprise.org/grouprise/internal/activitypub/gtstest"
 	"grouprise.org/grouprise/internal/config"
+	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/i18n"
 	"grouprise.org/grouprise/internal/mail"
 	"grouprise.org/grouprise/internal/mail/mailtest"
@@ -109,4 +110,37 @@ func (p *fediPeers) follow(u *gtstest.User, slug string) gtstest.Account {
 		return err
 	})
 	return acct
+}
+
+// garden makes anna and her group Garten on our site.
+func (p *fediPeers) garden() (*store.Gestalt, *store.Group) {
+	p.t.Helper()
+	anna := p.person("anna", "anna-password")
+	g, err := groups.New(p.db, p.cfg.SlugReserved, nil).Create(p.ctx, groups.NewGroup{Name: "Garten", Creator: anna})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return anna, g
+}
+
+// inHome waits for the status with that ActivityPub id in u's home timeline.
+func (p *fediPeers) inHome(u *gtstest.User, uri string) gtstest.Status {
+	p.t.Helper()
+	var found gtstest.Status
+	gtstest.Await(p.t, 60*time.Second, func() error {
+		home, err := u.HomeTimeline()
+		if err != nil {
+			return err
+		}
+		var seen []string
+		for _, st := range home {
+			if st.URI == uri {
+				found = st
+				return nil
+			}
+			seen = append(seen, st.URI)
+		}
+		return fmt.Errorf("%s not in the home timeline %v", uri, seen)
+	})
+	return found
 }

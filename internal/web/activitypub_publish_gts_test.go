@@ -9,7 +9,6 @@ import (
 
 	"grouprise.org/grouprise/internal/activitypub/gtstest"
 	"grouprise.org/grouprise/internal/contents"
-	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/store"
 	"grouprise.org/grouprise/internal/store/storetest"
 )
@@ -23,37 +22,13 @@ func TestPublishToGoToSocial(t *testing.T) {
 		t.Skip("starts GoToSocial")
 	}
 	p := startFediPeers(t)
-	s, srv, db, ctx, host, runner := p.site, p.srv, p.db, p.ctx, p.host, p.runner
-	author := s.person("anna", "anna-password")
-	garten, err := groups.New(db, s.cfg.SlugReserved, nil).Create(ctx, groups.NewGroup{Name: "Garten", Creator: author})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, db, ctx, host, runner := p.srv, p.db, p.ctx, p.host, p.runner
+	author, garten := p.garden()
 
 	alice := p.gts.NewUser("alice")
 	group := p.follow(alice, "garten")
 
-	// inHome waits for the status with that ActivityPub ID in alice's home timeline.
-	inHome := func(uri string) gtstest.Status {
-		t.Helper()
-		var found gtstest.Status
-		gtstest.Await(t, 60*time.Second, func() error {
-			home, err := alice.HomeTimeline()
-			if err != nil {
-				return err
-			}
-			var seen []string
-			for _, st := range home {
-				if st.URI == uri {
-					found = st
-					return nil
-				}
-				seen = append(seen, st.URI)
-			}
-			return fmt.Errorf("%s not in the home timeline %v", uri, seen)
-		})
-		return found
-	}
+	inHome := func(uri string) gtstest.Status { t.Helper(); return p.inHome(alice, uri) }
 	publish := func(kind contents.Kind, d contents.Draft) *store.Association {
 		t.Helper()
 		a, err := srv.contents.Create(ctx, author, garten.ID, kind, d)

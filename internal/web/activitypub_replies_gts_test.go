@@ -11,7 +11,6 @@ import (
 
 	"grouprise.org/grouprise/internal/activitypub/gtstest"
 	"grouprise.org/grouprise/internal/contents"
-	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/store/storetest"
 )
 
@@ -24,12 +23,8 @@ func TestRepliesFromGoToSocial(t *testing.T) {
 		t.Skip("starts GoToSocial")
 	}
 	p := startFediPeers(t)
-	s, srv, db, ctx, host, runner := p.site, p.srv, p.db, p.ctx, p.host, p.runner
-	anna := s.person("anna", "anna-password")
-	garten, err := groups.New(db, s.cfg.SlugReserved, nil).Create(ctx, groups.NewGroup{Name: "Garten", Creator: anna})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, db, ctx, host, runner := p.srv, p.db, p.ctx, p.host, p.runner
+	anna, garten := p.garden()
 	alice := p.gts.NewUser("alice")
 	p.follow(alice, "garten")
 
@@ -39,17 +34,7 @@ func TestRepliesFromGoToSocial(t *testing.T) {
 	}
 	runner.Wake()
 	uri := "https://" + host + "/garten/beete/"
-	var article gtstest.Status
-	gtstest.Await(t, 60*time.Second, func() error {
-		home, err := alice.HomeTimeline()
-		for _, st := range home {
-			if st.URI == uri {
-				article = st
-				return nil
-			}
-		}
-		return fmt.Errorf("%s not in the home timeline (%v)", uri, err)
-	})
+	article := p.inHome(alice, uri)
 
 	reply, err := alice.Reply(article.ID, "Schöne Beete! Wir kommen <b>vorbei</b>.")
 	if err != nil {
