@@ -125,8 +125,9 @@ func TestMigrateCheckAndAdminister(t *testing.T) {
 				t.Errorf("check does not say what to do:\n%s", out)
 			}
 			s.expect(exitConfig, "run `grouprise migrate`", "", "group", "list")
-			s.expect(exitOK, "applied migration(s) 1, 2, 3, 4, 5, 6, 7, 8, 9; schema version 9", "", "migrate")
-			s.expect(exitOK, "schema version 9 is current; nothing to do", "", "migrate")
+			latest := migrations(t, 1)
+			s.expect(exitOK, "applied migration(s) "+latest.list+"; schema version "+latest.last, "", "migrate")
+			s.expect(exitOK, "schema version "+latest.last+" is current; nothing to do", "", "migrate")
 			s.expect(exitOK, "all checks passed", "", "check")
 
 			// accounts
