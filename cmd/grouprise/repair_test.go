@@ -53,6 +53,7 @@ func TestUpgradeUntagsInternalComments(t *testing.T) {
 		`DROP TABLE activitypub_keys`, `DROP TABLE activitypub_group_settings`, `DROP TABLE activitypub_followers`,
 		`DROP TABLE activitypub_remote_actors`, `DROP TABLE activitypub_objects`, `DROP TABLE activitypub_deliveries`,
 		`DROP TABLE activitypub_instances`, `DROP TABLE activitypub_replies`, `DROP TABLE activitypub_remote_authors`,
+		`DROP TABLE activitypub_conversation_notes`,
 		`DELETE FROM goose_db_version WHERE version_id >= 4`)
 	db.Close()
 

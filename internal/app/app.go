@@ -44,7 +44,7 @@ func NewServices(cfg *config.Config, db *store.DB, letters *notify.Notifier) *Se
 	return &Services{
 		Accounts:      accounts.New(db, cfg.SlugReserved, l),
 		Groups:        groups.New(db, cfg.SlugReserved, l).WithHooks(len(cfg.HookScriptPaths) > 0).WithChat(cfg.ChatDomain()),
-		Conversations: conversations.New(db),
+		Conversations: conversations.New(db).WithFediverse(fed),
 		Contents:      contents.New(db).WithFederation(fed),
 		Polls:         polls.New(db),
 		Federation:    fed,

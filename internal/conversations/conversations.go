@@ -24,10 +24,22 @@ var (
 type Conversations struct {
 	db  *store.DB
 	now func() time.Time
+	fed Fediverse // nil: no conversations with the Fediverse
 }
 
 // New returns the conversation service.
 func New(db *store.DB) *Conversations { return &Conversations{db: db, now: time.Now} }
+
+// Fediverse passes the answers in conversations that somebody in the Fediverse started on to
+// that person (*federation.Service).
+type Fediverse interface {
+	// MessageAdded runs in the transaction that adds a message to a conversation: it queues
+	// the message's delivery when the conversation is one with the Fediverse.
+	MessageAdded(ctx context.Context, q *store.Queries, conversationID, contributionID, authorID int64, at time.Time) error
+}
+
+// WithFediverse sends the members' answers in conversations with the Fediverse there.
+func (c *Conversations) WithFediverse(f Fediverse) *Conversations { c.fed = f; return c }
 
 // Started is a new conversation: its association (the page is /stadt/conversations/<id>/).
 type Started struct {
@@ -132,6 +144,11 @@ func (c *Conversations) ReplyIn(ctx context.Context, q *store.Queries, conversat
 		InReplyToID: inReplyTo, TimeCreated: at, Public: true})
 	if err != nil {
 		return 0, err
+	}
+	if c.fed != nil {
+		if err := c.fed.MessageAdded(ctx, q, conversationID, id, author.ID, at); err != nil {
+			return 0, err
+		}
 	}
 	return id, notify.ContributionCreated(ctx, q, id, at)
 }

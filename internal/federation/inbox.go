@@ -55,7 +55,7 @@ func (s *Service) Inbox(ctx context.Context, r *http.Request, slug string) (typ 
 	case activitypub.TypeUpdate:
 		return act.Type, false, s.updateReply(ctx, act)
 	case activitypub.TypeDelete:
-		return act.Type, false, s.deleteReply(ctx, act)
+		return act.Type, false, s.deleteNote(ctx, act)
 	}
 	return act.Type, false, fmt.Errorf("%w: %s %s", ErrIgnored, act.Type, act.ID)
 }

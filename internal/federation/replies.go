@@ -130,6 +130,9 @@ func (s *Service) reply(ctx context.Context, act *activitypub.Activity) (bool, e
 	if string(post.AttributedTo) != string(act.Actor) {
 		return false, fmt.Errorf("%w: Create by %s of a post by %s", activitypub.ErrBadSignature, act.Actor, post.AttributedTo)
 	}
+	if handled, queued, err := s.conversationPost(ctx, act, post); handled {
+		return queued, err // a conversation with a group (mentions.go)
+	}
 	if post.InReplyTo == "" {
 		return false, fmt.Errorf("%w: Create of %s, not a reply", ErrIgnored, post.ID)
 	}

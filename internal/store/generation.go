@@ -27,7 +27,7 @@ var untracked = map[string]bool{
 	"incoming_mails": true, "permission_tokens": true, "search_index": true, "generation": true,
 	"activitypub_keys": true, "activitypub_remote_actors": true,
 	"activitypub_objects": true, "activitypub_deliveries": true, "activitypub_instances": true,
-	"activitypub_replies": true,
+	"activitypub_replies": true, "activitypub_conversation_notes": true,
 }
 
 // Untracked tells whether changes of table leave the generation alone.

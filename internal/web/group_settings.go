@@ -51,6 +51,11 @@ func (s *Server) groupSettings(w http.ResponseWriter, r *http.Request) error {
 	} else if visible {
 		f.Values.Set("fediverse", "on")
 	}
+	if on, err := s.federation.ConversationsOn(r.Context(), g); err != nil {
+		return err
+	} else if on {
+		f.Values.Set("fediverse_conversations", "on")
+	}
 	if g.Latitude.Valid && g.Longitude.Valid {
 		f.Values.Set("latitude", strconv.FormatFloat(g.Latitude.V, 'f', -1, 64))
 		f.Values.Set("longitude", strconv.FormatFloat(g.Longitude.V, 'f', -1, 64))
@@ -115,6 +120,9 @@ func (s *Server) updateGroupSettings(w http.ResponseWriter, r *http.Request) err
 		} else {
 			if s.federation.Enabled() {
 				if err := s.federation.SetVisible(r.Context(), g, f.Checked("fediverse")); err != nil {
+					return fmt.Errorf("group settings of %s: %w", g.Slug, err)
+				}
+				if err := s.federation.SetConversations(r.Context(), g, f.Checked("fediverse_conversations")); err != nil {
 					return fmt.Errorf("group settings of %s: %w", g.Slug, err)
 				}
 			}

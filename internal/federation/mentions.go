@@ -1,0 +1,457 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/microcosm-cc/bluemonday"
+
+	"grouprise.org/grouprise/internal/activitypub"
+	"grouprise.org/grouprise/internal/conversations"
+	"grouprise.org/grouprise/internal/markdown"
+	"grouprise.org/grouprise/internal/mentions"
+	"grouprise.org/grouprise/internal/store"
+)
+
+// Conversations from the Fediverse: a post that mentions a group whose members chose so
+// starts a conversation with them (private to the members, whatever the post's audience),
+// written by the author's stand-in. The members' answers go back to the author alone as Notes
+// of the group, and the author's replies to them join the conversation.
+
+// Budgets of a remote actor a rolling hour: new conversations, and messages in all (so that
+// no server fills the members' mailboxes).
+const (
+	maxNewConversations  = 10
+	maxRemoteMessages    = 30
+	conversationWindow   = time.Hour
+	maxConversationTitle = 80 // characters of a subject made from the text
+	maxTitleWords        = 10
+)
+
+func newConversationsKey(actor string) string { return "activitypub.conversations:" + actor }
+func remoteMessagesKey(actor string) string   { return "activitypub.messages:" + actor }
+
+// ConversationsOn tells whether a group takes posts that mention it as conversations.
+func (s *Service) ConversationsOn(ctx context.Context, g *store.Group) (bool, error) {
+	if !s.Enabled() {
+		return false, nil
+	}
+	return s.db.FediverseConversations(ctx, g.ID)
+}
+
+// SetConversations records a group's choice; the caller has checked that the viewer may
+// change the group.
+func (s *Service) SetConversations(ctx context.Context, g *store.Group, on bool) error {
+	if !s.Enabled() {
+		return ErrNotFound
+	}
+	return s.db.Tx(ctx, func(q *store.Queries) error {
+		return q.SetFediverseConversations(ctx, g.ID, on, !g.Closed)
+	})
+}
+
+// takesConversations tells whether a group is visible in the Fediverse and takes
+// conversations from there (federation is on).
+func takesConversations(ctx context.Context, q *store.Queries, g *store.Group) (bool, error) {
+	if ok, err := visibleIn(ctx, q, g); err != nil || !ok {
+		return false, err
+	}
+	return q.FediverseConversations(ctx, g.ID)
+}
+
+// conversationPost takes a Create of a Note that is no comment on a content of ours: an
+// answer in a conversation with the Fediverse, or a post that mentions a group that takes
+// conversations. handled is false for the posts it leaves to reply.
+func (s *Service) conversationPost(ctx context.Context, act *activitypub.Activity, post *activitypub.Post) (handled, queued bool, err error) {
+	if !activitypub.SameOrigin(post.ID, string(act.Actor)) {
+		return false, false, nil // reply refuses it
+	}
+	if post.InReplyTo != "" {
+		n, err := s.db.ConversationNoteByNote(ctx, string(post.InReplyTo))
+		if err == nil {
+			queued, err := s.answer(ctx, act, post, n)
+			return true, queued, err
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return true, false, err
+		}
+		// a reply to a content of ours is a comment
+		if _, err := s.db.FediverseObjectByID(ctx, string(post.InReplyTo)); !errors.Is(err, store.ErrNotFound) {
+			return err != nil, false, err
+		}
+	}
+	g, err := s.mentionedGroup(ctx, post)
+	if err != nil || g == nil {
+		return err != nil, false, err
+	}
+	queued, err = s.startConversation(ctx, act, post, g)
+	return true, queued, err
+}
+
+// mentionedGroup is the first group the post mentions (a Mention tag or its audience) that
+// takes conversations; nil when there is none.
+func (s *Service) mentionedGroup(ctx context.Context, post *activitypub.Post) (*store.Group, error) {
+	var iris []string
+	for _, t := range post.Tag {
+		if t.Type == activitypub.TypeMention {
+			iris = append(iris, t.Href)
+		}
+	}
+	iris = append(append(iris, post.To...), post.Cc...)
+	seen := map[string]bool{}
+	for _, iri := range iris {
+		if seen[iri] || !strings.HasPrefix(iri, s.base+"/") {
+			continue
+		}
+		seen[iri] = true
+		g, err := s.groupOfActor(ctx, iri)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if ok, err := takesConversations(ctx, s.db.Queries, g); err != nil {
+			return nil, err
+		} else if ok {
+			return g, nil
+		}
+	}
+	return nil, nil
+}
+
+// remoteText is a remote post's text for a conversation: sanitised and bounded as replies
+// are, without its leading mention of the group.
+func (s *Service) remoteText(post *activitypub.Post, g *store.Group) (string, error) {
+	text, err := postText(post)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("%w: note %s: %w", ErrIgnored, post.ID, err)
+	case len(text) > MaxReplyText:
+		return "", fmt.Errorf("%w: note %s longer than %d bytes", ErrIgnored, post.ID, MaxReplyText)
+	}
+	if text = withoutMention(text, s.ActorURL(g.Slug)); text == "" {
+		return "", fmt.Errorf("%w: note %s without text", ErrIgnored, post.ID)
+	}
+	return text, nil
+}
+
+// budget counts a message of a remote actor under key and refuses it beyond max an hour. It
+// runs in the transaction that writes the message, so that only what is written counts.
+func (s *Service) budget(ctx context.Context, q *store.Queries, key string, max int, now time.Time) error {
+	n, err := q.AddAttempts(ctx, key, 1, now, conversationWindow)
+	if err != nil {
+		return err
+	}
+	if n > max {
+		return fmt.Errorf("%w: %s", ErrRateLimited, key)
+	}
+	return nil
+}
+
+// startConversation makes a post that mentions g a conversation with g's members, once per
+// Note, notified to them as any conversation.
+func (s *Service) startConversation(ctx context.Context, act *activitypub.Activity, post *activitypub.Post, g *store.Group) (bool, error) {
+	text, err := s.remoteText(post, g)
+	if err != nil {
+		return false, err
+	}
+	if _, err := s.db.ConversationNoteByNote(ctx, post.ID); err == nil {
+		return false, fmt.Errorf("%w: note %s taken before", ErrIgnored, post.ID)
+	}
+	author, err := s.remoteAuthor(ctx, string(act.Actor))
+	if err != nil {
+		return false, err
+	}
+	now := s.now()
+	err = s.db.Tx(ctx, func(q *store.Queries) error {
+		if ok, err := takesConversations(ctx, q, g); err != nil || !ok {
+			return errors.Join(fmt.Errorf("%w: note %s to %s, which takes no conversations", ErrIgnored, post.ID, g.Slug), err)
+		}
+		if err := s.budget(ctx, q, newConversationsKey(author.ActorID), maxNewConversations, now); err != nil {
+			return err
+		}
+		if err := s.budget(ctx, q, remoteMessagesKey(author.ActorID), maxRemoteMessages, now); err != nil {
+			return err
+		}
+		started, err := conversations.New(s.db).StartIn(ctx, q, conversations.Message{Author: &store.Gestalt{ID: author.GestaltID},
+			Subject: subjectOf(post, text), Text: text, GroupID: g.ID, Time: now})
+		if err != nil {
+			return err
+		}
+		return q.AddConversationNote(ctx, store.ConversationNote{ContributionID: started.ContributionID,
+			ConversationID: started.ConversationID, NoteID: post.ID, ActorID: author.ActorID})
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return false, fmt.Errorf("%w: note %s taken at the same time", ErrIgnored, post.ID)
+	}
+	if err != nil {
+		return false, fmt.Errorf("federation: conversation from %s: %w", post.ID, err)
+	}
+	return true, nil
+}
+
+// answer adds the remote author's reply to a Note of a conversation (ours or its own) to that
+// conversation; anybody else's is dropped.
+func (s *Service) answer(ctx context.Context, act *activitypub.Activity, post *activitypub.Post, to *store.ConversationNote) (bool, error) {
+	if _, err := s.db.ConversationNoteByNote(ctx, post.ID); err == nil {
+		return false, fmt.Errorf("%w: note %s taken before", ErrIgnored, post.ID)
+	}
+	first, err := s.db.LatestRemoteNote(ctx, to.ConversationID, math.MaxInt64)
+	if err != nil {
+		return false, err
+	}
+	if first.ActorID != string(act.Actor) {
+		return false, fmt.Errorf("%w: %s answers in a conversation with %s", ErrIgnored, act.Actor, first.ActorID)
+	}
+	a, err := s.db.AssociationOf(ctx, 0, to.ConversationID)
+	if err != nil {
+		return false, err
+	}
+	if a.Deleted.Valid || a.GroupID == 0 {
+		return false, fmt.Errorf("%w: note %s to a deleted conversation", ErrIgnored, post.ID)
+	}
+	g, err := s.db.GroupByID(ctx, a.GroupID)
+	if err != nil {
+		return false, err
+	}
+	text, err := s.remoteText(post, g)
+	if err != nil {
+		return false, err
+	}
+	author, err := s.remoteAuthor(ctx, string(act.Actor))
+	if err != nil {
+		return false, err
+	}
+	now := s.now()
+	err = s.db.Tx(ctx, func(q *store.Queries) error {
+		if ok, err := takesConversations(ctx, q, g); err != nil || !ok {
+			return errors.Join(fmt.Errorf("%w: note %s to %s, which takes no conversations", ErrIgnored, post.ID, g.Slug), err)
+		}
+		if err := s.budget(ctx, q, remoteMessagesKey(author.ActorID), maxRemoteMessages, now); err != nil {
+			return err
+		}
+		id, err := conversations.New(s.db).ReplyIn(ctx, q, to.ConversationID, &store.Gestalt{ID: author.GestaltID},
+			text, to.ContributionID, now)
+		if err != nil {
+			return err
+		}
+		return q.AddConversationNote(ctx, store.ConversationNote{ContributionID: id, ConversationID: to.ConversationID,
+			NoteID: post.ID, ActorID: author.ActorID})
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return false, fmt.Errorf("%w: note %s taken at the same time", ErrIgnored, post.ID)
+	}
+	if err != nil {
+		return false, fmt.Errorf("federation: answer %s: %w", post.ID, err)
+	}
+	return true, nil
+}
+
+// deleteNote takes a Delete of a Note: its author's message in a conversation loses its
+// place there (deleted as a member deletes a comment: no page shows it); else it may be a
+// comment (deleteReply).
+func (s *Service) deleteNote(ctx context.Context, act *activitypub.Activity) error {
+	n, err := s.db.ConversationNoteByNote(ctx, act.Object.ID())
+	if errors.Is(err, store.ErrNotFound) {
+		return s.deleteReply(ctx, act)
+	}
+	if err != nil {
+		return err
+	}
+	if n.ActorID != string(act.Actor) {
+		return fmt.Errorf("%w: Delete by %s of a note by %q", activitypub.ErrBadSignature, act.Actor, n.ActorID)
+	}
+	return s.db.Tx(ctx, func(q *store.Queries) error {
+		err := q.DeleteContribution(ctx, n.ContributionID, s.now())
+		if errors.Is(err, store.ErrNotFound) {
+			return nil // deleted before
+		}
+		return err
+	})
+}
+
+// subjectOf is a conversation's subject: the post's summary, else its first words.
+func subjectOf(post *activitypub.Post, text string) string {
+	if subject := plainText(post.Summary); subject != "" {
+		return bounded(subject, 255)
+	}
+	words := strings.Fields(plainText(post.Content))
+	for len(words) > 0 && strings.HasPrefix(words[0], "@") {
+		words = words[1:] // the mentions it starts with
+	}
+	if len(words) == 0 {
+		words = strings.Fields(text)
+	}
+	cut := len(words) > maxTitleWords
+	if cut {
+		words = words[:maxTitleWords]
+	}
+	subject := strings.Join(words, " ")
+	if utf8.RuneCountInString(subject) > maxConversationTitle {
+		subject, cut = string([]rune(subject)[:maxConversationTitle]), true
+	}
+	if cut {
+		subject += "…"
+	}
+	return subject
+}
+
+var (
+	textOnly = bluemonday.StrictPolicy()
+	// paragraphEnds keep the words of two paragraphs apart when the tags go
+	paragraphEnds = strings.NewReplacer("</p>", " </p>", "<br", " <br")
+)
+
+// plainText is remote HTML as one line of text, without control and format characters.
+func plainText(s string) string {
+	if len(s) > maxReplyHTML {
+		s = s[:maxReplyHTML]
+	}
+	return displayName(html.UnescapeString(textOnly.Sanitize(paragraphEnds.Replace(s))))
+}
+
+// bounded is s cut to at most n characters.
+func bounded(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}
+
+// noteURL is the id of the Note that carries a member's message to the remote author.
+func (s *Service) noteURL(g *store.Group, contributionID int64) string {
+	return s.ActorURL(g.Slug) + "-/notes/" + strconv.FormatInt(contributionID, 10)
+}
+
+// MessageAdded queues, in the transaction that adds a member's message to a conversation that
+// somebody in the Fediverse started, its delivery to that person: a Create of a Note by the
+// group, to the author alone, in reply to the author's latest Note. Messages of remote
+// authors, and conversations with nobody in the Fediverse, are left alone.
+func (s *Service) MessageAdded(ctx context.Context, q *store.Queries, conversationID, contributionID, authorID int64, at time.Time) error {
+	if !s.Enabled() {
+		return nil
+	}
+	latest, err := q.LatestRemoteNote(ctx, conversationID, contributionID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if remote, err := q.IsRemoteAuthor(ctx, authorID); err != nil || remote {
+		return err
+	}
+	a, err := q.AssociationOf(ctx, 0, conversationID)
+	if err != nil {
+		return err
+	}
+	g, err := q.GroupByID(ctx, a.GroupID)
+	if err != nil {
+		return err
+	}
+	if ok, err := takesConversations(ctx, q, g); err != nil || !ok {
+		return err // the group left: its members' answers stay here
+	}
+	c, err := q.ContributionByID(ctx, contributionID)
+	if err != nil {
+		return err
+	}
+	note, err := s.conversationNote(ctx, q, g, c, latest)
+	if err != nil {
+		return err
+	}
+	remote, err := q.RemoteActorByID(ctx, latest.ActorID)
+	if err != nil {
+		return err
+	}
+	if !activitypub.SameOrigin(remote.Inbox, remote.ID) {
+		return nil // answers go to the author's own server only
+	}
+	if err := q.AddConversationNote(ctx, store.ConversationNote{ContributionID: c.ID, ConversationID: conversationID,
+		NoteID: note.ID}); err != nil {
+		return err
+	}
+	body, err := activitypub.Encode(&activitypub.Activity{ID: note.ID + "#create", Type: activitypub.TypeCreate,
+		Actor: note.AttributedTo, Object: activitypub.Embed(note), To: note.To, Published: note.Published})
+	if err != nil {
+		return err
+	}
+	id, err := q.AddDelivery(ctx, g.ID, note.ID+"#create", remote.Inbox, at)
+	if errors.Is(err, store.ErrConflict) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	_, err = q.Enqueue(ctx, JobDeliver, Delivery{GroupID: g.ID, Inbox: remote.Inbox, Activity: body, DeliveryID: id}, at)
+	return err
+}
+
+// conversationNote is a member's message as the Note the remote author gets: the author's
+// handle and who of the group writes first, then the message as our HTML.
+func (s *Service) conversationNote(ctx context.Context, q *store.Queries, g *store.Group, c *store.Contribution, latest *store.ConversationNote) (*activitypub.Post, error) {
+	ra, err := q.RemoteAuthorByActor(ctx, latest.ActorID)
+	if err != nil {
+		return nil, err
+	}
+	member, err := q.GestaltByID(ctx, c.AuthorID)
+	if err != nil {
+		return nil, err
+	}
+	body, err := markdown.New(s.base, mentions.Resolver{Q: q}).HTML(ctx, markdown.Options{Preset: markdown.Content, HeadingBase: 2}, c.Text)
+	if err != nil {
+		return nil, err
+	}
+	head := `<p><span class="h-card"><a href="` + html.EscapeString(ra.ProfileURL) + `" class="u-url mention">` +
+		html.EscapeString(ra.Handle) + `</a></span> <strong>` + html.EscapeString(member.Name()) + `</strong> (` +
+		html.EscapeString(g.Name) + `):</p>`
+	return &activitypub.Post{ID: s.noteURL(g, c.ID), Type: activitypub.TypeNote, AttributedTo: activitypub.IRI(s.ActorURL(g.Slug)),
+		InReplyTo: activitypub.IRI(latest.NoteID), Content: head + string(body), MediaType: "text/html",
+		Published: c.TimeCreated.UTC().Truncate(time.Second), To: activitypub.Audience{latest.ActorID},
+		Tag: activitypub.Tags{{Type: activitypub.TypeMention, Href: latest.ActorID, Name: ra.Handle}}}, nil
+}
+
+// ConversationNote answers a GET of a Note that carried a member's message: to its addressee
+// only, signed by it; ErrNotFound to everybody else.
+func (s *Service) ConversationNote(ctx context.Context, r *http.Request, slug, id string) (activitypub.Document, error) {
+	g, err := s.visibleGroup(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	cid, err := strconv.ParseInt(id, 10, 64)
+	if err != nil || cid <= 0 || !strings.EqualFold(r.Host, s.domain) {
+		return nil, ErrNotFound
+	}
+	n, err := s.db.ConversationNoteByContribution(ctx, cid)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (n.ActorID != "" || n.NoteID != s.noteURL(g, cid))) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	latest, err := s.db.LatestRemoteNote(ctx, n.ConversationID, cid)
+	if err != nil {
+		return nil, err
+	}
+	key, err := s.verifier.Verify(ctx, r, nil)
+	if err != nil || key.Owner != latest.ActorID {
+		return nil, ErrNotFound
+	}
+	c, err := s.db.ContributionByID(ctx, cid)
+	if err != nil {
+		return nil, err
+	}
+	if c.Deleted.Valid {
+		return nil, ErrNotFound
+	}
+	return s.conversationNote(ctx, s.db.Queries, g, c, latest)
+}

@@ -1,0 +1,367 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"grouprise.org/grouprise/internal/activitypub"
+	"grouprise.org/grouprise/internal/federation"
+	"grouprise.org/grouprise/internal/groups"
+	"grouprise.org/grouprise/internal/mail"
+	"grouprise.org/grouprise/internal/notify"
+	"grouprise.org/grouprise/internal/store"
+	"grouprise.org/grouprise/internal/store/storetest"
+)
+
+// correspondent is a remote actor whose inbox keeps what it receives.
+type correspondent struct {
+	*remote
+	mu  sync.Mutex
+	got []*activitypub.Activity
+}
+
+func newCorrespondent(t *testing.T, username, name string) *correspondent {
+	key, err := activitypub.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &correspondent{remote: &remote{key: key}}
+	r := c.remote
+	pub, _ := activitypub.EncodePublicKey(&key.PublicKey)
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		switch {
+		case req.Method == http.MethodPost && req.URL.Path == "/users/"+username+"/inbox":
+			b, _ := io.ReadAll(req.Body)
+			a, err := activitypub.ParseActivity(b)
+			if err != nil || req.Header.Get("Signature") == "" {
+				http.Error(w, "bad", http.StatusBadRequest)
+				return
+			}
+			c.mu.Lock()
+			c.got = append(c.got, a)
+			c.mu.Unlock()
+			w.WriteHeader(http.StatusAccepted)
+		case req.URL.Path == "/users/"+username:
+			r.fetches.Add(1)
+			w.Header().Set("Content-Type", activitypub.MediaType)
+			b, _ := activitypub.Encode(&activitypub.Actor{ID: r.id, Type: activitypub.TypePerson, PreferredUsername: username,
+				Name: name, URL: activitypub.Href(r.srv.URL + "/@" + username), Inbox: r.id + "/inbox",
+				PublicKey: activitypub.PublicKey{ID: r.keyID, Owner: r.id, PublicKeyPEM: pub}})
+			w.Write(b)
+		default:
+			http.NotFound(w, req)
+		}
+	}))
+	t.Cleanup(r.srv.Close)
+	r.id = r.srv.URL + "/users/" + username
+	r.keyID = r.id + "#main-key"
+	return c
+}
+
+func (c *correspondent) received() []*activitypub.Activity {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]*activitypub.Activity(nil), c.got...)
+}
+
+// mention is the correspondent's direct Note n that mentions the group (by a Mention tag;
+// none when tag is false) and is addressed to to.
+func (c *correspondent) mention(n int, slug, text string, tag bool, to ...string) *activitypub.Post {
+	actor := "http://grouprise.test/" + slug + "/"
+	p := c.note(n, "", `<p><span class="h-card"><a href="`+actor+`" class="u-url mention">@<span>`+slug+`</span></a></span> `+text+`</p>`, to...)
+	if tag {
+		p.Tag = activitypub.Tags{{Type: activitypub.TypeMention, Href: actor, Name: "@" + slug + "@grouprise.test"}}
+	}
+	return p
+}
+
+// runJobs runs what is queued: notifications (mails returned), deliveries (to the
+// correspondents' inboxes) and publications; other jobs are completed unrun.
+func (s *site) runJobs() []mail.Job {
+	s.t.Helper()
+	ctx := context.Background()
+	var out []mail.Job
+	for {
+		jobs, err := s.db.ClaimJobs(ctx, "test", 1000, time.Now().Add(time.Second), time.Now().Add(time.Hour))
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		if len(jobs) == 0 {
+			return out
+		}
+		for _, j := range jobs {
+			switch j.Kind {
+			case mail.JobKind:
+				m := mail.Job{}
+				if err := json.Unmarshal(j.Payload, &m); err != nil {
+					s.t.Fatal(err)
+				}
+				out = append(out, m)
+			case notify.JobKind:
+				if err := s.db.Tx(ctx, func(q *store.Queries) error { return s.srv.notifier.Fanout(ctx, q, j) }); err != nil {
+					s.t.Fatal(err)
+				}
+			case federation.JobDeliver:
+				if err := s.srv.federation.Deliver(ctx, j); err != nil {
+					s.t.Errorf("delivery: %v", err)
+				}
+			case federation.JobPublish:
+				if err := s.db.Tx(ctx, func(q *store.Queries) error { return s.srv.federation.Publish(ctx, q, j) }); err != nil {
+					s.t.Fatal(err)
+				}
+			default: // other parts' jobs (avatars, pictures) are theirs to test
+			}
+			if err := s.db.CompleteJob(ctx, j); err != nil {
+				s.t.Fatal(err)
+			}
+		}
+	}
+}
+
+// textsTo are the texts of the mails to address.
+func textsTo(mails []mail.Job, address string) []string {
+	var out []string
+	for _, m := range mails {
+		for _, to := range m.Envelope.To {
+			if to == address {
+				out = append(out, m.Message.Text)
+			}
+		}
+	}
+	return out
+}
+
+// signedGet GETs path signed as the remote.
+func (b *browser) signedGet(path string, r *remote) *response {
+	b.s.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, "http://grouprise.test"+path, nil)
+	req.Header.Set("Accept", activitypub.MediaType)
+	if r != nil {
+		if err := (activitypub.Signer{KeyID: r.keyID, Key: r.key}).Sign(req, nil); err != nil {
+			b.s.t.Fatal(err)
+		}
+	}
+	return b.do(req)
+}
+
+// TestFediverseConversations: a post that mentions a group becomes a conversation with its
+// members only when the group chose so (and is visible); once per Note; its members hear of
+// it by mail and see it, nobody else does; a member's answer goes to the author alone as a
+// Note of the group (readable by the author only), the author's reply to it joins the
+// conversation and its Delete removes it; a forged author is refused (401), and an author's
+// new conversations are bounded an hour (429).
+func TestFediverseConversations(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s, garten := fediSite(t, db, "")
+		bob := s.person("bob", "bob-password")
+		s.person("carol", "carol-password")
+		if err := groups.New(db, s.cfg.SlugReserved, nil).AddMember(ctx, garten.ID, bob.ID, bob.ID); err != nil {
+			t.Fatal(err)
+		}
+		s.runJobs()
+		m := newCorrespondent(t, "mallory", "Mallory Remote")
+		eve := newCorrespondent(t, "eve", "Eve")
+		b := s.browser()
+		send := func(r *remote, typ activitypub.Type, n int, object activitypub.ObjectRef, status int) {
+			t.Helper()
+			b.postActivity("/stadt/activitypub/inbox", r.activity(t, typ, n, object), r.keyID, r.key).expect(t, status)
+		}
+		conversationsOf := func() []string {
+			return storetest.Strings(t, db, `SELECT c.subject FROM conversations c JOIN associations a ON a.conversation_id = c.id
+				WHERE a.group_id = `+itoa(garten.ID)+` ORDER BY c.id`)
+		}
+		messages := func() []string {
+			return storetest.Strings(t, db, `SELECT text FROM contributions WHERE conversation_id IS NOT NULL AND deleted IS NULL ORDER BY id`)
+		}
+		direct := m.mention(1, "garten", "Habt ihr noch <strong>Saatgut</strong> für Tomaten übrig? Wir tauschen gern.", true, "http://grouprise.test/garten/")
+
+		// off (the default): dropped, nothing written
+		send(m.remote, activitypub.TypeCreate, 1, activitypub.Embed(direct), http.StatusAccepted)
+		if c := conversationsOf(); len(c) != 0 {
+			t.Fatalf("the setting is off, yet: %q", c)
+		}
+
+		// only who may change the group switches it on
+		on := url.Values{"name": {"Garten"}, "slug": {"garten"}, "fediverse": {"on"}, "fediverse_conversations": {"on"}}
+		for _, c := range []struct {
+			name string
+			b    *browser
+			want int
+		}{{"anonymous", s.browser(), http.StatusFound}, {"outsider", s.loggedIn("carol", "carol-password"), http.StatusForbidden}} {
+			if r := c.b.post("/stadt/settings/group/?group=garten", on); r.StatusCode != c.want {
+				t.Errorf("%s: %d, want %d", c.name, r.StatusCode, c.want)
+			}
+		}
+		send(m.remote, activitypub.TypeCreate, 1, activitypub.Embed(direct), http.StatusAccepted)
+		if c := conversationsOf(); len(c) != 0 {
+			t.Fatalf("after the refused changes: %q", c)
+		}
+		member := s.loggedIn("bob", "bob-password")
+		form := member.get("/stadt/settings/group/?group=garten")
+		form.expect(t, http.StatusOK, "Gespräche aus dem Fediverse")
+		if form.doc.Find(`input[name=fediverse_conversations]`).Is("[checked]") {
+			t.Error("the setting is ticked by default")
+		}
+		member.post("/stadt/settings/group/?group=garten", on).expect(t, http.StatusSeeOther)
+		if !member.get("/stadt/settings/group/?group=garten").doc.Find(`input[name=fediverse_conversations]`).Is("[checked]") {
+			t.Fatal("the member's choice is not kept")
+		}
+
+		// a forged author is refused
+		forged := m.mention(2, "garten", "im Namen von Eve", true)
+		forged.AttributedTo = activitypub.IRI(eve.id)
+		send(m.remote, activitypub.TypeCreate, 2, activitypub.Embed(forged), http.StatusUnauthorized)
+		// a closed group that is not visible takes none, nor an unknown one
+		send(m.remote, activitypub.TypeCreate, 3, activitypub.Embed(m.mention(3, "kreis", "Hallo Kreis", true)), http.StatusAccepted)
+		send(m.remote, activitypub.TypeCreate, 4, activitypub.Embed(m.mention(4, "niemand", "Hallo?", true)), http.StatusAccepted)
+		if c := conversationsOf(); len(c) != 0 {
+			t.Fatalf("forged or to other groups: %q", c)
+		}
+
+		// on: one conversation, once
+		send(m.remote, activitypub.TypeCreate, 1, activitypub.Embed(direct), http.StatusAccepted)
+		send(m.remote, activitypub.TypeCreate, 1, activitypub.Embed(direct), http.StatusAccepted) // redelivered
+		if c := conversationsOf(); len(c) != 1 || c[0] != "Habt ihr noch Saatgut für Tomaten übrig? Wir tauschen gern." {
+			t.Fatalf("conversations %q, want one with the post's first words", c)
+		}
+		if got := messages(); len(got) != 1 || got[0] != "Habt ihr noch **Saatgut** für Tomaten übrig? Wir tauschen gern." {
+			t.Fatalf("messages %q", got)
+		}
+		mails := s.runJobs()
+		for _, who := range []string{"alice@example.org", "bob@example.org"} {
+			if got := textsTo(mails, who); len(got) != 1 || !strings.Contains(got[0], "Saatgut") {
+				t.Errorf("mails to %s: %q", who, got)
+			}
+		}
+		if got := textsTo(mails, "carol@example.org"); len(got) != 0 {
+			t.Errorf("carol, no member, got %q", got)
+		}
+		assoc := storetest.Strings(t, db, `SELECT a.id FROM associations a JOIN conversations c ON c.id = a.conversation_id
+			WHERE a.group_id = `+itoa(garten.ID))[0]
+		page := "/stadt/conversations/" + assoc + "/"
+		member.get(page).expect(t, http.StatusOK, "Mallory Remote", "Saatgut")
+		if r := s.loggedIn("carol", "carol-password").get(page); r.StatusCode == http.StatusOK || strings.Contains(r.body, "Saatgut") {
+			t.Errorf("an outsider sees the conversation: %d", r.StatusCode)
+		}
+		if r := s.browser().get(page); strings.Contains(r.body, "Saatgut") {
+			t.Errorf("anonymous sees the conversation: %d", r.StatusCode)
+		}
+
+		// the member answers: the group's Note to mallory alone, in reply to the post
+		member.post(page, url.Values{"text": {"Ja, **gern**! Kommt vorbei."}}).expect(t, http.StatusSeeOther)
+		s.runJobs()
+		got := m.received()
+		if len(got) != 1 || got[0].Type != activitypub.TypeCreate {
+			t.Fatalf("mallory received %d activities, want one Create", len(got))
+		}
+		note, err := got[0].Object.Post()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if note.InReplyTo != activitypub.IRI(direct.ID) || string(note.AttributedTo) != "http://grouprise.test/garten/" ||
+			len(note.To) != 1 || note.To[0] != m.id || len(note.Cc) != 0 || !got[0].To.Contains(m.id) || got[0].To.Contains(activitypub.Public) {
+			t.Errorf("the answer: inReplyTo %s, by %s, to %v cc %v (activity to %v)", note.InReplyTo, note.AttributedTo, note.To, note.Cc, got[0].To)
+		}
+		host := strings.TrimPrefix(m.srv.URL, "http://")
+		if !strings.Contains(note.Content, "@mallory@"+host) || !strings.Contains(note.Content, "<strong>Bob</strong> (Garten):") ||
+			!strings.Contains(note.Content, "<strong>gern</strong>") || len(note.Tag) != 1 || note.Tag[0].Href != m.id {
+			t.Errorf("the answer's content %q, tags %v", note.Content, note.Tag)
+		}
+		if len(eve.received()) != 0 {
+			t.Error("eve received the answer")
+		}
+		// its id answers the author alone
+		path := strings.TrimPrefix(note.ID, "http://grouprise.test")
+		if r := b.signedGet(path, m.remote); r.StatusCode != http.StatusOK || !strings.Contains(r.body, "gern") {
+			t.Errorf("the author GETs the note: %d", r.StatusCode)
+		}
+		for name, r := range map[string]*remote{"unsigned": nil, "eve": eve.remote} {
+			if r := b.signedGet(path, r); r.StatusCode != http.StatusNotFound || strings.Contains(r.body, "gern") {
+				t.Errorf("%s GETs the note: %d", name, r.StatusCode)
+			}
+		}
+
+		// mallory's reply joins the conversation; eve's reply to the same note does not
+		reply := m.note(5, note.ID, "<p>Super, wir kommen am Samstag.</p>", m.id)
+		send(m.remote, activitypub.TypeCreate, 5, activitypub.Embed(reply), http.StatusAccepted)
+		send(m.remote, activitypub.TypeCreate, 5, activitypub.Embed(reply), http.StatusAccepted) // redelivered
+		send(eve.remote, activitypub.TypeCreate, 6, activitypub.Embed(eve.note(6, note.ID, "<p>Ich auch!</p>", m.id)), http.StatusAccepted)
+		if got := messages(); len(got) != 3 || got[2] != "Super, wir kommen am Samstag." {
+			t.Fatalf("messages after the replies: %q", got)
+		}
+		mails = s.runJobs()
+		if got := textsTo(mails, "bob@example.org"); len(got) != 1 || !strings.Contains(got[0], "Samstag") {
+			t.Errorf("bob's mails of the reply: %q", got)
+		}
+		if len(m.received()) != 1 {
+			t.Error("mallory's own reply went back to mallory")
+		}
+		// the next answer is in reply to mallory's latest note
+		member.post(page, url.Values{"text": {"Bis dann!"}}).expect(t, http.StatusSeeOther)
+		s.runJobs()
+		if got := m.received(); len(got) != 2 {
+			t.Fatalf("mallory received %d activities, want 2", len(got))
+		} else if n, _ := got[1].Object.Post(); n == nil || n.InReplyTo != activitypub.IRI(reply.ID) {
+			t.Errorf("the second answer is not in reply to %s", reply.ID)
+		}
+
+		// Delete: eve's refused, mallory's removes the message
+		send(eve.remote, activitypub.TypeDelete, 7, activitypub.Ref(reply.ID), http.StatusUnauthorized)
+		send(eve.remote, activitypub.TypeDelete, 8, activitypub.Ref(note.ID), http.StatusUnauthorized)
+		send(m.remote, activitypub.TypeDelete, 9, activitypub.Embed(&activitypub.Tombstone{ID: reply.ID, Type: activitypub.TypeTombstone}), http.StatusAccepted)
+		if got := messages(); len(got) != 3 || strings.Contains(strings.Join(got, "|"), "Samstag") {
+			t.Fatalf("messages after the Delete: %q", got)
+		}
+
+		// the budget: an author starts at most ten conversations an hour
+		for i := 0; i < 9; i++ {
+			send(m.remote, activitypub.TypeCreate, 100+i, activitypub.Embed(m.mention(100+i, "garten", fmt.Sprintf("Frage %d", i), true)), http.StatusAccepted)
+		}
+		send(m.remote, activitypub.TypeCreate, 200, activitypub.Embed(m.mention(200, "garten", "Noch eine Frage", true)), http.StatusTooManyRequests)
+		if c := conversationsOf(); len(c) != 10 {
+			t.Errorf("%d conversations, want 10", len(c))
+		}
+		// eve's budget is her own; a mention by audience alone counts too
+		send(eve.remote, activitypub.TypeCreate, 10, activitypub.Embed(eve.mention(10, "garten", "Eve fragt", false, "http://grouprise.test/garten/")), http.StatusAccepted)
+		if c := conversationsOf(); len(c) != 11 || c[10] != "Eve fragt" {
+			t.Errorf("eve's conversation: %q", c)
+		}
+		s.runJobs()
+
+		// off again: dropped
+		member.post("/stadt/settings/group/?group=garten", url.Values{"name": {"Garten"}, "slug": {"garten"}, "fediverse": {"on"}}).
+			expect(t, http.StatusSeeOther)
+		send(eve.remote, activitypub.TypeCreate, 11, activitypub.Embed(eve.mention(11, "garten", "Eve fragt nochmal", true)), http.StatusAccepted)
+		if c := conversationsOf(); len(c) != 11 {
+			t.Errorf("after switching off: %d conversations", len(c))
+		}
+	})
+}
+
+// TestFediverseConversationsOff: without federation the setting is not shown, and a member
+// cannot switch it on.
+func TestFediverseConversationsOff(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, db, "")
+		s.group("Garten", s.person("carol", "carol-password"))
+		carol := s.loggedIn("carol", "carol-password")
+		if n := carol.get("/stadt/settings/group/?group=garten").doc.Find(`input[name=fediverse_conversations]`).Length(); n != 0 {
+			t.Error("the setting shows without federation")
+		}
+		carol.post("/stadt/settings/group/?group=garten", url.Values{"name": {"Garten"}, "slug": {"garten"},
+			"fediverse_conversations": {"on"}}).expect(t, http.StatusSeeOther)
+		if n := storetest.Strings(t, db, `SELECT group_id FROM activitypub_group_settings`); len(n) != 0 {
+			t.Errorf("settings written without federation: %q", n)
+		}
+	})
+}
