@@ -43,7 +43,7 @@ func NewServices(cfg *config.Config, db *store.DB, letters *notify.Notifier) *Se
 	fed := federation.New(db, cfg, federation.Options{})
 	return &Services{
 		Accounts:      accounts.New(db, cfg.SlugReserved, l),
-		Groups:        groups.New(db, cfg.SlugReserved, l).WithHooks(len(cfg.HookScriptPaths) > 0).WithChat(cfg.ChatDomain()),
+		Groups:        groups.New(db, cfg.SlugReserved, l).WithHooks(len(cfg.HookScriptPaths) > 0).WithChat(cfg.ChatDomain()).WithFediverse(fed),
 		Conversations: conversations.New(db).WithFediverse(fed),
 		Contents:      contents.New(db).WithFederation(fed),
 		Polls:         polls.New(db),

@@ -2,6 +2,9 @@ package federation
 
 import (
 	"context"
+	"crypto/rsa"
+	"mime"
+	"path"
 	"strings"
 
 	"grouprise.org/grouprise/internal/activitypub"
@@ -18,6 +21,12 @@ func (s *Service) GroupActor(ctx context.Context, slug string) (*activitypub.Act
 	if err != nil {
 		return nil, err
 	}
+	return s.actorOf(g, k)
+}
+
+// actorOf is a group's actor with the public half of its key k. What it shows is what an
+// Update of the actor sends again when it changes (groups call ActorChanged).
+func (s *Service) actorOf(g *store.Group, k *rsa.PrivateKey) (*activitypub.Actor, error) {
 	pub, err := activitypub.EncodePublicKey(&k.PublicKey)
 	if err != nil {
 		return nil, err
@@ -29,11 +38,23 @@ func (s *Service) GroupActor(ctx context.Context, slug string) (*activitypub.Act
 		Inbox: s.inboxURL(g.Slug), Outbox: s.outboxURL(g.Slug), Followers: s.followersURL(g.Slug),
 		Endpoints: &activitypub.Endpoints{SharedInbox: s.SharedInboxURL()},
 		PublicKey: activitypub.PublicKey{ID: keyID(id), Owner: id, PublicKeyPEM: pub},
+		Icon:      s.picture(g.Avatar), // the avatar
+		Image:     s.picture(g.Logo),   // the header
 		// Closed groups decide on each follower (their Follows stay pending for now).
 		ManuallyApprovesFollowers: g.Closed,
 		Discoverable:              true,
 		Published:                 g.DateCreated.UTC(),
 	}, nil
+}
+
+// picture is a group's avatar or logo (a file below media_root, in its directory) as an
+// Image; nil for none, or for a picture an old import left without a directory.
+func (s *Service) picture(file string) *activitypub.Image {
+	if !strings.Contains(file, "/") {
+		return nil
+	}
+	return &activitypub.Image{Type: activitypub.TypeImage, MediaType: mime.TypeByExtension(strings.ToLower(path.Ext(file))),
+		URL: activitypub.Href(s.base + "/-/" + file)}
 }
 
 // summary is the group's description as plain paragraphs: the text is Markdown written for

@@ -124,8 +124,8 @@ func (s *Service) SetVisible(ctx context.Context, g *store.Group, visible bool) 
 		if err := q.SetFediverseVisibility(ctx, g.ID, visible); err != nil || visible {
 			return err
 		}
-		// A group that leaves the Fediverse takes its contents back (Delete).
-		return s.unpublishAll(ctx, q, g.ID)
+		// A group that leaves the Fediverse takes its contents and actor back (Delete).
+		return s.retract(ctx, q, g)
 	})
 }
 
@@ -224,8 +224,8 @@ func (s *Service) signer(ctx context.Context, groupID int64, actorURL string) (a
 }
 
 // RotateKeys gives the named groups' actors new keys (made now if they had none), or, without
-// slugs, every actor that has a key. Servers that cached the old key fetch the actor again
-// when a signature does not match. It returns the slugs (or "instance") whose keys changed.
+// slugs, every actor that has a key. The followers of a group get an Update of its actor,
+// signed with the old key (lifecycle.go). It returns the slugs (or "instance") whose keys changed.
 func (s *Service) RotateKeys(ctx context.Context, slugs []string) ([]string, error) {
 	type owner struct {
 		id   int64
@@ -266,7 +266,7 @@ func (s *Service) RotateKeys(ctx context.Context, slugs []string) ([]string, err
 		if err != nil {
 			return done, err
 		}
-		if err := s.db.ReplaceActorKey(ctx, o.id, pem, s.now()); err != nil {
+		if err := s.rotateKey(ctx, o.id, pem); err != nil {
 			return done, err
 		}
 		done = append(done, o.name)

@@ -160,6 +160,10 @@ type Delivery struct {
 	Activity json.RawMessage `json:"activity"`
 	// DeliveryID is the record that makes it run once (0: none).
 	DeliveryID int64 `json:"delivery_id,omitempty"`
+	// Key, when set, is the private key (PEM) that signs it as Actor: the key before a
+	// rotation, or that of a group deleted meanwhile (lifecycle.go).
+	Actor string `json:"actor,omitempty"`
+	Key   string `json:"key,omitempty"`
 }
 
 // Deliver runs a JobDeliver. A refusal that no retry mends is IsPermanent.
@@ -174,18 +178,7 @@ func (s *Service) Deliver(ctx context.Context, j *store.Job) error {
 		s.countDelivery(DeliveryBlocked)
 		return s.finish(ctx, d, store.DeliverySkipped) // the operator blocked its server
 	}
-	actor := s.InstanceActorURL()
-	if d.GroupID != 0 {
-		g, err := s.db.GroupByID(ctx, d.GroupID)
-		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("%w: federation: delivery %d: group %d is gone", errPermanent, j.ID, d.GroupID)
-		}
-		if err != nil {
-			return err
-		}
-		actor = s.ActorURL(g.Slug)
-	}
-	signer, err := s.signer(ctx, d.GroupID, actor)
+	signer, err := s.deliverySigner(ctx, j, d)
 	if err != nil {
 		return err
 	}
@@ -208,6 +201,30 @@ func (s *Service) Deliver(ctx context.Context, j *store.Job) error {
 		return fmt.Errorf("federation: deliver to %s: %w", d.Inbox, err)
 	}
 	return nil
+}
+
+// deliverySigner signs a delivery: with the key it carries, or as its group's actor (the
+// instance actor for group 0) with the key of the moment.
+func (s *Service) deliverySigner(ctx context.Context, j *store.Job, d Delivery) (activitypub.Signer, error) {
+	if d.Key != "" {
+		k, err := activitypub.ParsePrivateKey(d.Key)
+		if err != nil {
+			return activitypub.Signer{}, fmt.Errorf("%w: federation: delivery %d: %w", errPermanent, j.ID, err)
+		}
+		return activitypub.Signer{KeyID: keyID(d.Actor), Key: k}, nil
+	}
+	actor := s.InstanceActorURL()
+	if d.GroupID != 0 {
+		g, err := s.db.GroupByID(ctx, d.GroupID)
+		if errors.Is(err, store.ErrNotFound) {
+			return activitypub.Signer{}, fmt.Errorf("%w: federation: delivery %d: group %d is gone", errPermanent, j.ID, d.GroupID)
+		}
+		if err != nil {
+			return activitypub.Signer{}, err
+		}
+		actor = s.ActorURL(g.Slug)
+	}
+	return s.signer(ctx, d.GroupID, actor)
 }
 
 // Outcomes of a delivery, as Options.Deliveries counts them.

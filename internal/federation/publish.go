@@ -198,6 +198,12 @@ func (s *Service) activity(t activitypub.Type, g *store.Group, id string, object
 
 // send queues an activity to every inbox of the group's followers, once per inbox.
 func (s *Service) send(ctx context.Context, q *store.Queries, g *store.Group, act *activitypub.Activity) error {
+	return s.sendSigned(ctx, q, g, act, "")
+}
+
+// sendSigned is send with the deliveries signed by key (PEM) instead of the group's key of
+// the moment ("": that one).
+func (s *Service) sendSigned(ctx context.Context, q *store.Queries, g *store.Group, act *activitypub.Activity, key string) error {
 	body, err := activitypub.Encode(act)
 	if err != nil {
 		return err
@@ -216,25 +222,14 @@ func (s *Service) send(ctx context.Context, q *store.Queries, g *store.Group, ac
 		if err != nil {
 			return err
 		}
-		jobs = append(jobs, Delivery{GroupID: g.ID, Inbox: inbox, Activity: body, DeliveryID: id})
+		d := Delivery{GroupID: g.ID, Inbox: inbox, Activity: body, DeliveryID: id}
+		if key != "" {
+			d.Actor, d.Key = s.ActorURL(g.Slug), key
+		}
+		jobs = append(jobs, d)
 	}
 	if len(jobs) == 0 {
 		return nil
 	}
 	return q.EnqueueMany(ctx, JobDeliver, jobs, now)
-}
-
-// unpublishAll queues a JobPublish for each object a group has published, in the caller's
-// transaction (the group left the Fediverse: the jobs send Deletes).
-func (s *Service) unpublishAll(ctx context.Context, q *store.Queries, groupID int64) error {
-	objs, err := q.FediverseObjects(ctx, groupID, 0, 1<<20)
-	if err != nil {
-		return err
-	}
-	for _, o := range objs {
-		if err := s.ContentChanged(ctx, q, o.AssociationID, s.now()); err != nil {
-			return err
-		}
-	}
-	return nil
 }

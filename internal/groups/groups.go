@@ -42,6 +42,28 @@ type Groups struct {
 	hooks    bool
 	// chatDomain is the Matrix homeserver's name when matrix_chat is enabled, else "".
 	chatDomain string
+	fed        Fediverse // nil: no federation
+}
+
+// Fediverse hears, in the transaction of the change, of what changes a group's actor in the
+// Fediverse (federation.Service): what it shows, and its end.
+type Fediverse interface {
+	ActorChanged(ctx context.Context, q *store.Queries, groupID int64) error
+	GroupDeleted(ctx context.Context, q *store.Queries, g *store.Group) error
+}
+
+// WithFediverse tells the Fediverse of changes of groups' actors.
+func (g *Groups) WithFediverse(f Fediverse) *Groups {
+	g.fed = f
+	return g
+}
+
+// actorChanged tells the Fediverse that what a group's actor shows changed.
+func (g *Groups) actorChanged(ctx context.Context, q *store.Queries, id int64) error {
+	if g.fed == nil {
+		return nil
+	}
+	return g.fed.ActorChanged(ctx, q, id)
 }
 
 // WithChat makes memberships keep the groups' Matrix rooms in step (invitations, kicks);
@@ -239,6 +261,11 @@ func (g *Groups) update(ctx context.Context, group *store.Group, s store.GroupSe
 				return err
 			}
 		}
+		if s.Name != group.Name || s.Description != group.Description || s.Closed != group.Closed {
+			if err := g.actorChanged(ctx, q, group.ID); err != nil {
+				return err
+			}
+		}
 		return g.hook(ctx, q, hooks.Changed, group.ID, s.Slug)
 	})
 	if errors.Is(err, store.ErrConflict) {
@@ -251,6 +278,9 @@ func (g *Groups) update(ctx context.Context, group *store.Group, s store.GroupSe
 func (g *Groups) SetImage(ctx context.Context, group *store.Group, kind, file string) error {
 	return g.db.Tx(ctx, func(q *store.Queries) error {
 		if err := q.SetGroupImage(ctx, group.ID, kind, file); err != nil {
+			return err
+		}
+		if err := g.actorChanged(ctx, q, group.ID); err != nil {
 			return err
 		}
 		return g.hook(ctx, q, hooks.Changed, group.ID, group.Slug)
@@ -285,6 +315,12 @@ func (g *Groups) Delete(ctx context.Context, id int64) error {
 		group, err := q.GroupByID(ctx, id)
 		if err != nil {
 			return err
+		}
+		if g.fed != nil {
+			// before the rows go: the followers and the key
+			if err := g.fed.GroupDeleted(ctx, q, group); err != nil {
+				return err
+			}
 		}
 		if err := q.DeleteGroup(ctx, id); err != nil {
 			return err

@@ -76,6 +76,13 @@ func Register(r *Runner, cfg *config.Config, catalog *i18n.Catalog, transport ma
 		}
 		return err
 	}, DefaultPolicy)
+	r.HandleTx(federation.JobActorUpdate, func(ctx context.Context, q *store.Queries, j *store.Job) error {
+		err := fed.UpdateActor(ctx, q, j)
+		if federation.IsPermanent(err) {
+			return fmt.Errorf("%w: %w", ErrPermanent, err)
+		}
+		return err
+	}, DefaultPolicy)
 	registerFeeds(r, cfg, catalog)
 	if err := registerMatrix(r, cfg, catalog); err != nil {
 		return nil, err
