@@ -104,7 +104,16 @@ func (e *StatusError) Permanent() bool {
 // authorized fetch need that), following up to three redirects. It returns the body and the
 // URL it finally came from.
 func (c *Client) Fetch(ctx context.Context, rawURL string, s *Signer) ([]byte, string, error) {
-	return c.get(ctx, rawURL, Accept, s, MediaType, "application/ld+json")
+	return c.get(ctx, rawURL, Accept, s, c.maxSize, MediaType, "application/ld+json")
+}
+
+// FetchMedia GETs a picture or another file (unsigned: servers serve their media to
+// anybody) of one of the media types, of at most limit bytes, following up to three
+// redirects, each checked by the guard as every request is. ErrTooLarge for a larger one,
+// ErrInvalid for another type.
+func (c *Client) FetchMedia(ctx context.Context, rawURL string, limit int64, types ...string) ([]byte, error) {
+	b, _, err := c.get(ctx, rawURL, strings.Join(types, ", "), nil, limit, types...)
+	return b, err
 }
 
 // FetchActor fetches and checks an actor. Its id must be on the server it came from, so that
@@ -130,7 +139,7 @@ func (c *Client) WebFinger(ctx context.Context, acct string) (*JRD, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, _, err := c.get(ctx, WebFingerURL(user, host), JRDMediaType, nil, JRDMediaType, "application/json")
+	b, _, err := c.get(ctx, WebFingerURL(user, host), JRDMediaType, nil, c.maxSize, JRDMediaType, "application/json")
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +173,7 @@ func (c *Client) Deliver(ctx context.Context, inbox string, body []byte, s Signe
 	return nil
 }
 
-func (c *Client) get(ctx context.Context, rawURL, accept string, s *Signer, types ...string) ([]byte, string, error) {
+func (c *Client) get(ctx context.Context, rawURL, accept string, s *Signer, limit int64, types ...string) ([]byte, string, error) {
 	target := rawURL
 	for hop := 0; ; hop++ {
 		u, err := c.checkURL(target)
@@ -198,12 +207,12 @@ func (c *Client) get(ctx context.Context, rawURL, accept string, s *Signer, type
 			target = next.String()
 			continue
 		}
-		body, err := c.readOK(resp, target, types)
+		body, err := readOK(resp, target, limit, types)
 		return body, target, err
 	}
 }
 
-func (c *Client) readOK(resp *http.Response, target string, types []string) ([]byte, error) {
+func readOK(resp *http.Response, target string, limit int64, types []string) ([]byte, error) {
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		return nil, &StatusError{Method: http.MethodGet, URL: target, Code: resp.StatusCode}
@@ -216,15 +225,15 @@ func (c *Client) readOK(resp *http.Response, target string, types []string) ([]b
 	if !ok {
 		return nil, fmt.Errorf("%w: GET %s: content type %q", ErrInvalid, target, resp.Header.Get("Content-Type"))
 	}
-	if resp.ContentLength > c.maxSize {
+	if resp.ContentLength > limit {
 		return nil, fmt.Errorf("%w: GET %s: %d bytes", ErrTooLarge, target, resp.ContentLength)
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, c.maxSize+1))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("activitypub: GET %s: %w", target, err)
 	}
-	if int64(len(b)) > c.maxSize {
-		return nil, fmt.Errorf("%w: GET %s: more than %d bytes", ErrTooLarge, target, c.maxSize)
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%w: GET %s: more than %d bytes", ErrTooLarge, target, limit)
 	}
 	return b, nil
 }

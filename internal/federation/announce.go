@@ -47,18 +47,22 @@ func (s *Service) unannounceReply(ctx context.Context, q *store.Queries, g *stor
 	return s.send(ctx, q, g, undo)
 }
 
-// CommentDeleted queues, in the transaction that deletes comment id, the Undo of the group's
-// Announce when the comment was a reply from the Fediverse (a member deleted it).
+// CommentDeleted queues, in the transaction that deletes comment id, the removal of its
+// pictures and the Undo of the group's Announce when the comment was a reply from the
+// Fediverse (a member deleted it).
 func (s *Service) CommentDeleted(ctx context.Context, q *store.Queries, id int64) error {
-	if !s.Enabled() {
-		return nil
-	}
 	r, err := q.FediverseReplyByContribution(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
 		return err
+	}
+	if err := s.dropPictures(ctx, q, id); err != nil {
+		return err
+	}
+	if !s.Enabled() {
+		return nil
 	}
 	return s.replyGone(ctx, q, r)
 }

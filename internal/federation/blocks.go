@@ -127,7 +127,8 @@ func (s *Service) Block(ctx context.Context, what string) (string, int, error) {
 		}
 		removed += n
 	}
-	return entry, removed, nil
+	// The avatars fetched from there go too (avatars.go).
+	return entry, removed, s.blockedAvatarsGone(ctx, entry)
 }
 
 // Unblock lifts a block; it reports whether there was one.

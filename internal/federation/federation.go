@@ -14,6 +14,7 @@ import (
 
 	"grouprise.org/grouprise/internal/activitypub"
 	"grouprise.org/grouprise/internal/config"
+	"grouprise.org/grouprise/internal/images"
 	"grouprise.org/grouprise/internal/store"
 )
 
@@ -37,6 +38,9 @@ type Options struct {
 	Version string
 	// Deliveries counts each delivery's outcome (DeliveryDelivered, ...); nil: not counted.
 	Deliveries func(outcome string)
+	// Images decodes the remote authors' avatars and the replies' pictures (nil: a renderer
+	// of one slot of the service's own).
+	Images *images.Renderer
 }
 
 // Service is federation for one site.
@@ -52,6 +56,8 @@ type Service struct {
 	// inboxLimit is how many inbox POSTs a remote server may send a minute.
 	inboxLimit int
 	deliveries func(outcome string)
+	media      string // media_root, where avatars and pictures go
+	images     *images.Renderer
 
 	// keys are the actors' private keys parsed, by group (0: the instance actor), with the
 	// PEM they were parsed from: a rotation by another process shows in the store.
@@ -72,6 +78,10 @@ func New(db *store.DB, cfg *config.Config, opts Options) *Service {
 		client: activitypub.NewClient(activitypub.ClientConfig{Domain: cfg.Domain, Version: opts.Version,
 			AllowedNetworks: cfg.ActivityPub.PrivateNetworks(), TLS: opts.TLS}),
 		keys: map[int64]parsedKey{}, inboxLimit: cfg.ActivityPub.InboxLimit, deliveries: opts.Deliveries,
+		media: cfg.MediaRoot, images: opts.Images,
+	}
+	if s.images == nil {
+		s.images = images.NewRenderer(1)
 	}
 	if s.inboxLimit <= 0 {
 		s.inboxLimit = 300

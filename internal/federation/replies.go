@@ -187,8 +187,11 @@ func (s *Service) reply(ctx context.Context, act *activitypub.Activity) (bool, e
 		if err != nil {
 			return err
 		}
-		r := store.FediverseReply{ContributionID: id, NoteID: post.ID, ActorID: author.ActorID}
+		r := store.FediverseReply{ContributionID: id, NoteID: post.ID, ActorID: author.ActorID, Pictures: picturesOf(post)}
 		if err := q.AddFediverseReply(ctx, r); err != nil {
+			return err
+		}
+		if err := s.queuePictures(ctx, q, id, r.Pictures); err != nil {
 			return err
 		}
 		if err := s.announceReply(ctx, q, g, r, now); err != nil {
@@ -268,12 +271,19 @@ func (s *Service) updateReply(ctx context.Context, act *activitypub.Activity) er
 		if err := q.SetContributionText(ctx, c.ID, text); err != nil {
 			return err
 		}
+		if err := s.replacePictures(ctx, q, r, picturesOf(post)); err != nil {
+			return err
+		}
 		return q.IndexContent(ctx, c.ContentID)
 	})
 }
 
-// deleteReply takes a Delete of a Note (named or as a Tombstone): its author's comment goes.
+// deleteReply takes a Delete of a Note (named or as a Tombstone): its author's comment goes
+// with its pictures. An actor's Delete of itself takes its avatar away.
 func (s *Service) deleteReply(ctx context.Context, act *activitypub.Activity) error {
+	if act.Object.ID() == string(act.Actor) {
+		return s.authorGone(ctx, act)
+	}
 	r, err := s.replyOf(ctx, act, act.Object.ID())
 	if err != nil {
 		return err
@@ -287,6 +297,9 @@ func (s *Service) deleteReply(ctx context.Context, act *activitypub.Activity) er
 			return nil
 		}
 		if err := q.DeleteContribution(ctx, c.ID, s.now()); err != nil {
+			return err
+		}
+		if err := s.dropPictures(ctx, q, c.ID); err != nil {
 			return err
 		}
 		if err := s.replyGone(ctx, q, r); err != nil {
@@ -315,7 +328,16 @@ func (s *Service) updateAuthor(ctx context.Context, act *activitypub.Activity, a
 		return nil
 	}
 	a.GestaltID, a.FetchedAt = old.GestaltID, s.now()
-	return s.db.Tx(ctx, func(q *store.Queries) error { return q.UpdateRemoteAuthor(ctx, a) })
+	return s.db.Tx(ctx, func(q *store.Queries) error {
+		if err := q.UpdateRemoteAuthor(ctx, a); err != nil || a.AvatarURL == old.AvatarURL {
+			return err
+		}
+		if a.AvatarURL == "" {
+			return s.dropAvatar(ctx, q, a)
+		}
+		// The avatar shown stays until the new one is fetched, which replaces it.
+		return s.queueAvatar(ctx, q, a)
+	})
 }
 
 // remoteAuthor is the remote author of an actor: known, or fetched (signed by the instance
@@ -339,7 +361,10 @@ func (s *Service) remoteAuthor(ctx context.Context, actorID string) (*store.Remo
 	a.FetchedAt = s.now()
 	sum := sha256.Sum256([]byte(actorID))
 	err = s.db.Tx(ctx, func(q *store.Queries) error {
-		return q.AddRemoteAuthor(ctx, a, config.RemoteAuthorPrefix+hex.EncodeToString(sum[:8]))
+		if err := q.AddRemoteAuthor(ctx, a, config.RemoteAuthorPrefix+hex.EncodeToString(sum[:8])); err != nil {
+			return err
+		}
+		return s.queueAvatar(ctx, q, a)
 	})
 	if errors.Is(err, store.ErrConflict) {
 		// recorded by another request at the same time

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 )
@@ -16,6 +17,9 @@ type RemoteAuthor struct {
 	AvatarURL  string
 	ProfileURL string
 	FetchedAt  time.Time
+	// Avatar is the stand-in gestalt's avatar file below media_root, fetched from AvatarURL
+	// ("" until then); only RemoteAuthorsOfContent fills it.
+	Avatar string
 }
 
 const remoteAuthorColumns = `gestalt_id, actor_id, handle, name, avatar_url, profile_url, fetched_at`
@@ -56,19 +60,21 @@ func (q *Queries) AddRemoteAuthor(ctx context.Context, a *RemoteAuthor, username
 
 // RemoteAuthorsOfContent are the remote authors of a content's comments, by gestalt.
 func (q *Queries) RemoteAuthorsOfContent(ctx context.Context, contentID int64) (map[int64]*RemoteAuthor, error) {
-	rows, err := q.query(ctx, `SELECT `+remoteAuthorColumns+` FROM activitypub_remote_authors
-		WHERE gestalt_id IN (SELECT author_id FROM contributions WHERE content_id = ?)`, contentID)
+	rows, err := q.query(ctx, `SELECT `+remoteAuthorColumns+`, (SELECT avatar FROM gestalten WHERE id = gestalt_id)
+		FROM activitypub_remote_authors WHERE gestalt_id IN (SELECT author_id FROM contributions WHERE content_id = ?)`, contentID)
 	if err != nil {
 		return nil, fmt.Errorf("store: remote authors of content %d: %w", contentID, err)
 	}
 	defer rows.Close()
 	m := map[int64]*RemoteAuthor{}
 	for rows.Next() {
-		a, err := scanRemoteAuthor(rows)
-		if err != nil {
+		var a RemoteAuthor
+		var avatar sql.NullString
+		if err := rows.Scan(&a.GestaltID, &a.ActorID, &a.Handle, &a.Name, &a.AvatarURL, &a.ProfileURL, &a.FetchedAt, &avatar); err != nil {
 			return nil, fmt.Errorf("store: remote authors of content %d: %w", contentID, err)
 		}
-		m[a.GestaltID] = a
+		a.Avatar = avatar.String
+		m[a.GestaltID] = &a
 	}
 	return m, rows.Err()
 }
@@ -78,12 +84,15 @@ type FediverseReply struct {
 	ContributionID int64
 	NoteID         string
 	ActorID        string
+	// Pictures are the pictures the Note last asked for (JSON; "" for none), see
+	// SetReplyPictures.
+	Pictures string
 }
 
 // AddFediverseReply ties a comment to its Note; ErrConflict when the Note has a comment.
 func (q *Queries) AddFediverseReply(ctx context.Context, r FediverseReply) error {
-	_, err := q.exec(ctx, `INSERT INTO activitypub_replies (contribution_id, note_id, actor_id) VALUES (?, ?, ?)`,
-		r.ContributionID, r.NoteID, r.ActorID)
+	_, err := q.exec(ctx, `INSERT INTO activitypub_replies (contribution_id, note_id, actor_id, pictures) VALUES (?, ?, ?, ?)`,
+		r.ContributionID, r.NoteID, r.ActorID, r.Pictures)
 	if err != nil {
 		return fmt.Errorf("store: add fediverse reply %s: %w", r.NoteID, classify(err))
 	}
@@ -93,8 +102,8 @@ func (q *Queries) AddFediverseReply(ctx context.Context, r FediverseReply) error
 // FediverseReplyByNote finds the comment of a Note; ErrNotFound when there is none.
 func (q *Queries) FediverseReplyByNote(ctx context.Context, noteID string) (*FediverseReply, error) {
 	var r FediverseReply
-	err := classify(q.queryRow(ctx, `SELECT contribution_id, note_id, actor_id FROM activitypub_replies WHERE note_id = ?`,
-		noteID).Scan(&r.ContributionID, &r.NoteID, &r.ActorID))
+	err := classify(q.queryRow(ctx, `SELECT contribution_id, note_id, actor_id, pictures FROM activitypub_replies WHERE note_id = ?`,
+		noteID).Scan(&r.ContributionID, &r.NoteID, &r.ActorID, &r.Pictures))
 	if err != nil {
 		return nil, fmt.Errorf("store: fediverse reply %s: %w", noteID, err)
 	}
@@ -105,8 +114,8 @@ func (q *Queries) FediverseReplyByNote(ctx context.Context, noteID string) (*Fed
 // comment written here).
 func (q *Queries) FediverseReplyByContribution(ctx context.Context, id int64) (*FediverseReply, error) {
 	var r FediverseReply
-	err := classify(q.queryRow(ctx, `SELECT contribution_id, note_id, actor_id FROM activitypub_replies WHERE contribution_id = ?`,
-		id).Scan(&r.ContributionID, &r.NoteID, &r.ActorID))
+	err := classify(q.queryRow(ctx, `SELECT contribution_id, note_id, actor_id, pictures FROM activitypub_replies WHERE contribution_id = ?`,
+		id).Scan(&r.ContributionID, &r.NoteID, &r.ActorID, &r.Pictures))
 	if err != nil {
 		return nil, fmt.Errorf("store: fediverse reply of comment %d: %w", id, err)
 	}

@@ -28,6 +28,10 @@ var MatrixPolicy = Policy{MaxAttempts: 432, First: 10 * time.Minute, Max: 10 * t
 // weekend), then parks it.
 var DeliveryPolicy = Policy{MaxAttempts: 40, First: time.Minute, Max: 2 * time.Hour}
 
+// MediaPolicy tries a remote author's avatar or a reply's pictures a few times over about two
+// hours (a server that is briefly down), then gives up: the comment shows without them.
+var MediaPolicy = Policy{MaxAttempts: 5, First: 5 * time.Minute, Max: time.Hour}
+
 // Periodic work of grouprise (UTC), as the Django grouprise scheduled it.
 var periodic = []Periodic{
 	{Name: "scores", Spec: "23 */3 * * *"},
@@ -69,6 +73,16 @@ func Register(r *Runner, cfg *config.Config, catalog *i18n.Catalog, transport ma
 		}
 		return err
 	}, DeliveryPolicy)
+	for kind, run := range map[string]func(context.Context, *store.Job) error{federation.JobAvatar: fed.FetchAvatar,
+		federation.JobPictures: fed.FetchPictures, federation.JobRemoveMedia: fed.RemoveMedia} {
+		r.Handle(kind, func(ctx context.Context, j *store.Job) error {
+			err := run(ctx, j)
+			if federation.IsPermanent(err) {
+				return fmt.Errorf("%w: %w", ErrPermanent, err)
+			}
+			return err
+		}, MediaPolicy)
+	}
 	r.HandleTx(federation.JobPublish, func(ctx context.Context, q *store.Queries, j *store.Job) error {
 		err := fed.Publish(ctx, q, j)
 		if federation.IsPermanent(err) {
