@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"net/http"
@@ -22,6 +23,7 @@ import (
 	"grouprise.org/grouprise/internal/activitypub"
 	"grouprise.org/grouprise/internal/contents"
 	"grouprise.org/grouprise/internal/federation"
+	"grouprise.org/grouprise/internal/images"
 	"grouprise.org/grouprise/internal/images/imagestest"
 	"grouprise.org/grouprise/internal/store"
 	"grouprise.org/grouprise/internal/store/storetest"
@@ -36,7 +38,8 @@ type imageServer struct {
 }
 
 func newImageServer(t *testing.T) *imageServer {
-	big := bytes.Repeat([]byte("x"), 3<<20)
+	// a picture that would do, but for its 3 MB (PNG decoders stop at its end)
+	big := append(imagestest.PNG(300, 300, 90, 90, 90, 255), bytes.Repeat([]byte("x"), 3<<20)...)
 	// a real decompression bomb: a valid PNG of 20000×20000 pixels (1.6 GB as a bitmap)
 	// in a file below the size bound
 	bomb := imagestest.PNG(20000, 20000, 0, 0, 0, 255)
@@ -48,7 +51,7 @@ func newImageServer(t *testing.T) *imageServer {
 		"/avatar2.png": imagestest.PNG(300, 300, 20, 120, 20, 255),
 		"/bomb.png":    bomb,
 		// few pixels, but wider than any picture we take
-		"/wide.png": imagestest.PNG(federation.MaxMediaSide+1, 20, 0, 0, 255, 255),
+		"/wide.png": imagestest.PNG(4097, 20, 0, 0, 255, 255),
 	}
 	for i := 1; i <= 5; i++ {
 		pngs[fmt.Sprintf("/p%d.png", i)] = imagestest.PNG(3000, 100*i, byte(40*i), 0, 0, 255)
@@ -303,13 +306,16 @@ func TestFediverseAvatars(t *testing.T) {
 		}
 		b.get("/garten/beete/").expect(t, http.StatusOK, `src="/-/`+second+`"`)
 
-		// a stale job (for an icon replaced since) does nothing
-		if _, err := db.Enqueue(ctx, federation.JobAvatar, map[string]any{"gestalt_id": 0, "url": img.URL + "/avatar.png"}, time.Now()); err != nil {
-			t.Fatal(err)
+		// a stale job (for an icon replaced since, or for nobody) fetches nothing
+		stand := storetest.Strings(t, db, `SELECT gestalt_id FROM activitypub_remote_authors WHERE actor_id = '`+amelie.id+`'`)
+		for _, gestalt := range []string{stand[0], "0"} {
+			if _, err := db.Enqueue(ctx, federation.JobAvatar, json.RawMessage(`{"gestalt_id": `+gestalt+`, "url": "`+img.URL+`/avatar.png"}`), time.Now()); err != nil {
+				t.Fatal(err)
+			}
 		}
 		before := img.total()
-		if failed := s.mediaJobs(); len(failed) != 0 || img.total() != before {
-			t.Errorf("a job for nobody: failed %v, %d fetches", failed, img.total()-before)
+		if failed := s.mediaJobs(); len(failed) != 0 || img.total() != before || avatarOf(t, db, amelie) != second {
+			t.Errorf("stale jobs: failed %v, %d fetches, avatar %q", failed, img.total()-before, avatarOf(t, db, amelie))
 		}
 
 		// a blocked server is not asked
@@ -379,10 +385,13 @@ func TestFediverseMediaBounds(t *testing.T) {
 		for i, c := range []struct {
 			path      string
 			permanent bool
+			cause     error // nil: an answer other than success
 		}{
-			{"/big.png", true}, {"/big-length.png", true}, {"/page.png", true}, {"/drawing.svg", true},
-			{"/fake.png", true}, {"/redirect.png", true}, {"/wide.png", true}, {"/bomb.png", true},
-			{"/missing.png", true}, {"/flaky.png", false},
+			{"/big.png", true, activitypub.ErrTooLarge}, {"/big-length.png", true, activitypub.ErrTooLarge},
+			{"/page.png", true, activitypub.ErrInvalid}, {"/drawing.svg", true, activitypub.ErrInvalid},
+			{"/fake.png", true, images.ErrNotImage}, {"/redirect.png", true, activitypub.ErrRefusedAddress},
+			{"/wide.png", true, images.ErrTooManyPixels}, {"/bomb.png", true, images.ErrTooManyPixels},
+			{"/missing.png", true, nil}, {"/flaky.png", false, nil},
 		} {
 			b.postActivity("/garten/-/inbox", bruno.activity(t, activitypub.TypeUpdate, 10+i,
 				activitypub.Embed(bruno.actor(img.URL+c.path))), bruno.keyID, bruno.key).expect(t, http.StatusAccepted)
@@ -390,10 +399,10 @@ func TestFediverseMediaBounds(t *testing.T) {
 			runtime.ReadMemStats(&before)
 			failed := s.mediaJobs()
 			runtime.ReadMemStats(&after)
-			if errs := failed[federation.JobAvatar]; len(errs) != 1 || federation.IsPermanent(errs[0]) != c.permanent {
-				t.Errorf("%s: errors %v, want one (permanent: %v)", c.path, errs, c.permanent)
-			} else {
-				t.Logf("%s: %v", c.path, errs[0])
+			var status *activitypub.StatusError
+			if errs := failed[federation.JobAvatar]; len(errs) != 1 || federation.IsPermanent(errs[0]) != c.permanent ||
+				(c.cause != nil && !errors.Is(errs[0], c.cause)) || (c.cause == nil && !errors.As(errs[0], &status)) {
+				t.Errorf("%s: errors %v, want one (permanent: %v) for %v", c.path, errs, c.permanent, c.cause)
 			}
 			if got := avatarOf(t, db, bruno); got != good {
 				t.Errorf("%s: avatar %q, want %q kept", c.path, got, good)
