@@ -88,6 +88,27 @@ func (s *Server) contentObject(w http.ResponseWriter, r *http.Request, a *store.
 	return writeActivity(w, o)
 }
 
+// groupAnnounce answers the id of a group's Announce of a reply: the Announce for
+// ActivityPub, the comment's page for browsers, 410 after its Undo.
+func (s *Server) groupAnnounce(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.federation.Announce(r.Context(), r.PathValue("group"), r.PathValue("id"))
+	w.Header().Add("Vary", "Accept")
+	if errors.Is(err, federation.ErrGone) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusGone)
+		w.Write([]byte(http.StatusText(http.StatusGone) + "\n"))
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !activitypub.AcceptsActivity(r.Header.Get("Accept")) {
+		http.Redirect(w, r, a.Page, http.StatusSeeOther)
+		return nil
+	}
+	return writeActivity(w, a.Announce)
+}
+
 func (s *Server) groupFollowers(w http.ResponseWriter, r *http.Request) error {
 	c, err := s.federation.Followers(r.Context(), r.PathValue("group"))
 	if err != nil {

@@ -251,6 +251,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /{group}/-/inbox", s.handle(s.groupInbox))
 	mux.HandleFunc("GET /{group}/-/outbox", s.handle(s.groupOutbox))
 	mux.HandleFunc("GET /{group}/-/followers", s.handle(s.groupFollowers))
+	mux.HandleFunc("GET /{group}/-/announce/{id}", s.handle(s.groupAnnounce))
 	mux.HandleFunc("GET /{group}/-/notes/{id}", s.handle(s.conversationNote))
 	mux.HandleFunc("POST /{group}/-/remote-follow", s.handle(s.remoteFollow))
 	mux.HandleFunc("GET /stadt/groups/{id}/followers/{$}", s.handle(s.fediverseFollowers))
