@@ -221,8 +221,19 @@ func TestFediverseConversations(t *testing.T) {
 		forged := m.mention(2, "garten", "im Namen von Eve", true)
 		forged.AttributedTo = activitypub.IRI(eve.id)
 		send(m.remote, activitypub.TypeCreate, 2, activitypub.Embed(forged), http.StatusUnauthorized)
-		// a closed group that is not visible takes none, nor an unknown one
+		// groups not visible in the Fediverse (closed, or chose so) take none though they chose
+		// conversations, nor does an unknown one
+		for _, slug := range []string{"kreis", "versteckt"} {
+			g, err := db.GroupBySlug(ctx, slug)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.srv.federation.SetConversations(ctx, g, true); err != nil {
+				t.Fatal(err)
+			}
+		}
 		send(m.remote, activitypub.TypeCreate, 3, activitypub.Embed(m.mention(3, "kreis", "Hallo Kreis", true)), http.StatusAccepted)
+		send(m.remote, activitypub.TypeCreate, 50, activitypub.Embed(m.mention(50, "versteckt", "Hallo Versteckte", true)), http.StatusAccepted)
 		send(m.remote, activitypub.TypeCreate, 4, activitypub.Embed(m.mention(4, "niemand", "Hallo?", true)), http.StatusAccepted)
 		if c := conversationsOf(); len(c) != 0 {
 			t.Fatalf("forged or to other groups: %q", c)
