@@ -34,6 +34,7 @@ const (
 	conversationWindow   = time.Hour
 	maxConversationTitle = 80 // characters of a subject made from the text
 	maxTitleWords        = 10
+	maxMentionedGroups   = 5 // of our addresses in a post, the first that are looked up
 )
 
 func newConversationsKey(actor string) string { return "activitypub.conversations:" + actor }
@@ -111,7 +112,10 @@ func (s *Service) mentionedGroup(ctx context.Context, post *activitypub.Post) (*
 		if seen[iri] || !strings.HasPrefix(iri, s.base+"/") {
 			continue
 		}
-		seen[iri] = true
+		// each costs a look-up: a post naming hundreds of our addresses gets a few
+		if seen[iri] = true; len(seen) > maxMentionedGroups {
+			break
+		}
 		g, err := s.groupOfActor(ctx, iri)
 		if errors.Is(err, ErrNotFound) {
 			continue

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,6 +17,7 @@ import (
 	"grouprise.org/grouprise/internal/activitypub"
 	"grouprise.org/grouprise/internal/federation"
 	"grouprise.org/grouprise/internal/groups"
+	"grouprise.org/grouprise/internal/incoming"
 	"grouprise.org/grouprise/internal/mail"
 	"grouprise.org/grouprise/internal/notify"
 	"grouprise.org/grouprise/internal/store"
@@ -326,11 +328,35 @@ func TestFediverseConversations(t *testing.T) {
 			t.Errorf("the second answer is not in reply to %s", reply.ID)
 		}
 
+		// bob answers mallory's reply by mail: that goes to mallory too
+		var replyTo string
+		for _, ml := range mails {
+			if len(ml.Envelope.To) == 1 && ml.Envelope.To[0] == "bob@example.org" && len(ml.Message.ReplyTo) == 1 {
+				replyTo = ml.Message.ReplyTo[0].Address
+			}
+		}
+		token := strings.TrimSuffix(strings.TrimPrefix(replyTo, "reply+"), "@grouprise.test")
+		if token == replyTo || token == "" {
+			t.Fatalf("bob's mail has no reply address: %q", replyTo)
+		}
+		in := incoming.New(s.cfg, db, s.srv.catalog, slog.New(slog.DiscardHandler), s.srv.contents, s.srv.conversations)
+		if out, err := in.Deliver(ctx, &incoming.Mail{Sender: "bob@example.org", Recipient: replyTo, Token: token,
+			MessageID: "antwort@example.org", Subject: "Re: Saatgut", Text: "Per Mail: Samstag passt.",
+			Received: time.Now()}); err != nil || out != incoming.Delivered {
+			t.Fatalf("bob's mail: %v, %v", out, err)
+		}
+		s.runJobs()
+		if got := m.received(); len(got) != 3 {
+			t.Fatalf("mallory received %d activities, want 3", len(got))
+		} else if n, _ := got[2].Object.Post(); n == nil || !strings.Contains(n.Content, "Per Mail: Samstag passt.") {
+			t.Errorf("the mail's answer did not reach mallory: %+v", n)
+		}
+
 		// Delete: eve's refused, mallory's removes the message
 		send(eve.remote, activitypub.TypeDelete, 7, activitypub.Ref(reply.ID), http.StatusUnauthorized)
 		send(eve.remote, activitypub.TypeDelete, 8, activitypub.Ref(note.ID), http.StatusUnauthorized)
 		send(m.remote, activitypub.TypeDelete, 9, activitypub.Embed(&activitypub.Tombstone{ID: reply.ID, Type: activitypub.TypeTombstone}), http.StatusAccepted)
-		if got := messages(); len(got) != 3 || strings.Contains(strings.Join(got, "|"), "Samstag") {
+		if got := messages(); len(got) != 4 || strings.Contains(strings.Join(got, "|"), "am Samstag") {
 			t.Fatalf("messages after the Delete: %q", got)
 		}
 
@@ -346,6 +372,15 @@ func TestFediverseConversations(t *testing.T) {
 		send(eve.remote, activitypub.TypeCreate, 10, activitypub.Embed(eve.mention(10, "garten", "Eve fragt", false, "http://grouprise.test/garten/")), http.StatusAccepted)
 		if c := conversationsOf(); len(c) != 11 || c[10] != "Eve fragt" {
 			t.Errorf("eve's conversation: %q", c)
+		}
+		// a post that names many of our addresses has only its first few looked up
+		crowded := eve.mention(12, "garten", "Viele Namen", false, "http://grouprise.test/garten/")
+		for i := 0; i < 5; i++ {
+			crowded.Tag = append(crowded.Tag, activitypub.Tag{Type: activitypub.TypeMention, Href: fmt.Sprintf("http://grouprise.test/n%d/", i)})
+		}
+		send(eve.remote, activitypub.TypeCreate, 12, activitypub.Embed(crowded), http.StatusAccepted)
+		if c := conversationsOf(); len(c) != 11 {
+			t.Errorf("after a post naming six of our addresses: %d conversations", len(c))
 		}
 		s.runJobs()
 
