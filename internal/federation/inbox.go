@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"grouprise.org/grouprise/internal/activitypub"
+	"grouprise.org/grouprise/internal/notify"
 	"grouprise.org/grouprise/internal/store"
 )
 
@@ -94,12 +95,22 @@ func (s *Service) follow(ctx context.Context, inboxGroup *store.Group, act *acti
 		}
 	}
 	err = s.db.Tx(ctx, func(q *store.Queries) error {
+		_, ferr := q.Follower(ctx, target.ID, remote.ID)
+		known := ferr == nil
+		if ferr != nil && !errors.Is(ferr, store.ErrNotFound) {
+			return ferr
+		}
 		if err := q.AddFollower(ctx, store.Follower{GroupID: target.ID, ActorID: remote.ID, FollowID: act.ID,
 			Inbox: remote.Inbox, SharedInbox: sharedInbox, Accepted: accept, CreatedAt: s.now()}); err != nil {
 			return err
 		}
 		if !accept {
-			return nil
+			if known {
+				return nil // a repeated Follow: the members heard of it
+			}
+			// the members decide, as on an application
+			return notify.FollowRequested(ctx, q, notify.FollowRequest{GroupID: target.ID, Actor: remote.ID,
+				Handle: handleOf(remote.ID)}, s.now())
 		}
 		_, err := q.Enqueue(ctx, JobDeliver, Delivery{GroupID: target.ID, Inbox: remote.Inbox, Activity: body}, s.now())
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"grouprise.org/grouprise/internal/mail"
@@ -93,6 +94,42 @@ func (n *Notifier) membershipCreated(ctx context.Context, q *store.Queries, id i
 			data["SignupURL"] = n.baseURL() + "/stadt/signup/?next=/" + group.Slug + "/"
 		}
 		err := n.Queue(ctx, q, Letter{Template: "membership_created.txt", Subject: "mail.membership.subject",
+			To: mail.Address{Name: r.Name(), Address: r.Email}, Language: r.Language, Data: data})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// followRequested tells all members of a group (whatever their settings, as they decide) of a
+// follow request that is still pending, with the page where they decide.
+func (n *Notifier) followRequested(ctx context.Context, q *store.Queries, f FollowRequest) error {
+	fl, err := q.Follower(ctx, f.GroupID, f.Actor)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && fl.Accepted) {
+		return nil // decided, withdrawn, or the group went, before the news went out
+	} else if err != nil {
+		return err
+	}
+	group, err := q.GroupByID(ctx, f.GroupID)
+	if err != nil {
+		return err
+	}
+	members, err := q.MemberRecipients(ctx, group.ID)
+	if err != nil {
+		return err
+	}
+	who := f.Handle
+	if who == "" {
+		who = f.Actor
+	}
+	for _, r := range members {
+		if r.Email == "" {
+			continue
+		}
+		data := map[string]any{"Group": group.Name, "Who": who,
+			"FollowersURL": n.baseURL() + "/stadt/groups/" + strconv.FormatInt(group.ID, 10) + "/followers/"}
+		err := n.Queue(ctx, q, Letter{Template: "follow_request.txt", Subject: "mail.follow_request.subject",
 			To: mail.Address{Name: r.Name(), Address: r.Email}, Language: r.Language, Data: data})
 		if err != nil {
 			return err

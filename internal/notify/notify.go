@@ -29,6 +29,8 @@ type Event struct {
 	ContentID      int64 `json:"content_id,omitempty"`
 	ContributionID int64 `json:"contribution_id,omitempty"`
 	MembershipID   int64 `json:"membership_id,omitempty"`
+	// Follow is a closed group's follow request from the Fediverse (its members decide).
+	Follow *FollowRequest `json:"follow,omitempty"`
 	// Remaining are, in the jobs that continue a large fan-out, the people of the audience
 	// who still get no mail: the job mails the first mailBatch of them and leaves the rest
 	// to the next.
@@ -67,6 +69,20 @@ func MembershipCreated(ctx context.Context, q *store.Queries, membershipID int64
 	return err
 }
 
+// FollowRequest names a pending follow of a closed group by an actor in the Fediverse.
+type FollowRequest struct {
+	GroupID int64  `json:"group_id"`
+	Actor   string `json:"actor"`  // its IRI
+	Handle  string `json:"handle"` // @name@host, "" when the IRI does not show it
+}
+
+// FollowRequested tells the members of a closed group of a new follow request from the
+// Fediverse; call it in the transaction that recorded the follow.
+func FollowRequested(ctx context.Context, q *store.Queries, f FollowRequest, now time.Time) error {
+	_, err := q.Enqueue(ctx, JobKind, Event{Follow: &f}, now)
+	return err
+}
+
 // Notifier computes audiences and writes the mails and inbox rows.
 type Notifier struct {
 	cfg     *config.Config
@@ -102,6 +118,9 @@ func (n *Notifier) Fanout(ctx context.Context, q *store.Queries, j *store.Job) e
 	}
 	if ev.MembershipID != 0 {
 		return n.membershipCreated(ctx, q, ev.MembershipID)
+	}
+	if ev.Follow != nil {
+		return n.followRequested(ctx, q, *ev.Follow)
 	}
 	it, err := n.load(ctx, q, ev)
 	if errors.Is(err, errGone) {
