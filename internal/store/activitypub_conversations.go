@@ -93,3 +93,22 @@ func (q *Queries) LatestRemoteNote(ctx context.Context, conversationID, before i
 	}
 	return n, nil
 }
+
+// RemoteAuthorsOfConversation are the remote authors of a conversation's messages, by gestalt.
+func (q *Queries) RemoteAuthorsOfConversation(ctx context.Context, conversationID int64) (map[int64]*RemoteAuthor, error) {
+	rows, err := q.query(ctx, `SELECT `+remoteAuthorColumns+` FROM activitypub_remote_authors
+		WHERE gestalt_id IN (SELECT author_id FROM contributions WHERE conversation_id = ?)`, conversationID)
+	if err != nil {
+		return nil, fmt.Errorf("store: remote authors of conversation %d: %w", conversationID, err)
+	}
+	defer rows.Close()
+	m := map[int64]*RemoteAuthor{}
+	for rows.Next() {
+		a, err := scanRemoteAuthor(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: remote authors of conversation %d: %w", conversationID, err)
+		}
+		m[a.GestaltID] = a
+	}
+	return m, rows.Err()
+}

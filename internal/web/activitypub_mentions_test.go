@@ -262,7 +262,9 @@ func TestFediverseConversations(t *testing.T) {
 		assoc := storetest.Strings(t, db, `SELECT a.id FROM associations a JOIN conversations c ON c.id = a.conversation_id
 			WHERE a.group_id = `+itoa(garten.ID))[0]
 		page := "/stadt/conversations/" + assoc + "/"
-		member.get(page).expect(t, http.StatusOK, "Mallory Remote", "Saatgut")
+		host := strings.TrimPrefix(m.srv.URL, "http://")
+		member.get(page).expect(t, http.StatusOK, "Mallory Remote", "Saatgut", `href="`+m.srv.URL+`/@mallory"`,
+			"Deine Antwort geht als Nachricht der Gruppe auch an @mallory@"+host+" im Fediverse")
 		if r := s.loggedIn("carol", "carol-password").get(page); r.StatusCode == http.StatusOK || strings.Contains(r.body, "Saatgut") {
 			t.Errorf("an outsider sees the conversation: %d", r.StatusCode)
 		}
@@ -285,7 +287,6 @@ func TestFediverseConversations(t *testing.T) {
 			len(note.To) != 1 || note.To[0] != m.id || len(note.Cc) != 0 || !got[0].To.Contains(m.id) || got[0].To.Contains(activitypub.Public) {
 			t.Errorf("the answer: inReplyTo %s, by %s, to %v cc %v (activity to %v)", note.InReplyTo, note.AttributedTo, note.To, note.Cc, got[0].To)
 		}
-		host := strings.TrimPrefix(m.srv.URL, "http://")
 		if !strings.Contains(note.Content, "@mallory@"+host) || !strings.Contains(note.Content, "<strong>Bob</strong> (Garten):") ||
 			!strings.Contains(note.Content, "<strong>gern</strong>") || len(note.Tag) != 1 || note.Tag[0].Href != m.id {
 			t.Errorf("the answer's content %q, tags %v", note.Content, note.Tag)

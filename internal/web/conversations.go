@@ -220,6 +220,10 @@ type conversationData struct {
 	Texts       map[int64]template.HTML // the messages, rendered
 	CanAccept   map[int64]bool          // application ids the viewer may accept
 	Guests      map[int64]bool          // messages whose sender has not confirmed the address
+	// Remote are the authors from the Fediverse, by gestalt; Fediverse is the handle of the
+	// one the conversation is with ("" when it is with nobody there).
+	Remote    map[int64]*store.RemoteAuthor
+	Fediverse string
 	Form        *form
 }
 
@@ -293,6 +297,12 @@ func (s *Server) conversationData(ctx context.Context, r *http.Request, a *store
 	}
 	if d.Guests, err = s.db.UnconfirmedSenders(ctx, ids); err != nil {
 		return nil, err
+	}
+	if d.Remote, err = s.db.RemoteAuthorsOfConversation(ctx, a.ConversationID); err != nil {
+		return nil, err
+	}
+	for _, ra := range d.Remote {
+		d.Fediverse = ra.Handle
 	}
 	texts := make([]string, len(items))
 	for i, it := range items {
