@@ -224,7 +224,7 @@ type conversationData struct {
 	// one the conversation is with ("" when it is with nobody there).
 	Remote    map[int64]*store.RemoteAuthor
 	Fediverse string
-	Form        *form
+	Form      *form
 }
 
 // conversation shows a thread to those who may see it; POST adds a reply.
