@@ -153,8 +153,8 @@ func (s *Service) fetchPicture(ctx context.Context, url string, rend images.Rend
 	return data, err
 }
 
-// authorGone takes an actor's Delete of itself: its stand-in keeps its comments' authorship
-// but no longer shows its avatar, and nothing is fetched for it again.
+// authorGone takes an actor's Delete of itself: its comments are deleted (with their pictures
+// and boosts), its stand-in no longer shows an avatar, and nothing is fetched for it again.
 func (s *Service) authorGone(ctx context.Context, act *activitypub.Activity) error {
 	a, err := s.db.RemoteAuthorByActor(ctx, string(act.Actor))
 	if errors.Is(err, store.ErrNotFound) {
@@ -163,7 +163,20 @@ func (s *Service) authorGone(ctx context.Context, act *activitypub.Activity) err
 	if err != nil {
 		return err
 	}
-	return s.db.Tx(ctx, func(q *store.Queries) error { return s.dropAvatar(ctx, q, a) })
+	// A deleted account's posts go with it (as Mastodon and GoToSocial treat a Delete of an
+	// actor): its comments here, their pictures and boosts, and its avatar.
+	return s.db.Tx(ctx, func(q *store.Queries) error {
+		replies, err := q.FediverseRepliesByActor(ctx, a.ActorID)
+		if err != nil {
+			return err
+		}
+		for i := range replies {
+			if err := s.removeReply(ctx, q, &replies[i]); err != nil {
+				return err
+			}
+		}
+		return s.dropAvatar(ctx, q, a)
+	})
 }
 
 // dropAvatar forgets a remote author's icon and queues the removal of its avatar file.

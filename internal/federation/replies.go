@@ -288,25 +288,28 @@ func (s *Service) deleteReply(ctx context.Context, act *activitypub.Activity) er
 	if err != nil {
 		return err
 	}
-	return s.db.Tx(ctx, func(q *store.Queries) error {
-		c, err := q.ContributionByID(ctx, r.ContributionID)
-		if err != nil {
-			return err
-		}
-		if c.Deleted.Valid {
-			return nil
-		}
-		if err := q.DeleteContribution(ctx, c.ID, s.now()); err != nil {
-			return err
-		}
-		if err := s.dropPictures(ctx, q, c.ID); err != nil {
-			return err
-		}
-		if err := s.replyGone(ctx, q, r); err != nil {
-			return err
-		}
-		return q.IndexContent(ctx, c.ContentID)
-	})
+	return s.db.Tx(ctx, func(q *store.Queries) error { return s.removeReply(ctx, q, r) })
+}
+
+// removeReply deletes the comment a reply became, its pictures and its boost.
+func (s *Service) removeReply(ctx context.Context, q *store.Queries, r *store.FediverseReply) error {
+	c, err := q.ContributionByID(ctx, r.ContributionID)
+	if err != nil {
+		return err
+	}
+	if c.Deleted.Valid {
+		return nil
+	}
+	if err := q.DeleteContribution(ctx, c.ID, s.now()); err != nil {
+		return err
+	}
+	if err := s.dropPictures(ctx, q, c.ID); err != nil {
+		return err
+	}
+	if err := s.replyGone(ctx, q, r); err != nil {
+		return err
+	}
+	return q.IndexContent(ctx, c.ContentID)
 }
 
 // updateAuthor takes an actor's Update of its own profile when it commented here.

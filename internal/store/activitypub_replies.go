@@ -122,6 +122,27 @@ func (q *Queries) FediverseReplyByContribution(ctx context.Context, id int64) (*
 	return &r, nil
 }
 
+// FediverseRepliesByActor are the comments that came from one remote actor's Notes.
+func (q *Queries) FediverseRepliesByActor(ctx context.Context, actorID string) ([]FediverseReply, error) {
+	rows, err := q.query(ctx, `SELECT contribution_id, note_id, actor_id, pictures FROM activitypub_replies WHERE actor_id = ? ORDER BY contribution_id`, actorID)
+	if err != nil {
+		return nil, fmt.Errorf("store: fediverse replies of %s: %w", actorID, classify(err))
+	}
+	defer rows.Close()
+	var out []FediverseReply
+	for rows.Next() {
+		var r FediverseReply
+		if err := rows.Scan(&r.ContributionID, &r.NoteID, &r.ActorID, &r.Pictures); err != nil {
+			return nil, fmt.Errorf("store: fediverse replies of %s: %w", actorID, classify(err))
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: fediverse replies of %s: %w", actorID, classify(err))
+	}
+	return out, nil
+}
+
 // SetContributionText replaces a comment's text (a remote author's edit).
 func (q *Queries) SetContributionText(ctx context.Context, id int64, text string) error {
 	return q.updateOne(ctx, "set contribution text", `UPDATE contributions SET text = ? WHERE id = ? AND deleted IS NULL`, text, id)

@@ -334,9 +334,17 @@ func TestFediverseAvatars(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		// the author's Delete of itself removes the file
+		// the author's Delete of itself removes the file, and the comment goes with the account
+		b.get("/garten/beete/").expect(t, http.StatusOK, "Hallo")
 		send(amelie, activitypub.TypeDelete, 5, activitypub.Ref(amelie.id))
 		s.mediaJobs()
+		if n := storetest.Strings(t, db, `SELECT COUNT(*) FROM contributions c JOIN activitypub_replies r ON r.contribution_id = c.id
+			WHERE r.actor_id = '`+amelie.id+`' AND c.deleted IS NULL`); n[0] != "0" {
+			t.Errorf("after the author's Delete of itself: %s comment(s) of theirs left", n[0])
+		}
+		if page := b.get("/garten/beete/"); strings.Contains(page.doc.Find("#comments").Text(), "Hallo") {
+			t.Error("the deleted account's comment still shows")
+		}
 		if got := avatarOf(t, db, amelie); got != "" {
 			t.Errorf("after the author's Delete: avatar %q", got)
 		}
