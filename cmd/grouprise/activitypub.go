@@ -12,7 +12,7 @@ import (
 	"grouprise.org/grouprise/internal/store"
 )
 
-const activityPubUsage = "usage: grouprise activitypub rotate-keys [SLUG …] | block ACTOR-OR-SERVER | unblock ACTOR-OR-SERVER | blocks"
+const activityPubUsage = "usage: grouprise activitypub rotate-keys [SLUG …] | block ACTOR-ACCOUNT-OR-SERVER | unblock ACTOR-ACCOUNT-OR-SERVER | blocks"
 
 func runActivityPub(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
@@ -29,15 +29,21 @@ func runActivityPub(ctx context.Context, e *env, args []string) error {
 	return usagef(activityPubUsage)
 }
 
-// block blocks or unblocks an actor (its URL) or a server (example.org, example.org:8443):
-// its inbox POSTs are refused, nothing is delivered to it, and its follows end.
+// block blocks or unblocks an actor (its URL, or its account @user@host, found by
+// WebFinger) or a server (example.org, example.org:8443): its inbox POSTs are refused,
+// nothing is delivered to it, and its follows end.
 func block(ctx context.Context, e *env, cmd string, args []string) error {
-	pos, err := parse(e.flags("activitypub "+cmd, "ACTOR-OR-SERVER"), args, 1, 1)
+	pos, err := parse(e.flags("activitypub "+cmd, "ACTOR-ACCOUNT-OR-SERVER"), args, 1, 1)
 	if err != nil {
 		return err
 	}
-	if _, err := federation.ParseBlock(pos[0]); err != nil {
+	parsed, err := federation.ParseBlock(pos[0])
+	if err != nil {
 		return usagef("%v, got %q", err, pos[0])
+	}
+	account := ""
+	if strings.HasPrefix(parsed, "@") {
+		account = " (" + parsed + ")"
 	}
 	return withApp(ctx, e, func(a *app.App) error {
 		if cmd == "unblock" {
@@ -55,7 +61,7 @@ func block(ctx context.Context, e *env, cmd string, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "blocked %s; %d follow(s) ended\n", entry, removed)
+		fmt.Fprintf(e.stdout, "blocked %s%s; %d follow(s) ended\n", entry, account, removed)
 		return nil
 	})
 }

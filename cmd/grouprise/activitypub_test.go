@@ -39,9 +39,13 @@ func TestBlockCommands(t *testing.T) {
 	}
 	s.expect(exitOK, "unblocked spam.example\n", "", "activitypub", "unblock", "spam.example")
 	s.expect(exitFailure, "spam.example is not blocked", "", "activitypub", "unblock", "spam.example")
-	for _, bad := range []string{"user@spam.example", "spam.example/path", "ftp://spam.example", "https://u:p@spam.example/users/x",
+	// accounts are found by WebFinger: one line says why that failed
+	s.expect(exitFailure, "the address of 127.0.0.1:1 is refused", "", "activitypub", "block", "@troll@127.0.0.1:1")
+	s.write("300-private.yaml", "activitypub: {enabled: true, allowed_private_networks: [127.0.0.0/8]}\n")
+	s.expect(exitFailure, "127.0.0.1:1 cannot be asked", "", "activitypub", "unblock", "acct:troll@127.0.0.1:1")
+	for _, bad := range []string{"user@spam.example", "@user@spam_example", "@us/er@spam.example", "spam.example/path", "ftp://spam.example", "https://u:p@spam.example/users/x",
 		"spam.example:70000", "spam_example.org", ""} {
-		s.expect(exitConfig, "expected an actor's https URL or a server's name", "", "activitypub", "block", bad)
+		s.expect(exitConfig, "expected an actor's https URL, an account (@user@example.org) or a server's name", "", "activitypub", "block", bad)
 	}
 	s.expect(exitConfig, "wrong number of arguments", "", "activitypub", "block")
 	s.expect(exitConfig, "usage: grouprise activitypub", "", "activitypub", "frob")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -24,7 +25,9 @@ var (
 	// this minute (answer 429).
 	ErrRateLimited = errors.New("federation: too many inbox POSTs")
 	// ErrBadBlock is a block that names neither an actor nor a server.
-	ErrBadBlock = errors.New("federation: expected an actor's https URL or a server's name (example.org, example.org:8443)")
+	ErrBadBlock = errors.New("federation: expected an actor's https URL, an account (@user@example.org) or a server's name (example.org, example.org:8443)")
+	// ErrUnknownAccount is an account whose server knows no such account.
+	ErrUnknownAccount = errors.New("federation: no such account")
 )
 
 // Blocks are site settings, one row each, so that every process sees a block at once
@@ -39,9 +42,21 @@ type Block struct {
 }
 
 // ParseBlock checks and normalises what an operator names to block: an actor's http(s)
-// URL, or a server's host name with an optional port (or its address, https://host/).
+// URL, an account (@user@host or acct:user@host, which Block finds the actor of by
+// WebFinger; given as @user@host), or a server's host name with an optional port (or its
+// address, https://host/).
 func ParseBlock(s string) (string, error) {
 	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "@") || strings.HasPrefix(s, "acct:") {
+		user, host, err := activitypub.ParseAcct(s)
+		if err != nil || !validUsername(user) {
+			return "", ErrBadBlock
+		}
+		if host, err = parseHost(host); err != nil {
+			return "", ErrBadBlock
+		}
+		return "@" + user + "@" + host, nil
+	}
 	if strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") {
 		u, err := url.Parse(s)
 		if err != nil || u.User != nil || u.Host == "" || u.Fragment != "" || u.RawQuery != "" || u.Opaque != "" {
@@ -105,7 +120,7 @@ func validHostname(h string) bool {
 // its follows of our groups end now (without a message: a blocked server hears nothing
 // from us). It returns the normalised entry and how many follows ended.
 func (s *Service) Block(ctx context.Context, what string) (string, int, error) {
-	entry, err := ParseBlock(what)
+	entry, err := s.blockEntry(ctx, what)
 	if err != nil {
 		return "", 0, err
 	}
@@ -133,11 +148,45 @@ func (s *Service) Block(ctx context.Context, what string) (string, int, error) {
 
 // Unblock lifts a block; it reports whether there was one.
 func (s *Service) Unblock(ctx context.Context, what string) (bool, error) {
-	entry, err := ParseBlock(what)
+	entry, err := s.blockEntry(ctx, what)
 	if err != nil {
 		return false, err
 	}
 	return s.db.DeleteSiteSetting(ctx, blockPrefix+entry)
+}
+
+// blockEntry is ParseBlock, with an account resolved to its actor.
+func (s *Service) blockEntry(ctx context.Context, what string) (string, error) {
+	entry, err := ParseBlock(what)
+	if err != nil || !strings.HasPrefix(entry, "@") {
+		return entry, err
+	}
+	return s.resolveAccount(ctx, entry)
+}
+
+// resolveAccount finds an account's actor by WebFinger, through the guard of outgoing
+// requests; its errors are one line for the operator.
+func (s *Service) resolveAccount(ctx context.Context, handle string) (string, error) {
+	_, host, _ := strings.Cut(handle[1:], "@")
+	j, err := s.client.WebFinger(ctx, handle)
+	var se *activitypub.StatusError
+	switch {
+	case errors.As(err, &se) && (se.Code == http.StatusNotFound || se.Code == http.StatusGone):
+		return "", fmt.Errorf("%w %s: %s answers %d", ErrUnknownAccount, handle, host, se.Code)
+	case errors.Is(err, activitypub.ErrRefusedAddress):
+		return "", fmt.Errorf("federation: %s: the address of %s is refused (a private network; see activitypub.allowed_private_networks)", handle, host)
+	case err != nil:
+		return "", fmt.Errorf("federation: %s: %s cannot be asked: %w", handle, host, err)
+	}
+	actor, err := j.ActorURL()
+	if err != nil {
+		return "", fmt.Errorf("federation: %s: %s names no actor: %w", handle, host, err)
+	}
+	entry, err := ParseBlock(actor)
+	if err != nil || !strings.Contains(entry, "://") {
+		return "", fmt.Errorf("federation: %s: %s names %q as its actor", handle, host, actor)
+	}
+	return entry, nil
 }
 
 // Blocks lists the blocks, by entry.
