@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"grouprise.org/grouprise/internal/app"
+	"grouprise.org/grouprise/internal/federation"
 	"grouprise.org/grouprise/internal/mail"
 	"grouprise.org/grouprise/internal/metrics"
 	"grouprise.org/grouprise/internal/systemd"
@@ -48,6 +49,13 @@ func runTasks(ctx context.Context, e *env, args []string) error {
 			q := metrics.Queue{Waiting: st.Waiting, Running: st.Running, Parked: st.Parked}
 			if !st.OldestDue.IsZero() {
 				q.OldestWaiting = now.Sub(st.OldestDue)
+			}
+			if err != nil {
+				return q, err
+			}
+			oldest, err := db.OldestJob(ctx, federation.JobDeliver)
+			if !oldest.IsZero() {
+				q.OldestDelivery = now.Sub(oldest)
 			}
 			return q, err
 		})

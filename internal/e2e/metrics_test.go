@@ -178,7 +178,8 @@ func TestMetrics(t *testing.T) {
 	if got := value(m, "grouprise_jobs_done_total", map[string]string{"kind": "notify", "outcome": "done"}); got != 2 {
 		t.Errorf("notify jobs done: %v, want 2", got)
 	}
-	if m["grouprise_jobs_oldest_waiting_seconds"] == nil || value(m, "grouprise_jobs_queue_readable", nil) != 1 {
+	if m["grouprise_jobs_oldest_waiting_seconds"] == nil || value(m, "grouprise_jobs_queue_readable", nil) != 1 ||
+		m["grouprise_activitypub_deliveries_oldest_waiting_seconds"] == nil {
 		t.Error("queue metrics missing")
 	}
 	_ = db

@@ -201,6 +201,9 @@ func (t *Tasks) Mail(sent bool, since time.Duration) {
 type Queue struct {
 	Waiting, Running, Parked int
 	OldestWaiting            time.Duration
+	// OldestDelivery is the age of the oldest ActivityPub delivery not yet done (waiting,
+	// retried or running).
+	OldestDelivery time.Duration
 }
 
 type queueCollector struct {
@@ -211,12 +214,16 @@ var (
 	queueJobs   = prometheus.NewDesc("grouprise_jobs", "Jobs in the queue by state.", []string{"state"}, nil)
 	queueOldest = prometheus.NewDesc("grouprise_jobs_oldest_waiting_seconds", "Age of the oldest due job.", nil, nil)
 	queueUp     = prometheus.NewDesc("grouprise_jobs_queue_readable", "1 when the queue could be read at this scrape.", nil, nil)
+	// beside grouprise_activitypub_deliveries_total
+	deliveryOldest = prometheus.NewDesc("grouprise_activitypub_deliveries_oldest_waiting_seconds",
+		"Age of the oldest ActivityPub delivery not yet done (retries included).", nil, nil)
 )
 
 func (c *queueCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- queueJobs
 	ch <- queueOldest
 	ch <- queueUp
+	ch <- deliveryOldest
 }
 
 func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
@@ -232,6 +239,7 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(queueJobs, prometheus.GaugeValue, float64(n), state)
 	}
 	ch <- prometheus.MustNewConstMetric(queueOldest, prometheus.GaugeValue, q.OldestWaiting.Seconds())
+	ch <- prometheus.MustNewConstMetric(deliveryOldest, prometheus.GaugeValue, q.OldestDelivery.Seconds())
 }
 
 // MemoStats are a memo's counters at a scrape (the web daemon's parts of pages kept until
