@@ -154,7 +154,7 @@ func (s *Service) fetchPicture(ctx context.Context, url string, rend images.Rend
 }
 
 // authorGone takes an actor's Delete of itself: its comments are deleted (with their pictures
-// and boosts), its stand-in no longer shows an avatar, and nothing is fetched for it again.
+// and boosts) and so are its messages in conversations; its stand-in no longer shows an avatar, and nothing is fetched for it again.
 func (s *Service) authorGone(ctx context.Context, act *activitypub.Activity) error {
 	a, err := s.db.RemoteAuthorByActor(ctx, string(act.Actor))
 	if errors.Is(err, store.ErrNotFound) {
@@ -172,6 +172,15 @@ func (s *Service) authorGone(ctx context.Context, act *activitypub.Activity) err
 		}
 		for i := range replies {
 			if err := s.removeReply(ctx, q, &replies[i]); err != nil {
+				return err
+			}
+		}
+		messages, err := q.ConversationNotesByActor(ctx, a.ActorID)
+		if err != nil {
+			return err
+		}
+		for i := range messages {
+			if err := s.removeMessage(ctx, q, &messages[i]); err != nil {
 				return err
 			}
 		}

@@ -274,13 +274,16 @@ func (s *Service) deleteNote(ctx context.Context, act *activitypub.Activity) err
 	if n.ActorID != string(act.Actor) {
 		return fmt.Errorf("%w: Delete by %s of a note by %q", activitypub.ErrBadSignature, act.Actor, n.ActorID)
 	}
-	return s.db.Tx(ctx, func(q *store.Queries) error {
-		err := q.DeleteContribution(ctx, n.ContributionID, s.now())
-		if errors.Is(err, store.ErrNotFound) {
-			return nil // deleted before
-		}
-		return err
-	})
+	return s.db.Tx(ctx, func(q *store.Queries) error { return s.removeMessage(ctx, q, n) })
+}
+
+// removeMessage deletes a remote author's message in a conversation.
+func (s *Service) removeMessage(ctx context.Context, q *store.Queries, n *store.ConversationNote) error {
+	err := q.DeleteContribution(ctx, n.ContributionID, s.now())
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // deleted before
+	}
+	return err
 }
 
 // subjectOf is a conversation's subject: the post's summary, else its first words.

@@ -50,6 +50,28 @@ func scanConversationNote(r interface{ Scan(...any) error }) (*ConversationNote,
 	return &n, nil
 }
 
+// ConversationNotesByActor are the messages that came from one remote actor's Notes.
+func (q *Queries) ConversationNotesByActor(ctx context.Context, actorID string) ([]ConversationNote, error) {
+	rows, err := q.query(ctx, `SELECT `+conversationNoteColumns+` FROM activitypub_conversation_notes n
+		WHERE n.actor_id = ? ORDER BY n.contribution_id`, actorID)
+	if err != nil {
+		return nil, fmt.Errorf("store: conversation notes of %s: %w", actorID, classify(err))
+	}
+	defer rows.Close()
+	var out []ConversationNote
+	for rows.Next() {
+		n, err := scanConversationNote(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: conversation notes of %s: %w", actorID, err)
+		}
+		out = append(out, *n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: conversation notes of %s: %w", actorID, classify(err))
+	}
+	return out, nil
+}
+
 // AddConversationNote ties a message to its Note; ErrConflict when the Note has a message.
 func (q *Queries) AddConversationNote(ctx context.Context, n ConversationNote) error {
 	_, err := q.exec(ctx, `INSERT INTO activitypub_conversation_notes (contribution_id, conversation_id, note_id, actor_id)

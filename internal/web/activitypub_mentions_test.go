@@ -392,6 +392,19 @@ func TestFediverseConversations(t *testing.T) {
 		if c := conversationsOf(); len(c) != 11 {
 			t.Errorf("after switching off: %d conversations", len(c))
 		}
+
+		// eve's account deleted: her messages go with it, mallory's stay
+		left := func(actor string) string {
+			return storetest.Strings(t, db, `SELECT COUNT(*) FROM contributions c JOIN activitypub_conversation_notes n
+				ON n.contribution_id = c.id WHERE n.actor_id = '`+actor+`' AND c.deleted IS NULL`)[0]
+		}
+		if left(eve.id) == "0" || left(m.id) == "0" {
+			t.Fatalf("before eve's Delete: %s message(s) of eve, %s of mallory", left(eve.id), left(m.id))
+		}
+		send(eve.remote, activitypub.TypeDelete, 13, activitypub.Ref(eve.id), http.StatusAccepted)
+		if left(eve.id) != "0" || left(m.id) == "0" {
+			t.Errorf("after eve's Delete of her account: %s message(s) of eve, %s of mallory", left(eve.id), left(m.id))
+		}
 	})
 }
 
