@@ -85,7 +85,7 @@ func (s *Service) UpdateActor(ctx context.Context, q *store.Queries, j *store.Jo
 	}
 	g, err := q.GroupByID(ctx, p.GroupID)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil // deleted: GroupDeleted sent the Delete
+		return nil // deleted: ActorGone sent the Delete
 	}
 	if err != nil {
 		return err
@@ -119,10 +119,12 @@ func (s *Service) UpdateActor(ctx context.Context, q *store.Queries, j *store.Jo
 	return s.sendSigned(ctx, q, g, upd, p.SignWith)
 }
 
-// GroupDeleted sends the Delete of a group's actor to its followers: call it in the
-// transaction that deletes the group, before the rows go. The deliveries carry the actor's
-// key, which goes with the group.
-func (s *Service) GroupDeleted(ctx context.Context, q *store.Queries, g *store.Group) error {
+// ActorGone sends the Delete of a group's actor to its followers, and ends their follows: call
+// it in the transaction that deletes the group, before the rows go, or that gives it a new
+// slug, with the group as it was (its actor's id changes; the old one answers no more, and
+// servers hold follows by id). The deliveries carry the actor's key, which goes with a
+// deleted group.
+func (s *Service) ActorGone(ctx context.Context, q *store.Queries, g *store.Group) error {
 	if !s.Enabled() {
 		return nil
 	}

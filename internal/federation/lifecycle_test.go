@@ -315,9 +315,10 @@ func TestActorKeyRotation(t *testing.T) {
 	})
 }
 
-// TestActorDelete: a group that is deleted, leaves the Fediverse by its choice, or is closed
-// without a choice of its own sends its followers a Delete of its actor, signed with its key,
-// and has no followers after; made visible again, it starts without any.
+// TestActorDelete: a group that is deleted, leaves the Fediverse by its choice, is closed
+// without a choice of its own, or takes a new slug (its actor's id) sends its followers a
+// Delete of its actor, signed with its key, and has no followers after; made visible again,
+// it starts without any.
 func TestActorDelete(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newPubFixture(t, db, true)
@@ -350,9 +351,14 @@ func TestActorDelete(t *testing.T) {
 			t.Fatal(err)
 		}
 		key, _ := activitypub.ParsePublicKey(actor.PublicKey.PublicKeyPEM)
-		deleted := []string{"/inbox Delete https://grouprise.test/garten/", "/users/c/inbox Delete https://grouprise.test/garten/"}
+		var check2 func(step, actor string)
 		check := func(step string) {
 			t.Helper()
+			check2(step, "https://grouprise.test/garten/")
+		}
+		check2 = func(step, actor string) {
+			t.Helper()
+			deleted := []string{"/inbox Delete " + actor, "/users/c/inbox Delete " + actor}
 			if got := arrivedActor(f); !eq(got, deleted) {
 				t.Errorf("%s: the live server got %q, want %q", step, got, deleted)
 			}
@@ -391,12 +397,23 @@ func TestActorDelete(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		// a new slug: the actor's id changes, the old actor goes
+		restore()
+		g, _ = db.GroupByID(ctx, f.garten.ID)
+		s = settingsOf(g)
+		s.Slug = "beet"
+		if err := gs.UpdateSettings(ctx, g, s); err != nil {
+			t.Fatal(err)
+		}
+		runLife(t, f)
+		check("renamed")
+
 		// deleted: the deliveries carry the key, which goes with the group
 		restore()
 		if err := gs.Delete(ctx, f.garten.ID); err != nil {
 			t.Fatal(err)
 		}
 		runLife(t, f)
-		check("deleted")
+		check2("deleted", "https://grouprise.test/beet/")
 	})
 }

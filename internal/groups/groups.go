@@ -46,10 +46,11 @@ type Groups struct {
 }
 
 // Fediverse hears, in the transaction of the change, of what changes a group's actor in the
-// Fediverse (federation.Service): what it shows, and its end.
+// Fediverse (federation.Service): what it shows, and its end (the group is deleted, or its
+// actor's id changes with its slug).
 type Fediverse interface {
 	ActorChanged(ctx context.Context, q *store.Queries, groupID int64) error
-	GroupDeleted(ctx context.Context, q *store.Queries, g *store.Group) error
+	ActorGone(ctx context.Context, q *store.Queries, g *store.Group) error
 }
 
 // WithFediverse tells the Fediverse of changes of groups' actors.
@@ -261,6 +262,12 @@ func (g *Groups) update(ctx context.Context, group *store.Group, s store.GroupSe
 				return err
 			}
 		}
+		if s.Slug != group.Slug && g.fed != nil {
+			// its actor's id is its address: the old actor goes, with its followers
+			if err := g.fed.ActorGone(ctx, q, group); err != nil {
+				return err
+			}
+		}
 		if s.Name != group.Name || s.Description != group.Description || s.Closed != group.Closed {
 			if err := g.actorChanged(ctx, q, group.ID); err != nil {
 				return err
@@ -318,7 +325,7 @@ func (g *Groups) Delete(ctx context.Context, id int64) error {
 		}
 		if g.fed != nil {
 			// before the rows go: the followers and the key
-			if err := g.fed.GroupDeleted(ctx, q, group); err != nil {
+			if err := g.fed.ActorGone(ctx, q, group); err != nil {
 				return err
 			}
 		}
