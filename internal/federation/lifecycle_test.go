@@ -59,47 +59,6 @@ func signedWith(r *http.Request, pub *rsa.PublicKey) bool {
 	return err == nil
 }
 
-// runLife works off the queue as the task runner does, with the actor updates; it returns
-// the kinds run.
-func runLife(t *testing.T, f *pubFixture) []string {
-	t.Helper()
-	var kinds []string
-	for {
-		now := time.Now()
-		jobs, err := f.db.ClaimJobs(f.ctx, "test", 100, now.Add(time.Hour), now.Add(2*time.Hour))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(jobs) == 0 {
-			return kinds
-		}
-		for _, j := range jobs {
-			kinds = append(kinds, j.Kind)
-			switch j.Kind {
-			case federation.JobPublish, federation.JobActorUpdate:
-				err = f.db.Tx(f.ctx, func(q *store.Queries) error {
-					run := f.fed.Publish
-					if j.Kind == federation.JobActorUpdate {
-						run = f.fed.UpdateActor
-					}
-					if err := run(f.ctx, q, j); err != nil {
-						return err
-					}
-					return q.CompleteJob(f.ctx, j)
-				})
-			case federation.JobDeliver:
-				_ = f.fed.Deliver(f.ctx, j)
-				err = f.db.CompleteJob(f.ctx, j)
-			default:
-				err = f.db.CompleteJob(f.ctx, j)
-			}
-			if err != nil {
-				t.Fatalf("job %s: %v", j.Kind, err)
-			}
-		}
-	}
-}
-
 func count(kinds []string, kind string) int {
 	n := 0
 	for _, k := range kinds {
@@ -160,7 +119,7 @@ func TestActorUpdate(t *testing.T) {
 		if err := gs.SetImage(ctx, g, "logo", "logos/garten.jpg"); err != nil {
 			t.Fatal(err)
 		}
-		kinds := runLife(t, f)
+		kinds := f.run(t)
 		if n := count(kinds, federation.JobActorUpdate); n != 1 {
 			t.Errorf("%d actor update jobs for three changes in a window, want 1", n)
 		}
@@ -188,7 +147,7 @@ func TestActorUpdate(t *testing.T) {
 		if err := gs.UpdateSettings(ctx, g, s); err != nil {
 			t.Fatal(err)
 		}
-		if kinds := runLife(t, f); count(kinds, federation.JobActorUpdate) != 0 {
+		if kinds := f.run(t); count(kinds, federation.JobActorUpdate) != 0 {
 			t.Errorf("address and website changed: %v", kinds)
 		}
 		// closing it: the actor asks for approval (the group chose to be visible)
@@ -201,7 +160,7 @@ func TestActorUpdate(t *testing.T) {
 		if err := gs.UpdateSettings(ctx, g, s); err != nil {
 			t.Fatal(err)
 		}
-		runLife(t, f)
+		f.run(t)
 		if got := f.live.take(); len(got) != 2 || got[0]["object"].(map[string]any)["manuallyApprovesFollowers"] != true {
 			t.Errorf("closed: %v", got)
 		}
@@ -212,7 +171,7 @@ func TestActorUpdate(t *testing.T) {
 		if err := gs.UpdateSettings(ctx, k, s); err != nil {
 			t.Fatal(err)
 		}
-		if kinds := runLife(t, f); len(kinds) != 0 {
+		if kinds := f.run(t); len(kinds) != 0 {
 			t.Errorf("group outside the Fediverse renamed: %v", kinds)
 		}
 
@@ -233,7 +192,7 @@ func TestLifecycleOff(t *testing.T) {
 		if err := gs.Delete(f.ctx, g.ID); err != nil {
 			t.Fatal(err)
 		}
-		if kinds := runLife(t, f); len(kinds) != 0 {
+		if kinds := f.run(t); len(kinds) != 0 {
 			t.Errorf("federation off: %v", kinds)
 		}
 	})
@@ -275,7 +234,7 @@ func TestActorKeyRotation(t *testing.T) {
 		if oldKey.Equal(newKey) {
 			t.Fatal("the key did not change")
 		}
-		runLife(t, f)
+		f.run(t)
 		got := peer.take()
 		if len(got) != 1 {
 			t.Fatalf("%d deliveries to the peer, want 1", len(got))
@@ -298,7 +257,7 @@ func TestActorKeyRotation(t *testing.T) {
 		if err := newGroups(f).UpdateSettings(ctx, g, s); err != nil {
 			t.Fatal(err)
 		}
-		runLife(t, f)
+		f.run(t)
 		if got := peer.take(); len(got) != 1 || !signedWith(got[0], newKey) {
 			t.Errorf("the next Update: %d deliveries, or not signed with the new key", len(got))
 		}
@@ -309,7 +268,7 @@ func TestActorKeyRotation(t *testing.T) {
 		if _, err := f.fed.RotateKeys(ctx, nil); err != nil {
 			t.Fatal(err)
 		}
-		if kinds := runLife(t, f); count(kinds, federation.JobActorUpdate) != 1 {
+		if kinds := f.run(t); count(kinds, federation.JobActorUpdate) != 1 {
 			t.Errorf("rotation of all keys: %v, want one actor update (garten's)", kinds)
 		}
 	})
@@ -377,7 +336,7 @@ func TestActorDelete(t *testing.T) {
 		if err := gs.UpdateSettings(ctx, g, s); err != nil {
 			t.Fatal(err)
 		}
-		runLife(t, f)
+		f.run(t)
 		check("closed")
 
 		// by its choice
@@ -391,7 +350,7 @@ func TestActorDelete(t *testing.T) {
 		if err := f.fed.SetVisible(ctx, g, false); err != nil {
 			t.Fatal(err)
 		}
-		runLife(t, f)
+		f.run(t)
 		check("left")
 		if err := f.fed.SetVisible(ctx, g, true); err != nil {
 			t.Fatal(err)
@@ -405,7 +364,7 @@ func TestActorDelete(t *testing.T) {
 		if err := gs.UpdateSettings(ctx, g, s); err != nil {
 			t.Fatal(err)
 		}
-		runLife(t, f)
+		f.run(t)
 		check("renamed")
 
 		// deleted: the deliveries carry the key, which goes with the group
@@ -413,7 +372,7 @@ func TestActorDelete(t *testing.T) {
 		if err := gs.Delete(ctx, f.garten.ID); err != nil {
 			t.Fatal(err)
 		}
-		runLife(t, f)
+		f.run(t)
 		check2("deleted", "https://grouprise.test/beet/")
 	})
 }

@@ -118,8 +118,9 @@ func newPubFixture(t *testing.T, db *store.DB, enabled bool) *pubFixture {
 	return f
 }
 
-// run works off the queue as the task runner does (publish jobs in the transaction that
-// completes them), failed deliveries included (once each); it returns the kinds run.
+// run works off the queue as the task runner does (publish jobs and actor updates in the
+// transaction that completes them), failed deliveries included (once each); it returns the
+// kinds run.
 func (f *pubFixture) run(t *testing.T) []string {
 	t.Helper()
 	var kinds []string
@@ -135,9 +136,13 @@ func (f *pubFixture) run(t *testing.T) []string {
 		for _, j := range jobs {
 			kinds = append(kinds, j.Kind)
 			switch j.Kind {
-			case federation.JobPublish:
+			case federation.JobPublish, federation.JobActorUpdate:
+				run := f.fed.Publish
+				if j.Kind == federation.JobActorUpdate {
+					run = f.fed.UpdateActor
+				}
 				err = f.db.Tx(f.ctx, func(q *store.Queries) error {
-					if err := f.fed.Publish(f.ctx, q, j); err != nil {
+					if err := run(f.ctx, q, j); err != nil {
 						return err
 					}
 					return q.CompleteJob(f.ctx, j)
