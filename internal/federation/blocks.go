@@ -186,7 +186,23 @@ func (s *Service) resolveAccount(ctx context.Context, handle string) (string, er
 	if err != nil || !strings.Contains(entry, "://") {
 		return "", fmt.Errorf("federation: %s: %s names %q as its actor", handle, host, actor)
 	}
-	return entry, nil
+	// A server answers for its own accounts only: otherwise evil.example could have us block
+	// (or, with unblock, unblock) an account elsewhere in place of its own.
+	if sameServer(instanceOf(entry), host) {
+		return entry, nil
+	}
+	return "", fmt.Errorf("%w: %s: %s names %s, an actor on another server; if that is the account "+
+		"(some servers, e.g. Mastodon with WEB_DOMAIN, name accounts by another host than their actors'), block its address: "+
+		"grouprise activitypub block %s", ErrForeignActor, handle, host, entry, entry)
+}
+
+// ErrForeignActor is an account whose server names an actor on another server by WebFinger.
+var ErrForeignActor = errors.New("federation: WebFinger names a foreign actor")
+
+// sameServer compares two host[:port] names, a port that is the https default included.
+func sameServer(a, b string) bool {
+	a, b = strings.TrimSuffix(a, ":443"), strings.TrimSuffix(b, ":443")
+	return a != "" && a == b
 }
 
 // Blocks lists the blocks, by entry.
