@@ -54,6 +54,7 @@ func TestUpgradeUntagsInternalComments(t *testing.T) {
 		`DROP TABLE activitypub_remote_actors`, `DROP TABLE activitypub_objects`, `DROP TABLE activitypub_deliveries`,
 		`DROP TABLE activitypub_instances`, `DROP TABLE activitypub_replies`, `DROP TABLE activitypub_remote_authors`,
 		`DROP TABLE activitypub_conversation_notes`,
+		`DROP TABLE activitypub_retired_keys`, `DROP TABLE slug_reservations`,
 		`DELETE FROM goose_db_version WHERE version_id >= 4`)
 	db.Close()
 

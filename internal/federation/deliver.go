@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"time"
 
+	"grouprise.org/grouprise/internal/activitypub"
 	"grouprise.org/grouprise/internal/store"
 )
 
@@ -76,4 +77,36 @@ func (s *Service) finish(ctx context.Context, d Delivery, state string) error {
 		return nil
 	}
 	return s.db.FinishDelivery(ctx, d.DeliveryID, state, s.now())
+}
+
+// RetiredKeyLife is how long a retired key (the key before a rotation, or of a deleted or
+// renamed group's actor) stays for the deliveries that sign with it: their days of retries
+// (tasks.DeliveryPolicy) and a day more. A delivery that comes later is dropped.
+const RetiredKeyLife = 4 * 24 * time.Hour
+
+// errKeyExpired is a delivery whose retired key has expired.
+var errKeyExpired = errors.New("federation: the delivery's key has expired")
+
+// retiredSigner signs a delivery with the retired key it names, as the actor it names.
+func (s *Service) retiredSigner(ctx context.Context, j *store.Job, d Delivery) (activitypub.Signer, error) {
+	pem, err := s.db.RetiredKey(ctx, d.KeyID, s.now())
+	if errors.Is(err, store.ErrNotFound) {
+		return activitypub.Signer{}, fmt.Errorf("%w: delivery %d, key %d", errKeyExpired, j.ID, d.KeyID)
+	}
+	if err != nil {
+		return activitypub.Signer{}, err
+	}
+	k, err := activitypub.ParsePrivateKey(pem)
+	if err != nil {
+		return activitypub.Signer{}, fmt.Errorf("%w: federation: delivery %d: %w", errPermanent, j.ID, err)
+	}
+	return activitypub.Signer{KeyID: keyID(d.Actor), Key: k}, nil
+}
+
+// dropExpired ends a delivery whose key has expired: no retry can sign it any more.
+func (s *Service) dropExpired(ctx context.Context, j *store.Job, d Delivery, cause error) error {
+	s.log.Warn("delivery dropped: the key it was to be signed with has expired", "job", j.ID, "inbox", d.Inbox,
+		"actor", d.Actor, "queued", j.CreatedAt.UTC().Format(time.RFC3339), "err", cause)
+	s.countDelivery(DeliverySkipped)
+	return s.finish(ctx, d, store.DeliverySkipped)
 }

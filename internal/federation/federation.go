@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -41,6 +42,8 @@ type Options struct {
 	// Images decodes the remote authors' avatars and the replies' pictures (nil: a renderer
 	// of one slot of the service's own).
 	Images *images.Renderer
+	// Log takes what a job drops without failing (nil: nowhere).
+	Log *slog.Logger
 }
 
 // Service is federation for one site.
@@ -56,6 +59,7 @@ type Service struct {
 	// inboxLimit is how many inbox POSTs a remote server may send a minute.
 	inboxLimit int
 	deliveries func(outcome string)
+	log        *slog.Logger
 	media      string // media_root, where avatars and pictures go
 	images     *images.Renderer
 
@@ -82,6 +86,9 @@ func New(db *store.DB, cfg *config.Config, opts Options) *Service {
 	}
 	if s.images == nil {
 		s.images = images.NewRenderer(1)
+	}
+	if s.log = opts.Log; s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.inboxLimit <= 0 {
 		s.inboxLimit = 300

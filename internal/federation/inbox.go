@@ -171,10 +171,10 @@ type Delivery struct {
 	Activity json.RawMessage `json:"activity"`
 	// DeliveryID is the record that makes it run once (0: none).
 	DeliveryID int64 `json:"delivery_id,omitempty"`
-	// Key, when set, is the private key (PEM) that signs it as Actor: the key before a
-	// rotation, or that of a group deleted meanwhile (lifecycle.go).
+	// KeyID, when set, names the retired key that signs it as Actor: the key before a
+	// rotation, or that of a group deleted meanwhile (lifecycle.go, deliver.go).
 	Actor string `json:"actor,omitempty"`
-	Key   string `json:"key,omitempty"`
+	KeyID int64  `json:"key_id,omitempty"`
 }
 
 // Deliver runs a JobDeliver. A refusal that no retry mends is IsPermanent.
@@ -190,6 +190,9 @@ func (s *Service) Deliver(ctx context.Context, j *store.Job) error {
 		return s.finish(ctx, d, store.DeliverySkipped) // the operator blocked its server
 	}
 	signer, err := s.deliverySigner(ctx, j, d)
+	if errors.Is(err, errKeyExpired) {
+		return s.dropExpired(ctx, j, d, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -217,12 +220,8 @@ func (s *Service) Deliver(ctx context.Context, j *store.Job) error {
 // deliverySigner signs a delivery: with the key it carries, or as its group's actor (the
 // instance actor for group 0) with the key of the moment.
 func (s *Service) deliverySigner(ctx context.Context, j *store.Job, d Delivery) (activitypub.Signer, error) {
-	if d.Key != "" {
-		k, err := activitypub.ParsePrivateKey(d.Key)
-		if err != nil {
-			return activitypub.Signer{}, fmt.Errorf("%w: federation: delivery %d: %w", errPermanent, j.ID, err)
-		}
-		return activitypub.Signer{KeyID: keyID(d.Actor), Key: k}, nil
+	if d.KeyID != 0 {
+		return s.retiredSigner(ctx, j, d)
 	}
 	actor := s.InstanceActorURL()
 	if d.GroupID != 0 {

@@ -34,11 +34,12 @@ const actorUpdateMargin = 5 * time.Second
 
 type actorUpdateJob struct {
 	GroupID int64 `json:"group_id"`
-	// SignWith is the key the actor had before a rotation (PEM): the Update goes out signed
-	// with it. GoToSocial v0.18.3 checks a signature with the key it has cached and takes a
-	// new one only from an Update that passed that check; Mastodon takes it from the Update
-	// too, and fetches the actor again when a signature fails.
-	SignWith string `json:"sign_with,omitempty"`
+	// SignWith is the key the actor had before a rotation, retired (its id; the job carries
+	// no key): the Update goes out signed with it. GoToSocial v0.18.3 checks a signature with
+	// the key it has cached and takes a new one only from an Update that passed that check;
+	// Mastodon takes it from the Update too, and fetches the actor again when a signature
+	// fails.
+	SignWith int64 `json:"sign_with_key,omitempty"`
 }
 
 // ActorChanged queues the Update of a group's actor after a change of what it shows (name,
@@ -122,8 +123,8 @@ func (s *Service) UpdateActor(ctx context.Context, q *store.Queries, j *store.Jo
 // ActorGone sends the Delete of a group's actor to its followers, and ends their follows: call
 // it in the transaction that deletes the group, before the rows go, or that gives it a new
 // slug, with the group as it was (its actor's id changes; the old one answers no more, and
-// servers hold follows by id). The deliveries carry the actor's key, which goes with a
-// deleted group.
+// servers hold follows by id). The deliveries are signed with the actor's key as it is now,
+// kept retired for their days of retries: it goes with a deleted group.
 func (s *Service) ActorGone(ctx context.Context, q *store.Queries, g *store.Group) error {
 	if !s.Enabled() {
 		return nil
@@ -170,9 +171,13 @@ func (s *Service) leave(ctx context.Context, q *store.Queries, g *store.Group) e
 		if err != nil {
 			return err
 		}
+		key, err := q.RetireKey(ctx, pem, now, now.Add(RetiredKeyLife))
+		if err != nil {
+			return err
+		}
 		jobs := make([]any, len(inboxes))
 		for i, inbox := range inboxes {
-			jobs[i] = Delivery{GroupID: g.ID, Inbox: inbox, Activity: body, Actor: actor, Key: pem}
+			jobs[i] = Delivery{GroupID: g.ID, Inbox: inbox, Activity: body, Actor: actor, KeyID: key}
 		}
 		if err := q.EnqueueMany(ctx, JobDeliver, jobs, now); err != nil {
 			return err
@@ -201,9 +206,13 @@ func (s *Service) rotateKey(ctx context.Context, groupID int64, pem string) erro
 		if n, err := q.FollowerCount(ctx, groupID); err != nil || n == 0 {
 			return err
 		}
+		retired, err := q.RetireKey(ctx, old, s.now(), s.now().Add(RetiredKeyLife))
+		if err != nil {
+			return err
+		}
 		// one job per rotation: it must not merge with an Update signed with the new key
 		key := JobActorUpdate + ":" + strconv.FormatInt(groupID, 10) + ":key:" + strconv.FormatInt(s.now().UnixNano(), 10)
-		_, err = q.EnqueueUnique(ctx, key, JobActorUpdate, actorUpdateJob{GroupID: groupID, SignWith: old}, s.now())
+		_, err = q.EnqueueUnique(ctx, key, JobActorUpdate, actorUpdateJob{GroupID: groupID, SignWith: retired}, s.now())
 		return err
 	})
 }

@@ -198,12 +198,12 @@ func (s *Service) activity(t activitypub.Type, g *store.Group, id string, object
 
 // send queues an activity to every inbox of the group's followers, once per inbox.
 func (s *Service) send(ctx context.Context, q *store.Queries, g *store.Group, act *activitypub.Activity) error {
-	return s.sendSigned(ctx, q, g, act, "")
+	return s.sendSigned(ctx, q, g, act, 0)
 }
 
-// sendSigned is send with the deliveries signed by key (PEM) instead of the group's key of
-// the moment ("": that one).
-func (s *Service) sendSigned(ctx context.Context, q *store.Queries, g *store.Group, act *activitypub.Activity, key string) error {
+// sendSigned is send with the deliveries signed by a retired key (its id) instead of the
+// group's key of the moment (0: that one).
+func (s *Service) sendSigned(ctx context.Context, q *store.Queries, g *store.Group, act *activitypub.Activity, key int64) error {
 	body, err := activitypub.Encode(act)
 	if err != nil {
 		return err
@@ -223,8 +223,8 @@ func (s *Service) sendSigned(ctx context.Context, q *store.Queries, g *store.Gro
 			return err
 		}
 		d := Delivery{GroupID: g.ID, Inbox: inbox, Activity: body, DeliveryID: id}
-		if key != "" {
-			d.Actor, d.Key = s.ActorURL(g.Slug), key
+		if key != 0 {
+			d.Actor, d.KeyID = s.ActorURL(g.Slug), key
 		}
 		jobs = append(jobs, d)
 	}

@@ -65,7 +65,7 @@ func Register(r *Runner, cfg *config.Config, catalog *i18n.Catalog, transport ma
 	r.HandlePeriodic("scores", func(ctx context.Context) error {
 		return scores.Update(ctx, r.db, cfg.ScoreContentAge, r.now())
 	})
-	fed := federation.New(r.db, cfg, federation.Options{Deliveries: r.opts.Metrics.Delivery})
+	fed := federation.New(r.db, cfg, federation.Options{Deliveries: r.opts.Metrics.Delivery, Log: r.log})
 	r.Handle(federation.JobDeliver, func(ctx context.Context, j *store.Job) error {
 		err := fed.Deliver(ctx, j)
 		if federation.IsPermanent(err) {
