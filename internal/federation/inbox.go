@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"grouprise.org/grouprise/internal/activitypub"
 	"grouprise.org/grouprise/internal/notify"
@@ -105,8 +107,8 @@ func (s *Service) follow(ctx context.Context, inboxGroup *store.Group, act *acti
 			return err
 		}
 		if !accept {
-			if known {
-				return nil // a repeated Follow: the members heard of it
+			if mail, err := s.mailFollowRequest(ctx, q, target.ID, remote.ID, known); err != nil || !mail {
+				return err
 			}
 			// the members decide, as on an application
 			return notify.FollowRequested(ctx, q, notify.FollowRequest{GroupID: target.ID, Actor: remote.ID,
@@ -119,6 +121,37 @@ func (s *Service) follow(ctx context.Context, inboxGroup *store.Group, act *acti
 		return false, fmt.Errorf("federation: follow of %s by %s: %w", target.Slug, remote.ID, err)
 	}
 	return accept, nil
+}
+
+// Follow requests mailed to a closed group's members: an actor's once a day (an Undo or a
+// decline deletes the request, and a new Follow must not mail everybody again), and at most
+// maxFollowMails a day per group from all actors together (actors cost nothing). Requests
+// beyond wait on the followers page all the same.
+const (
+	followMailWindow = 24 * time.Hour
+	maxFollowMails   = 20
+)
+
+func followMailKey(groupID int64, actor string) string {
+	return "activitypub.follow-mail:" + strconv.FormatInt(groupID, 10) + ":" + actor
+}
+
+func followMailsKey(groupID int64) string {
+	return "activitypub.follow-mails:" + strconv.FormatInt(groupID, 10)
+}
+
+// mailFollowRequest tells, in the transaction that records a pending follow, whether its
+// request is mailed to the members; known is whether the follow was pending before.
+func (s *Service) mailFollowRequest(ctx context.Context, q *store.Queries, groupID int64, actor string, known bool) (bool, error) {
+	if known {
+		return false, nil // a repeated Follow: the members heard of it
+	}
+	n, err := q.AddAttempts(ctx, followMailKey(groupID, actor), 1, s.now(), followMailWindow)
+	if err != nil || n > 1 {
+		return false, err
+	}
+	n, err = q.AddAttempts(ctx, followMailsKey(groupID), 1, s.now(), followMailWindow)
+	return n <= maxFollowMails, err
 }
 
 // acceptOf is the group's Accept of a Follow, with the Follow embedded (servers match it by
