@@ -26,19 +26,48 @@ import (
 // written by the author's stand-in. The members' answers go back to the author alone as Notes
 // of the group, and the author's replies to them join the conversation.
 
-// Budgets of a remote actor a rolling hour: new conversations, and messages in all (so that
-// no server fills the members' mailboxes).
+// Budgets a rolling hour, so that nobody fills the members' mailboxes: new conversations and
+// messages in all, of a remote actor, of all actors of a registrable domain (actors cost
+// nothing, domains money), and to a group from everywhere.
 const (
-	maxNewConversations  = 10
-	maxRemoteMessages    = 30
-	conversationWindow   = time.Hour
-	maxConversationTitle = 80 // characters of a subject made from the text
-	maxTitleWords        = 10
-	maxMentionedGroups   = 5 // of our addresses in a post, the first that are looked up
+	maxNewConversations    = 10
+	maxRemoteMessages      = 30
+	maxDomainConversations = 30
+	maxDomainMessages      = 90
+	maxGroupConversations  = 60
+	maxGroupMessages       = 180
+	conversationWindow     = time.Hour
+	maxConversationTitle   = 80 // characters of a subject made from the text
+	maxTitleWords          = 10
+	maxMentionedGroups     = 5 // of our addresses in a post, the first that are looked up
 )
 
 func newConversationsKey(actor string) string { return "activitypub.conversations:" + actor }
 func remoteMessagesKey(actor string) string   { return "activitypub.messages:" + actor }
+
+// A budget is a count a rolling hour and its bound.
+type budget struct {
+	key string
+	max int
+}
+
+// messageBudgets are what a remote actor's message to a group's conversation costs.
+func messageBudgets(actor string, groupID int64) []budget {
+	group := strconv.FormatInt(groupID, 10)
+	return []budget{{remoteMessagesKey(actor), maxRemoteMessages},
+		{"activitypub.messages-domain:" + domainOf(actor), maxDomainMessages},
+		{"activitypub.messages-group:" + group, maxGroupMessages}}
+}
+
+// conversationBudgets are what a remote actor's new conversation with a group costs: its
+// first message too.
+func conversationBudgets(actor string, groupID int64) []budget {
+	group := strconv.FormatInt(groupID, 10)
+	return append([]budget{{newConversationsKey(actor), maxNewConversations},
+		{"activitypub.conversations-domain:" + domainOf(actor), maxDomainConversations},
+		{"activitypub.conversations-group:" + group, maxGroupConversations}},
+		messageBudgets(actor, groupID)...)
+}
 
 // ConversationsOn tells whether a group takes posts that mention it as conversations.
 func (s *Service) ConversationsOn(ctx context.Context, g *store.Group) (bool, error) {
@@ -148,15 +177,32 @@ func (s *Service) remoteText(post *activitypub.Post, g *store.Group) (string, er
 	return text, nil
 }
 
-// budget counts a message of a remote actor under key and refuses it beyond max an hour. It
-// runs in the transaction that writes the message, so that only what is written counts.
-func (s *Service) budget(ctx context.Context, q *store.Queries, key string, max int, now time.Time) error {
-	n, err := q.AddAttempts(ctx, key, 1, now, conversationWindow)
-	if err != nil {
-		return err
+// withinBudgets refuses a message whose budgets are used up, before anything of it (its
+// author's stand-in, an avatar job) is written; spend counts it.
+func withinBudgets(ctx context.Context, q *store.Queries, budgets []budget, now time.Time) error {
+	for _, b := range budgets {
+		n, err := q.Attempts(ctx, b.key, now, conversationWindow)
+		if err != nil {
+			return err
+		}
+		if n >= b.max {
+			return fmt.Errorf("%w: %s", ErrRateLimited, b.key)
+		}
 	}
-	if n > max {
-		return fmt.Errorf("%w: %s", ErrRateLimited, key)
+	return nil
+}
+
+// spend counts a message of a remote actor in its budgets and refuses it beyond them. It runs
+// in the transaction that writes the message, so that only what is written counts.
+func spend(ctx context.Context, q *store.Queries, budgets []budget, now time.Time) error {
+	for _, b := range budgets {
+		n, err := q.AddAttempts(ctx, b.key, 1, now, conversationWindow)
+		if err != nil {
+			return err
+		}
+		if n > b.max {
+			return fmt.Errorf("%w: %s", ErrRateLimited, b.key)
+		}
 	}
 	return nil
 }
@@ -171,6 +217,10 @@ func (s *Service) startConversation(ctx context.Context, act *activitypub.Activi
 	if _, err := s.db.ConversationNoteByNote(ctx, post.ID); err == nil {
 		return false, fmt.Errorf("%w: note %s taken before", ErrIgnored, post.ID)
 	}
+	budgets := conversationBudgets(string(act.Actor), g.ID)
+	if err := withinBudgets(ctx, s.db.Queries, budgets, s.now()); err != nil {
+		return false, err
+	}
 	author, err := s.remoteAuthor(ctx, string(act.Actor))
 	if err != nil {
 		return false, err
@@ -180,10 +230,7 @@ func (s *Service) startConversation(ctx context.Context, act *activitypub.Activi
 		if ok, err := takesConversations(ctx, q, g); err != nil || !ok {
 			return errors.Join(fmt.Errorf("%w: note %s to %s, which takes no conversations", ErrIgnored, post.ID, g.Slug), err)
 		}
-		if err := s.budget(ctx, q, newConversationsKey(author.ActorID), maxNewConversations, now); err != nil {
-			return err
-		}
-		if err := s.budget(ctx, q, remoteMessagesKey(author.ActorID), maxRemoteMessages, now); err != nil {
+		if err := spend(ctx, q, budgets, now); err != nil {
 			return err
 		}
 		started, err := conversations.New(s.db).StartIn(ctx, q, conversations.Message{Author: &store.Gestalt{ID: author.GestaltID},
@@ -231,6 +278,10 @@ func (s *Service) answer(ctx context.Context, act *activitypub.Activity, post *a
 	if err != nil {
 		return false, err
 	}
+	budgets := messageBudgets(string(act.Actor), g.ID)
+	if err := withinBudgets(ctx, s.db.Queries, budgets, s.now()); err != nil {
+		return false, err
+	}
 	author, err := s.remoteAuthor(ctx, string(act.Actor))
 	if err != nil {
 		return false, err
@@ -240,7 +291,7 @@ func (s *Service) answer(ctx context.Context, act *activitypub.Activity, post *a
 		if ok, err := takesConversations(ctx, q, g); err != nil || !ok {
 			return errors.Join(fmt.Errorf("%w: note %s to %s, which takes no conversations", ErrIgnored, post.ID, g.Slug), err)
 		}
-		if err := s.budget(ctx, q, remoteMessagesKey(author.ActorID), maxRemoteMessages, now); err != nil {
+		if err := spend(ctx, q, budgets, now); err != nil {
 			return err
 		}
 		id, err := conversations.New(s.db).ReplyIn(ctx, q, to.ConversationID, &store.Gestalt{ID: author.GestaltID},
@@ -347,26 +398,12 @@ func (s *Service) MessageAdded(ctx context.Context, q *store.Queries, conversati
 	if !s.Enabled() {
 		return nil
 	}
-	latest, err := q.LatestRemoteNote(ctx, conversationID, contributionID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
+	latest, g, remote, err := answerTarget(ctx, q, conversationID, contributionID)
+	if err != nil || latest == nil {
 		return err
 	}
-	if remote, err := q.IsRemoteAuthor(ctx, authorID); err != nil || remote {
+	if fromRemote, err := q.IsRemoteAuthor(ctx, authorID); err != nil || fromRemote {
 		return err
-	}
-	a, err := q.AssociationOf(ctx, 0, conversationID)
-	if err != nil {
-		return err
-	}
-	g, err := q.GroupByID(ctx, a.GroupID)
-	if err != nil {
-		return err
-	}
-	if ok, err := takesConversations(ctx, q, g); err != nil || !ok {
-		return err // the group left: its members' answers stay here
 	}
 	c, err := q.ContributionByID(ctx, contributionID)
 	if err != nil {
@@ -375,13 +412,6 @@ func (s *Service) MessageAdded(ctx context.Context, q *store.Queries, conversati
 	note, err := s.conversationNote(ctx, q, g, c, latest)
 	if err != nil {
 		return err
-	}
-	remote, err := q.RemoteActorByID(ctx, latest.ActorID)
-	if err != nil {
-		return err
-	}
-	if !activitypub.SameOrigin(remote.Inbox, remote.ID) {
-		return nil // answers go to the author's own server only
 	}
 	if err := q.AddConversationNote(ctx, store.ConversationNote{ContributionID: c.ID, ConversationID: conversationID,
 		NoteID: note.ID}); err != nil {
@@ -401,6 +431,52 @@ func (s *Service) MessageAdded(ctx context.Context, q *store.Queries, conversati
 	}
 	_, err = q.Enqueue(ctx, JobDeliver, Delivery{GroupID: g.ID, Inbox: remote.Inbox, Activity: body, DeliveryID: id}, at)
 	return err
+}
+
+// answerTarget is where a member's answer before the message before goes: the remote
+// author's latest Note it answers, the group, and the author's actor; nil when it stays here
+// (a conversation with nobody in the Fediverse, a group that takes no more conversations, an
+// author whose inbox is not on its own server).
+func answerTarget(ctx context.Context, q *store.Queries, conversationID, before int64) (*store.ConversationNote, *store.Group, *store.RemoteActor, error) {
+	latest, err := q.LatestRemoteNote(ctx, conversationID, before)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	a, err := q.AssociationOf(ctx, 0, conversationID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	g, err := q.GroupByID(ctx, a.GroupID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if ok, err := takesConversations(ctx, q, g); err != nil || !ok {
+		return nil, nil, nil, err // the group left: its members' answers stay here
+	}
+	remote, err := q.RemoteActorByID(ctx, latest.ActorID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if !activitypub.SameOrigin(remote.Inbox, remote.ID) {
+		return nil, nil, nil, nil // answers go to the author's own server only
+	}
+	return latest, g, remote, nil
+}
+
+// AnswersGoTo is the person in the Fediverse whom the members' answers in a conversation
+// reach now (with their names: conversationNote); nil when they stay here.
+func (s *Service) AnswersGoTo(ctx context.Context, conversationID int64) (*store.RemoteAuthor, error) {
+	if !s.Enabled() {
+		return nil, nil
+	}
+	latest, _, _, err := answerTarget(ctx, s.db.Queries, conversationID, math.MaxInt64)
+	if err != nil || latest == nil {
+		return nil, err
+	}
+	return s.db.RemoteAuthorByActor(ctx, latest.ActorID)
 }
 
 // conversationNote is a member's message as the Note the remote author gets: the author's
