@@ -3,6 +3,8 @@ package federation
 import (
 	"context"
 	"crypto/rsa"
+	"errors"
+	"fmt"
 	"mime"
 	"path"
 	"strings"
@@ -115,12 +117,37 @@ func (s *Service) WebFinger(ctx context.Context, resource string) (*activitypub.
 		return &j, nil
 	}
 	g, err := s.visibleGroup(ctx, user)
+	if errors.Is(err, ErrNotFound) {
+		return nil, s.goneOr(ctx, user, err)
+	}
 	if err != nil {
 		return nil, err
 	}
 	id := s.ActorURL(g.Slug)
 	j := activitypub.ActorJRD(g.Slug, s.domain, id, id)
 	return &j, nil
+}
+
+// goneOr is ErrGone for a slug that a group gave up recently and nobody uses (its old
+// account: remote servers stop writing to it), else err.
+func (s *Service) goneOr(ctx context.Context, slug string, err error) error {
+	reserved, rerr := s.db.SlugReserved(ctx, slug)
+	if rerr != nil {
+		return rerr
+	}
+	if reserved {
+		return fmt.Errorf("%w: %s", ErrGone, slug)
+	}
+	return err
+}
+
+// SlugGone tells whether /<slug>/, asked for as ActivityPub, is a group's old actor (answer
+// 410): a slug that a group changed away from recently and nobody uses.
+func (s *Service) SlugGone(ctx context.Context, slug string) (bool, error) {
+	if !s.Enabled() {
+		return false, nil
+	}
+	return s.db.SlugReserved(ctx, slug)
 }
 
 // Followers is a group's followers collection: the count only; who follows is not shown to

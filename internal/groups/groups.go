@@ -248,7 +248,7 @@ func (g *Groups) update(ctx context.Context, group *store.Group, s store.GroupSe
 	}
 	err := g.db.Tx(ctx, func(q *store.Queries) error {
 		if !strings.EqualFold(s.Slug, group.Slug) {
-			if taken, err := q.SlugTaken(ctx, s.Slug); err != nil {
+			if taken, err := q.SlugTakenFor(ctx, s.Slug, group.ID); err != nil {
 				return err
 			} else if taken {
 				return ErrSlugTaken
@@ -256,6 +256,11 @@ func (g *Groups) update(ctx context.Context, group *store.Group, s store.GroupSe
 		}
 		if err := q.UpdateGroup(ctx, group.ID, s, g.now()); err != nil {
 			return err
+		}
+		if !strings.EqualFold(s.Slug, group.Slug) {
+			if err := g.reserveOldSlug(ctx, q, group, s.Slug); err != nil {
+				return err
+			}
 		}
 		if t != nil {
 			if err := setTags(ctx, q, group.ID, t); err != nil {
@@ -279,6 +284,21 @@ func (g *Groups) update(ctx context.Context, group *store.Group, s store.GroupSe
 		return ErrSlugTaken
 	}
 	return err
+}
+
+// SlugReservation is how long a slug that a group changed away from stays its own: links,
+// mails and the Fediverse (@old@domain, the old actor, which remote servers may still write
+// to or follow) may still name it, and must not reach another group or person meanwhile.
+const SlugReservation = 30 * 24 * time.Hour
+
+// reserveOldSlug keeps a group's old slug for it, and ends its reservation of the new one if
+// it took that back.
+func (g *Groups) reserveOldSlug(ctx context.Context, q *store.Queries, group *store.Group, newSlug string) error {
+	now := g.now()
+	if err := q.ReserveSlug(ctx, group.Slug, group.ID, now, now.Add(SlugReservation)); err != nil {
+		return err
+	}
+	return q.ReleaseSlug(ctx, newSlug, group.ID)
 }
 
 // SetImage stores a group's new avatar or logo ("" removes it).

@@ -12,6 +12,14 @@ import (
 	"grouprise.org/grouprise/internal/store"
 )
 
+// answerGone answers 410, for what the Fediverse had from us and has no more.
+func answerGone(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusGone)
+	w.Write([]byte(http.StatusText(http.StatusGone) + "\n"))
+	return nil
+}
+
 // writeActivity answers an ActivityPub document.
 func writeActivity(w http.ResponseWriter, d activitypub.Document) error {
 	b, err := activitypub.Encode(d)
@@ -26,6 +34,9 @@ func writeActivity(w http.ResponseWriter, d activitypub.Document) error {
 // webFinger answers acct:<slug>@<domain> for the groups visible in the Fediverse.
 func (s *Server) webFinger(w http.ResponseWriter, r *http.Request) error {
 	j, err := s.federation.WebFinger(r.Context(), r.URL.Query().Get("resource"))
+	if errors.Is(err, federation.ErrGone) {
+		return answerGone(w) // a group's old name
+	}
 	if err != nil {
 		return err
 	}
@@ -94,10 +105,7 @@ func (s *Server) groupAnnounce(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.federation.Announce(r.Context(), r.PathValue("group"), r.PathValue("id"))
 	w.Header().Add("Vary", "Accept")
 	if errors.Is(err, federation.ErrGone) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(http.StatusGone)
-		w.Write([]byte(http.StatusText(http.StatusGone) + "\n"))
-		return nil
+		return answerGone(w)
 	}
 	if err != nil {
 		return err

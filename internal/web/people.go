@@ -55,6 +55,19 @@ func (s *Server) entity(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p, err := s.db.GestaltByUsername(r.Context(), slug)
+	if errors.Is(err, store.ErrNotFound) && s.federation.Enabled() {
+		w.Header().Add("Vary", "Accept")
+		if activitypub.AcceptsActivity(r.Header.Get("Accept")) {
+			// a group's old actor, while its slug is reserved
+			gone, err := s.federation.SlugGone(r.Context(), slug)
+			if err != nil {
+				return err
+			}
+			if gone {
+				return answerGone(w)
+			}
+		}
+	}
 	if err != nil {
 		return err
 	}
