@@ -40,6 +40,7 @@ type item struct {
 	pollOptions  []string
 	applicant    string
 	attachments  []mail.Attachment
+	fediverse    string // whom in the Fediverse a reply reaches too ("" for nobody)
 }
 
 func (n *Notifier) load(ctx context.Context, q *store.Queries, ev Event) (*item, error) {
@@ -64,6 +65,11 @@ func (n *Notifier) load(ctx context.Context, q *store.Queries, ev Event) (*item,
 			return nil, err
 		}
 		if it.members, err = q.MemberIDs(ctx, it.group.ID); err != nil {
+			return nil, err
+		}
+	}
+	if it.kind == "message" {
+		if it.fediverse, err = n.fediverseAddressee(ctx, q, it.group, it.assoc.ConversationID); err != nil {
 			return nil, err
 		}
 	}

@@ -382,6 +382,7 @@ func (n *Notifier) compose(it *item, r recipient, replySecret, unsubscribeSecret
 		GalleryCount: it.galleryCount, FileName: it.fileName, PollOptions: it.pollOptions,
 		// Replies to internal content stay internal; conversations include their participants.
 		Internal: !it.public && it.assoc.ContentID != 0, SettingsURL: base + "/stadt/settings/notifications/",
+		Fediverse: it.fediverse,
 	}
 	if it.contribution != nil && r.ID != it.author.ID {
 		body.ReplyToAuthorURL = fmt.Sprintf("%s/stadt/associations/%d/contributions/%d/reply-to-author/", base, it.assoc.ID, it.contribution.ID)
@@ -456,4 +457,5 @@ type bodyData struct {
 	ReplyToAuthorURL string
 	UnsubscribeURL   string
 	SettingsURL      string
+	Fediverse        string // whom in the Fediverse a reply reaches too
 }

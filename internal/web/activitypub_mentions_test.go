@@ -264,7 +264,12 @@ func TestFediverseConversations(t *testing.T) {
 		page := "/stadt/conversations/" + assoc + "/"
 		host := strings.TrimPrefix(m.srv.URL, "http://")
 		member.get(page).expect(t, http.StatusOK, "Mallory Remote", "Saatgut", `href="`+m.srv.URL+`/@mallory"`,
-			"Deine Antwort geht als Nachricht der Gruppe auch an @mallory@"+host+" im Fediverse")
+			"Deine Antwort geht auch an @mallory@"+host+" im Fediverse, nur an diese Person – mit deinem Namen")
+		for _, who := range []string{"alice@example.org", "bob@example.org"} {
+			if got := textsTo(mails, who); len(got) != 1 || !strings.Contains(got[0], "Eine Antwort auf diese E-Mail geht mit deinem Namen auch an @mallory@"+host+" im Fediverse.") {
+				t.Errorf("the mail to %s does not say where a reply goes: %q", who, got)
+			}
+		}
 		if r := s.loggedIn("carol", "carol-password").get(page); r.StatusCode == http.StatusOK || strings.Contains(r.body, "Saatgut") {
 			t.Errorf("an outsider sees the conversation: %d", r.StatusCode)
 		}

@@ -220,8 +220,8 @@ type conversationData struct {
 	Texts       map[int64]template.HTML // the messages, rendered
 	CanAccept   map[int64]bool          // application ids the viewer may accept
 	Guests      map[int64]bool          // messages whose sender has not confirmed the address
-	// Remote are the authors from the Fediverse, by gestalt; Fediverse is the handle of the
-	// one the conversation is with ("" when it is with nobody there).
+	// Remote are the authors from the Fediverse, by gestalt; Fediverse names the one the
+	// members' answers go to, with their names ("" when they stay here).
 	Remote    map[int64]*store.RemoteAuthor
 	Fediverse string
 	Form      *form
@@ -301,9 +301,11 @@ func (s *Server) conversationData(ctx context.Context, r *http.Request, a *store
 	if d.Remote, err = s.db.RemoteAuthorsOfConversation(ctx, a.ConversationID); err != nil {
 		return nil, err
 	}
-	for _, ra := range d.Remote {
-		d.Fediverse = ra.Handle
+	to, err := s.federation.AnswersGoTo(ctx, a.ConversationID)
+	if err != nil {
+		return nil, err
 	}
+	d.Fediverse = fediverseName(to)
 	texts := make([]string, len(items))
 	for i, it := range items {
 		texts[i] = it.Text
@@ -331,6 +333,20 @@ func (s *Server) conversationData(ctx context.Context, r *http.Request, a *store
 		}
 	}
 	return d, nil
+}
+
+// fediverseName names a person in the Fediverse: the handle, else the name, else the actor's
+// address; "" for nobody.
+func fediverseName(a *store.RemoteAuthor) string {
+	switch {
+	case a == nil:
+		return ""
+	case a.Handle != "":
+		return a.Handle
+	case a.Name != "":
+		return a.Name
+	}
+	return a.ActorID
 }
 
 // acceptApplication admits an applicant; the page asks first.
