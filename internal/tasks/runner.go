@@ -54,6 +54,15 @@ var DefaultPolicy = Policy{MaxAttempts: 30, First: 30 * time.Second, Max: time.H
 // ErrPermanent marks a failure that no retry can mend; the job is parked at once.
 var ErrPermanent = errors.New("permanent failure")
 
+// Later is what a handler returns when the job cannot start now (what it needs is busy in
+// this process): the job goes back to the queue for After, and the attempt does not count.
+type Later struct {
+	After  time.Duration
+	Reason string
+}
+
+func (l *Later) Error() string { return "later: " + l.Reason }
+
 type handler struct {
 	run    Handler
 	runTx  TxHandler
@@ -306,6 +315,13 @@ func (r *Runner) process(ctx context.Context, j *store.Job) {
 	if err == nil {
 		log.Debug("job done", "took", time.Since(start))
 		r.opts.Metrics.Job(j.Kind, "done", time.Since(start))
+		return
+	}
+	if later := (*Later)(nil); errors.As(err, &later) {
+		if err := r.db.PostponeJob(context.WithoutCancel(ctx), j, r.now().Add(later.After)); err != nil {
+			log.Warn("postponing a job failed; its lease will expire and it runs again", "err", err)
+		}
+		log.Debug("job postponed", "reason", later.Reason, "after", later.After)
 		return
 	}
 	parked := r.fail(ctx, log, j, h.policy, err)
