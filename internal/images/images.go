@@ -80,10 +80,19 @@ func (rd *Renderer) Make(ctx context.Context, r io.ReadSeeker, limit int64, rend
 		return nil, fmt.Errorf("images: %w", err)
 	}
 	orient := orientation(r)
+	// A progressive JPEG's decoder needs more than its bitmap: its slots and memory are
+	// those of a picture as large as it costs.
+	pixels := cfg.Width * cfg.Height
+	if format == "jpeg" {
+		if _, err := r.Seek(0, io.SeekStart); err != nil {
+			return nil, fmt.Errorf("images: %w", err)
+		}
+		pixels += int(progressiveCoefficients(r) / bytesPerPixel)
+	}
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("images: %w", err)
 	}
-	release, err := rd.acquire(ctx, cfg.Width*cfg.Height)
+	release, err := rd.acquire(ctx, pixels)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +102,7 @@ func (rd *Renderer) Make(ctx context.Context, r io.ReadSeeker, limit int64, rend
 	if err != nil {
 		return nil, ErrNotImage
 	}
-	if large(cfg.Width * cfg.Height) {
+	if large(pixels) {
 		// What the decoder needed besides the bitmap (a progressive JPEG's coefficients
 		// take more than the bitmap) goes before the scaling takes more.
 		debug.FreeOSMemory()

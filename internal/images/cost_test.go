@@ -1,0 +1,60 @@
+package images
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/jpeg"
+	"testing"
+	"time"
+
+	"grouprise.org/grouprise/internal/images/imagestest"
+)
+
+// DecodeCost counts a progressive JPEG's coefficients (12 bytes a pixel in three full
+// components) besides the 6 bytes a pixel of every picture; a baseline JPEG and a PNG have
+// none.
+func TestDecodeCost(t *testing.T) {
+	var baseline bytes.Buffer
+	if err := jpeg.Encode(&baseline, image.NewRGBA(image.Rect(0, 0, 800, 600)), nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		data []byte
+		want int64
+	}{
+		{"png", imagestest.PNG(800, 600, 1, 2, 3, 255), 800 * 600 * 6},
+		{"baseline jpeg", baseline.Bytes(), 800 * 600 * 6},
+		{"progressive jpeg", imagestest.ProgressiveJPEG(800, 600), 800*600*6 + 3*100*75*256},
+		{"progressive jpeg, partial blocks", imagestest.ProgressiveJPEG(801, 601), 801*601*6 + 3*101*76*256},
+	} {
+		got, err := DecodeCost(bytes.NewReader(c.data))
+		if err != nil || got != c.want {
+			t.Errorf("%s: %d, %v; want %d", c.name, got, err, c.want)
+		}
+	}
+	if _, err := DecodeCost(bytes.NewReader([]byte("<svg/>"))); err != ErrNotImage {
+		t.Errorf("no picture: %v", err)
+	}
+}
+
+// A progressive JPEG takes the slots of a picture as large as its decoding costs: one of
+// 1500×1500 pixels (2.25 megapixels, below a quarter of MaxPixels, but 40 MB with its
+// coefficients, as a large picture) decodes alone.
+func TestProgressiveJPEGTakesItsCost(t *testing.T) {
+	rd := NewRenderer(2)
+	hold, err := rd.acquire(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := rd.Make(ctx, bytes.NewReader(imagestest.ProgressiveJPEG(1500, 1500)), 10<<20, Avatar); err == nil {
+		t.Error("the progressive JPEG decoded beside another picture")
+	}
+	hold()
+	if out, err := rd.Make(context.Background(), bytes.NewReader(imagestest.ProgressiveJPEG(1500, 1500)), 10<<20, Avatar); err != nil || len(out) == 0 {
+		t.Errorf("alone: %v", err)
+	}
+}
