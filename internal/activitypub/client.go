@@ -104,15 +104,39 @@ func (e *StatusError) Permanent() bool {
 // authorized fetch need that), following up to three redirects. It returns the body and the
 // URL it finally came from.
 func (c *Client) Fetch(ctx context.Context, rawURL string, s *Signer) ([]byte, string, error) {
-	return c.get(ctx, rawURL, Accept, s, c.maxSize, MediaType, "application/ld+json")
+	return c.get(ctx, rawURL, Accept, s, c.maxSize, nil, MediaType, "application/ld+json")
+}
+
+// MediaTimeout bounds a whole media fetch unless MediaRequest says otherwise: its redirects,
+// its answers and its body together, however slowly the server sends them.
+const MediaTimeout = 10 * time.Second
+
+// MediaRequest says what FetchMedia takes.
+type MediaRequest struct {
+	// Limit bounds the body (bytes); Types are the media types taken.
+	Limit int64
+	Types []string
+	// Timeout bounds the whole fetch (MediaTimeout when zero).
+	Timeout time.Duration
+	// Allow, when set, is asked about each address before it is requested (the first and
+	// every redirect's): an error refuses it (the operator's blocks, which the guard does
+	// not know).
+	Allow func(url string) error
 }
 
 // FetchMedia GETs a picture or another file (unsigned: servers serve their media to
-// anybody) of one of the media types, of at most limit bytes, following up to three
-// redirects, each checked by the guard as every request is. ErrTooLarge for a larger one,
-// ErrInvalid for another type.
-func (c *Client) FetchMedia(ctx context.Context, rawURL string, limit int64, types ...string) ([]byte, error) {
-	b, _, err := c.get(ctx, rawURL, strings.Join(types, ", "), nil, limit, types...)
+// anybody) of one of the media types, of at most Limit bytes, following up to three
+// redirects, each checked by the guard as every request is and by Allow. ErrTooLarge for a
+// larger one, ErrInvalid for another type; context.DeadlineExceeded when it took longer
+// than its Timeout.
+func (c *Client) FetchMedia(ctx context.Context, rawURL string, m MediaRequest) ([]byte, error) {
+	timeout := m.Timeout
+	if timeout <= 0 {
+		timeout = MediaTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	b, _, err := c.get(ctx, rawURL, strings.Join(m.Types, ", "), nil, m.Limit, m.Allow, m.Types...)
 	return b, err
 }
 
@@ -139,7 +163,7 @@ func (c *Client) WebFinger(ctx context.Context, acct string) (*JRD, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, _, err := c.get(ctx, WebFingerURL(user, host), JRDMediaType, nil, c.maxSize, JRDMediaType, "application/json")
+	b, _, err := c.get(ctx, WebFingerURL(user, host), JRDMediaType, nil, c.maxSize, nil, JRDMediaType, "application/json")
 	if err != nil {
 		return nil, err
 	}
@@ -173,12 +197,19 @@ func (c *Client) Deliver(ctx context.Context, inbox string, body []byte, s Signe
 	return nil
 }
 
-func (c *Client) get(ctx context.Context, rawURL, accept string, s *Signer, limit int64, types ...string) ([]byte, string, error) {
+// get GETs rawURL and the redirects it leads to, each checked by the guard and by allow
+// (when set).
+func (c *Client) get(ctx context.Context, rawURL, accept string, s *Signer, limit int64, allow func(string) error, types ...string) ([]byte, string, error) {
 	target := rawURL
 	for hop := 0; ; hop++ {
 		u, err := c.checkURL(target)
 		if err != nil {
 			return nil, target, err
+		}
+		if allow != nil {
+			if err := allow(u.String()); err != nil {
+				return nil, target, fmt.Errorf("activitypub: GET %s: %w", target, err)
+			}
 		}
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 		if err != nil {

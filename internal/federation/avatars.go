@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"grouprise.org/grouprise/internal/activitypub"
 	"grouprise.org/grouprise/internal/files"
@@ -41,6 +42,54 @@ const (
 
 // mediaTypes are the types a remote picture may come as (those images decodes).
 var mediaTypes = []string{"image/jpeg", "image/png", "image/gif", "image/webp"}
+
+// Remote media may not hold up the task runner, whose workers also send the site's mails
+// and deliveries: a process fetches one remote picture at a time (ErrMediaBusy puts a job
+// back a little later), a fetch takes at most activitypub.MediaTimeout, and each registrable
+// domain (domainOf) has its replies' pictures and its authors' avatars fetched at most
+// MediaPerHour times an hour; beyond that a reply comes without pictures and an author
+// without avatar.
+const (
+	// MediaPerHour is each domain's budget of pictures jobs, and of avatar jobs, an hour.
+	MediaPerHour = 20
+	mediaWindow  = time.Hour
+	// MaxMediaDecode bounds a remote picture's decoding and scaling as images.DecodeCost
+	// estimates them from its header (6 bytes a pixel, and a progressive JPEG's coefficients
+	// besides): what they allocate stays below 100 MB (a PNG of 9.6 megapixels 92 MB), where a
+	// progressive JPEG of 4000×4000 pixels and 100 KB would take 300 MB.
+	MaxMediaDecode = 56 << 20
+)
+
+// ErrMediaBusy is a media job that finds another one of this process fetching.
+var ErrMediaBusy = errors.New("federation: another remote picture is being fetched")
+
+func avatarBudgetKey(domain string) string   { return "activitypub.avatars:" + domain }
+func picturesBudgetKey(domain string) string { return "activitypub.pictures:" + domain }
+
+// withinBudget counts, in the transaction that queues it, a media job of actor's domain
+// under key, and tells whether the domain's hour still has room for it.
+func (s *Service) withinBudget(ctx context.Context, q *store.Queries, key func(string) string, actor string) (bool, error) {
+	d := domainOf(actor)
+	if d == "" {
+		return false, nil
+	}
+	n, err := q.AddAttempts(ctx, key(d), 1, s.now(), mediaWindow)
+	return n <= MediaPerHour, err
+}
+
+// budgetAvatar, in the transaction that records a remote author or its new icon, keeps the
+// icon it had (keep) instead of a new one when the author's domain has used up its avatar
+// fetches of this hour, so that a later Update asks again.
+func (s *Service) budgetAvatar(ctx context.Context, q *store.Queries, a *store.RemoteAuthor, keep string) error {
+	if a.AvatarURL == "" || a.AvatarURL == keep {
+		return nil
+	}
+	ok, err := s.withinBudget(ctx, q, avatarBudgetKey, a.ActorID)
+	if err == nil && !ok {
+		a.AvatarURL = keep
+	}
+	return err
+}
 
 // avatarJob is the payload of a JobAvatar: the stand-in and the icon it is to show.
 type avatarJob struct {
@@ -83,7 +132,11 @@ func (s *Service) FetchAvatar(ctx context.Context, j *store.Job) error {
 	if blocked, err := s.anyBlocked(ctx, a.ActorID, p.URL); err != nil || blocked {
 		return err
 	}
+	if !s.fetching.TryLock() {
+		return ErrMediaBusy
+	}
 	data, err := s.fetchPicture(ctx, p.URL, images.Avatar)
+	s.fetching.Unlock()
 	if err != nil {
 		return fmt.Errorf("federation: avatar of %s: %w", a.ActorID, err)
 	}
@@ -128,12 +181,23 @@ func (s *Service) anyBlocked(ctx context.Context, iris ...string) (bool, error) 
 }
 
 // fetchPicture fetches a remote picture through the guarded client and makes its rendition:
-// at most MaxMediaSize bytes of one of mediaTypes, at most MaxMediaSide pixels wide and high
-// (read from the header before anything is decoded), decoded within the renderer's bounds.
-// A picture that is refused is IsPermanent.
+// at most MaxMediaSize bytes of one of mediaTypes within activitypub.MediaTimeout, from no
+// blocked server (redirects included), at most MaxMediaSide pixels wide and high and
+// MaxMediaDecode bytes to decode (read from the header before anything is decoded), decoded
+// within the renderer's bounds. A picture that is refused, or that its server did not send
+// in time, is IsPermanent. The caller holds s.fetching.
 func (s *Service) fetchPicture(ctx context.Context, url string, rend images.Rendition) ([]byte, error) {
-	body, err := s.client.FetchMedia(ctx, url, MaxMediaSize, mediaTypes...)
-	if errors.Is(err, activitypub.ErrTooLarge) || errors.Is(err, activitypub.ErrInvalid) {
+	body, err := s.client.FetchMedia(ctx, url, activitypub.MediaRequest{Limit: MaxMediaSize, Types: mediaTypes,
+		Allow: func(hop string) error {
+			if blocked, err := s.Blocked(ctx, hop); err != nil || !blocked {
+				return err
+			}
+			return fmt.Errorf("%w: %s", ErrBlocked, hop)
+		}})
+	// A server that cannot send 2 MiB in MediaTimeout is not briefly down: its next try would
+	// hold the fetches up as long again.
+	slow := errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil
+	if errors.Is(err, activitypub.ErrTooLarge) || errors.Is(err, activitypub.ErrInvalid) || errors.Is(err, ErrBlocked) || slow {
 		return nil, fmt.Errorf("%w: %w", errPermanent, err)
 	}
 	if err != nil {
@@ -145,6 +209,9 @@ func (s *Service) fetchPicture(ctx context.Context, url string, rend images.Rend
 	}
 	if cfg.Width > MaxMediaSide || cfg.Height > MaxMediaSide {
 		return nil, fmt.Errorf("%w: %s: %d×%d pixels: %w", errPermanent, url, cfg.Width, cfg.Height, images.ErrTooManyPixels)
+	}
+	if cost, err := images.DecodeCost(bytes.NewReader(body)); err != nil || cost > MaxMediaDecode {
+		return nil, fmt.Errorf("%w: %s: %d bytes to decode: %w", errPermanent, url, cost, images.ErrTooManyPixels)
 	}
 	data, err := s.images.Make(ctx, bytes.NewReader(body), MaxMediaSize, rend)
 	if errors.Is(err, images.ErrNotImage) || errors.Is(err, images.ErrTooLarge) || errors.Is(err, images.ErrTooManyPixels) {

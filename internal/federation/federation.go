@@ -62,6 +62,7 @@ type Service struct {
 	log        *slog.Logger
 	media      string // media_root, where avatars and pictures go
 	images     *images.Renderer
+	fetching   sync.Mutex // held by the media job that fetches (avatars.go)
 
 	// keys are the actors' private keys parsed, by group (0: the instance actor), with the
 	// PEM they were parsed from: a rotation by another process shows in the store.

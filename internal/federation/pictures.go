@@ -75,6 +75,20 @@ type picturesJob struct {
 	Pictures       string `json:"pictures"`
 }
 
+// budgetPictures, in the transaction that records a reply of actor or its Update, is the
+// pictures its Note asks for, or none when the actor's domain has used up its pictures jobs
+// of this hour.
+func (s *Service) budgetPictures(ctx context.Context, q *store.Queries, actor, pictures string) (string, error) {
+	if pictures == "" {
+		return "", nil
+	}
+	ok, err := s.withinBudget(ctx, q, picturesBudgetKey, actor)
+	if err != nil || !ok {
+		return "", err
+	}
+	return pictures, nil
+}
+
 // queuePictures queues, in the transaction that recorded a reply or its Update, the fetch of
 // its pictures.
 func (s *Service) queuePictures(ctx context.Context, q *store.Queries, contributionID int64, pictures string) error {
@@ -90,6 +104,10 @@ func (s *Service) queuePictures(ctx context.Context, q *store.Queries, contribut
 func (s *Service) replacePictures(ctx context.Context, q *store.Queries, r *store.FediverseReply, pictures string) error {
 	if r.Pictures == pictures {
 		return nil
+	}
+	pictures, err := s.budgetPictures(ctx, q, r.ActorID, pictures)
+	if err != nil {
+		return err
 	}
 	if err := s.dropPictures(ctx, q, r.ContributionID); err != nil {
 		return err
@@ -133,6 +151,10 @@ func (s *Service) FetchPictures(ctx context.Context, j *store.Job) error {
 	if err != nil {
 		return err
 	}
+	if !s.fetching.TryLock() {
+		return ErrMediaBusy
+	}
+	defer s.fetching.Unlock()
 	type saved struct{ name, alt string }
 	var done []saved
 	names := func() []string {
@@ -172,11 +194,14 @@ func (s *Service) FetchPictures(ctx context.Context, j *store.Job) error {
 			return err
 		}
 		for _, d := range done {
-			fileID, err := q.AddFile(ctx, &store.File{File: d.name, Filename: d.alt})
+			// No name of the remote author's choosing: a description such as "Rechnung.pdf"
+			// would become the download's and the mail attachment's name. The description
+			// is the file contribution's text, which the page shows as the picture's alt.
+			fileID, err := q.AddFile(ctx, &store.File{File: d.name})
 			if err != nil {
 				return err
 			}
-			if _, err := q.AddContribution(ctx, &store.Contribution{ContentID: c.ContentID, AuthorID: c.AuthorID,
+			if _, err := q.AddContribution(ctx, &store.Contribution{ContentID: c.ContentID, AuthorID: c.AuthorID, Text: d.alt,
 				Kind: "file", FileID: fileID, AttachedToID: c.ID, TimeCreated: c.TimeCreated, Public: c.Public}); err != nil {
 				return err
 			}

@@ -187,7 +187,11 @@ func (s *Service) reply(ctx context.Context, act *activitypub.Activity) (bool, e
 		if err != nil {
 			return err
 		}
-		r := store.FediverseReply{ContributionID: id, NoteID: post.ID, ActorID: author.ActorID, Pictures: picturesOf(post)}
+		pictures, err := s.budgetPictures(ctx, q, author.ActorID, picturesOf(post))
+		if err != nil {
+			return err
+		}
+		r := store.FediverseReply{ContributionID: id, NoteID: post.ID, ActorID: author.ActorID, Pictures: pictures}
 		if err := q.AddFediverseReply(ctx, r); err != nil {
 			return err
 		}
@@ -332,6 +336,9 @@ func (s *Service) updateAuthor(ctx context.Context, act *activitypub.Activity, a
 	}
 	a.GestaltID, a.FetchedAt = old.GestaltID, s.now()
 	return s.db.Tx(ctx, func(q *store.Queries) error {
+		if err := s.budgetAvatar(ctx, q, a, old.AvatarURL); err != nil {
+			return err
+		}
 		if err := q.UpdateRemoteAuthor(ctx, a); err != nil || a.AvatarURL == old.AvatarURL {
 			return err
 		}
@@ -364,6 +371,9 @@ func (s *Service) remoteAuthor(ctx context.Context, actorID string) (*store.Remo
 	a.FetchedAt = s.now()
 	sum := sha256.Sum256([]byte(actorID))
 	err = s.db.Tx(ctx, func(q *store.Queries) error {
+		if err := s.budgetAvatar(ctx, q, a, ""); err != nil {
+			return err
+		}
 		if err := q.AddRemoteAuthor(ctx, a, config.RemoteAuthorPrefix+hex.EncodeToString(sum[:8])); err != nil {
 			return err
 		}

@@ -2,8 +2,10 @@ package tasks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"time"
 
 	"grouprise.org/grouprise/internal/config"
@@ -31,6 +33,10 @@ var DeliveryPolicy = Policy{MaxAttempts: 40, First: time.Minute, Max: 2 * time.H
 // MediaPolicy tries a remote author's avatar or a reply's pictures a few times over about two
 // hours (a server that is briefly down), then gives up: the comment shows without them.
 var MediaPolicy = Policy{MaxAttempts: 5, First: 5 * time.Minute, Max: time.Hour}
+
+// mediaLater is about when a media job that found another one fetching tries again (between
+// it and twice it, so that the waiting jobs spread out).
+const mediaLater = 20 * time.Second
 
 // Periodic work of grouprise (UTC), as the Django grouprise scheduled it.
 var periodic = []Periodic{
@@ -77,6 +83,10 @@ func Register(r *Runner, cfg *config.Config, catalog *i18n.Catalog, transport ma
 		federation.JobPictures: fed.FetchPictures, federation.JobRemoveMedia: fed.RemoveMedia} {
 		r.Handle(kind, func(ctx context.Context, j *store.Job) error {
 			err := run(ctx, j)
+			if errors.Is(err, federation.ErrMediaBusy) {
+				// Its worker goes on to the mails and deliveries that wait.
+				return &Later{After: mediaLater + rand.N(mediaLater), Reason: err.Error()}
+			}
 			if federation.IsPermanent(err) {
 				return fmt.Errorf("%w: %w", ErrPermanent, err)
 			}

@@ -472,8 +472,13 @@ func TestFediversePictures(t *testing.T) {
 		}
 		stored := storetest.Strings(t, db, `SELECT f.file FROM contributions c JOIN files f ON f.id = c.file_id
 			WHERE c.kind = 'file' AND c.deleted IS NULL ORDER BY c.id`)
-		alts := storetest.Strings(t, db, `SELECT COALESCE(f.filename, '') FROM contributions c JOIN files f ON f.id = c.file_id
+		// the descriptions are the pictures' texts; their files have no name of the author's
+		alts := storetest.Strings(t, db, `SELECT c.text FROM contributions c JOIN files f ON f.id = c.file_id
 			WHERE c.kind = 'file' AND c.deleted IS NULL ORDER BY c.id`)
+		if names := storetest.Strings(t, db, `SELECT COALESCE(f.filename, '') FROM contributions c JOIN files f ON f.id = c.file_id
+			WHERE c.kind = 'file' AND c.deleted IS NULL AND f.filename IS NOT NULL`); len(names) != 0 {
+			t.Errorf("files named %q by the remote author", names)
+		}
 		if len(stored) != 4 {
 			t.Fatalf("attached %q, want four pictures", stored)
 		}
