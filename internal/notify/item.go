@@ -41,6 +41,8 @@ type item struct {
 	applicant    string
 	attachments  []mail.Attachment
 	fediverse    string // whom in the Fediverse a reply reaches too ("" for nobody)
+	// remote: the author is somebody in the Fediverse (a stand-in without a mailbox here).
+	remote bool
 }
 
 func (n *Notifier) load(ctx context.Context, q *store.Queries, ev Event) (*item, error) {
@@ -156,8 +158,12 @@ func (n *Notifier) loadContribution(ctx context.Context, q *store.Queries, id in
 	if err != nil {
 		return nil, err
 	}
+	remote, err := q.IsRemoteAuthor(ctx, c.AuthorID)
+	if err != nil {
+		return nil, err
+	}
 	it := &item{kind: "comment", contribution: c, assoc: a, public: c.Public && a.Public, author: author,
-		guest: guests[c.ID], text: c.Text, date: c.TimeCreated, reply: true}
+		guest: guests[c.ID], remote: remote, text: c.Text, date: c.TimeCreated, reply: true}
 	container := fmt.Sprintf("content.%d", c.ContentID)
 	if c.ConversationID != 0 {
 		it.kind = "message"

@@ -384,7 +384,8 @@ func (n *Notifier) compose(it *item, r recipient, replySecret, unsubscribeSecret
 		Internal: !it.public && it.assoc.ContentID != 0, SettingsURL: base + "/stadt/settings/notifications/",
 		Fediverse: it.fediverse,
 	}
-	if it.contribution != nil && r.ID != it.author.ID {
+	// Somebody in the Fediverse reads no personal messages here: no private answer to them.
+	if it.contribution != nil && r.ID != it.author.ID && !it.remote {
 		body.ReplyToAuthorURL = fmt.Sprintf("%s/stadt/associations/%d/contributions/%d/reply-to-author/", base, it.assoc.ID, it.contribution.ID)
 		body.Author = it.author.Name()
 		if it.guest {

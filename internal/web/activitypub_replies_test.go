@@ -152,6 +152,10 @@ func TestFediverseReplies(t *testing.T) {
 			for _, to := range ml.Envelope.To {
 				if to == "alice@example.org" && strings.Contains(ml.Message.Text, "Schöne **Beete**") {
 					toAlice = true
+					// somebody in the Fediverse reads no personal messages here
+					if strings.Contains(ml.Message.Text, "/reply-to-author/") {
+						t.Errorf("the mail offers a personal message to the remote author:\n%s", ml.Message.Text)
+					}
 				}
 			}
 		}
@@ -208,6 +212,11 @@ func TestFediverseReplies(t *testing.T) {
 		otto.get(del).expect(t, http.StatusForbidden)
 		otto.post(del, nil).expect(t, http.StatusForbidden)
 		member := s.loggedIn("alice", "alice-password")
+		assoc, err := db.AssociationBySlug(ctx, "garten", "beete")
+		if err != nil {
+			t.Fatal(err)
+		}
+		member.get("/stadt/associations/"+itoa(assoc.ID)+"/contributions/"+ids[0]+"/reply-to-author/").expect(t, http.StatusNotFound)
 		member.get("/garten/beete/").expect(t, http.StatusOK, `href="`+del+`"`)
 		member.get(del).expect(t, http.StatusOK)
 		member.post(del, nil).expect(t, http.StatusSeeOther)

@@ -350,6 +350,12 @@ func (s *Server) replyToAuthor(w http.ResponseWriter, r *http.Request) (err erro
 	if err != nil {
 		return fmt.Errorf("reply to author: author %d: %w", c.AuthorID, err)
 	}
+	// Somebody in the Fediverse has no mailbox here: a personal message would reach nobody.
+	if remote, err := s.db.IsRemoteAuthor(ctx, c.AuthorID); err != nil {
+		return fmt.Errorf("reply to author: author %d: %w", c.AuthorID, err)
+	} else if remote {
+		return errNotFound
+	}
 	f := newForm(r)
 	d := messageData{Form: f, To: author.Name(), Action: r.URL.Path, Intro: s.t(r, "message.person_intro")}
 	if !v.LoggedIn() {
