@@ -3,8 +3,10 @@ package images
 import (
 	"bytes"
 	"context"
+	"errors"
 	"image"
 	"image/jpeg"
+	"runtime"
 	"testing"
 	"time"
 
@@ -56,5 +58,28 @@ func TestProgressiveJPEGTakesItsCost(t *testing.T) {
 	hold()
 	if out, err := rd.Make(context.Background(), bytes.NewReader(imagestest.ProgressiveJPEG(1500, 1500)), 10<<20, Avatar); err != nil || len(out) == 0 {
 		t.Errorf("alone: %v", err)
+	}
+}
+
+// Make refuses a picture whose decoding would cost more than MaxDecode, from its header:
+// a progressive JPEG of 2310×2310 pixels without chroma subsampling (18 bytes a pixel) is
+// just over it, one of 2300×2300 just within; the refusal is an ErrTooManyPixels too.
+func TestMakeRefusesCostlyPictures(t *testing.T) {
+	rd := NewRenderer(1)
+	for _, c := range []struct {
+		w, h int
+		want error
+	}{{4000, 4000, ErrTooCostly}, {2310, 2310, ErrTooCostly}, {2300, 2300, nil}} {
+		data := imagestest.ProgressiveJPEG(c.w, c.h)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := rd.Make(context.Background(), bytes.NewReader(data), 10<<20, Avatar)
+		runtime.ReadMemStats(&after)
+		if !errors.Is(err, c.want) || c.want != nil && !errors.Is(err, ErrTooManyPixels) {
+			t.Errorf("%d×%d: %v, want %v", c.w, c.h, err, c.want)
+		}
+		if allocated := after.TotalAlloc - before.TotalAlloc; c.want != nil && allocated > 1<<20 {
+			t.Errorf("%d×%d: refused after allocating %d KB", c.w, c.h, allocated>>10)
+		}
 	}
 }

@@ -30,11 +30,22 @@ var (
 	ErrTooLarge = errors.New("the picture is too large")
 	// ErrTooManyPixels: the file may be small, but its bitmap would not be.
 	ErrTooManyPixels = errors.New("the picture has too many pixels")
+	// ErrTooCostly: the picture has few enough pixels, but its decoding would take more than
+	// MaxDecode (a progressive JPEG keeps its coefficients besides the bitmap). It is an
+	// ErrTooManyPixels too, for callers that tell only refused pictures from others.
+	ErrTooCostly = fmt.Errorf("the picture needs too much memory to decode: %w", ErrTooManyPixels)
 )
 
 // MaxPixels limits decoding: a PNG of 38 KB can unpack into a bitmap of 6300×6300 pixels,
 // 160 MB. 16 megapixels (4000×4000, more than most cameras take) decode into 64 MB.
 const MaxPixels = 16_000_000
+
+// MaxDecode bounds what a picture's decoding and scaling may cost, as DecodeCost estimates
+// it: as much as the largest picture decoded to its bitmap alone (96 MB), so that no picture
+// takes more than the work memory a daemon keeps for one. It admits every baseline JPEG,
+// PNG, GIF and WebP up to MaxPixels, and progressive JPEGs up to 8 megapixels with the
+// usual halved colours (4:2:0, 12 bytes a pixel), 5.3 without (18 bytes a pixel).
+const MaxDecode = MaxPixels * bytesPerPixel
 
 // formats are the decoders pictures may use; imaging registers BMP and TIFF besides, which
 // nobody uploads to a web page and whose decoders need not be exposed.
@@ -56,8 +67,8 @@ var (
 )
 
 // Make reads an upload (at most limit bytes) and returns the rendition as JPEG. The header
-// is read first: a file over limit or MaxPixels is refused before anything is decoded, and
-// the decoding itself waits for a slot of rd.
+// is read first: a file over limit, MaxPixels or MaxDecode is refused before anything is
+// decoded, and the decoding itself waits for a slot of rd.
 func (rd *Renderer) Make(ctx context.Context, r io.ReadSeeker, limit int64, rend Rendition) ([]byte, error) {
 	size, err := r.Seek(0, io.SeekEnd)
 	if err != nil {
@@ -88,6 +99,9 @@ func (rd *Renderer) Make(ctx context.Context, r io.ReadSeeker, limit int64, rend
 			return nil, fmt.Errorf("images: %w", err)
 		}
 		pixels += int(progressiveCoefficients(r) / bytesPerPixel)
+	}
+	if int64(pixels)*bytesPerPixel > MaxDecode {
+		return nil, ErrTooCostly
 	}
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("images: %w", err)

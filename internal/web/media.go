@@ -111,6 +111,8 @@ func (s *Server) pictureProblem(r *http.Request, err error, name string) string 
 		return s.t(r, "upload.not_image")
 	case errors.Is(err, images.ErrTooLarge):
 		return s.t(r, "upload.too_large", "MB", s.uploadLimit()>>20)
+	case errors.Is(err, images.ErrTooCostly): // before ErrTooManyPixels, which it wraps
+		return s.t(r, "upload.too_costly")
 	case errors.Is(err, images.ErrTooManyPixels):
 		return s.t(r, "upload.too_many_pixels", "MP", images.MaxPixels/1_000_000)
 	case errors.Is(err, images.ErrBusy):
