@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,11 +14,9 @@ import (
 	"time"
 
 	"grouprise.org/grouprise/internal/activitypub"
-	"grouprise.org/grouprise/internal/federation"
 	"grouprise.org/grouprise/internal/groups"
 	"grouprise.org/grouprise/internal/incoming"
 	"grouprise.org/grouprise/internal/mail"
-	"grouprise.org/grouprise/internal/notify"
 	"grouprise.org/grouprise/internal/store"
 	"grouprise.org/grouprise/internal/store/storetest"
 )
@@ -84,49 +81,6 @@ func (c *correspondent) mention(n int, slug, text string, tag bool, to ...string
 		p.Tag = activitypub.Tags{{Type: activitypub.TypeMention, Href: actor, Name: "@" + slug + "@grouprise.test"}}
 	}
 	return p
-}
-
-// runJobs runs what is queued: notifications (mails returned), deliveries (to the
-// correspondents' inboxes) and publications; other jobs are completed unrun.
-func (s *site) runJobs() []mail.Job {
-	s.t.Helper()
-	ctx := context.Background()
-	var out []mail.Job
-	for {
-		jobs, err := s.db.ClaimJobs(ctx, "test", 1000, time.Now().Add(time.Second), time.Now().Add(time.Hour))
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		if len(jobs) == 0 {
-			return out
-		}
-		for _, j := range jobs {
-			switch j.Kind {
-			case mail.JobKind:
-				m := mail.Job{}
-				if err := json.Unmarshal(j.Payload, &m); err != nil {
-					s.t.Fatal(err)
-				}
-				out = append(out, m)
-			case notify.JobKind:
-				if err := s.db.Tx(ctx, func(q *store.Queries) error { return s.srv.notifier.Fanout(ctx, q, j) }); err != nil {
-					s.t.Fatal(err)
-				}
-			case federation.JobDeliver:
-				if err := s.srv.federation.Deliver(ctx, j); err != nil {
-					s.t.Errorf("delivery: %v", err)
-				}
-			case federation.JobPublish:
-				if err := s.db.Tx(ctx, func(q *store.Queries) error { return s.srv.federation.Publish(ctx, q, j) }); err != nil {
-					s.t.Fatal(err)
-				}
-			default: // other parts' jobs (avatars, pictures) are theirs to test
-			}
-			if err := s.db.CompleteJob(ctx, j); err != nil {
-				s.t.Fatal(err)
-			}
-		}
-	}
 }
 
 // textsTo are the texts of the mails to address.
