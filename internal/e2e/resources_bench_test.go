@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/jpeg"
 	"mime/multipart"
 	"net"
 	"net/http"
@@ -23,8 +25,9 @@ import (
 // BenchmarkResources sends the real `grouprise web` what exhausted its memory before it
 // bounded password hashing and picture decoding: 32 concurrent wrong logins, 4 concurrent
 // uploads of 6000×6000-pixel PNGs of a few hundred KB (refused by their header) and 4 of
-// 4000×4000 (the largest allowed, decoded and scaled): each kind alone, then all at once.
-// It reports the daemon's peak resident memory during the bursts (target: below 150 MiB),
+// 4000×4000 (the largest allowed, decoded and scaled): each kind alone, then all at once;
+// and 4 uploads of a progressive 4000×4000 JPEG of 94 KB (its decoding would allocate 294 MB:
+// refused by its header's cost) beside 4 of a baseline one (decoded and scaled). It reports the daemon's peak resident memory during the bursts (target: below 150 MiB),
 // the resident memory they started from, and logs how the requests were answered.
 func BenchmarkResources(b *testing.B) {
 	in := install(b, "upload_max_file_size: 10\n")
@@ -37,6 +40,11 @@ func BenchmarkResources(b *testing.B) {
 	}
 	bomb := imagestest.PNG(6000, 6000, 200, 30, 30, 255)
 	large := imagestest.PNG(4000, 4000, 30, 120, 30, 255)
+	progressive := imagestest.ProgressiveJPEG(4000, 4000)
+	var baseline bytes.Buffer
+	if err := jpeg.Encode(&baseline, image.NewGray(image.Rect(0, 0, 4000, 4000)), nil); err != nil {
+		b.Fatal(err)
+	}
 
 	daemon := exec.Command(in.bin, "web")
 	daemon.Env = env
@@ -71,9 +79,9 @@ func BenchmarkResources(b *testing.B) {
 		}
 	}
 	for _, mix := range []struct {
-		name             string
-		logins, pictures bool
-	}{{"pictures", false, true}, {"logins", true, false}, {"both", true, true}} {
+		name                          string
+		logins, pictures, progressive bool
+	}{{"pictures", false, true, false}, {"logins", true, false, false}, {"both", true, true, false}, {"progressive", false, false, true}} {
 		b.Run(mix.name, func(b *testing.B) {
 			var mu sync.Mutex
 			answers := map[string]int{}
@@ -107,12 +115,23 @@ func BenchmarkResources(b *testing.B) {
 					wg.Go(func() { count("6000×6000 upload", postPicture(b, c, fmt.Sprintf("bomb-%d.png", i), bomb)) })
 					wg.Go(func() { count("4000×4000 upload", postPicture(b, c, fmt.Sprintf("large-%d.png", i), large)) })
 				}
+				for i, c := range uploaders {
+					if !mix.progressive {
+						break
+					}
+					wg.Go(func() {
+						count("progressive upload", postPicture(b, c, fmt.Sprintf("progressive-%d.jpg", i), progressive))
+					})
+					wg.Go(func() {
+						count("baseline upload", postPicture(b, c, fmt.Sprintf("baseline-%d.jpg", i), baseline.Bytes()))
+					})
+				}
 				wg.Wait()
 			}
 			b.ReportMetric(procStatusMB(b, daemon.Process.Pid, "VmHWM"), "peak-MiB")
 			b.ReportMetric(start, "start-MiB")
 			b.Logf("answers: %v", answers)
-			if mix.pictures && answers["4000×4000 upload 201"] == 0 {
+			if mix.pictures && answers["4000×4000 upload 201"] == 0 || mix.progressive && answers["baseline upload 201"] == 0 {
 				b.Errorf("no allowed picture was stored: %v", answers)
 			}
 		})
