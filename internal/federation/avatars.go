@@ -45,14 +45,27 @@ var mediaTypes = []string{"image/jpeg", "image/png", "image/gif", "image/webp"}
 
 // Remote media may not hold up the task runner, whose workers also send the site's mails
 // and deliveries: a process fetches one remote picture at a time (ErrMediaBusy puts a job
-// back a little later), a fetch takes at most activitypub.MediaTimeout, and each registrable
-// domain (domainOf) has its replies' pictures and its authors' avatars fetched at most
-// MediaPerHour times an hour; beyond that a reply comes without pictures and an author
-// without avatar.
+// back a little later), a media job fetches for at most activitypub.MediaTimeout however many
+// pictures it has, and each registrable domain (domainOf) has its replies' pictures and its
+// authors' avatars fetched at most MediaPerHour times an hour, the whole site at most
+// SiteMediaPerHour times; beyond that a reply comes without pictures and an author without
+// avatar.
 const (
 	// MediaPerHour is each domain's budget of pictures jobs, and of avatar jobs, an hour.
 	MediaPerHour = 20
-	mediaWindow  = time.Hour
+	// SiteMediaPerHour is the site's budget of pictures jobs, and of avatar jobs, an hour,
+	// all domains together: domains cost nothing (free subdomains of a public suffix such as
+	// workers.dev are domains of their own). A job holds the fetch slot for at most one
+	// MediaTimeout and is tried again only after a failure within mediaQuickFail, so the
+	// budgets' 200 jobs hold it for at most 200 × (10 s + 4 × 1 s) = 47 minutes an hour:
+	// the waiting line cannot grow from hour to hour. 100 replies with pictures an hour are
+	// five busy domains at once.
+	SiteMediaPerHour = 100
+	mediaWindow      = time.Hour
+	// mediaQuickFail is how long a failing media job may have held the fetch slot and still
+	// be tried again (a server briefly down refuses at once); one that held it longer would
+	// hold it as long at each try.
+	mediaQuickFail = activitypub.MediaTimeout / 10
 	// MaxMediaDecode bounds a remote picture's decoding and scaling as images.DecodeCost
 	// estimates them from its header (6 bytes a pixel, and a progressive JPEG's coefficients
 	// besides): what they allocate stays below 100 MB (a PNG of 9.6 megapixels 92 MB), where a
@@ -63,18 +76,38 @@ const (
 // ErrMediaBusy is a media job that finds another one of this process fetching.
 var ErrMediaBusy = errors.New("federation: another remote picture is being fetched")
 
+// errMediaTime is the cause of a media job's context once its MediaTimeout is over.
+var errMediaTime = errors.New("federation: the media job's time is up")
+
+// mediaDeadline bounds all of a media job's fetching and decoding by one MediaTimeout, so
+// that it holds the fetch slot no longer however many pictures it has.
+func mediaDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeoutCause(ctx, activitypub.MediaTimeout, errMediaTime)
+}
+
+// timeUp tells whether ctx is a media job's whose MediaTimeout is over.
+func timeUp(ctx context.Context) bool { return errors.Is(context.Cause(ctx), errMediaTime) }
+
+// siteWide is the domain of the site's budgets: no registrable domain is "*".
+const siteWide = "*"
+
 func avatarBudgetKey(domain string) string   { return "activitypub.avatars:" + domain }
 func picturesBudgetKey(domain string) string { return "activitypub.pictures:" + domain }
 
 // withinBudget counts, in the transaction that queues it, a media job of actor's domain
-// under key, and tells whether the domain's hour still has room for it.
+// under key, and tells whether the domain's hour and the site's still have room for it. A
+// job beyond its domain's budget does not count against the site's.
 func (s *Service) withinBudget(ctx context.Context, q *store.Queries, key func(string) string, actor string) (bool, error) {
 	d := domainOf(actor)
 	if d == "" {
 		return false, nil
 	}
 	n, err := q.AddAttempts(ctx, key(d), 1, s.now(), mediaWindow)
-	return n <= MediaPerHour, err
+	if err != nil || n > MediaPerHour {
+		return false, err
+	}
+	n, err = q.AddAttempts(ctx, key(siteWide), 1, s.now(), mediaWindow)
+	return n <= SiteMediaPerHour, err
 }
 
 // budgetAvatar, in the transaction that records a remote author or its new icon, keeps the
@@ -135,7 +168,9 @@ func (s *Service) FetchAvatar(ctx context.Context, j *store.Job) error {
 	if !s.fetching.TryLock() {
 		return ErrMediaBusy
 	}
-	data, err := s.fetchPicture(ctx, p.URL, images.Avatar)
+	fetchCtx, cancel := mediaDeadline(ctx)
+	data, err := s.fetchPicture(fetchCtx, time.Now(), p.URL, images.Avatar)
+	cancel()
 	s.fetching.Unlock()
 	if err != nil {
 		return fmt.Errorf("federation: avatar of %s: %w", a.ActorID, err)
@@ -181,12 +216,13 @@ func (s *Service) anyBlocked(ctx context.Context, iris ...string) (bool, error) 
 }
 
 // fetchPicture fetches a remote picture through the guarded client and makes its rendition:
-// at most MaxMediaSize bytes of one of mediaTypes within activitypub.MediaTimeout, from no
-// blocked server (redirects included), at most MaxMediaSide pixels wide and high and
+// at most MaxMediaSize bytes of one of mediaTypes within the job's time (ctx, mediaDeadline),
+// from no blocked server (redirects included), at most MaxMediaSide pixels wide and high and
 // MaxMediaDecode bytes to decode (read from the header before anything is decoded), decoded
-// within the renderer's bounds. A picture that is refused, or that its server did not send
-// in time, is IsPermanent. The caller holds s.fetching.
-func (s *Service) fetchPicture(ctx context.Context, url string, rend images.Rendition) ([]byte, error) {
+// within the renderer's bounds. A picture that is refused, that its server did not send in
+// the job's time, or that failed after the job had held the fetch slot (since started) longer
+// than mediaQuickFail, is IsPermanent. The caller holds s.fetching.
+func (s *Service) fetchPicture(ctx context.Context, started time.Time, url string, rend images.Rendition) ([]byte, error) {
 	body, err := s.client.FetchMedia(ctx, url, activitypub.MediaRequest{Limit: MaxMediaSize, Types: mediaTypes,
 		Allow: func(hop string) error {
 			if blocked, err := s.Blocked(ctx, hop); err != nil || !blocked {
@@ -194,9 +230,10 @@ func (s *Service) fetchPicture(ctx context.Context, url string, rend images.Rend
 			}
 			return fmt.Errorf("%w: %s", ErrBlocked, hop)
 		}})
-	// A server that cannot send 2 MiB in MediaTimeout is not briefly down: its next try would
-	// hold the fetches up as long again.
-	slow := errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil
+	// A server that cannot send 2 MiB in the job's time, or that took long to fail, is not
+	// briefly down: its next try would hold the fetch slot as long again. (A runner that
+	// stops cancels ctx otherwise: that job is tried again.)
+	slow := err != nil && (timeUp(ctx) || ctx.Err() == nil && time.Since(started) > mediaQuickFail)
 	if errors.Is(err, activitypub.ErrTooLarge) || errors.Is(err, activitypub.ErrInvalid) || errors.Is(err, ErrBlocked) || slow {
 		return nil, fmt.Errorf("%w: %w", errPermanent, err)
 	}
@@ -214,7 +251,8 @@ func (s *Service) fetchPicture(ctx context.Context, url string, rend images.Rend
 		return nil, fmt.Errorf("%w: %s: %d bytes to decode: %w", errPermanent, url, cost, images.ErrTooManyPixels)
 	}
 	data, err := s.images.Make(ctx, bytes.NewReader(body), MaxMediaSize, rend)
-	if errors.Is(err, images.ErrNotImage) || errors.Is(err, images.ErrTooLarge) || errors.Is(err, images.ErrTooManyPixels) {
+	if errors.Is(err, images.ErrNotImage) || errors.Is(err, images.ErrTooLarge) || errors.Is(err, images.ErrTooManyPixels) ||
+		err != nil && timeUp(ctx) {
 		return nil, fmt.Errorf("%w: %s: %w", errPermanent, url, err)
 	}
 	return data, err

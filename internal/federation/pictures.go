@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"grouprise.org/grouprise/internal/activitypub"
@@ -100,14 +101,18 @@ func (s *Service) queuePictures(ctx context.Context, q *store.Queries, contribut
 }
 
 // replacePictures, in the transaction of an Update of reply r, lets the old pictures go and
-// queues the new ones when the Note asks for others.
+// queues the new ones when the Note asks for others. When the budgets have no room for the
+// new ones the comment keeps the pictures it has (and a later Update asks again); an Update
+// without pictures takes them away all the same.
 func (s *Service) replacePictures(ctx context.Context, q *store.Queries, r *store.FediverseReply, pictures string) error {
 	if r.Pictures == pictures {
 		return nil
 	}
-	pictures, err := s.budgetPictures(ctx, q, r.ActorID, pictures)
-	if err != nil {
-		return err
+	if pictures != "" {
+		ok, err := s.withinBudget(ctx, q, picturesBudgetKey, r.ActorID)
+		if err != nil || !ok {
+			return err
+		}
 	}
 	if err := s.dropPictures(ctx, q, r.ContributionID); err != nil {
 		return err
@@ -128,8 +133,9 @@ func (s *Service) dropPictures(ctx context.Context, q *store.Queries, id int64) 
 	return s.queueRemoval(ctx, q, names)
 }
 
-// FetchPictures runs a JobPictures: each picture is fetched and scaled (one that is refused is
-// left out), then all are attached to the comment together. A job for pictures the Note no
+// FetchPictures runs a JobPictures: the pictures are fetched and scaled within one
+// MediaTimeout for all of them (one that is refused or not fetched in that time is left out),
+// then all are attached to the comment together. A job for pictures the Note no
 // longer asks for, or for a deleted comment, attaches nothing; pictures of blocked servers
 // are not fetched.
 func (s *Service) FetchPictures(ctx context.Context, j *store.Job) error {
@@ -154,36 +160,10 @@ func (s *Service) FetchPictures(ctx context.Context, j *store.Job) error {
 	if !s.fetching.TryLock() {
 		return ErrMediaBusy
 	}
-	defer s.fetching.Unlock()
-	type saved struct{ name, alt string }
-	var done []saved
-	names := func() []string {
-		out := make([]string, len(done))
-		for i, d := range done {
-			out[i] = d.name
-		}
-		return out
-	}
-	for _, pic := range list[:min(len(list), MaxReplyPictures)] {
-		if blocked, err := s.anyBlocked(ctx, r.ActorID, pic.URL); err != nil {
-			s.removeFiles(ctx, names())
-			return err
-		} else if blocked {
-			continue
-		}
-		data, err := s.fetchPicture(ctx, pic.URL, images.Stored)
-		if IsPermanent(err) {
-			continue
-		}
-		if err == nil {
-			var name string
-			if name, err = images.Save(s.media, "", ".jpg", data); err == nil {
-				done = append(done, saved{name, altText(pic.Alt)})
-				continue
-			}
-		}
-		s.removeFiles(ctx, names())
-		return fmt.Errorf("federation: picture of %s: %w", r.NoteID, err)
+	done, err := s.fetchPictures(ctx, r, list)
+	s.fetching.Unlock()
+	if err != nil {
+		return err
 	}
 	if len(done) == 0 {
 		return nil
@@ -209,13 +189,63 @@ func (s *Service) FetchPictures(ctx context.Context, j *store.Job) error {
 		return nil
 	})
 	if err != nil {
-		s.removeFiles(ctx, names())
+		s.removeFiles(ctx, fileNames(done))
 		if errors.Is(err, errStale) {
 			return nil
 		}
 		return fmt.Errorf("federation: pictures of %s: %w", r.NoteID, err)
 	}
 	return nil
+}
+
+// savedPicture is a reply's picture fetched, scaled and saved below media_root.
+type savedPicture struct{ name, alt string }
+
+func fileNames(pictures []savedPicture) []string {
+	out := make([]string, len(pictures))
+	for i, p := range pictures {
+		out[i] = p.name
+	}
+	return out
+}
+
+// fetchPictures fetches and saves a pictures job's pictures, all of them within one
+// MediaTimeout (mediaDeadline): those refused, of blocked servers, or not fetched when the
+// time is up, are left out. On an error that a retry may mend, the files saved are removed.
+// The caller holds s.fetching.
+func (s *Service) fetchPictures(ctx context.Context, r *store.FediverseReply, list []replyPicture) ([]savedPicture, error) {
+	fetchCtx, cancel := mediaDeadline(ctx)
+	defer cancel()
+	started := time.Now()
+	var done []savedPicture
+	fail := func(err error) ([]savedPicture, error) {
+		s.removeFiles(ctx, fileNames(done))
+		return nil, err
+	}
+	for _, pic := range list[:min(len(list), MaxReplyPictures)] {
+		if timeUp(fetchCtx) {
+			s.log.Info("pictures of a reply left out: their job's time was up", "note", r.NoteID, "fetched", len(done))
+			break
+		}
+		if blocked, err := s.anyBlocked(ctx, r.ActorID, pic.URL); err != nil {
+			return fail(err)
+		} else if blocked {
+			continue
+		}
+		data, err := s.fetchPicture(fetchCtx, started, pic.URL, images.Stored)
+		if IsPermanent(err) {
+			continue
+		}
+		if err == nil {
+			var name string
+			if name, err = images.Save(s.media, "", ".jpg", data); err == nil {
+				done = append(done, savedPicture{name, altText(pic.Alt)})
+				continue
+			}
+		}
+		return fail(fmt.Errorf("federation: picture of %s: %w", r.NoteID, err))
+	}
+	return done, nil
 }
 
 // wantedPictures is the comment of a pictures job when its pictures are still wanted: the

@@ -34,9 +34,26 @@ var DeliveryPolicy = Policy{MaxAttempts: 40, First: time.Minute, Max: 2 * time.H
 // hours (a server that is briefly down), then gives up: the comment shows without them.
 var MediaPolicy = Policy{MaxAttempts: 5, First: 5 * time.Minute, Max: time.Hour}
 
-// mediaLater is about when a media job that found another one fetching tries again (between
-// it and twice it, so that the waiting jobs spread out).
-const mediaLater = 20 * time.Second
+// A media job that finds another one fetching waits for its turn: the first time about
+// mediaLater, later about half as long as it has waited so far, up to mediaLaterMax (each wait
+// between that and twice it, so that the waiting jobs spread out). A job that waited
+// mediaGiveUp is given up: a comment's pictures that come a quarter of a day late are not
+// worth the turn, and each wait costs the queue two writes.
+const (
+	mediaLater    = 20 * time.Second
+	mediaLaterMax = 10 * time.Minute
+	mediaGiveUp   = 6 * time.Hour
+)
+
+// mediaWait is how long a media job that has waited age for its turn waits next, or false
+// when it is to be given up.
+func mediaWait(age time.Duration) (time.Duration, bool) {
+	if age >= mediaGiveUp {
+		return 0, false
+	}
+	d := min(max(age/2, mediaLater), mediaLaterMax)
+	return d + rand.N(d), true
+}
 
 // Periodic work of grouprise (UTC), as the Django grouprise scheduled it.
 var periodic = []Periodic{
@@ -85,7 +102,14 @@ func Register(r *Runner, cfg *config.Config, catalog *i18n.Catalog, transport ma
 			err := run(ctx, j)
 			if errors.Is(err, federation.ErrMediaBusy) {
 				// Its worker goes on to the mails and deliveries that wait.
-				return &Later{After: mediaLater + rand.N(mediaLater), Reason: err.Error()}
+				age := r.now().Sub(j.CreatedAt)
+				wait, ok := mediaWait(age)
+				if !ok {
+					r.log.Warn("media job given up: it waited too long for its turn", "job", j.ID, "kind", kind,
+						"waited", age.Round(time.Second))
+					return nil
+				}
+				return &Later{After: wait, Reason: err.Error()}
 			}
 			if federation.IsPermanent(err) {
 				return fmt.Errorf("%w: %w", ErrPermanent, err)
