@@ -3,7 +3,9 @@ package images
 import (
 	"bufio"
 	"encoding/binary"
+	"fmt"
 	"image"
+	"image/color"
 	"io"
 )
 
@@ -12,66 +14,137 @@ import (
 const coefficientBytes = 64 * 4
 
 // DecodeCost estimates from a picture's header the memory its decoding and scaling take at
-// their peak: bytesPerPixel for each pixel, and for a progressive JPEG the coefficients of
-// the whole picture besides, which its decoder holds together with the bitmap (12 bytes a
-// pixel without chroma subsampling: a 4096×4096 JPEG of 100 KB takes 200 MB of them).
+// their peak: bytesPerPixel for each pixel, and what a decoder needs besides: a progressive
+// JPEG's coefficients, which its decoder holds together with the bitmap (12 bytes a pixel
+// without chroma subsampling: a 4096×4096 JPEG of 100 KB takes 200 MB of them), and the
+// second bitmap of CMYK and RGB JPEGs.
 func DecodeCost(r io.ReadSeeker) (int64, error) {
+	h, err := readHeader(r)
+	return h.cost, err
+}
+
+// header is what a picture's header tells about its decoding.
+type header struct {
+	cfg    image.Config
+	format string
+	cost   int64 // as DecodeCost estimates it
+}
+
+// readHeader reads a picture's header and estimates its decoding cost; a file that no
+// decoder of formats takes is ErrNotImage.
+func readHeader(r io.ReadSeeker) (header, error) {
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
-		return 0, err
+		return header{}, fmt.Errorf("images: %w", err)
 	}
 	cfg, format, err := image.DecodeConfig(r)
-	if err != nil || !formats[format] {
-		return 0, ErrNotImage
+	if err != nil || !formats[format] || cfg.Width <= 0 || cfg.Height <= 0 {
+		return header{}, ErrNotImage
 	}
-	cost := int64(cfg.Width) * int64(cfg.Height) * bytesPerPixel
+	h := header{cfg: cfg, format: format, cost: int64(cfg.Width) * int64(cfg.Height) * bytesPerPixel}
 	if format != "jpeg" {
-		return cost, nil
+		return h, nil
 	}
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
-		return 0, err
+		return header{}, fmt.Errorf("images: %w", err)
 	}
-	return cost + progressiveCoefficients(r), nil
+	h.cost += jpegExtra(r, cfg)
+	return h, nil
+}
+
+// jpegExtra is what a JPEG's decoder allocates beyond bytesPerPixel a pixel: a progressive
+// JPEG's coefficients, as Go's decoder allocates them, and the second bitmap that CMYK and
+// RGB JPEGs are converted into. When the frame header cannot be found as Go's decoder finds
+// it, the worst a JPEG of this size may cost is charged.
+func jpegExtra(r io.Reader, cfg image.Config) int64 {
+	pixels := int64(cfg.Width) * int64(cfg.Height)
+	var converted int64 // bytes a pixel of the bitmap a decoded JPEG is converted into
+	switch cfg.ColorModel {
+	case color.CMYKModel:
+		converted = 4
+	case color.RGBAModel:
+		converted = 3
+	}
+	coeffs, ok := progressiveCoefficients(bufio.NewReader(r))
+	if !ok {
+		comps := map[color.Model]int64{color.GrayModel: 1, color.CMYKModel: 4}[cfg.ColorModel]
+		if comps == 0 {
+			comps = 3
+		}
+		// Every component at full resolution, in blocks of 32×32 pixels (sampling factors
+		// of 4).
+		padded := int64(cfg.Width+31) / 32 * 32 * (int64(cfg.Height+31) / 32 * 32)
+		coeffs = padded * comps * coefficientBytes / 64
+	}
+	return coeffs + pixels*converted
 }
 
 // progressiveCoefficients is the memory the coefficients of a progressive JPEG take while it
-// decodes, as Go's decoder allocates them (0 for a baseline JPEG). It reads the markers up to
-// the frame header, at most 64 KB of them.
-func progressiveCoefficients(r io.Reader) int64 {
-	br := bufio.NewReader(io.LimitReader(r, 64<<10))
-	var soi [2]byte
-	if _, err := io.ReadFull(br, soi[:]); err != nil || soi != [2]byte{0xff, 0xd8} {
-		return 0
+// decodes, as Go's decoder allocates them (0 for a baseline JPEG). It walks the markers up
+// to the frame header by the rules of Go's decoder, which skips bytes that are no marker,
+// fill bytes, FF00 and restart markers between segments; ok is false when it finds no
+// frame header.
+func progressiveCoefficients(br *bufio.Reader) (coeffs int64, ok bool) {
+	var m [2]byte
+	if _, err := io.ReadFull(br, m[:]); err != nil || m != [2]byte{0xff, 0xd8} {
+		return 0, false
 	}
 	for {
-		var m [4]byte
-		if _, err := io.ReadFull(br, m[:]); err != nil || m[0] != 0xff {
-			return 0
+		if _, err := io.ReadFull(br, m[:]); err != nil {
+			return 0, false
 		}
-		n := int(binary.BigEndian.Uint16(m[2:])) - 2
+		for m[0] != 0xff { // extraneous data
+			b, err := br.ReadByte()
+			if err != nil {
+				return 0, false
+			}
+			m[0], m[1] = m[1], b
+		}
+		marker := m[1]
+		if marker == 0 { // FF00: extraneous data too
+			continue
+		}
+		for marker == 0xff { // fill bytes
+			b, err := br.ReadByte()
+			if err != nil {
+				return 0, false
+			}
+			marker = b
+		}
+		if marker == 0xd9 { // end of image
+			return 0, false
+		}
+		if 0xd0 <= marker && marker <= 0xd7 { // restart markers have no length
+			continue
+		}
+		var l [2]byte
+		if _, err := io.ReadFull(br, l[:]); err != nil {
+			return 0, false
+		}
+		n := int(binary.BigEndian.Uint16(l[:])) - 2
 		switch {
-		case n < 0 || m[1] == 0xda: // start of scan before any frame header
-			return 0
-		case m[1] == 0xc0 || m[1] == 0xc1: // baseline and extended: decoded block by block
-			return 0
-		case m[1] != 0xc2:
+		case n < 0 || marker == 0xda: // start of scan before any frame header
+			return 0, false
+		case marker == 0xc0 || marker == 0xc1: // baseline and extended: decoded block by block
+			return 0, true
+		case marker != 0xc2:
 			if _, err := br.Discard(n); err != nil {
-				return 0
+				return 0, false
 			}
 			continue
 		}
 		seg := make([]byte, n)
 		if _, err := io.ReadFull(br, seg); err != nil || n < 6 {
-			return 0
+			return 0, false
 		}
 		h, w, comps := int64(binary.BigEndian.Uint16(seg[1:])), int64(binary.BigEndian.Uint16(seg[3:])), int(seg[5])
 		if len(seg) < 6+3*comps || comps == 0 {
-			return 0
+			return 0, false
 		}
 		// The first component's sampling factors are the largest (Go's decoder refuses
 		// others) and set the size of the blocks' grid.
 		h0, v0 := int64(seg[7]>>4), int64(seg[7]&15)
 		if h0 == 0 || v0 == 0 {
-			return 0
+			return 0, false
 		}
 		mxx, myy := (w+8*h0-1)/(8*h0), (h+8*v0-1)/(8*v0)
 		var blocks int64
@@ -79,6 +152,6 @@ func progressiveCoefficients(r io.Reader) int64 {
 			hv := seg[6+3*i+1]
 			blocks += mxx * myy * int64(hv>>4) * int64(hv&15)
 		}
-		return blocks * coefficientBytes
+		return blocks * coefficientBytes, true
 	}
 }

@@ -77,32 +77,23 @@ func (rd *Renderer) Make(ctx context.Context, r io.ReadSeeker, limit int64, rend
 	if size > limit {
 		return nil, ErrTooLarge
 	}
-	if _, err := r.Seek(0, io.SeekStart); err != nil {
-		return nil, fmt.Errorf("images: %w", err)
+	h, err := readHeader(r)
+	if err != nil {
+		return nil, err
 	}
-	cfg, format, err := image.DecodeConfig(r)
-	if err != nil || !formats[format] || cfg.Width <= 0 || cfg.Height <= 0 {
-		return nil, ErrNotImage
-	}
-	if int64(cfg.Width)*int64(cfg.Height) > MaxPixels {
+	if int64(h.cfg.Width)*int64(h.cfg.Height) > MaxPixels {
 		return nil, ErrTooManyPixels
+	}
+	if h.cost > MaxDecode {
+		return nil, ErrTooCostly
 	}
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("images: %w", err)
 	}
 	orient := orientation(r)
-	// A progressive JPEG's decoder needs more than its bitmap: its slots and memory are
-	// those of a picture as large as it costs.
-	pixels := cfg.Width * cfg.Height
-	if format == "jpeg" {
-		if _, err := r.Seek(0, io.SeekStart); err != nil {
-			return nil, fmt.Errorf("images: %w", err)
-		}
-		pixels += int(progressiveCoefficients(r) / bytesPerPixel)
-	}
-	if int64(pixels)*bytesPerPixel > MaxDecode {
-		return nil, ErrTooCostly
-	}
+	// A picture whose decoder needs more than its bitmap (a progressive JPEG's coefficients)
+	// takes the slots and memory of a picture as large as it costs.
+	pixels := int(h.cost / bytesPerPixel)
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("images: %w", err)
 	}

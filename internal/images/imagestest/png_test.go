@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image"
 	"image/color"
+	"image/jpeg"
 	"image/png"
 	"testing"
 )
@@ -25,5 +26,19 @@ func TestPNG(t *testing.T) {
 	cfg, err := png.DecodeConfig(bytes.NewReader(bomb))
 	if err != nil || cfg.Width != 6300 || cfg.Height != 6300 || len(bomb) > 200<<10 {
 		t.Errorf("%v, %v, %d bytes", cfg, err, len(bomb))
+	}
+}
+
+func TestJPEG(t *testing.T) {
+	for _, c := range []struct{ w, h, comps, h0, v0 int }{{1, 1, 1, 1, 1}, {33, 17, 3, 2, 2}, {100, 75, 3, 1, 1}, {64, 9, 3, 2, 1}} {
+		for _, progressive := range []bool{false, true} {
+			img, err := jpeg.Decode(bytes.NewReader(JPEG(c.w, c.h, progressive, c.comps, c.h0, c.v0)))
+			if err != nil {
+				t.Fatalf("%v, progressive %v: %v", c, progressive, err)
+			}
+			if img.Bounds() != image.Rect(0, 0, c.w, c.h) {
+				t.Errorf("%v: %v", c, img.Bounds())
+			}
+		}
 	}
 }
