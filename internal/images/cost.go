@@ -16,8 +16,8 @@ const coefficientBytes = 64 * 4
 // DecodeCost estimates from a picture's header the memory its decoding and scaling take at
 // their peak: bytesPerPixel for each pixel, and what a decoder needs besides: a progressive
 // JPEG's coefficients, which its decoder holds together with the bitmap (12 bytes a pixel
-// without chroma subsampling: a 4096×4096 JPEG of 100 KB takes 200 MB of them), and the
-// second bitmap of CMYK and RGB JPEGs.
+// without chroma subsampling: a 4096×4096 JPEG of 100 KB takes 200 MB of them), the larger
+// bitmaps of 16-bit PNGs and the passes of interlaced ones.
 func DecodeCost(r io.ReadSeeker) (int64, error) {
 	h, err := readHeader(r)
 	return h.cost, err
@@ -41,13 +41,17 @@ func readHeader(r io.ReadSeeker) (header, error) {
 		return header{}, ErrNotImage
 	}
 	h := header{cfg: cfg, format: format, cost: int64(cfg.Width) * int64(cfg.Height) * bytesPerPixel}
-	if format != "jpeg" {
+	if format != "jpeg" && format != "png" {
 		return h, nil
 	}
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		return header{}, fmt.Errorf("images: %w", err)
 	}
-	h.cost += jpegExtra(r, cfg)
+	if format == "jpeg" {
+		h.cost += jpegExtra(r, cfg)
+	} else {
+		h.cost += pngExtra(r, cfg)
+	}
 	return h, nil
 }
 
@@ -154,4 +158,26 @@ func progressiveCoefficients(br *bufio.Reader) (coeffs int64, ok bool) {
 		}
 		return blocks * coefficientBytes, true
 	}
+}
+
+// pngExtra is what a PNG's decoder allocates beyond bytesPerPixel a pixel: 16-bit samples
+// make a bitmap of 8 bytes a pixel (also a grey one, when it has a transparent colour), and
+// an interlaced PNG is decoded into an image for each of its passes before they are merged
+// into the bitmap, as large as it together.
+func pngExtra(r io.Reader, cfg image.Config) int64 {
+	pixels := int64(cfg.Width) * int64(cfg.Height)
+	// signature, IHDR's length and type, width, height, bit depth, colour type,
+	// compression, filter, interlace
+	var ihdr [29]byte
+	if _, err := io.ReadFull(r, ihdr[:]); err != nil {
+		return 4 * 2 * pixels // what a 16-bit interlaced PNG costs besides, at most
+	}
+	bitmap, extra := int64(4), int64(0)
+	if ihdr[24] == 16 {
+		bitmap, extra = 8, 4
+	}
+	if ihdr[28] != 0 {
+		extra += bitmap
+	}
+	return extra * pixels
 }

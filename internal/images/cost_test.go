@@ -14,8 +14,9 @@ import (
 )
 
 // DecodeCost counts a progressive JPEG's coefficients (12 bytes a pixel in three full
-// components) besides the 6 bytes a pixel of every picture; a baseline JPEG and a PNG have
-// none.
+// components) besides the 6 bytes a pixel of every picture, a 16-bit PNG's larger bitmap
+// (4 bytes a pixel more) and an interlaced PNG's passes (its bitmap again); a baseline JPEG
+// and an 8-bit PNG have nothing besides.
 func TestDecodeCost(t *testing.T) {
 	var baseline bytes.Buffer
 	if err := jpeg.Encode(&baseline, image.NewRGBA(image.Rect(0, 0, 800, 600)), nil); err != nil {
@@ -29,6 +30,10 @@ func TestDecodeCost(t *testing.T) {
 		{"png", imagestest.PNG(800, 600, 1, 2, 3, 255), 800 * 600 * 6},
 		{"baseline jpeg", baseline.Bytes(), 800 * 600 * 6},
 		{"progressive jpeg", imagestest.ProgressiveJPEG(800, 600), 800*600*6 + 3*100*75*256},
+		{"16-bit png", imagestest.BlankPNG(800, 600, 16, 6, false), 800 * 600 * 10},
+		{"16-bit grey png", imagestest.BlankPNG(800, 600, 16, 0, false), 800 * 600 * 10},
+		{"interlaced png", imagestest.BlankPNG(800, 600, 8, 2, true), 800 * 600 * 10},
+		{"interlaced 16-bit png", imagestest.BlankPNG(800, 600, 16, 4, true), 800 * 600 * 18},
 		{"progressive jpeg, partial blocks", imagestest.ProgressiveJPEG(801, 601), 801*601*6 + 3*101*76*256},
 	} {
 		got, err := DecodeCost(bytes.NewReader(c.data))

@@ -43,8 +43,10 @@ const MaxPixels = 16_000_000
 // MaxDecode bounds what a picture's decoding and scaling may cost, as DecodeCost estimates
 // it: as much as the largest picture decoded to its bitmap alone (96 MB), so that no picture
 // takes more than the work memory a daemon keeps for one. It admits every baseline JPEG,
-// PNG, GIF and WebP up to MaxPixels, and progressive JPEGs up to 8 megapixels with the
-// usual halved colours (4:2:0, 12 bytes a pixel), 5.3 without (18 bytes a pixel).
+// 8-bit PNG, GIF and WebP up to MaxPixels; 16-bit and interlaced PNGs up to 9.6 megapixels
+// (10 bytes a pixel), interlaced 16-bit ones up to 5.3; and progressive JPEGs up to 8
+// megapixels with the usual halved colours (4:2:0, 12 bytes a pixel), 5.3 without (18
+// bytes a pixel).
 const MaxDecode = MaxPixels * bytesPerPixel
 
 // formats are the decoders pictures may use; imaging registers BMP and TIFF besides, which

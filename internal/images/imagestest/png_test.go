@@ -29,6 +29,20 @@ func TestPNG(t *testing.T) {
 	}
 }
 
+func TestBlankPNG(t *testing.T) {
+	for _, c := range []struct{ w, h, depth, ct int }{{1, 1, 8, 6}, {3, 2, 16, 6}, {50, 40, 16, 0}, {7, 200, 8, 2}, {300, 300, 16, 2}, {20, 65, 8, 4}, {130, 70, 16, 4}} {
+		for _, interlaced := range []bool{false, true} {
+			img, err := png.Decode(bytes.NewReader(BlankPNG(c.w, c.h, c.depth, c.ct, interlaced)))
+			if err != nil {
+				t.Fatalf("%v, interlaced %v: %v", c, interlaced, err)
+			}
+			if img.Bounds() != image.Rect(0, 0, c.w, c.h) {
+				t.Errorf("%v: %v", c, img.Bounds())
+			}
+		}
+	}
+}
+
 func TestJPEG(t *testing.T) {
 	for _, c := range []struct{ w, h, comps, h0, v0 int }{{1, 1, 1, 1, 1}, {33, 17, 3, 2, 2}, {100, 75, 3, 1, 1}, {64, 9, 3, 2, 1}} {
 		for _, progressive := range []bool{false, true} {
