@@ -31,7 +31,8 @@ var MatrixPolicy = Policy{MaxAttempts: 432, First: 10 * time.Minute, Max: 10 * t
 var DeliveryPolicy = Policy{MaxAttempts: 40, First: time.Minute, Max: 2 * time.Hour}
 
 // MediaPolicy tries a remote author's avatar or a reply's pictures a few times over about two
-// hours (a server that is briefly down), then gives up: the comment shows without them.
+// hours (a server that is briefly down; one that fails slowly is not tried again, see
+// federation.SiteMediaPerHour), then gives up: the comment shows without them.
 var MediaPolicy = Policy{MaxAttempts: 5, First: 5 * time.Minute, Max: time.Hour}
 
 // A media job that finds another one fetching waits for its turn: the first time about

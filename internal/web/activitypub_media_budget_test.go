@@ -315,3 +315,31 @@ func TestFediverseMediaUpdateOverBudget(t *testing.T) {
 		}
 	})
 }
+
+// TestFediverseMediaRetryQuickFailures: a media job is tried again only when its server
+// failed at once (briefly down); one that failed after holding the fetch slot longer than a
+// tenth of the deadline would hold it as long at each try, so its picture is left out and the
+// job ends.
+func TestFediverseMediaRetryQuickFailures(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s, beete := fediverseBeete(t, db)
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/zaeh.png" {
+				time.Sleep(activitypub.MediaTimeout / 10 * 3 / 2)
+			}
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+		}))
+		t.Cleanup(srv.Close)
+		b := s.browser()
+		author := newPictureAuthor(t, "fehler", "")
+		for i, path := range []string{"/sofort.png", "/zaeh.png"} {
+			b.postActivity("/garten/-/inbox", author.activity(t, activitypub.TypeCreate, i+1, activitypub.Embed(
+				author.withPictures(i+1, beete, "<p>Bild "+path+"</p>", picture(srv.URL+path, "")))), author.keyID, author.key).
+				expect(t, http.StatusAccepted)
+		}
+		errs := s.mediaJobs()[federation.JobPictures]
+		if len(errs) != 1 || federation.IsPermanent(errs[0]) || !strings.Contains(errs[0].Error(), "sofort") {
+			t.Errorf("pictures jobs failed with %v; want only the one whose server failed at once, to be tried again", errs)
+		}
+	})
+}
