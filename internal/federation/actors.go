@@ -128,10 +128,10 @@ func (s *Service) WebFinger(ctx context.Context, resource string) (*activitypub.
 	return &j, nil
 }
 
-// goneOr is ErrGone for a slug that a group gave up recently and nobody uses (its old
-// account: remote servers stop writing to it), else err.
+// goneOr is ErrGone for a slug that a group gave up recently, by a new slug or its deletion,
+// and nobody uses (its old account: remote servers stop writing to it), else err.
 func (s *Service) goneOr(ctx context.Context, slug string, err error) error {
-	reserved, rerr := s.db.SlugReserved(ctx, slug)
+	reserved, rerr := s.db.SlugReserved(ctx, slug, s.now())
 	if rerr != nil {
 		return rerr
 	}
@@ -142,12 +142,13 @@ func (s *Service) goneOr(ctx context.Context, slug string, err error) error {
 }
 
 // SlugGone tells whether /<slug>/, asked for as ActivityPub, is a group's old actor (answer
-// 410): a slug that a group changed away from recently and nobody uses.
+// 410): a slug that a group changed away from, or had when it was deleted, recently and
+// nobody uses.
 func (s *Service) SlugGone(ctx context.Context, slug string) (bool, error) {
 	if !s.Enabled() {
 		return false, nil
 	}
-	return s.db.SlugReserved(ctx, slug)
+	return s.db.SlugReserved(ctx, slug, s.now())
 }
 
 // Followers is a group's followers collection: the count only; who follows is not shown to

@@ -161,12 +161,12 @@ func (g *Groups) Create(ctx context.Context, n NewGroup) (*store.Group, error) {
 				if g.reserved(s) {
 					return true, nil
 				}
-				return q.SlugTaken(ctx, s)
+				return q.SlugTakenFor(ctx, s, 0, now)
 			})
 			if err != nil {
 				return err
 			}
-		} else if taken, err := q.SlugTaken(ctx, group.Slug); err != nil {
+		} else if taken, err := q.SlugTakenFor(ctx, group.Slug, 0, now); err != nil {
 			return err
 		} else if taken {
 			return ErrSlugTaken
@@ -246,19 +246,20 @@ func (g *Groups) update(ctx context.Context, group *store.Group, s store.GroupSe
 	if s.DateFounded.IsZero() {
 		s.DateFounded = group.DateFounded
 	}
+	now := g.now()
 	err := g.db.Tx(ctx, func(q *store.Queries) error {
 		if !strings.EqualFold(s.Slug, group.Slug) {
-			if taken, err := q.SlugTakenFor(ctx, s.Slug, group.ID); err != nil {
+			if taken, err := q.SlugTakenFor(ctx, s.Slug, group.ID, now); err != nil {
 				return err
 			} else if taken {
 				return ErrSlugTaken
 			}
 		}
-		if err := q.UpdateGroup(ctx, group.ID, s, g.now()); err != nil {
+		if err := q.UpdateGroup(ctx, group.ID, s, now); err != nil {
 			return err
 		}
 		if !strings.EqualFold(s.Slug, group.Slug) {
-			if err := g.reserveOldSlug(ctx, q, group, s.Slug); err != nil {
+			if err := reserveOldSlug(ctx, q, group, s.Slug, now); err != nil {
 				return err
 			}
 		}
@@ -284,21 +285,6 @@ func (g *Groups) update(ctx context.Context, group *store.Group, s store.GroupSe
 		return ErrSlugTaken
 	}
 	return err
-}
-
-// SlugReservation is how long a slug that a group changed away from stays its own: links,
-// mails and the Fediverse (@old@domain, the old actor, which remote servers may still write
-// to or follow) may still name it, and must not reach another group or person meanwhile.
-const SlugReservation = 30 * 24 * time.Hour
-
-// reserveOldSlug keeps a group's old slug for it, and ends its reservation of the new one if
-// it took that back.
-func (g *Groups) reserveOldSlug(ctx context.Context, q *store.Queries, group *store.Group, newSlug string) error {
-	now := g.now()
-	if err := q.ReserveSlug(ctx, group.Slug, group.ID, now, now.Add(SlugReservation)); err != nil {
-		return err
-	}
-	return q.ReleaseSlug(ctx, newSlug, group.ID)
 }
 
 // SetImage stores a group's new avatar or logo ("" removes it).
@@ -336,8 +322,9 @@ func (g *Groups) SetLocation(ctx context.Context, group *store.Group, lat, lon *
 }
 
 // Delete removes a group with its memberships, subscriptions and publications (the contents
-// stay, as in the original).
+// stay, as in the original). Its slug stays reserved for SlugReservation (reserveSlug).
 func (g *Groups) Delete(ctx context.Context, id int64) error {
+	now := g.now()
 	return g.db.Tx(ctx, func(q *store.Queries) error {
 		group, err := q.GroupByID(ctx, id)
 		if err != nil {
@@ -350,6 +337,9 @@ func (g *Groups) Delete(ctx context.Context, id int64) error {
 			}
 		}
 		if err := q.DeleteGroup(ctx, id); err != nil {
+			return err
+		}
+		if err := reserveSlug(ctx, q, group, now); err != nil {
 			return err
 		}
 		return g.hook(ctx, q, hooks.Deleted, id, group.Slug)

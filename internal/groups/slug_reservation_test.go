@@ -16,6 +16,18 @@ func settingsOf(g *store.Group) store.GroupSettings {
 		DateFounded: g.DateFounded, Closed: g.Closed}
 }
 
+// renameGroup gives a group a new slug, as its settings page does.
+func renameGroup(t *testing.T, gr *Groups, id int64, slug string) error {
+	t.Helper()
+	g, err := gr.db.GroupByID(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := settingsOf(g)
+	s.Slug = slug
+	return gr.UpdateSettings(context.Background(), g, s)
+}
+
 // TestSlugReservation: a slug that a group changed away from stays its own for
 // SlugReservation: no other group takes it (named, or made from a name), no group changes to
 // it, no person signs up with it; the group that gave it up takes it back. After the
@@ -26,13 +38,7 @@ func TestSlugReservation(t *testing.T) {
 		gr := New(db, reserved, nil)
 		rename := func(g *store.Group, slug string) error {
 			t.Helper()
-			g, err := db.GroupByID(ctx, g.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			s := settingsOf(g)
-			s.Slug = slug
-			return gr.UpdateSettings(ctx, g, s)
+			return renameGroup(t, gr, g.ID, slug)
 		}
 		garten, err := gr.Create(ctx, NewGroup{Name: "Garten"})
 		if err != nil {
@@ -75,7 +81,7 @@ func TestSlugReservation(t *testing.T) {
 		}
 
 		// a reservation that expired holds nothing
-		if err := db.ReserveSlug(ctx, "beet", garten.ID, time.Now(), time.Now().Add(-time.Second)); err != nil {
+		if err := db.ReserveSlug(ctx, "beet", garten.ID, time.Now(), time.Now().Add(-time.Second), SlugReservationsKept); err != nil {
 			t.Fatal(err)
 		}
 		if err := rename(hof, "beet"); err != nil {

@@ -169,17 +169,20 @@ func (q *Queries) EmailAddresses(ctx context.Context, gestaltID int64) ([]*Email
 }
 
 // SlugTaken tells whether a group or a person already uses slug, ignoring case, or a group
-// gave it up recently (ReserveSlug): every new group, person and slug change asks here.
+// gave it up recently (ReserveSlug): every new group, person and slug change asks here. It
+// asks at the wall clock (accounts); the groups package, which reserves with its own clock,
+// asks SlugTakenFor with it.
 func (q *Queries) SlugTaken(ctx context.Context, slug string) (bool, error) {
-	return q.SlugTakenFor(ctx, slug, 0)
+	return q.SlugTakenFor(ctx, slug, 0, time.Now())
 }
 
-// SlugTakenFor is SlugTaken for a group that may take back a slug it gave up.
-func (q *Queries) SlugTakenFor(ctx context.Context, slug string, groupID int64) (bool, error) {
+// SlugTakenFor is SlugTaken at now for a group that may take back a slug it gave up (0: for
+// a new group or a person).
+func (q *Queries) SlugTakenFor(ctx context.Context, slug string, groupID int64, now time.Time) (bool, error) {
 	var taken bool
 	err := q.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM entity_slugs WHERE slug_key = ?)
 		OR EXISTS (SELECT 1 FROM slug_reservations WHERE slug_key = ? AND expires_at > ? AND group_id <> ?)`,
-		Fold(slug), Fold(slug), time.Now(), groupID).Scan(&taken)
+		Fold(slug), Fold(slug), now, groupID).Scan(&taken)
 	if err != nil {
 		return false, fmt.Errorf("store: slug %q: %w", slug, classify(err))
 	}

@@ -20,17 +20,7 @@ func TestSlugReservationFediverse(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		s, _ := fediSite(t, db, "")
 		alice := s.loggedIn("alice", "alice-password")
-		const browserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-		finger := func(user string) int {
-			t.Helper()
-			return s.browser().get("/.well-known/webfinger?resource=" + url.QueryEscape("acct:"+user+"@grouprise.test")).StatusCode
-		}
-		expectStatus := func(step string, got, want int) {
-			t.Helper()
-			if got != want {
-				t.Errorf("%s: %d, want %d", step, got, want)
-			}
-		}
+		finger, expectStatus := s.fingerStatus, expectStatusOf(t)
 		alice.post("/stadt/settings/group/?group=garten", url.Values{"name": {"Garten"}, "slug": {"beet"},
 			"fediverse": {"on"}}).expect(t, http.StatusSeeOther)
 
