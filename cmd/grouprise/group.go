@@ -15,14 +15,14 @@ import (
 
 func runGroup(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return usagef("usage: grouprise group create|list|add-member|remove-member|import-members …")
+		return usagef("usage: grouprise group create|list|add-member|remove-member|import-members|reserved-slugs|release-slug …")
 	}
 	sub := map[string]func(context.Context, *env, []string) error{
 		"create": groupCreate, "list": groupList, "add-member": groupAddMember, "remove-member": groupRemoveMember,
-		"import-members": groupImportMembers,
+		"import-members": groupImportMembers, "reserved-slugs": groupReservedSlugs, "release-slug": groupReleaseSlug,
 	}[args[0]]
 	if sub == nil {
-		return usagef("unknown group command %q; expected create, list, add-member, remove-member or import-members", args[0])
+		return usagef("unknown group command %q; expected create, list, add-member, remove-member, import-members, reserved-slugs or release-slug", args[0])
 	}
 	return sub(ctx, e, args[1:])
 }

@@ -59,7 +59,7 @@ func commands() map[string]command {
 		"settings":         {"read and change the configuration (get, set, dump)", runSettings},
 		"dbshell":          {"open the database's own client (sqlite3 or psql) on the configured database", runDBShell},
 		"user":             {"manage accounts (create, list, set-password, promote)", runUser},
-		"group":            {"manage groups (create, list, add-member, remove-member)", runGroup},
+		"group":            {"manage groups (create, list, add-member, remove-member, import-members, reserved-slugs, release-slug)", runGroup},
 		"activitypub":      {"federation: new actor keys (rotate-keys), blocked actors and servers (block, unblock, blocks)", runActivityPub},
 		"web":              {"run the web daemon", runWeb},
 		"lmtpd":            {"run the LMTP daemon for incoming mail", runLMTPD},
