@@ -3,16 +3,19 @@ package images
 import (
 	"bytes"
 	"context"
+	"errors"
 	"image"
 	"image/color"
 	"image/gif"
 	"runtime"
 	"runtime/debug"
 	"testing"
+	"time"
 
 	"golang.org/x/image/webp"
 
 	"grouprise.org/grouprise/internal/images/imagestest"
+	"grouprise.org/grouprise/internal/memory"
 )
 
 // makeAllocates is what Make allocates for a picture made into rend, in bytes.
@@ -64,8 +67,9 @@ func webpLossless(w, h int) []byte {
 }
 
 // DecodeCost estimates at least what decoding a picture allocates (Make into an avatar, whose
-// scaling adds little): for 8- and 16-bit and interlaced PNGs, baseline and progressive
-// JPEGs of every sampling, GIFs and WebPs.
+// scaling adds little), and with scaleCost at least what Make allocates into the largest
+// rendition too: for 8- and 16-bit and interlaced PNGs, baseline and progressive JPEGs of
+// every sampling, GIFs and WebPs.
 func TestDecodeCostCoversDecoding(t *testing.T) {
 	var g bytes.Buffer
 	if err := gif.Encode(&g, image.NewPaletted(image.Rect(0, 0, 2000, 1500), color.Palette{color.Black}), nil); err != nil {
@@ -104,9 +108,42 @@ func TestDecodeCostCoversDecoding(t *testing.T) {
 			t.Fatalf("%s: %v", c.name, err)
 		}
 		measured := makeAllocates(t, c.data, Avatar)
-		t.Logf("%-30s estimated %6.1f MiB, allocated %6.1f MiB", c.name, float64(estimate)/(1<<20), float64(measured)/(1<<20))
 		if measured > uint64(estimate)+uint64(estimate)/50+1<<20 {
 			t.Errorf("%s: %d MB allocated, estimated %d MB", c.name, measured>>20, estimate>>20)
 		}
+		cfg, _, _ := image.DecodeConfig(bytes.NewReader(c.data))
+		for _, rend := range []Rendition{Avatar, Stored} {
+			reserved := estimate + scaleCost(cfg.Width, cfg.Height, rend, 1)
+			if rend == Stored {
+				measured = makeAllocates(t, c.data, rend)
+			}
+			t.Logf("%-30s %4d px: estimated %6.1f MiB, reserved %6.1f MiB, allocated %6.1f MiB", c.name, rend.Width,
+				float64(estimate)/(1<<20), float64(reserved)/(1<<20), float64(measured)/(1<<20))
+			if measured > uint64(reserved)+uint64(reserved)/50+1<<20 {
+				t.Errorf("%s into %d px: %d MB allocated, reserved %d MB", c.name, rend.Width, measured>>20, reserved>>20)
+			}
+		}
+	}
+}
+
+// Make takes from the memory budget what the picture's scaling takes besides its decoding:
+// a 3000×2000 PNG (34 MiB to decode) made into an avatar fits beside 20 MiB taken from a
+// budget of 64 MiB, made into its stored size (36 MiB more to scale) waits.
+func TestMakeReservesItsScaling(t *testing.T) {
+	budget := memory.NewBudget(64 << 10)
+	rd := NewRenderer(2).ShareMemory(budget)
+	hold, err := budget.Take(context.Background(), 20<<10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold()
+	data := imagestest.PNG(3000, 2000, 1, 2, 3, 255)
+	if _, err := rd.Make(context.Background(), bytes.NewReader(data), 10<<20, Avatar); err != nil {
+		t.Errorf("avatar: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := rd.Make(ctx, bytes.NewReader(data), 10<<20, Stored); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("stored size: %v, want it waiting for the budget", err)
 	}
 }

@@ -51,7 +51,7 @@ func TestDecodeCost(t *testing.T) {
 // coefficients, as a large picture) decodes alone.
 func TestProgressiveJPEGTakesItsCost(t *testing.T) {
 	rd := NewRenderer(2)
-	hold, err := rd.acquire(context.Background(), 1)
+	hold, err := rd.acquire(context.Background(), 1, bytesPerPixel)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -94,12 +94,14 @@ func (rd *Renderer) Make(ctx context.Context, r io.ReadSeeker, limit int64, rend
 	}
 	orient := orientation(r)
 	// A picture whose decoder needs more than its bitmap (a progressive JPEG's coefficients)
-	// takes the slots and memory of a picture as large as it costs.
+	// takes the slots of a picture as large as it costs, and the memory its scaling into
+	// rend takes besides.
 	pixels := int(h.cost / bytesPerPixel)
+	reserve := h.cost + scaleCost(h.cfg.Width, h.cfg.Height, rend, orient)
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("images: %w", err)
 	}
-	release, err := rd.acquire(ctx, pixels)
+	release, err := rd.acquire(ctx, pixels, reserve)
 	if err != nil {
 		return nil, err
 	}
@@ -158,6 +160,40 @@ func scale(img image.Image, rend Rendition) *image.NRGBA {
 		img = imaging.Crop(img, crop)
 	}
 	return imaging.Resize(img, rend.Width, rend.Height, imaging.Lanczos)
+}
+
+// scaleCost is what scale and oriented allocate for a picture of w×h pixels made into rend:
+// the picture's copy when it fits, or the image that holds it scaled in one direction and
+// the one scaled in both; its turned copy besides. The decoded bitmap is not counted.
+func scaleCost(w, h int, rend Rendition, orient int) int64 {
+	box := rend
+	if orient >= 5 {
+		box.Width, box.Height = rend.Height, rend.Width
+	}
+	sw, sh := int64(w), int64(h) // what is scaled: the picture, or its middle part
+	var dw, dh int64
+	switch {
+	case box.Crop:
+		cw, ch := w, w*box.Height/box.Width
+		if ch > h {
+			cw, ch = h*box.Width/box.Height, h
+		}
+		sw, sh, dw, dh = int64(max(cw, 1)), int64(max(ch, 1)), int64(box.Width), int64(box.Height)
+	case w <= box.Width && h <= box.Height:
+		dw, dh = sw, sh
+	case w*box.Height > h*box.Width:
+		dw, dh = int64(box.Width), int64(max(1, h*box.Width/w))
+	default:
+		dw, dh = int64(max(1, w*box.Height/h)), int64(box.Height)
+	}
+	cost := 4 * dw * dh
+	if dw != sw && dh != sh {
+		cost += 4 * dw * sh
+	}
+	if orient >= 2 && orient <= 8 {
+		cost += 4 * dw * dh
+	}
+	return cost
 }
 
 // oriented applies an EXIF orientation (1–8).

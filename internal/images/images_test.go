@@ -99,7 +99,7 @@ func TestMakeRefusesTooManyPixels(t *testing.T) {
 // its request is gone.
 func TestRendererBound(t *testing.T) {
 	rd := NewRenderer(1)
-	release, err := rd.acquire(context.Background(), 100)
+	release, err := rd.acquire(context.Background(), 100, 100*bytesPerPixel)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,15 +142,15 @@ func TestRendererBound(t *testing.T) {
 
 	// two small pictures share two slots; a large one takes both
 	rd = NewRenderer(2)
-	r1, _ := rd.acquire(context.Background(), 100)
-	r2, err := rd.acquire(context.Background(), 100)
+	r1, _ := rd.acquire(context.Background(), 100, 100*bytesPerPixel)
+	r2, err := rd.acquire(context.Background(), 100, 100*bytesPerPixel)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r1()
 	short, cancel2 := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel2()
-	if _, err := rd.acquire(short, MaxPixels); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := rd.acquire(short, MaxPixels, MaxDecode); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("a large picture beside a small one: %v", err)
 	}
 	r2()
@@ -247,12 +247,12 @@ func TestRendererSharesMemory(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	if release, err := rd.acquire(ctx, 1000*1000); err == nil {
+	if release, err := rd.acquire(ctx, 1000*1000, 1000*1000*bytesPerPixel); err == nil {
 		release()
 		t.Fatal("a picture decoded while the budget was taken")
 	}
 	hold()
-	release, err := rd.acquire(context.Background(), 1000*1000)
+	release, err := rd.acquire(context.Background(), 1000*1000, 1000*1000*bytesPerPixel)
 	if err != nil {
 		t.Fatalf("after the budget was given back: %v", err)
 	}
