@@ -46,13 +46,13 @@ const (
 	mediaGiveUp   = 6 * time.Hour
 )
 
-// mediaWait is how long a media job that has waited age for its turn waits next, or false
-// when it is to be given up.
-func mediaWait(age time.Duration) (time.Duration, bool) {
+// mediaWait is how long a media job that has waited age for its turn waits next (at least
+// shortest), or false when it is to be given up.
+func mediaWait(age, shortest time.Duration) (time.Duration, bool) {
 	if age >= mediaGiveUp {
 		return 0, false
 	}
-	d := min(max(age/2, mediaLater), mediaLaterMax)
+	d := min(max(age/2, shortest), mediaLaterMax)
 	return d + rand.N(d), true
 }
 
@@ -104,7 +104,7 @@ func Register(r *Runner, cfg *config.Config, catalog *i18n.Catalog, transport ma
 			if errors.Is(err, federation.ErrMediaBusy) {
 				// Its worker goes on to the mails and deliveries that wait.
 				age := r.now().Sub(j.CreatedAt)
-				wait, ok := mediaWait(age)
+				wait, ok := mediaWait(age, r.opts.MediaLater)
 				if !ok {
 					r.log.Warn("media job given up: it waited too long for its turn", "job", j.ID, "kind", kind,
 						"waited", age.Round(time.Second))

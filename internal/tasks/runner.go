@@ -86,6 +86,9 @@ type Options struct {
 	Claim int
 	// Grace is how long running jobs may finish after the runner was told to stop (default 30 s).
 	Grace time.Duration
+	// MediaLater is the shortest wait of a media job whose fetch slot is busy (default 20 s;
+	// the wait grows with the job's age, see mediaWait).
+	MediaLater time.Duration
 	// Metrics counts jobs and mails (nil: off); Reports tells the administrators of parked
 	// jobs (nil: logged only).
 	Metrics *metrics.Tasks
@@ -124,6 +127,9 @@ func New(db *store.DB, log *slog.Logger, opts Options) *Runner {
 		opts.Claim = min(8*opts.Workers, 64)
 	}
 	opts.Claim = max(opts.Claim, opts.Workers)
+	if opts.MediaLater <= 0 {
+		opts.MediaLater = mediaLater
+	}
 	if opts.Grace <= 0 {
 		opts.Grace = 30 * time.Second
 	}

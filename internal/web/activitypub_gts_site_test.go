@@ -67,7 +67,7 @@ func startFediPeers(t *testing.T) *fediPeers {
 	}
 	reg := metrics.New("test", "test")
 	queue := func(context.Context) (metrics.Queue, error) { return metrics.Queue{}, nil }
-	runner := tasks.New(db, log, tasks.Options{Poll: 100 * time.Millisecond, Metrics: reg.NewTasks(queue)})
+	runner := tasks.New(db, log, tasks.Options{Poll: 100 * time.Millisecond, MediaLater: time.Second, Metrics: reg.NewTasks(queue)})
 	sink := mailtest.Start(t)
 	if _, err := tasks.Register(runner, cfg, catalog, &mail.SMTP{Addr: sink.Addr, Encryption: "plain"}); err != nil {
 		t.Fatal(err)
