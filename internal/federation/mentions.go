@@ -217,7 +217,23 @@ func (s *Service) startConversation(ctx context.Context, act *activitypub.Activi
 	if _, err := s.db.ConversationNoteByNote(ctx, post.ID); err == nil {
 		return false, fmt.Errorf("%w: note %s taken before", ErrIgnored, post.ID)
 	}
-	budgets := conversationBudgets(string(act.Actor), g.ID)
+	return s.takeNote(ctx, act, post, g, conversationBudgets(string(act.Actor), g.ID),
+		func(q *store.Queries, author *store.RemoteAuthor, now time.Time) (store.ConversationNote, error) {
+			started, err := conversations.New(s.db).StartIn(ctx, q, conversations.Message{Author: &store.Gestalt{ID: author.GestaltID},
+				Subject: subjectOf(post, text), Text: text, GroupID: g.ID, Time: now})
+			if err != nil {
+				return store.ConversationNote{}, err
+			}
+			return store.ConversationNote{ContributionID: started.ContributionID, ConversationID: started.ConversationID}, nil
+		})
+}
+
+// takeNote writes a remote author's Note into a conversation of g by write, once per Note and
+// within budgets: checked before the author's stand-in is made (a refused post leaves nothing
+// behind) and spent in the transaction that writes, where g's choice to take conversations
+// is read again.
+func (s *Service) takeNote(ctx context.Context, act *activitypub.Activity, post *activitypub.Post, g *store.Group, budgets []budget,
+	write func(q *store.Queries, author *store.RemoteAuthor, now time.Time) (store.ConversationNote, error)) (bool, error) {
 	if err := withinBudgets(ctx, s.db.Queries, budgets, s.now()); err != nil {
 		return false, err
 	}
@@ -233,19 +249,18 @@ func (s *Service) startConversation(ctx context.Context, act *activitypub.Activi
 		if err := spend(ctx, q, budgets, now); err != nil {
 			return err
 		}
-		started, err := conversations.New(s.db).StartIn(ctx, q, conversations.Message{Author: &store.Gestalt{ID: author.GestaltID},
-			Subject: subjectOf(post, text), Text: text, GroupID: g.ID, Time: now})
+		n, err := write(q, author, now)
 		if err != nil {
 			return err
 		}
-		return q.AddConversationNote(ctx, store.ConversationNote{ContributionID: started.ContributionID,
-			ConversationID: started.ConversationID, NoteID: post.ID, ActorID: author.ActorID})
+		n.NoteID, n.ActorID = post.ID, author.ActorID
+		return q.AddConversationNote(ctx, n)
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return false, fmt.Errorf("%w: note %s taken at the same time", ErrIgnored, post.ID)
 	}
 	if err != nil {
-		return false, fmt.Errorf("federation: conversation from %s: %w", post.ID, err)
+		return false, fmt.Errorf("federation: conversation note %s: %w", post.ID, err)
 	}
 	return true, nil
 }
@@ -278,37 +293,12 @@ func (s *Service) answer(ctx context.Context, act *activitypub.Activity, post *a
 	if err != nil {
 		return false, err
 	}
-	budgets := messageBudgets(string(act.Actor), g.ID)
-	if err := withinBudgets(ctx, s.db.Queries, budgets, s.now()); err != nil {
-		return false, err
-	}
-	author, err := s.remoteAuthor(ctx, string(act.Actor))
-	if err != nil {
-		return false, err
-	}
-	now := s.now()
-	err = s.db.Tx(ctx, func(q *store.Queries) error {
-		if ok, err := takesConversations(ctx, q, g); err != nil || !ok {
-			return errors.Join(fmt.Errorf("%w: note %s to %s, which takes no conversations", ErrIgnored, post.ID, g.Slug), err)
-		}
-		if err := spend(ctx, q, budgets, now); err != nil {
-			return err
-		}
-		id, err := conversations.New(s.db).ReplyIn(ctx, q, to.ConversationID, &store.Gestalt{ID: author.GestaltID},
-			text, to.ContributionID, now)
-		if err != nil {
-			return err
-		}
-		return q.AddConversationNote(ctx, store.ConversationNote{ContributionID: id, ConversationID: to.ConversationID,
-			NoteID: post.ID, ActorID: author.ActorID})
-	})
-	if errors.Is(err, store.ErrConflict) {
-		return false, fmt.Errorf("%w: note %s taken at the same time", ErrIgnored, post.ID)
-	}
-	if err != nil {
-		return false, fmt.Errorf("federation: answer %s: %w", post.ID, err)
-	}
-	return true, nil
+	return s.takeNote(ctx, act, post, g, messageBudgets(string(act.Actor), g.ID),
+		func(q *store.Queries, author *store.RemoteAuthor, now time.Time) (store.ConversationNote, error) {
+			id, err := conversations.New(s.db).ReplyIn(ctx, q, to.ConversationID, &store.Gestalt{ID: author.GestaltID},
+				text, to.ContributionID, now)
+			return store.ConversationNote{ContributionID: id, ConversationID: to.ConversationID}, err
+		})
 }
 
 // deleteNote takes a Delete of a Note: its author's message in a conversation loses its
