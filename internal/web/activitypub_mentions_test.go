@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -363,6 +364,26 @@ func TestFediverseConversations(t *testing.T) {
 		send(eve.remote, activitypub.TypeDelete, 13, activitypub.Ref(eve.id), http.StatusAccepted)
 		if left(eve.id) != "0" || left(m.id) == "0" {
 			t.Errorf("after eve's Delete of her account: %s message(s) of eve, %s of mallory", left(eve.id), left(m.id))
+		}
+
+		// a former member reads the conversation no more and changes no setting
+		alice := s.loggedIn("alice", "alice-password")
+		alice.get(page).expect(t, http.StatusOK, "Saatgut")
+		aliceID, err := strconv.ParseInt(storetest.Strings(t, db, `SELECT id FROM gestalten WHERE username = 'alice'`)[0], 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.srv.groups.RemoveMember(ctx, garten.ID, aliceID); err != nil {
+			t.Fatal(err)
+		}
+		if r := alice.get(page); r.StatusCode == http.StatusOK || strings.Contains(r.body, "Saatgut") {
+			t.Errorf("a former member sees the conversation: %d", r.StatusCode)
+		}
+		alice.post("/stadt/settings/group/?group=garten", on).expect(t, http.StatusForbidden)
+		if g, err := db.GroupBySlug(ctx, "garten"); err != nil {
+			t.Fatal(err)
+		} else if ok, err := s.srv.federation.ConversationsOn(ctx, g); err != nil || ok {
+			t.Errorf("after a former member's change: conversations on %v (%v)", ok, err)
 		}
 	})
 }
